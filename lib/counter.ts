@@ -1,0 +1,49 @@
+// Counter: a value that only goes up. Pending delta = the sum of increments since the last flush.
+
+import { assertFinite, type LabelValues, Metric, type MetricConfiguration, type SeriesRef, splitArgs } from "./metric.ts";
+import { register } from "./registry.ts";
+import type { CounterDelta } from "./wire.ts";
+
+export type CounterConfiguration<T extends string> = MetricConfiguration<T>;
+
+/**
+ * A counter, with prom-client's API. Exposed as `<name>_total` whether or not the name ends in `_total`.
+ * @example
+ * const requests = new Counter({ name: "http_requests_total", help: "Requests.", labelNames: ["route"] as const });
+ * requests.inc({ route: "/" });
+ * requests.labels("/").inc(2);
+ */
+export class Counter<T extends string = string> extends Metric<T> {
+  readonly type = "counter" as const;
+
+  constructor(config: CounterConfiguration<T>) {
+    super(config, "counter");
+    this.registerWith(config, register);
+  }
+
+  /** Adds `value` (default 1) to the series with `labels`. Negative or non-finite values throw. */
+  inc(value?: number): void;
+  inc(labels: LabelValues<T>, value?: number): void;
+  inc(a?: LabelValues<T> | number, b?: number): void {
+    const [labels, value] = splitArgs(a, b, 1);
+    this.add(this.series(labels), value);
+  }
+
+  /** The series with these label values (an object, or values in labelNames order). */
+  labels(values: LabelValues<T>): CounterChild;
+  labels(...values: (string | number)[]): CounterChild;
+  labels(...args: [LabelValues<T>] | (string | number)[]): CounterChild {
+    const ref = this.childRef(args);
+    return { inc: (value = 1) => this.add(ref, value) };
+  }
+
+  private add(ref: SeriesRef, value: number): void {
+    assertFinite(this.name, "counter increment", value);
+    if (value < 0) throw new TypeError(`metric "${this.name}": a counter cannot decrease, got ${value}`);
+    this.record<CounterDelta>(ref, (labels) => ({ labels, inc: 0 }), (d) => (d.inc += value));
+  }
+}
+
+export interface CounterChild {
+  inc(value?: number): void;
+}

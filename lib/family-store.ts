@@ -1,0 +1,68 @@
+// Applying a checked family batch to a family's stored state, behind a small storage interface,
+// so the Durable Object (SQLite) and the in-memory store run the same rules: replay detection,
+// definition conflicts, merge per type, creation times.
+
+import { mergeSeries, type SeriesState } from "./merge.ts";
+import { definitionDifference } from "./validation.ts";
+import { labelKey } from "./wire-check.ts";
+import type { FamilyBatch, FamilyDefinition, FamilyOutcome, FamilySnapshot, Labels } from "./wire.ts";
+
+/** A series as stored: its labels, mutable state, and times in milliseconds since the epoch. */
+export interface StoredSeries extends SeriesState {
+  labels: Labels;
+  created: number;
+  updated: number;
+}
+
+/** What a family store must offer. Every call is synchronous; the caller makes a batch atomic. */
+export interface FamilyStorage {
+  definition(): FamilyDefinition | undefined;
+  setDefinition(definition: FamilyDefinition): void;
+  hasBatch(id: string): boolean;
+  addBatch(id: string, nowMs: number): void;
+  getSeries(key: string): StoredSeries | undefined;
+  putSeries(key: string, series: StoredSeries): void;
+  /** Every series, ordered by key. */
+  allSeries(): StoredSeries[];
+}
+
+/**
+ * Applies one family's part of a push. Returns "duplicate" for a batch id seen before, "rejected" (409)
+ * when the definition differs from the stored one (nothing applied), otherwise "applied".
+ * The caller runs it inside one transaction.
+ */
+export function applyFamilyBatch(storage: FamilyStorage, batchId: string | undefined, family: FamilyBatch, nowMs: number): FamilyOutcome {
+  if (batchId !== undefined && storage.hasBatch(batchId)) return { name: family.name, status: "duplicate" };
+  const { series, ...definition } = family;
+  const stored = storage.definition();
+  if (stored) {
+    const difference = stored.name !== definition.name ? `name (${stored.name} vs ${definition.name})` : definitionDifference(stored, definition);
+    if (difference) return { name: family.name, status: "rejected", code: 409, error: `family ${JSON.stringify(family.name)} is stored with a different ${difference}` };
+    if (stored.help !== definition.help) storage.setDefinition(definition);
+  } else {
+    storage.setDefinition(definition);
+  }
+  for (const delta of series) {
+    const key = labelKey(definition.labelNames, delta.labels);
+    const before = storage.getSeries(key);
+    const state = mergeSeries(definition.type, before, delta);
+    storage.putSeries(key, { ...state, labels: delta.labels, created: before?.created ?? nowMs, updated: nowMs });
+  }
+  if (batchId !== undefined) storage.addBatch(batchId, nowMs);
+  return { name: family.name, status: "applied", series: series.length };
+}
+
+/** The family as the encoder renders it, or undefined when it has no definition yet. */
+export function snapshotFamily(storage: FamilyStorage): FamilySnapshot | undefined {
+  const definition = storage.definition();
+  if (!definition) return undefined;
+  const series = storage.allSeries().map(({ labels, created, value, counts, sum, count }) => ({
+    labels,
+    created: created / 1000,
+    ...(value !== undefined ? { value } : {}),
+    ...(counts !== undefined ? { counts } : {}),
+    ...(sum !== undefined ? { sum } : {}),
+    ...(count !== undefined ? { count } : {}),
+  }));
+  return { ...definition, series };
+}

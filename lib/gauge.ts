@@ -1,0 +1,96 @@
+// Gauge: a value that goes up and down. Pending delta = an absolute value once `set` happened
+// (later inc/dec adjust it), otherwise the sum of inc/dec since the last flush.
+
+import { assertFinite, type LabelValues, Metric, type MetricConfiguration, type SeriesRef, splitArgs, timer } from "./metric.ts";
+import { register } from "./registry.ts";
+import type { GaugeDelta } from "./wire.ts";
+
+export type GaugeConfiguration<T extends string> = MetricConfiguration<T>;
+
+/**
+ * A gauge, with prom-client's API.
+ * @example
+ * const depth = new Gauge({ name: "queue_depth", help: "Items waiting." });
+ * depth.set(12);
+ * const end = depth.startTimer(); await work(); end();
+ */
+export class Gauge<T extends string = string> extends Metric<T> {
+  readonly type = "gauge" as const;
+
+  constructor(config: GaugeConfiguration<T>) {
+    super(config, "gauge");
+    this.registerWith(config, register);
+  }
+
+  inc(value?: number): void;
+  inc(labels: LabelValues<T>, value?: number): void;
+  inc(a?: LabelValues<T> | number, b?: number): void {
+    const [labels, value] = splitArgs(a, b, 1);
+    this.change(this.series(labels), value);
+  }
+
+  dec(value?: number): void;
+  dec(labels: LabelValues<T>, value?: number): void;
+  dec(a?: LabelValues<T> | number, b?: number): void {
+    const [labels, value] = splitArgs(a, b, 1);
+    assertFinite(this.name, "gauge decrement", value);
+    this.change(this.series(labels), -value);
+  }
+
+  set(value: number): void;
+  set(labels: LabelValues<T>, value: number): void;
+  set(a: LabelValues<T> | number, b?: number): void {
+    const [labels, value] = splitArgs(a, b, Number.NaN);
+    this.assign(this.series(labels), value);
+  }
+
+  /** Sets the gauge to the current Unix time in seconds. */
+  setToCurrentTime(labels?: LabelValues<T>): void {
+    this.assign(this.series(labels), Date.now() / 1000);
+  }
+
+  /** Starts a timer; the returned function sets the gauge to the elapsed seconds and returns them. */
+  startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
+    return timer((seconds, endLabels) => this.assign(this.series({ ...labels, ...endLabels } as LabelValues<T>), seconds));
+  }
+
+  labels(values: LabelValues<T>): GaugeChild;
+  labels(...values: (string | number)[]): GaugeChild;
+  labels(...args: [LabelValues<T>] | (string | number)[]): GaugeChild {
+    const ref = this.childRef(args);
+    return {
+      inc: (value = 1) => this.change(ref, value),
+      dec: (value = 1) => {
+        assertFinite(this.name, "gauge decrement", value);
+        this.change(ref, -value);
+      },
+      set: (value) => this.assign(ref, value),
+      setToCurrentTime: () => this.assign(ref, Date.now() / 1000),
+      startTimer: () => timer((seconds) => this.assign(ref, seconds)),
+    };
+  }
+
+  private change(ref: SeriesRef, value: number): void {
+    assertFinite(this.name, "gauge change", value);
+    this.record<GaugeDelta>(ref, (labels) => ({ labels, inc: 0 }), (d) => {
+      if (d.set !== undefined) d.set += value;
+      else d.inc = (d.inc ?? 0) + value;
+    });
+  }
+
+  private assign(ref: SeriesRef, value: number): void {
+    assertFinite(this.name, "gauge value", value);
+    this.record<GaugeDelta>(ref, (labels) => ({ labels, set: 0 }), (d) => {
+      d.set = value;
+      delete d.inc;
+    });
+  }
+}
+
+export interface GaugeChild {
+  inc(value?: number): void;
+  dec(value?: number): void;
+  set(value: number): void;
+  setToCurrentTime(): void;
+  startTimer(): () => number;
+}

@@ -1,0 +1,80 @@
+// Histogram: observations counted into fixed buckets. Pending delta = per-bucket counts (+Inf last) and the sum.
+
+import { DEFAULT_BUCKETS } from "./buckets.ts";
+import { assertFinite, type LabelValues, Metric, type MetricConfiguration, type SeriesRef, splitArgs, timer } from "./metric.ts";
+import { register } from "./registry.ts";
+import { bucketsProblem, show } from "./validation.ts";
+import type { FamilyDefinition, HistogramDelta } from "./wire.ts";
+
+export interface HistogramConfiguration<T extends string> extends MetricConfiguration<T> {
+  /** Upper bounds, strictly increasing; +Inf is implied. Default: prom-client's DEFAULT_BUCKETS. */
+  buckets?: readonly number[];
+}
+
+/**
+ * A histogram, with prom-client's API.
+ * @example
+ * const latency = new Histogram({ name: "job_seconds", help: "Job time.", buckets: [0.1, 0.5, 1] });
+ * latency.observe(0.3);
+ * const end = latency.startTimer(); await job(); end();
+ */
+export class Histogram<T extends string = string> extends Metric<T> {
+  readonly type = "histogram" as const;
+  readonly buckets: readonly number[];
+
+  constructor(config: HistogramConfiguration<T>) {
+    super(config, "histogram");
+    const buckets = [...(config.buckets ?? DEFAULT_BUCKETS)];
+    const problem = bucketsProblem(buckets);
+    if (problem) throw new TypeError(`metric ${show(config.name)}: buckets ${problem}`);
+    this.buckets = buckets;
+    this.registerWith(config, register);
+  }
+
+  override definition(): FamilyDefinition {
+    return { ...super.definition(), buckets: [...this.buckets] };
+  }
+
+  /** Records one observation. Non-finite values throw. */
+  observe(value: number): void;
+  observe(labels: LabelValues<T>, value: number): void;
+  observe(a: LabelValues<T> | number, b?: number): void {
+    const [labels, value] = splitArgs(a, b, Number.NaN);
+    this.add(this.series(labels), value);
+  }
+
+  /** Starts a timer; the returned function observes the elapsed seconds and returns them. */
+  startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
+    return timer((seconds, endLabels) => this.add(this.series({ ...labels, ...endLabels } as LabelValues<T>), seconds));
+  }
+
+  labels(values: LabelValues<T>): HistogramChild;
+  labels(...values: (string | number)[]): HistogramChild;
+  labels(...args: [LabelValues<T>] | (string | number)[]): HistogramChild {
+    const ref = this.childRef(args);
+    return {
+      observe: (value) => this.add(ref, value),
+      startTimer: () => timer((seconds) => this.add(ref, seconds)),
+    };
+  }
+
+  private add(ref: SeriesRef, value: number): void {
+    assertFinite(this.name, "observation", value);
+    const buckets = this.buckets;
+    let i = 0;
+    while (i < buckets.length && value > (buckets[i] as number)) i++;
+    this.record<HistogramDelta>(
+      ref,
+      (labels) => ({ labels, counts: new Array<number>(buckets.length + 1).fill(0), sum: 0 }),
+      (d) => {
+        (d.counts[i] as number)++;
+        d.sum += value;
+      },
+    );
+  }
+}
+
+export interface HistogramChild {
+  observe(value: number): void;
+  startTimer(): () => number;
+}

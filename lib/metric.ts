@@ -1,0 +1,135 @@
+// The base every metric type shares: options, definition-time validation, label resolution,
+// and recording into the pending deltas of each registry the metric belongs to.
+
+import { PendingFamily } from "./pending-family.ts";
+import type { Registry } from "./registry.ts";
+import { familyName, labelNameProblem, metricNameProblem, show } from "./validation.ts";
+import { labelKey } from "./wire-check.ts";
+import type { FamilyDefinition, Labels, MetricType, SeriesDelta } from "./wire.ts";
+
+/** Label values by name, as prom-client takes them: numbers are turned into strings. */
+export type LabelValues<T extends string> = Partial<Record<T, string | number>>;
+
+/** Options shared by every metric type, as in prom-client. */
+export interface MetricConfiguration<T extends string> {
+  name: string;
+  help: string;
+  labelNames?: readonly T[];
+  /** Registries to record into; defaults to the global `register`. `[]` records nowhere until registered. */
+  registers?: Registry[];
+}
+
+/** A resolved series: its key inside the family and its complete label set. */
+export interface SeriesRef {
+  key: string;
+  labels: Labels;
+}
+
+export abstract class Metric<T extends string = string> {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly T[];
+  abstract readonly type: MetricType;
+  /** One pending store per registry this metric records into. */
+  protected stores: PendingFamily[] = [];
+  private readonly labelSet: ReadonlySet<string>;
+
+  protected constructor(config: MetricConfiguration<T>, type: MetricType) {
+    if (typeof config !== "object" || config === null) throw new TypeError("metric options must be an object");
+    const nameProblem = metricNameProblem(config.name);
+    if (nameProblem) throw new TypeError(`metric name ${nameProblem}`);
+    if (typeof config.help !== "string" || config.help === "") throw new TypeError(`metric ${show(config.name)}: help must be a non-empty string`);
+    const labelNames = [...(config.labelNames ?? [])];
+    labelNames.forEach((l, i) => {
+      const problem = labelNameProblem(l, type);
+      if (problem) throw new TypeError(`metric ${show(config.name)}: label name ${problem}`);
+      if (labelNames.indexOf(l) !== i) throw new TypeError(`metric ${show(config.name)}: label name ${show(l)} appears twice`);
+    });
+    this.name = config.name;
+    this.help = config.help;
+    this.labelNames = labelNames;
+    this.labelSet = new Set(labelNames);
+    if (metricNameProblem(familyName(type, config.name))) throw new TypeError(`metric name ${show(config.name)} leaves no valid family name once "_total" is removed`);
+  }
+
+  /** Registers with the configured registries; called by subclasses once fully constructed. */
+  protected registerWith(config: MetricConfiguration<T>, defaultRegistry: Registry): void {
+    for (const registry of config.registers ?? [defaultRegistry]) registry.registerMetric(this);
+  }
+
+  /** What identifies this metric's family in the store. */
+  definition(): FamilyDefinition {
+    return { name: familyName(this.type, this.name), type: this.type, help: this.help, labelNames: [...this.labelNames] };
+  }
+
+  /** @internal Called by a registry: from now on record into `store` too. */
+  attach(store: PendingFamily): void {
+    if (!this.stores.includes(store)) this.stores.push(store);
+  }
+
+  /** @internal Called by a registry on removal. */
+  detach(store: PendingFamily): void {
+    this.stores = this.stores.filter((s) => s !== store);
+  }
+
+  /** Resolves label values (object, or positional in labelNames order) to a series; throws on unknown names. */
+  protected series(values: LabelValues<T> | undefined): SeriesRef {
+    const labels: Labels = {};
+    if (values !== undefined) {
+      for (const name of Object.keys(values)) {
+        if (!this.labelSet.has(name)) throw new TypeError(`metric ${show(this.name)}: unknown label ${show(name)} (declared: ${show(this.labelNames)})`);
+      }
+    }
+    for (const name of this.labelNames) {
+      const v = values?.[name];
+      labels[name] = v === undefined ? "" : String(v);
+    }
+    return { key: labelKey(this.labelNames, labels), labels };
+  }
+
+  protected positional(values: (string | number)[]): LabelValues<T> {
+    if (values.length > this.labelNames.length) throw new TypeError(`metric ${show(this.name)}: ${values.length} label values for ${this.labelNames.length} label names`);
+    const out: LabelValues<T> = {};
+    values.forEach((v, i) => (out[this.labelNames[i] as T] = v));
+    return out;
+  }
+
+  /** Resolves the arguments of `labels(...)`: one object, or values in labelNames order. */
+  protected childRef(args: [LabelValues<T>] | (string | number)[]): SeriesRef {
+    const first = args[0];
+    return this.series(typeof first === "object" && first !== null ? first : this.positional(args as (string | number)[]));
+  }
+
+  /** Applies `update` to the pending delta of `ref` in every store, creating it with `create` first. */
+  protected record<D extends SeriesDelta>(ref: SeriesRef, create: (labels: Labels) => D, update: (delta: D) => void): void {
+    for (const store of this.stores) {
+      let delta = store.series.get(ref.key) as D | undefined;
+      if (delta === undefined) {
+        delta = create(ref.labels);
+        store.series.set(ref.key, delta);
+      }
+      update(delta);
+    }
+  }
+}
+
+/** Splits prom-client style arguments `(labels?, value?)` or `(value?)`. */
+export function splitArgs<T extends string>(a: LabelValues<T> | number | undefined, b: number | undefined, fallback: number): [LabelValues<T> | undefined, number] {
+  if (typeof a === "object" && a !== null) return [a, b ?? fallback];
+  return [undefined, a ?? fallback];
+}
+
+/** Throws a TypeError naming the metric unless `value` is a finite number. */
+export function assertFinite(metric: string, what: string, value: unknown): asserts value is number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new TypeError(`metric ${show(metric)}: ${what} must be a finite number, got ${show(value)}`);
+}
+
+/** Starts a timer; the returned function hands the elapsed seconds (and any end labels) to `stop` and returns them. */
+export function timer<L>(stop: (seconds: number, endLabels?: L) => void): (endLabels?: L) => number {
+  const start = performance.now();
+  return (endLabels) => {
+    const seconds = (performance.now() - start) / 1000;
+    stop(seconds, endLabels);
+    return seconds;
+  };
+}

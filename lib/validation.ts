@@ -1,0 +1,60 @@
+// Pure predicates on names, labels and buckets, shared by the client (definition-time errors)
+// and the server (ingest-time 4xx errors). Each returns a problem description, or undefined when fine.
+
+import type { FamilyDefinition, MetricType } from "./wire.ts";
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export const METRIC_TYPES: readonly MetricType[] = ["counter", "gauge", "histogram", "summary"];
+
+/** A value shown inside an error message: JSON-quoted and cut to a readable length. */
+export function show(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+export function metricNameProblem(name: unknown): string | undefined {
+  if (typeof name !== "string") return `must be a string, got ${show(name)}`;
+  if (!METRIC_NAME.test(name)) return `${show(name)} is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)`;
+  if (name.startsWith("__")) return `${show(name)} starts with "__", which is reserved`;
+  return undefined;
+}
+
+export function labelNameProblem(name: unknown, type: MetricType): string | undefined {
+  if (typeof name !== "string") return `must be a string, got ${show(name)}`;
+  if (!LABEL_NAME.test(name)) return `${show(name)} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)`;
+  if (name.startsWith("__")) return `${show(name)} starts with "__", which is reserved`;
+  if (name === "le" && type === "histogram") return `"le" is reserved for histogram buckets`;
+  if (name === "quantile" && type === "summary") return `"quantile" is reserved for summary quantiles`;
+  return undefined;
+}
+
+export function bucketsProblem(buckets: unknown): string | undefined {
+  if (!Array.isArray(buckets)) return `must be an array of numbers, got ${show(buckets)}`;
+  if (buckets.length === 0) return "must hold at least one bucket";
+  for (let i = 0; i < buckets.length; i++) {
+    const b: unknown = buckets[i];
+    if (typeof b !== "number" || !Number.isFinite(b)) return `[${i}] must be a finite number, got ${show(b)}`;
+    if (i > 0 && b <= (buckets[i - 1] as number)) return `must be strictly increasing, got ${show(buckets[i - 1])} then ${show(b)}`;
+  }
+  return undefined;
+}
+
+/** The family name a metric is stored under: a counter's `_total` suffix is not part of it. */
+export function familyName(type: MetricType, name: string): string {
+  return type === "counter" && name.endsWith("_total") ? name.slice(0, -"_total".length) : name;
+}
+
+/** Which part of two definitions of one family differs, or undefined when they agree. */
+export function definitionDifference(a: FamilyDefinition, b: FamilyDefinition): string | undefined {
+  if (a.type !== b.type) return `type (${a.type} vs ${b.type})`;
+  if (JSON.stringify(a.labelNames) !== JSON.stringify(b.labelNames)) return `labelNames (${show(a.labelNames)} vs ${show(b.labelNames)})`;
+  if (JSON.stringify(a.buckets ?? null) !== JSON.stringify(b.buckets ?? null)) return `buckets (${show(a.buckets)} vs ${show(b.buckets)})`;
+  return undefined;
+}

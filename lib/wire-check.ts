@@ -1,0 +1,166 @@
+// Turns untrusted input (a parsed JSON body or an RPC argument) into a canonical PushBatch, or names the
+// first problem with its path and value. Strict: unknown fields, duplicates and non-finite numbers are refused.
+
+import { DEFAULT_PUSH_LIMITS, type PushLimits } from "./limits.ts";
+import { bucketsProblem, familyName, labelNameProblem, METRIC_TYPES, metricNameProblem, show } from "./validation.ts";
+import type { FamilyBatch, Labels, MetricType, PushBatch, SeriesDelta } from "./wire.ts";
+
+export type CheckResult<T> = { ok: true; value: T } | { ok: false; error: string; status: 400 | 413 };
+
+class Invalid extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 413 = 400,
+  ) {
+    super(message);
+  }
+}
+
+function fail(path: string, problem: string, status: 400 | 413 = 400): never {
+  throw new Invalid(`${path}: ${problem}`, status);
+}
+
+function record(value: unknown, path: string, allowed: readonly string[], required: readonly string[]): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(path, `must be an object, got ${show(value)}`);
+  const obj = value as Record<string, unknown>;
+  for (const key of Object.keys(obj)) if (!allowed.includes(key)) fail(path, `unknown field ${show(key)}`);
+  for (const key of required) if (!(key in obj)) fail(path, `missing field ${show(key)}`);
+  return obj;
+}
+
+function finite(value: unknown, path: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) fail(path, `must be a finite number, got ${show(value)}`);
+  return value;
+}
+
+function count(value: unknown, path: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) fail(path, `must be a non-negative integer, got ${show(value)}`);
+  return value;
+}
+
+function array(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) fail(path, `must be an array, got ${show(value)}`);
+  return value;
+}
+
+function checkLabels(value: unknown, path: string, labelNames: string[], limits: PushLimits): Labels {
+  const obj = record(value, path, labelNames, labelNames);
+  const labels: Labels = {};
+  for (const name of labelNames) {
+    const v = obj[name];
+    if (typeof v !== "string") fail(`${path}.${name}`, `must be a string, got ${show(v)}`);
+    if (v.length > limits.maxLabelValueLength) fail(`${path}.${name}`, `is ${v.length} characters, over the limit of ${limits.maxLabelValueLength}`);
+    labels[name] = v;
+  }
+  return labels;
+}
+
+function checkSeries(value: unknown, path: string, type: MetricType, labelNames: string[], buckets: number[] | undefined, limits: PushLimits): SeriesDelta {
+  switch (type) {
+    case "counter": {
+      const s = record(value, path, ["labels", "inc"], ["labels", "inc"]);
+      const inc = finite(s.inc, `${path}.inc`);
+      if (inc < 0) fail(`${path}.inc`, `a counter cannot decrease, got ${show(inc)}`);
+      return { labels: checkLabels(s.labels, `${path}.labels`, labelNames, limits), inc };
+    }
+    case "gauge": {
+      const s = record(value, path, ["labels", "set", "inc"], ["labels"]);
+      if (("set" in s) === ("inc" in s)) fail(path, `a gauge series carries exactly one of "set" or "inc"`);
+      const labels = checkLabels(s.labels, `${path}.labels`, labelNames, limits);
+      return "set" in s ? { labels, set: finite(s.set, `${path}.set`) } : { labels, inc: finite(s.inc, `${path}.inc`) };
+    }
+    case "histogram": {
+      const s = record(value, path, ["labels", "counts", "sum"], ["labels", "counts", "sum"]);
+      const counts = array(s.counts, `${path}.counts`).map((c, i) => count(c, `${path}.counts[${i}]`));
+      const expected = (buckets as number[]).length + 1;
+      if (counts.length !== expected) fail(`${path}.counts`, `must hold ${expected} counts (one per bucket plus +Inf), got ${counts.length}`);
+      return { labels: checkLabels(s.labels, `${path}.labels`, labelNames, limits), counts, sum: finite(s.sum, `${path}.sum`) };
+    }
+    case "summary": {
+      const s = record(value, path, ["labels", "count", "sum"], ["labels", "count", "sum"]);
+      return { labels: checkLabels(s.labels, `${path}.labels`, labelNames, limits), count: count(s.count, `${path}.count`), sum: finite(s.sum, `${path}.sum`) };
+    }
+  }
+}
+
+function checkFamily(value: unknown, path: string, limits: PushLimits, budget: { series: number }): FamilyBatch {
+  const f = record(value, path, ["name", "type", "help", "labelNames", "buckets", "series"], ["name", "type", "help", "series"]);
+  if (typeof f.name === "string" && f.name.length > limits.maxNameLength) fail(`${path}.name`, `is ${f.name.length} characters, over the limit of ${limits.maxNameLength}`);
+  const nameProblem = metricNameProblem(f.name);
+  if (nameProblem) fail(`${path}.name`, nameProblem);
+  if (typeof f.type !== "string" || !(METRIC_TYPES as readonly string[]).includes(f.type)) fail(`${path}.type`, `must be one of ${METRIC_TYPES.join(", ")}, got ${show(f.type)}`);
+  const type = f.type as MetricType;
+  const name = familyName(type, f.name as string);
+  if (metricNameProblem(name)) fail(`${path}.name`, `${show(f.name)} leaves no valid family name once "_total" is removed`);
+  if (typeof f.help !== "string") fail(`${path}.help`, `must be a string, got ${show(f.help)}`);
+  if (f.help.length > limits.maxHelpLength) fail(`${path}.help`, `is ${f.help.length} characters, over the limit of ${limits.maxHelpLength}`);
+
+  const labelNames = array(f.labelNames ?? [], `${path}.labelNames`) as string[];
+  if (labelNames.length > limits.maxLabelNames) fail(`${path}.labelNames`, `has ${labelNames.length} names, over the limit of ${limits.maxLabelNames}`);
+  labelNames.forEach((l, i) => {
+    const problem = labelNameProblem(l, type);
+    if (problem) fail(`${path}.labelNames[${i}]`, problem);
+    if (l.length > limits.maxNameLength) fail(`${path}.labelNames[${i}]`, `is ${l.length} characters, over the limit of ${limits.maxNameLength}`);
+    if (labelNames.indexOf(l) !== i) fail(`${path}.labelNames[${i}]`, `${show(l)} appears twice`);
+  });
+
+  let buckets: number[] | undefined;
+  if (type === "histogram") {
+    if (!("buckets" in f)) fail(path, `missing field "buckets" (required for a histogram)`);
+    const problem = bucketsProblem(f.buckets);
+    if (problem) fail(`${path}.buckets`, problem);
+    buckets = f.buckets as number[];
+    if (buckets.length > limits.maxBuckets) fail(`${path}.buckets`, `has ${buckets.length} buckets, over the limit of ${limits.maxBuckets}`);
+  } else if ("buckets" in f) {
+    fail(`${path}.buckets`, `only a histogram has buckets, this family is a ${type}`);
+  }
+
+  const rawSeries = array(f.series, `${path}.series`);
+  budget.series -= rawSeries.length;
+  if (budget.series < 0) fail(`${path}.series`, `the push holds more than ${limits.maxSeriesPerPush} series`, 413);
+  const seen = new Set<string>();
+  const series = rawSeries.map((s, i) => {
+    const delta = checkSeries(s, `${path}.series[${i}]`, type, labelNames, buckets, limits);
+    const key = labelKey(labelNames, delta.labels);
+    if (seen.has(key)) fail(`${path}.series[${i}].labels`, `the series ${show(delta.labels)} appears twice in this family`);
+    seen.add(key);
+    return delta;
+  });
+  return { name, type, help: f.help, labelNames, ...(buckets ? { buckets } : {}), series };
+}
+
+/** The identity of a series inside its family: its label values in labelNames order. */
+export function labelKey(labelNames: readonly string[], labels: Labels): string {
+  return JSON.stringify(labelNames.map((n) => labels[n] ?? ""));
+}
+
+/**
+ * Checks an untrusted push and returns it in canonical form (counter names without `_total`,
+ * `labelNames` present), or the first problem found, naming the field and the value.
+ * @example
+ * const r = checkPushBatch(JSON.parse(body));
+ * if (!r.ok) return new Response(r.error, { status: r.status });
+ */
+export function checkPushBatch(input: unknown, limits: PushLimits = DEFAULT_PUSH_LIMITS): CheckResult<PushBatch> {
+  try {
+    const b = record(input, "push", ["batch", "families"], ["families"]);
+    if ("batch" in b) {
+      if (typeof b.batch !== "string" || b.batch.length === 0) fail("batch", `must be a non-empty string, got ${show(b.batch)}`);
+      if (b.batch.length > limits.maxBatchIdLength) fail("batch", `is ${b.batch.length} characters, over the limit of ${limits.maxBatchIdLength}`);
+      if (!/^[\x21-\x7e]+$/.test(b.batch)) fail("batch", `must be printable ASCII without spaces, got ${show(b.batch)}`);
+    }
+    const raw = array(b.families, "families");
+    if (raw.length > limits.maxFamilies) fail("families", `holds ${raw.length} families, over the limit of ${limits.maxFamilies}`, 413);
+    const budget = { series: limits.maxSeriesPerPush };
+    const families = raw.map((f, i) => checkFamily(f, `families[${i}]`, limits, budget));
+    const names = new Set<string>();
+    families.forEach((f, i) => {
+      if (names.has(f.name)) fail(`families[${i}].name`, `the family ${show(f.name)} appears twice in this push`);
+      names.add(f.name);
+    });
+    return { ok: true, value: { ...(typeof b.batch === "string" ? { batch: b.batch } : {}), families } };
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, error: e.message, status: e.status };
+    throw e;
+  }
+}

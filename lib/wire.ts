@@ -1,0 +1,82 @@
+// The one plain-data seam: what a flush sends (PushBatch) and what a scrape renders (FamilySnapshot).
+// The client, the HTTP protocol, the RPC path, the Durable Object and the encoder all speak these types.
+
+export type MetricType = "counter" | "gauge" | "histogram" | "summary";
+
+/** Label values of one series, keyed by label name. */
+export type Labels = Record<string, string>;
+
+/** A counter series delta: the sum of increments since the last flush. */
+export interface CounterDelta {
+  labels: Labels;
+  inc: number;
+}
+
+/** A gauge series delta: either an absolute value (`set`) or a relative change (`inc`, may be negative). */
+export interface GaugeDelta {
+  labels: Labels;
+  set?: number;
+  inc?: number;
+}
+
+/** A histogram series delta: per-bucket (not cumulative) counts, one more than `buckets` (+Inf last), and the sum. */
+export interface HistogramDelta {
+  labels: Labels;
+  counts: number[];
+  sum: number;
+}
+
+/** A summary series delta: observation count and sum. */
+export interface SummaryDelta {
+  labels: Labels;
+  count: number;
+  sum: number;
+}
+
+export type SeriesDelta = CounterDelta | GaugeDelta | HistogramDelta | SummaryDelta;
+
+/** What identifies a family: a second push with a different definition is a conflict. */
+export interface FamilyDefinition {
+  name: string;
+  type: MetricType;
+  help: string;
+  labelNames: string[];
+  /** Histogram upper bounds, strictly increasing, without +Inf. Histograms only. */
+  buckets?: number[];
+}
+
+/** One family's part of a push. */
+export interface FamilyBatch extends FamilyDefinition {
+  series: SeriesDelta[];
+}
+
+/** One flush: an optional idempotency key and the families it touches. */
+export interface PushBatch {
+  batch?: string;
+  families: FamilyBatch[];
+}
+
+/** The stored state of one series, as the encoder renders it. */
+export interface SeriesSnapshot {
+  labels: Labels;
+  /** Creation time in seconds since the epoch (OpenMetrics `_created`). */
+  created: number;
+  /** Counter total or gauge value. */
+  value?: number;
+  /** Histogram per-bucket counts (not cumulative), +Inf last. */
+  counts?: number[];
+  /** Histogram/summary sum and summary count. */
+  sum?: number;
+  count?: number;
+}
+
+/** A whole family as stored: its definition and every series. */
+export interface FamilySnapshot extends FamilyDefinition {
+  series: SeriesSnapshot[];
+}
+
+/** How one family's part of a push ended. */
+export type FamilyOutcome =
+  | { name: string; status: "applied"; series: number }
+  | { name: string; status: "duplicate" }
+  | { name: string; status: "rejected"; code: number; error: string };

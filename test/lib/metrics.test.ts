@@ -1,0 +1,186 @@
+// The client metric types: prom-client's call shapes, definition-time validation, and the pending deltas they record.
+
+import { describe, expect, it } from "vitest";
+import { exponentialBuckets, linearBuckets } from "../../lib/buckets.ts";
+import { Counter } from "../../lib/counter.ts";
+import { Gauge } from "../../lib/gauge.ts";
+import { Histogram } from "../../lib/histogram.ts";
+import { Registry } from "../../lib/registry.ts";
+import { Summary } from "../../lib/summary.ts";
+
+/** The single pending batch of a registry (its families by name). */
+function pending(registry: Registry) {
+  const batches = registry.take();
+  expect(batches.length).toBeLessThanOrEqual(1);
+  return Object.fromEntries((batches[0]?.families ?? []).map((f) => [f.name, f]));
+}
+
+describe("Counter", () => {
+  it("sums increments per series, labels by object or positional child", () => {
+    const r = new Registry();
+    const c = new Counter({ name: "http_requests_total", help: "Requests.", labelNames: ["route", "code"] as const, registers: [r] });
+    c.inc({ route: "/", code: 200 });
+    c.inc({ route: "/", code: "200" }, 2);
+    c.labels("/", "500").inc();
+    c.labels({ route: "/x" }).inc(0.5);
+    const f = pending(r).http_requests;
+    expect(f).toMatchObject({ name: "http_requests", type: "counter", help: "Requests.", labelNames: ["route", "code"] });
+    expect(f?.series).toEqual([
+      { labels: { route: "/", code: "200" }, inc: 3 },
+      { labels: { route: "/", code: "500" }, inc: 1 },
+      { labels: { route: "/x", code: "" }, inc: 0.5 },
+    ]);
+  });
+
+  it("throws on negative, NaN or infinite increments and records nothing", () => {
+    const r = new Registry();
+    const c = new Counter({ name: "c", help: "C.", registers: [r] });
+    expect(() => c.inc(-1)).toThrow(/cannot decrease/);
+    expect(() => c.inc(Number.NaN)).toThrow(/finite/);
+    expect(() => c.inc(Infinity)).toThrow(/finite/);
+    expect(r.take()).toEqual([]);
+  });
+
+  it("throws on an unknown label name", () => {
+    const c = new Counter({ name: "c", help: "C.", labelNames: ["a"] as const, registers: [] });
+    // @ts-expect-error "b" is not a declared label
+    expect(() => c.inc({ b: "1" })).toThrow(/unknown label "b"/);
+  });
+
+  it("takes and clears synchronously: a second take sees only later increments", () => {
+    const r = new Registry();
+    const c = new Counter({ name: "c", help: "C.", registers: [r] });
+    c.inc(2);
+    const first = r.take();
+    c.inc(5);
+    expect(first[0]?.families[0]?.series).toEqual([{ labels: {}, inc: 2 }]);
+    expect(r.take()[0]?.families[0]?.series).toEqual([{ labels: {}, inc: 5 }]);
+    expect(r.take()).toEqual([]);
+  });
+});
+
+describe("Gauge", () => {
+  it("sends a delta when only inc/dec happened", () => {
+    const r = new Registry();
+    const g = new Gauge({ name: "g", help: "G.", registers: [r] });
+    g.inc(5);
+    g.dec(2);
+    g.inc();
+    expect(pending(r).g?.series).toEqual([{ labels: {}, inc: 4 }]);
+  });
+
+  it("sends an absolute value once set happened, adjusted by later inc/dec", () => {
+    const r = new Registry();
+    const g = new Gauge({ name: "g", help: "G.", labelNames: ["k"] as const, registers: [r] });
+    g.inc({ k: "a" }, 100);
+    g.set({ k: "a" }, 10);
+    g.inc({ k: "a" }, 3);
+    g.labels("a").dec(1);
+    expect(pending(r).g?.series).toEqual([{ labels: { k: "a" }, set: 12 }]);
+  });
+
+  it("setToCurrentTime and startTimer set seconds", () => {
+    const r = new Registry();
+    const g = new Gauge({ name: "g", help: "G.", registers: [r] });
+    const before = Date.now() / 1000;
+    g.setToCurrentTime();
+    const t = pending(r).g?.series[0] as { set: number };
+    expect(t.set).toBeGreaterThanOrEqual(before - 1);
+    const end = g.startTimer();
+    const seconds = end();
+    expect(seconds).toBeGreaterThanOrEqual(0);
+    expect(pending(r).g?.series).toEqual([{ labels: {}, set: seconds }]);
+  });
+
+  it("refuses non-finite values", () => {
+    const g = new Gauge({ name: "g", help: "G.", registers: [] });
+    expect(() => g.set(Number.NaN)).toThrow(/finite/);
+    expect(() => g.inc(Infinity)).toThrow(/finite/);
+  });
+});
+
+describe("Histogram", () => {
+  it("counts observations per bucket (+Inf last) and sums them", () => {
+    const r = new Registry();
+    const h = new Histogram({ name: "job_seconds", help: "Job time.", labelNames: ["kind"] as const, buckets: [0.1, 0.5, 1], registers: [r] });
+    for (const v of [0.05, 0.1, 0.3, 0.7, 3]) h.observe({ kind: "a" }, v);
+    h.labels("b").observe(1);
+    const f = pending(r).job_seconds;
+    expect(f?.buckets).toEqual([0.1, 0.5, 1]);
+    expect(f?.series).toEqual([
+      { labels: { kind: "a" }, counts: [2, 1, 1, 1], sum: 4.15 },
+      { labels: { kind: "b" }, counts: [0, 0, 1, 0], sum: 1 },
+    ]);
+  });
+
+  it("uses prom-client's default buckets and supports an unlabelled series", () => {
+    const r = new Registry();
+    const h = new Histogram({ name: "h", help: "H.", registers: [r] });
+    h.observe(0.003);
+    expect(pending(r).h).toMatchObject({ buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], series: [{ labels: {}, counts: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], sum: 0.003 }] });
+  });
+
+  it("startTimer observes elapsed seconds with start and end labels", () => {
+    const r = new Registry();
+    const h = new Histogram({ name: "h", help: "H.", labelNames: ["a", "b"] as const, buckets: [100], registers: [r] });
+    const end = h.startTimer({ a: "x" });
+    end({ b: "y" });
+    expect(pending(r).h?.series).toMatchObject([{ labels: { a: "x", b: "y" }, counts: [1, 0] }]);
+  });
+
+  it.each([
+    [[], /at least one bucket/],
+    [[1, 1], /strictly increasing/],
+    [[2, 1], /strictly increasing/],
+    [[1, Infinity], /finite/],
+  ])("refuses buckets %j", (buckets, message) => {
+    expect(() => new Histogram({ name: "h", help: "H.", buckets, registers: [] })).toThrow(message);
+  });
+
+  it("reserves the le label", () => {
+    expect(() => new Histogram({ name: "h", help: "H.", labelNames: ["le"], registers: [] })).toThrow(/"le" is reserved/);
+  });
+
+  it("builds linear and exponential buckets", () => {
+    expect(linearBuckets(0, 10, 3)).toEqual([0, 10, 20]);
+    expect(exponentialBuckets(1, 2, 4)).toEqual([1, 2, 4, 8]);
+    expect(() => exponentialBuckets(0, 2, 3)).toThrow(/start/);
+    expect(() => linearBuckets(0, 1, 0)).toThrow(/count/);
+  });
+});
+
+describe("Summary", () => {
+  it("keeps count and sum; reserves quantile", () => {
+    const r = new Registry();
+    const s = new Summary({ name: "payload_bytes", help: "Payload size.", registers: [r] });
+    s.observe(100);
+    s.observe(800);
+    expect(pending(r).payload_bytes?.series).toEqual([{ labels: {}, count: 2, sum: 900 }]);
+    expect(() => new Summary({ name: "s", help: "S.", labelNames: ["quantile"], registers: [] })).toThrow(/"quantile" is reserved/);
+  });
+});
+
+describe("definition-time validation", () => {
+  it.each([
+    [{ name: "1bad", help: "x" }, /not a valid metric name/],
+    [{ name: "__reserved", help: "x" }, /reserved/],
+    [{ name: "ok", help: "" }, /help/],
+    [{ name: "ok", help: "x", labelNames: ["bad-label"] }, /not a valid label name/],
+    [{ name: "ok", help: "x", labelNames: ["__x"] }, /reserved/],
+    [{ name: "ok", help: "x", labelNames: ["a", "a"] }, /appears twice/],
+  ])("refuses %j", (config, message) => {
+    expect(() => new Gauge({ ...config, registers: [] })).toThrow(message);
+  });
+
+  it("refuses the same family registered with a different definition, shares it when identical", () => {
+    const r = new Registry();
+    const a = new Counter({ name: "jobs_total", help: "Jobs.", labelNames: ["k"], registers: [r] });
+    expect(() => new Gauge({ name: "jobs", help: "Jobs.", registers: [r] })).toThrow(/different type/);
+    expect(() => new Counter({ name: "jobs", help: "Jobs.", labelNames: ["other"], registers: [r] })).toThrow(/different labelNames/);
+    const b = new Counter({ name: "jobs", help: "Jobs.", labelNames: ["k"], registers: [r] });
+    a.inc({ k: "x" });
+    b.inc({ k: "x" }, 2);
+    expect(pending(r).jobs?.series).toEqual([{ labels: { k: "x" }, inc: 3 }]);
+    expect(r.getSingleMetric("jobs_total")).toBe(a);
+  });
+});

@@ -1,0 +1,31 @@
+// Two test projects: "workers" runs lib and Worker tests inside workerd (the Workers pool, bindings from
+// wrangler.toml); "blackbox" runs in Node and drives the real Worker over HTTP with persistent storage.
+
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { PUSH_TOKEN: "test-push-token", ALLOW_ANONYMOUS_PUSH: "false" } },
+          }),
+        ],
+        test: { name: "workers", include: ["test/lib/**/*.test.ts", "test/worker/**/*.test.ts"] },
+      },
+      {
+        test: {
+          name: "blackbox",
+          include: ["test/blackbox/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

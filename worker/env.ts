@@ -1,0 +1,24 @@
+// The bindings and variables the metrics Worker reads. Limits and tokens are strings, as wrangler passes vars.
+
+import type { CatalogObject } from "./catalog-object.ts";
+import type { FamilyObject } from "./family-object.ts";
+
+export interface Env {
+  /** One Durable Object per metric family. */
+  METRICS_FAMILY: DurableObjectNamespace<FamilyObject>;
+  /** The single object listing every family, so the scrape finds them. */
+  METRICS_CATALOG: DurableObjectNamespace<CatalogObject>;
+  /** Bearer token required by POST /push. A secret: `wrangler secret put PUSH_TOKEN`. */
+  PUSH_TOKEN?: string;
+  /** Set to "true" to accept pushes without a token when PUSH_TOKEN is not configured. */
+  ALLOW_ANONYMOUS_PUSH?: string;
+  /** When set, GET /metrics requires it (Bearer, or Basic with it as the password). */
+  SCRAPE_TOKEN?: string;
+  MAX_BODY_BYTES?: string;
+  MAX_FAMILIES_PER_PUSH?: string;
+  MAX_SERIES_PER_PUSH?: string;
+  MAX_NAME_LENGTH?: string;
+  MAX_LABEL_VALUE_LENGTH?: string;
+  /** How long a batch id is remembered to drop replays, in seconds. */
+  BATCH_RETENTION_SECONDS?: string;
+}

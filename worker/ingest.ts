@@ -1,0 +1,26 @@
+// Ingest: check a whole push (nothing is applied when any part is invalid), then fan it out to the family
+// objects. Shared by POST /push and the MetricsService RPC entrypoint.
+
+import { DurableObjectTransport, type FamilyNamespace } from "../lib/transports/durable-object.ts";
+import type { DeliveryOutcome } from "../lib/transports/transport.ts";
+import { checkPushBatch } from "../lib/wire-check.ts";
+import { pushLimits } from "./config.ts";
+import type { Env } from "./env.ts";
+
+export type IngestReply = { status: number; body: { error: string } | { batch?: string; families: DeliveryOutcome[] } };
+
+/** The HTTP status of a push from its family outcomes: a failure → 503, a conflict → 409, a limit → 413. */
+export function statusOf(outcomes: DeliveryOutcome[]): number {
+  if (outcomes.some((o) => o.status === "failed")) return 503;
+  const codes = outcomes.flatMap((o) => (o.status === "rejected" ? [o.code] : []));
+  for (const code of [409, 413, 400]) if (codes.includes(code)) return code;
+  return 200;
+}
+
+export async function ingest(env: Env, input: unknown): Promise<IngestReply> {
+  const checked = checkPushBatch(input, pushLimits(env));
+  if (!checked.ok) return { status: checked.status, body: { error: checked.error } };
+  const transport = new DurableObjectTransport(env.METRICS_FAMILY as unknown as FamilyNamespace);
+  const families = await transport.push(checked.value);
+  return { status: statusOf(families), body: { ...(checked.value.batch ? { batch: checked.value.batch } : {}), families } };
+}

@@ -1,0 +1,16 @@
+// The RPC entrypoint for other Workers (service binding): the same ingest as POST /push, no token needed,
+// since only Workers you bind can call it.
+
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { allRejected, type DeliveryOutcome } from "../lib/transports/transport.ts";
+import type { PushBatch } from "../lib/wire.ts";
+import type { Env } from "./env.ts";
+import { ingest } from "./ingest.ts";
+
+export class MetricsService extends WorkerEntrypoint<Env> {
+  /** Applies a push; every family gets an outcome (an invalid push: all rejected with the reason). */
+  async push(batch: PushBatch): Promise<DeliveryOutcome[]> {
+    const reply = await ingest(this.env, batch);
+    return "error" in reply.body ? allRejected(batch, reply.status, reply.body.error) : reply.body.families;
+  }
+}

@@ -1,0 +1,107 @@
+// FamilyStorage on a Durable Object's SQLite: the definition in `meta`, one WITHOUT ROWID row per series,
+// recent batch ids in `batches` (pruned past the retention). Every call is synchronous.
+
+import type { FamilyStorage, StoredSeries } from "../lib/family-store.ts";
+import type { FamilyDefinition } from "../lib/wire.ts";
+
+const SCHEMA_VERSION = "1";
+const PRUNE_EVERY_MS = 60_000;
+
+type SeriesRow = { key: string; value: number | null; sum: number | null; count: number | null; counts: string | null; created: number; updated: number };
+
+export class SqlFamilyStorage implements FamilyStorage {
+  private cached: FamilyDefinition | null | undefined;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly batchRetentionMs: number,
+  ) {}
+
+  /** Creates the tables; run once in the object's constructor under blockConcurrencyWhile. */
+  migrate(): void {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS series (
+      key TEXT PRIMARY KEY, value REAL, sum REAL, count INTEGER, counts TEXT,
+      created INTEGER NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`);
+    this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`, SCHEMA_VERSION);
+  }
+
+  /** Drops cached state; call after a transaction rolled back. */
+  forget(): void {
+    this.cached = undefined;
+  }
+
+  definition(): FamilyDefinition | undefined {
+    if (this.cached === undefined) {
+      const row = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'definition'`).toArray()[0];
+      this.cached = row ? (JSON.parse(row.value) as FamilyDefinition) : null;
+    }
+    return this.cached ?? undefined;
+  }
+
+  setDefinition(definition: FamilyDefinition): void {
+    this.sql.exec(`INSERT INTO meta (key, value) VALUES ('definition', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, JSON.stringify(definition));
+    this.cached = definition;
+  }
+
+  hasBatch(id: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM batches WHERE id = ?`, id).toArray().length > 0;
+  }
+
+  addBatch(id: string, nowMs: number): void {
+    this.sql.exec(`INSERT INTO batches (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, id, nowMs);
+    if (nowMs - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = nowMs;
+      this.sql.exec(`DELETE FROM batches WHERE at < ?`, nowMs - this.batchRetentionMs);
+    }
+  }
+
+  getSeries(key: string): StoredSeries | undefined {
+    const row = this.sql.exec<SeriesRow>(`SELECT * FROM series WHERE key = ?`, key).toArray()[0];
+    return row ? this.fromRow(row) : undefined;
+  }
+
+  putSeries(key: string, s: StoredSeries): void {
+    this.sql.exec(
+      `INSERT INTO series (key, value, sum, count, counts, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, sum = excluded.sum, count = excluded.count,
+         counts = excluded.counts, updated = excluded.updated`,
+      key,
+      s.value ?? null,
+      s.sum ?? null,
+      s.count ?? null,
+      s.counts ? JSON.stringify(s.counts) : null,
+      s.created,
+      s.updated,
+    );
+  }
+
+  allSeries(): StoredSeries[] {
+    return this.sql.exec<SeriesRow>(`SELECT * FROM series ORDER BY key`).toArray().map((row) => this.fromRow(row));
+  }
+
+  isCatalogued(): boolean {
+    return this.sql.exec(`SELECT 1 FROM meta WHERE key = 'catalogued'`).toArray().length > 0;
+  }
+
+  markCatalogued(): void {
+    this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('catalogued', '1')`);
+  }
+
+  private fromRow(row: SeriesRow): StoredSeries {
+    const names = this.definition()?.labelNames ?? [];
+    const values = JSON.parse(row.key) as string[];
+    const labels = Object.fromEntries(names.map((n, i) => [n, values[i] ?? ""]));
+    return {
+      labels,
+      created: row.created,
+      updated: row.updated,
+      ...(row.value !== null ? { value: row.value } : {}),
+      ...(row.sum !== null ? { sum: row.sum } : {}),
+      ...(row.count !== null ? { count: row.count } : {}),
+      ...(row.counts !== null ? { counts: JSON.parse(row.counts) as number[] } : {}),
+    };
+  }
+}
