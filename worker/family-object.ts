@@ -27,6 +27,10 @@ export class FamilyObject extends DurableObject<Env> {
     const checked = checkPushBatch({ ...(batch !== undefined ? { batch } : {}), families: [family] }, pushLimits(this.env));
     if (!checked.ok) return { name: nameOf(family), status: "rejected", code: checked.status, error: checked.error };
     const canonical = checked.value.families[0] as FamilyBatch;
+    const own = this.ctx.id.name;
+    if (own !== undefined && own !== canonical.name) {
+      return { name: canonical.name, status: "rejected", code: 409, error: `family ${JSON.stringify(canonical.name)} was sent to the object of ${JSON.stringify(own)}` };
+    }
     let outcome: FamilyOutcome;
     try {
       outcome = this.ctx.storage.transactionSync(() => applyFamilyBatch(this.storage, batch, canonical, Date.now()));

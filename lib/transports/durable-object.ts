@@ -1,5 +1,6 @@
 // Transport (a): straight to the family Durable Objects through a namespace binding, one RPC per family, in parallel.
 
+import { familyName } from "../validation.ts";
 import type { FamilyBatch, FamilyOutcome, PushBatch } from "../wire.ts";
 import { errorMessage, isRetryableObjectError, type RetryOptions, withRetries } from "./retry.ts";
 import type { DeliveryOutcome, Transport } from "./transport.ts";
@@ -33,7 +34,8 @@ export class DurableObjectTransport implements Transport {
   private async pushFamily(batch: string | undefined, family: FamilyBatch): Promise<DeliveryOutcome> {
     try {
       const retry = batch === undefined ? () => false : isRetryableObjectError;
-      return await withRetries(() => this.namespace.getByName(family.name).push(batch, family), retry, this.options);
+      const object = familyName(family.type, family.name);
+      return await withRetries(() => this.namespace.getByName(object).push(batch, family), retry, this.options);
     } catch (error) {
       return { name: family.name, status: "failed", error: errorMessage(error) };
     }

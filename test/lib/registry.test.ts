@@ -1,0 +1,151 @@
+// Registry.flush: sends pending deltas once, keeps undeliverable ones with their batch id, bounds the
+// retry buffer, counts refusals, and never throws for delivery problems.
+
+import { describe, expect, it } from "vitest";
+import { Counter } from "../../lib/counter.ts";
+import { Gauge } from "../../lib/gauge.ts";
+import { Registry } from "../../lib/registry.ts";
+import { MemoryStore } from "../../lib/transports/memory.ts";
+import { allFailed, type DeliveryOutcome, type Transport } from "../../lib/transports/transport.ts";
+import type { PushBatch } from "../../lib/wire.ts";
+
+/** A transport in front of a MemoryStore that can be told to fail (as a network would) or to throw. */
+class FlakyTransport implements Transport {
+  readonly seen: PushBatch[] = [];
+  failures = 0;
+  constructor(readonly store = new MemoryStore()) {}
+  async push(batch: PushBatch): Promise<DeliveryOutcome[]> {
+    this.seen.push(structuredClone(batch));
+    if (this.failures > 0) {
+      this.failures--;
+      return allFailed(batch, "network down");
+    }
+    return this.store.push(batch);
+  }
+}
+
+const value = (store: MemoryStore, name: string) => store.snapshot().find((f) => f.name === name)?.series[0]?.value;
+
+describe("Registry.flush", () => {
+  it("does nothing at all when nothing is pending", async () => {
+    const t = new FlakyTransport();
+    const r = new Registry({ transport: t });
+    new Counter({ name: "c", help: "C.", registers: [r] });
+    expect(await r.flush()).toEqual({ delivered: 0, rejected: 0, retained: 0, dropped: 0 });
+    expect(t.seen).toEqual([]);
+  });
+
+  it("gives every flush a unique batch id and clears what it sent", async () => {
+    const t = new FlakyTransport();
+    const r = new Registry({ transport: t });
+    const c = new Counter({ name: "c", help: "C.", registers: [r] });
+    c.inc();
+    await r.flush();
+    c.inc(2);
+    await r.flush();
+    await r.flush();
+    expect(t.seen).toHaveLength(2);
+    expect(t.seen[0]?.batch).not.toBe(t.seen[1]?.batch);
+    expect(value(t.store, "c")).toBe(3);
+  });
+
+  it("keeps a failed delivery with its batch id and delivers it on the next flush, exactly once", async () => {
+    const t = new FlakyTransport();
+    const r = new Registry({ transport: t });
+    const c = new Counter({ name: "c", help: "C.", registers: [r] });
+    c.inc(5);
+    t.failures = 1;
+    expect(await r.flush()).toMatchObject({ retained: 1, delivered: 0 });
+    expect(r.stats.retainedSeries).toBe(1);
+    c.inc(1);
+    expect(await r.flush()).toMatchObject({ delivered: 2, retained: 0 });
+    expect(t.seen[1]?.batch).toBe(t.seen[0]?.batch);
+    expect(value(t.store, "c")).toBe(6);
+  });
+
+  it("never double-counts when a delivery was applied but reported failed, then retried", async () => {
+    const store = new MemoryStore();
+    let lie = true;
+    const t: Transport = {
+      async push(batch) {
+        const outcomes = await store.push(batch);
+        if (lie) {
+          lie = false;
+          return allFailed(batch, "reply lost");
+        }
+        return outcomes;
+      },
+    };
+    const r = new Registry({ transport: t });
+    const c = new Counter({ name: "c", help: "C.", registers: [r] });
+    c.inc(7);
+    await r.flush();
+    expect(await r.flush()).toMatchObject({ delivered: 1 });
+    expect(value(store, "c")).toBe(7);
+  });
+
+  it("bounds the retry buffer: drops the oldest batches and counts the dropped series", async () => {
+    const t = new FlakyTransport();
+    const errors: string[] = [];
+    const r = new Registry({ transport: t, maxRetainedSeries: 3, onError: (m) => errors.push(m) });
+    const g = new Gauge({ name: "g", help: "G.", labelNames: ["k"], registers: [r] });
+    t.failures = 100;
+    for (const round of [1, 2, 3]) {
+      g.set({ k: "a" }, round);
+      g.set({ k: "b" }, round);
+      await r.flush();
+    }
+    expect(r.stats).toMatchObject({ retainedSeries: 2, droppedSeries: 4 });
+    expect(errors.join("\n")).toMatch(/dropped 2 undelivered series/);
+  });
+
+  it("counts refused families and does not retry them", async () => {
+    const t = new FlakyTransport();
+    const errors: string[] = [];
+    const r = new Registry({ transport: t, onError: (m) => errors.push(m) });
+    new Gauge({ name: "x", help: "X.", registers: [r] }).set(1);
+    await r.flush();
+    const clash = new Registry({ transport: t, onError: (m) => errors.push(m) });
+    new Counter({ name: "x", help: "X.", registers: [clash] }).inc();
+    expect(await clash.flush()).toMatchObject({ rejected: 1, retained: 0 });
+    expect(clash.stats.rejectedSeries).toBe(1);
+    expect(errors[0]).toMatch(/refused \(409\)/);
+    expect(await clash.flush()).toMatchObject({ rejected: 0, delivered: 0 });
+  });
+
+  it("keeps every increment made while a flush is in flight", async () => {
+    const store = new MemoryStore();
+    const r = new Registry({ transport: store });
+    const c = new Counter({ name: "c", help: "C.", registers: [r] });
+    let total = 0;
+    const flushes: Promise<unknown>[] = [];
+    for (let i = 0; i < 50; i++) {
+      c.inc(i);
+      total += i;
+      flushes.push(r.flush());
+    }
+    await Promise.all(flushes);
+    await r.flush();
+    expect(value(store, "c")).toBe(total);
+  });
+
+  it("splits a large flush into batches within the default limits", async () => {
+    const t = new FlakyTransport();
+    const r = new Registry({ transport: t });
+    const c = new Counter({ name: "c", help: "C.", labelNames: ["i"], registers: [r] });
+    for (let i = 0; i < 12_000; i++) c.inc({ i });
+    expect(await r.flush()).toMatchObject({ delivered: 3 });
+    expect(t.seen.map((b) => b.families[0]?.series.length)).toEqual([5000, 5000, 2000]);
+    expect(t.store.snapshot()[0]?.series).toHaveLength(12_000);
+  });
+
+  it("rejects flush without any transport (a programmer error) and keeps the deltas", async () => {
+    const r = new Registry();
+    const c = new Counter({ name: "c", help: "C.", registers: [r] });
+    c.inc();
+    await expect(r.flush()).rejects.toThrow(/no transport/);
+    const store = new MemoryStore();
+    await r.flush(store);
+    expect(value(store, "c")).toBe(1);
+  });
+});

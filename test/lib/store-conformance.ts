@@ -1,0 +1,112 @@
+// One suite of store behaviour, run against the in-memory store (test/lib) and the real Durable Objects
+// (test/worker): merging per type, replays, conflicts, creation times.
+
+import { describe, expect, it } from "vitest";
+import type { Transport } from "../../lib/transports/transport.ts";
+import type { FamilyBatch, FamilySnapshot } from "../../lib/wire.ts";
+
+export interface StoreUnderTest {
+  transport: Transport;
+  snapshot(): Promise<FamilySnapshot[]>;
+}
+
+let n = 0;
+const unique = (base: string) => `${base}_${++n}_${Math.random().toString(36).slice(2, 8)}`;
+
+export function describeStoreConformance(label: string, make: () => StoreUnderTest) {
+  describe(`store conformance: ${label}`, () => {
+    const family = async (store: StoreUnderTest, name: string) => (await store.snapshot()).find((f) => f.name === name);
+
+    it("adds counter increments across pushes and keeps the creation time", async () => {
+      const store = make();
+      const name = unique("c");
+      const push = (id: string, inc: number) =>
+        store.transport.push({ batch: id, families: [{ name, type: "counter", help: "C.", labelNames: ["k"], series: [{ labels: { k: "a" }, inc }] }] });
+      expect(await push(unique("b"), 2)).toEqual([{ name, status: "applied", series: 1 }]);
+      const created = (await family(store, name))?.series[0]?.created;
+      expect(created).toBeGreaterThan(1_600_000_000);
+      await push(unique("b"), 3.5);
+      const f = await family(store, name);
+      expect(f?.series).toEqual([{ labels: { k: "a" }, created, value: 5.5 }]);
+    });
+
+    it("treats jobs and jobs_total as one counter family", async () => {
+      const store = make();
+      const base = unique("jobs");
+      for (const name of [base, `${base}_total`]) {
+        await store.transport.push({ batch: unique("b"), families: [{ name, type: "counter", help: "J.", labelNames: [], series: [{ labels: {}, inc: 1 }] }] });
+      }
+      expect((await family(store, base))?.series[0]?.value).toBe(2);
+    });
+
+    it("gauges: set replaces, inc adds, inc on a new series starts from zero", async () => {
+      const store = make();
+      const name = unique("g");
+      const push = (series: FamilyBatch["series"]) => store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: ["k"], series }] });
+      await push([{ labels: { k: "a" }, inc: -4 }, { labels: { k: "b" }, set: 7 }]);
+      await push([{ labels: { k: "a" }, inc: 1 }, { labels: { k: "b" }, set: 3 }]);
+      const values = (await family(store, name))?.series.map((s) => [s.labels.k, s.value]);
+      expect(values).toEqual([["a", -3], ["b", 3]]);
+    });
+
+    it("histograms add per bucket and sum; summaries add count and sum", async () => {
+      const store = make();
+      const h = unique("h");
+      const s = unique("s");
+      const push = () =>
+        store.transport.push({
+          batch: unique("b"),
+          families: [
+            { name: h, type: "histogram", help: "H.", labelNames: [], buckets: [0.1, 1], series: [{ labels: {}, counts: [1, 2, 0], sum: 1.25 }] },
+            { name: s, type: "summary", help: "S.", labelNames: [], series: [{ labels: {}, count: 3, sum: 9 }] },
+          ],
+        });
+      await push();
+      await push();
+      expect((await family(store, h))?.series[0]).toMatchObject({ counts: [2, 4, 0], sum: 2.5 });
+      expect((await family(store, s))?.series[0]).toMatchObject({ count: 6, sum: 18 });
+    });
+
+    it("drops a replayed batch id: it never counts twice", async () => {
+      const store = make();
+      const name = unique("c");
+      const batch = { batch: unique("b"), families: [{ name, type: "counter" as const, help: "C.", labelNames: [], series: [{ labels: {}, inc: 4 }] }] };
+      expect((await store.transport.push(batch))[0]?.status).toBe("applied");
+      expect(await store.transport.push(batch)).toEqual([{ name, status: "duplicate" }]);
+      expect((await family(store, name))?.series[0]?.value).toBe(4);
+    });
+
+    it("refuses a changed type, labelNames or buckets with 409 and applies nothing of that family", async () => {
+      const store = make();
+      const name = unique("h");
+      const other = unique("c");
+      const def = { name, type: "histogram" as const, help: "H.", labelNames: ["k"], buckets: [1, 2] };
+      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: { k: "a" }, counts: [1, 0, 0], sum: 1 }] }] });
+      const changes: FamilyBatch[] = [
+        { ...def, buckets: [1, 3], series: [{ labels: { k: "a" }, counts: [1, 0, 0], sum: 1 }] },
+        { ...def, labelNames: ["j"], series: [{ labels: { j: "a" }, counts: [1, 0, 0], sum: 1 }] },
+        { name, type: "gauge", help: "H.", labelNames: ["k"], series: [{ labels: { k: "a" }, set: 1 }] },
+      ];
+      for (const change of changes) {
+        const outcomes = await store.transport.push({
+          batch: unique("b"),
+          families: [change, { name: other, type: "counter", help: "C.", labelNames: [], series: [{ labels: {}, inc: 1 }] }],
+        });
+        expect(outcomes[0]).toMatchObject({ name, status: "rejected", code: 409 });
+        expect(outcomes[0]?.status === "rejected" && outcomes[0].error).toMatch(/different (buckets|labelNames|type)/);
+        expect(outcomes[1]).toMatchObject({ name: other, status: "applied" });
+      }
+      expect((await family(store, name))?.series).toMatchObject([{ labels: { k: "a" }, counts: [1, 0, 0], sum: 1 }]);
+      expect((await family(store, other))?.series[0]?.value).toBe(3);
+    });
+
+    it("takes the latest help text", async () => {
+      const store = make();
+      const name = unique("g");
+      for (const help of ["Old.", "New."]) {
+        await store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help, labelNames: [], series: [{ labels: {}, set: 1 }] }] });
+      }
+      expect((await family(store, name))?.help).toBe("New.");
+    });
+  });
+}

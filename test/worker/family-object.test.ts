@@ -1,0 +1,56 @@
+// The real Durable Objects (inside workerd) pass the store conformance suite, and keep their promises:
+// one SQLite row per series, registration in the catalog, validation at the RPC boundary.
+
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { DurableObjectTransport, type FamilyNamespace } from "../../lib/transports/durable-object.ts";
+import type { FamilyBatch } from "../../lib/wire.ts";
+import { catalog } from "../../worker/catalog-object.ts";
+import { collectFamilies } from "../../worker/scrape.ts";
+import { describeStoreConformance } from "../lib/store-conformance.ts";
+
+const namespace = env.METRICS_FAMILY as unknown as FamilyNamespace;
+
+describeStoreConformance("FamilyObject (workerd, SQLite)", () => ({
+  transport: new DurableObjectTransport(namespace),
+  snapshot: () => collectFamilies(env),
+}));
+
+describe("FamilyObject", () => {
+  it("registers its family in the catalog on the first applied push", async () => {
+    const family: FamilyBatch = { name: "catalogued_gauge", type: "gauge", help: "G.", labelNames: [], series: [{ labels: {}, set: 1 }] };
+    expect(await catalog(env).list()).not.toContain("catalogued_gauge");
+    await env.METRICS_FAMILY.getByName(family.name).push("b-1", family);
+    expect(await catalog(env).list()).toContain("catalogued_gauge");
+  });
+
+  it("stores one row per series and writes only the series a push touches", async () => {
+    const stub = env.METRICS_FAMILY.getByName("rows_counter");
+    const push = (id: string, keys: string[]) =>
+      stub.push(id, { name: "rows_counter", type: "counter", help: "C.", labelNames: ["k"], series: keys.map((k) => ({ labels: { k }, inc: 1 })) });
+    await push("r-1", ["a", "b", "c"]);
+    const before = await runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ key: string; updated: number }>("SELECT key, updated FROM series ORDER BY key").toArray());
+    expect(before.map((r) => r.key)).toEqual(['["a"]', '["b"]', '["c"]']);
+    await new Promise((r) => setTimeout(r, 5));
+    await push("r-2", ["b"]);
+    const after = await runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ key: string; updated: number }>("SELECT key, updated FROM series ORDER BY key").toArray());
+    expect(after[0]?.updated).toBe(before[0]?.updated);
+    expect(after[2]?.updated).toBe(before[2]?.updated);
+    expect(after[1]?.updated).toBeGreaterThan(before[1]?.updated as number);
+  });
+
+  it("refuses an invalid family at the RPC boundary and stores nothing", async () => {
+    const stub = env.METRICS_FAMILY.getByName("rpc_invalid");
+    const bad = { name: "rpc_invalid", type: "counter", help: "C.", labelNames: [], series: [{ labels: {}, inc: -1 }] } as FamilyBatch;
+    expect(await stub.push("x-1", bad)).toMatchObject({ status: "rejected", code: 400, error: expect.stringMatching(/inc: a counter cannot decrease/) });
+    expect(await stub.snapshot()).toBeNull();
+  });
+
+  it("refuses a family sent to another family's object", async () => {
+    const stub = env.METRICS_FAMILY.getByName("home_gauge");
+    await stub.push("h-1", { name: "home_gauge", type: "gauge", help: "G.", labelNames: [], series: [{ labels: {}, set: 1 }] });
+    const outcome = await stub.push("h-2", { name: "stray_gauge", type: "gauge", help: "G.", labelNames: [], series: [{ labels: {}, set: 2 }] });
+    expect(outcome).toMatchObject({ status: "rejected", code: 409 });
+  });
+});
