@@ -1,0 +1,90 @@
+// Starts the real metrics Worker (esbuild bundle → Miniflare → workerd) with SQLite Durable Objects
+// persisted to a folder, listening on a loopback port. Used by the black-box tests and the benchmark.
+
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { build } from "esbuild";
+import { Miniflare, type WorkerOptions } from "miniflare";
+
+const root = resolve(import.meta.dirname, "../..");
+export const COMPATIBILITY_DATE = "2026-04-26";
+export const PUSH_TOKEN = "blackbox-push-token";
+
+/** Bundles a Worker entry (TypeScript) to one ES module, as wrangler would. */
+export async function bundle(entry: string): Promise<string> {
+  const outfile = join(mkdtempSync(join(tmpdir(), "pdc-bundle-")), "worker.mjs");
+  await build({ entryPoints: [resolve(root, entry)], bundle: true, format: "esm", platform: "neutral", target: "es2022", external: ["cloudflare:*"], outfile, logLevel: "error", conditions: ["workerd", "worker", "browser"], mainFields: ["module", "main"] });
+  return outfile;
+}
+
+export function familyObjects(scriptName?: string): WorkerOptions["durableObjects"] {
+  return {
+    METRICS_FAMILY: { className: "FamilyObject", useSQLite: true, ...(scriptName ? { scriptName } : {}) },
+    METRICS_CATALOG: { className: "CatalogObject", useSQLite: true, ...(scriptName ? { scriptName } : {}) },
+  };
+}
+
+export interface RunningWorker {
+  url: URL;
+  mf: Miniflare;
+  stop(): Promise<void>;
+  push(body: unknown, token?: string): Promise<Response>;
+  scrape(accept?: string): Promise<string>;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Starts the metrics Worker on 127.0.0.1 with its storage in `persistDir`; extra Workers may join it. */
+export async function startMetricsWorker(options: { persistDir: string; vars?: Record<string, string>; script?: string; others?: WorkerOptions[] }): Promise<RunningWorker> {
+  const scriptPath = options.script ?? (await bundle("worker/index.ts"));
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    durableObjectsPersist: options.persistDir,
+    workers: [
+      {
+        name: "metrics",
+        modules: true,
+        modulesRoot: dirname(scriptPath),
+        scriptPath,
+        compatibilityDate: COMPATIBILITY_DATE,
+        durableObjects: familyObjects(),
+        bindings: { PUSH_TOKEN, ...options.vars },
+      },
+      ...(options.others ?? []),
+    ],
+  });
+  const url = await mf.ready;
+  const worker: RunningWorker = {
+    url,
+    mf,
+    stop: () => mf.dispose(),
+    push: (body, token = PUSH_TOKEN) =>
+      fetch(new URL("/push", url), { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) }),
+    scrape: async (accept) => {
+      const res = await fetch(new URL("/metrics", url), accept ? { headers: { accept } } : {});
+      if (res.status !== 200) throw new Error(`scrape answered ${res.status}: ${await res.text()}`);
+      return res.text();
+    },
+  };
+  return worker;
+}
+
+/** The value of one sample line (`name{labels} value`) in a text exposition, or undefined. */
+export function sampleValue(exposition: string, series: string): number | undefined {
+  const line = exposition.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/** Polls `probe` until it returns true, or throws after `timeoutMs`. */
+export async function waitFor(probe: () => Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}

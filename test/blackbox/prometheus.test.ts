@@ -1,0 +1,91 @@
+// The scrape is valid for the real tools: `promtool check metrics` accepts it, and a real Prometheus server
+// scraping the local Worker (it asks for OpenMetrics first) ingests the exact values. Skipped, visibly,
+// where the tools are not installed (.ci/run installs them).
+
+import { spawn, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Counter, Gauge, Histogram, HttpTransport, Registry, Summary } from "../../lib/index.ts";
+import { PUSH_TOKEN, type RunningWorker, startMetricsWorker, tempDir, waitFor } from "./harness.ts";
+
+const has = (tool: string) => spawnSync(tool, ["--version"], { stdio: "ignore" }).status === 0;
+const hasPromtool = has("promtool");
+const hasPrometheus = has("prometheus");
+if (!hasPromtool || !hasPrometheus) {
+  console.warn(`\n*** SKIPPING real-Prometheus checks: ${[!hasPromtool && "promtool", !hasPrometheus && "prometheus"].filter(Boolean).join(" and ")} not installed (apt-get install -y prometheus) ***\n`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+describe("real Prometheus tools (black box)", () => {
+  let worker: RunningWorker;
+
+  beforeAll(async () => {
+    worker = await startMetricsWorker({ persistDir: tempDir("pdc-prom-") });
+    const registry = new Registry({ transport: new HttpTransport({ url: new URL("/push", worker.url).href, token: PUSH_TOKEN }) });
+    const requests = new Counter({ name: "pdc_requests_total", help: "Requests served.\nSecond line with a \\ backslash.", labelNames: ["route", "code"] as const, registers: [registry] });
+    const inflight = new Gauge({ name: "pdc_inflight", help: "In-flight requests.", registers: [registry] });
+    const latency = new Histogram({ name: "pdc_request_seconds", help: "Request latency.", labelNames: ["route"] as const, registers: [registry] });
+    const plain = new Histogram({ name: "pdc_unlabelled_seconds", help: "Unlabelled histogram.", buckets: [1, 2], registers: [registry] });
+    const size = new Summary({ name: "pdc_payload_bytes", help: "Payload size.", labelNames: ["kind"] as const, registers: [registry] });
+    requests.inc({ route: "/", code: "200" }, 41);
+    requests.inc({ route: "/", code: "200" });
+    requests.inc({ route: '/q"uote\\d\nnewline ✓', code: "500" }, 2);
+    inflight.set(7);
+    for (const v of [0.003, 0.02, 0.2, 3, 30]) latency.observe({ route: "/" }, v);
+    plain.observe(1.5);
+    size.observe({ kind: "json" }, 900);
+    const result = await registry.flush();
+    expect(result).toMatchObject({ delivered: 5, rejected: 0 });
+  });
+  afterAll(async () => worker?.stop());
+
+  it.skipIf(!hasPromtool)("passes promtool check metrics", async () => {
+    const text = await worker.scrape();
+    expect(text).toContain('pdc_requests_total{route="/q\\"uote\\\\d\\nnewline ✓",code="500"} 2');
+    const check = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+    expect(check.stdout + check.stderr).toBe("");
+    expect(check.status).toBe(0);
+  });
+
+  it.skipIf(!hasPrometheus)("is scraped and ingested by a real Prometheus server", async () => {
+    const dir = tempDir("pdc-prometheus-");
+    const port = await freePort();
+    writeFileSync(
+      join(dir, "prometheus.yml"),
+      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: pdc\n    static_configs:\n      - targets: ["${worker.url.host}"]\n`,
+    );
+    const server = spawn("prometheus", [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
+    try {
+      const query = async (q: string) => {
+        const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`).catch(() => undefined);
+        if (!res?.ok) return undefined;
+        const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+        return body.data.result[0]?.value[1];
+      };
+      await waitFor(async () => (await query('pdc_requests_total{route="/",code="200"}')) !== undefined, 60_000, "Prometheus to ingest a scrape");
+      expect(await query('up{job="pdc"}')).toBe("1");
+      expect(await query('pdc_requests_total{route="/",code="200"}')).toBe("42");
+      expect(await query('pdc_requests_total{code="500"}')).toBe("2");
+      expect(await query("pdc_inflight")).toBe("7");
+      expect(await query('pdc_request_seconds_bucket{route="/",le="0.25"}')).toBe("3");
+      expect(await query('pdc_request_seconds_count{route="/"}')).toBe("5");
+      expect(await query("pdc_unlabelled_seconds_bucket{le=\"2.0\"} or pdc_unlabelled_seconds_bucket{le=\"2\"}")).toBe("1");
+      expect(await query('pdc_payload_bytes_sum{kind="json"}')).toBe("900");
+      expect(Number(await query('pdc_requests_created{route="/",code="200"}'))).toBeGreaterThan(1_700_000_000);
+    } finally {
+      server.kill("SIGTERM");
+    }
+  });
+});
