@@ -19,10 +19,10 @@ export interface MetricConfiguration<T extends string> {
   registers?: Registry[];
 }
 
-/** A resolved series: its key inside the family and its complete label set. */
+/** A resolved series: its key among the pending deltas and the label values it was named with. */
 export interface SeriesRef {
   key: string;
-  labels: Labels;
+  values: LabelValues<string> | undefined;
 }
 
 export abstract class Metric<T extends string = string> {
@@ -72,19 +72,36 @@ export abstract class Metric<T extends string = string> {
     this.stores = this.stores.filter((s) => s !== store);
   }
 
-  /** Resolves label values (object, or positional in labelNames order) to a series; throws on unknown names. */
+  /**
+   * Resolves label values to a series; throws on unknown names. The key is cheap to build (values joined by
+   * U+0001, prefixed "|"); a value that itself holds U+0001 falls back to a JSON key (prefixed "["), so keys
+   * never collide. Labels are materialised only when a series is first recorded.
+   */
   protected series(values: LabelValues<T> | undefined): SeriesRef {
-    const labels: Labels = {};
     if (values !== undefined) {
-      for (const name of Object.keys(values)) {
+      for (const name in values) {
         if (!this.labelSet.has(name)) throw new TypeError(`metric ${show(this.name)}: unknown label ${show(name)} (declared: ${show(this.labelNames)})`);
       }
     }
+    const names = this.labelNames;
+    let key = "|";
+    for (let i = 0; i < names.length; i++) {
+      const v = values?.[names[i] as T];
+      const text = v === undefined ? "" : typeof v === "string" ? v : String(v);
+      if (text.includes("\u0001")) return { key: labelKey(names, this.labelsOf(values)), values };
+      key += i === 0 ? text : `\u0001${text}`;
+    }
+    return { key, values };
+  }
+
+  /** The complete label set of a series: every declared name, "" where no value was given. */
+  protected labelsOf(values: LabelValues<T> | undefined): Labels {
+    const labels: Labels = {};
     for (const name of this.labelNames) {
       const v = values?.[name];
       labels[name] = v === undefined ? "" : String(v);
     }
-    return { key: labelKey(this.labelNames, labels), labels };
+    return labels;
   }
 
   protected positional(values: (string | number)[]): LabelValues<T> {
@@ -105,7 +122,7 @@ export abstract class Metric<T extends string = string> {
     for (const store of this.stores) {
       let delta = store.series.get(ref.key) as D | undefined;
       if (delta === undefined) {
-        delta = create(ref.labels);
+        delta = create(this.labelsOf(ref.values));
         store.series.set(ref.key, delta);
       }
       update(delta);

@@ -32,8 +32,10 @@ export class FamilyObject extends DurableObject<Env> {
       return { name: canonical.name, status: "rejected", code: 409, error: `family ${JSON.stringify(canonical.name)} was sent to the object of ${JSON.stringify(own)}` };
     }
     let outcome: FamilyOutcome;
+    const rowsBefore = this.storage.rowsWritten;
     try {
       outcome = this.ctx.storage.transactionSync(() => applyFamilyBatch(this.storage, batch, canonical, Date.now()));
+      if (outcome.status === "applied") outcome.rowsWritten = this.storage.rowsWritten - rowsBefore;
     } catch (error) {
       this.storage.forget();
       throw error;

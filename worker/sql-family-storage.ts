@@ -12,6 +12,8 @@ type SeriesRow = { key: string; value: number | null; sum: number | null; count:
 export class SqlFamilyStorage implements FamilyStorage {
   private cached: FamilyDefinition | null | undefined;
   private lastPrune = 0;
+  /** SQLite rows written by this object since it started (billed by Cloudflare). */
+  rowsWritten = 0;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -28,6 +30,12 @@ export class SqlFamilyStorage implements FamilyStorage {
     this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`, SCHEMA_VERSION);
   }
 
+  private write(query: string, ...bindings: (string | number | null)[]): void {
+    const cursor = this.sql.exec(query, ...bindings);
+    cursor.toArray();
+    this.rowsWritten += cursor.rowsWritten;
+  }
+
   /** Drops cached state; call after a transaction rolled back. */
   forget(): void {
     this.cached = undefined;
@@ -42,7 +50,7 @@ export class SqlFamilyStorage implements FamilyStorage {
   }
 
   setDefinition(definition: FamilyDefinition): void {
-    this.sql.exec(`INSERT INTO meta (key, value) VALUES ('definition', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, JSON.stringify(definition));
+    this.write(`INSERT INTO meta (key, value) VALUES ('definition', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, JSON.stringify(definition));
     this.cached = definition;
   }
 
@@ -51,10 +59,10 @@ export class SqlFamilyStorage implements FamilyStorage {
   }
 
   addBatch(id: string, nowMs: number): void {
-    this.sql.exec(`INSERT INTO batches (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, id, nowMs);
+    this.write(`INSERT INTO batches (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, id, nowMs);
     if (nowMs - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = nowMs;
-      this.sql.exec(`DELETE FROM batches WHERE at < ?`, nowMs - this.batchRetentionMs);
+      this.write(`DELETE FROM batches WHERE at < ?`, nowMs - this.batchRetentionMs);
     }
   }
 
@@ -64,7 +72,7 @@ export class SqlFamilyStorage implements FamilyStorage {
   }
 
   putSeries(key: string, s: StoredSeries): void {
-    this.sql.exec(
+    this.write(
       `INSERT INTO series (key, value, sum, count, counts, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, sum = excluded.sum, count = excluded.count,
          counts = excluded.counts, updated = excluded.updated`,
@@ -87,7 +95,7 @@ export class SqlFamilyStorage implements FamilyStorage {
   }
 
   markCatalogued(): void {
-    this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('catalogued', '1')`);
+    this.write(`INSERT OR IGNORE INTO meta (key, value) VALUES ('catalogued', '1')`);
   }
 
   private fromRow(row: SeriesRow): StoredSeries {

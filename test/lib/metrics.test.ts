@@ -41,6 +41,18 @@ describe("Counter", () => {
     expect(r.take()).toEqual([]);
   });
 
+  it("keeps series apart even when a label value holds the key separator", () => {
+    const r = new Registry();
+    const c = new Counter({ name: "c", help: "C.", labelNames: ["a", "b"] as const, registers: [r] });
+    c.inc({ a: "x\u0001y", b: "" });
+    c.inc({ a: "x", b: "y" });
+    c.inc({ a: "x\u0001y" });
+    expect(pending(r).c?.series).toEqual([
+      { labels: { a: "x\u0001y", b: "" }, inc: 2 },
+      { labels: { a: "x", b: "y" }, inc: 1 },
+    ]);
+  });
+
   it("throws on an unknown label name", () => {
     const c = new Counter({ name: "c", help: "C.", labelNames: ["a"] as const, registers: [] });
     // @ts-expect-error "b" is not a declared label

@@ -22,7 +22,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const name = unique("c");
       const push = (id: string, inc: number) =>
         store.transport.push({ batch: id, families: [{ name, type: "counter", help: "C.", labelNames: ["k"], series: [{ labels: { k: "a" }, inc }] }] });
-      expect(await push(unique("b"), 2)).toEqual([{ name, status: "applied", series: 1 }]);
+      expect(await push(unique("b"), 2)).toMatchObject([{ name, status: "applied", series: 1 }]);
       const created = (await family(store, name))?.series[0]?.created;
       expect(created).toBeGreaterThan(1_600_000_000);
       await push(unique("b"), 3.5);

@@ -41,10 +41,10 @@ describe("POST /push and GET /metrics", () => {
     expect(await res.json()).toEqual({
       batch: "example-1",
       families: [
-        { name: "http_requests", status: "applied", series: 1 },
-        { name: "queue_depth", status: "applied", series: 1 },
-        { name: "job_seconds", status: "applied", series: 1 },
-        { name: "payload_bytes", status: "applied", series: 1 },
+        { name: "http_requests", status: "applied", series: 1, rowsWritten: 3 },
+        { name: "queue_depth", status: "applied", series: 1, rowsWritten: 3 },
+        { name: "job_seconds", status: "applied", series: 1, rowsWritten: 3 },
+        { name: "payload_bytes", status: "applied", series: 1, rowsWritten: 3 },
       ],
     });
     const { res: s, text } = await scrape();
@@ -183,7 +183,7 @@ describe("MetricsService RPC entrypoint", () => {
     const binding = exports.MetricsService as unknown as MetricsServiceBinding;
     const transport = new ServiceTransport(binding);
     const batch: PushBatch = { batch: "svc-1", families: [{ name: "svc_jobs", type: "counter", help: "Jobs.", labelNames: [], series: [{ labels: {}, inc: 2 }] }] };
-    expect(await transport.push(batch)).toEqual([{ name: "svc_jobs", status: "applied", series: 1 }]);
+    expect(await transport.push(batch)).toEqual([{ name: "svc_jobs", status: "applied", series: 1, rowsWritten: 3 }]);
     expect(await transport.push(batch)).toEqual([{ name: "svc_jobs", status: "duplicate" }]);
     expect(await transport.push({ families: [{ name: "svc_bad", type: "counter", help: "J.", labelNames: [], series: [{ labels: {}, inc: -2 }] }] })).toEqual([
       { name: "svc_bad", status: "rejected", code: 400, error: expect.stringMatching(/cannot decrease/) },
