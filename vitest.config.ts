@@ -3,9 +3,11 @@
 
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import SummaryLineReporter from "./test/summary-reporter.ts";
 
 export default defineConfig({
   test: {
+    reporters: ["default", new SummaryLineReporter()],
     projects: [
       {
         plugins: [

@@ -13,6 +13,9 @@ import { PUSH_TOKEN, type RunningWorker, startMetricsWorker, tempDir, waitFor } 
 const has = (tool: string) => spawnSync(tool, ["--version"], { stdio: "ignore" }).status === 0;
 const hasPromtool = has("promtool");
 const hasPrometheus = has("prometheus");
+if ((!hasPromtool || !hasPrometheus) && process.env.PDC_REQUIRE_PROMETHEUS === "1") {
+  throw new Error("PDC_REQUIRE_PROMETHEUS=1 but promtool/prometheus are not installed (apt-get install -y prometheus)");
+}
 if (!hasPromtool || !hasPrometheus) {
   console.warn(`\n*** SKIPPING real-Prometheus checks: ${[!hasPromtool && "promtool", !hasPrometheus && "prometheus"].filter(Boolean).join(" and ")} not installed (apt-get install -y prometheus) ***\n`);
 }
