@@ -1,7 +1,8 @@
 // Histogram: observations counted into fixed buckets. Pending delta = per-bucket counts (+Inf last) and the sum.
 
 import { DEFAULT_BUCKETS } from "./buckets.ts";
-import { assertFinite, type LabelValues, Metric, type MetricConfiguration, type SeriesRef, splitArgs, timer } from "./metric.ts";
+import { assertFinite, type MetricConfiguration, type SeriesRef } from "./metric.ts";
+import { Observer, type ObserverChild } from "./observer.ts";
 import { register } from "./registry.ts";
 import { bucketsProblem, show } from "./validation.ts";
 import type { FamilyDefinition, HistogramDelta } from "./wire.ts";
@@ -18,7 +19,7 @@ export interface HistogramConfiguration<T extends string> extends MetricConfigur
  * latency.observe(0.3);
  * const end = latency.startTimer(); await job(); end();
  */
-export class Histogram<T extends string = string> extends Metric<T> {
+export class Histogram<T extends string = string> extends Observer<T> {
   readonly type = "histogram" as const;
   readonly buckets: readonly number[];
 
@@ -35,30 +36,7 @@ export class Histogram<T extends string = string> extends Metric<T> {
     return { ...super.definition(), buckets: [...this.buckets] };
   }
 
-  /** Records one observation. Non-finite values throw. */
-  observe(value: number): void;
-  observe(labels: LabelValues<T>, value: number): void;
-  observe(a: LabelValues<T> | number, b?: number): void {
-    const [labels, value] = splitArgs(a, b, Number.NaN);
-    this.add(this.series(labels), value);
-  }
-
-  /** Starts a timer; the returned function observes the elapsed seconds and returns them. */
-  startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
-    return timer((seconds, endLabels) => this.add(this.series({ ...labels, ...endLabels } as LabelValues<T>), seconds));
-  }
-
-  labels(values: LabelValues<T>): HistogramChild;
-  labels(...values: (string | number)[]): HistogramChild;
-  labels(...args: [LabelValues<T>] | (string | number)[]): HistogramChild {
-    const ref = this.childRef(args);
-    return {
-      observe: (value) => this.add(ref, value),
-      startTimer: () => timer((seconds) => this.add(ref, seconds)),
-    };
-  }
-
-  private add(ref: SeriesRef, value: number): void {
+  protected add(ref: SeriesRef, value: number): void {
     assertFinite(this.name, "observation", value);
     const buckets = this.buckets;
     let i = 0;
@@ -74,7 +52,4 @@ export class Histogram<T extends string = string> extends Metric<T> {
   }
 }
 
-export interface HistogramChild {
-  observe(value: number): void;
-  startTimer(): () => number;
-}
+export type HistogramChild = ObserverChild;

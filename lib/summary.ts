@@ -1,6 +1,7 @@
 // Summary: count and sum of observations. Pending delta = observation count and sum since the last flush.
 
-import { assertFinite, type LabelValues, Metric, type MetricConfiguration, type SeriesRef, splitArgs, timer } from "./metric.ts";
+import { assertFinite, type MetricConfiguration, type SeriesRef } from "./metric.ts";
+import { Observer, type ObserverChild } from "./observer.ts";
 import { register } from "./registry.ts";
 import type { SummaryDelta } from "./wire.ts";
 
@@ -12,7 +13,7 @@ export type SummaryConfiguration<T extends string> = MetricConfiguration<T>;
  * const size = new Summary({ name: "payload_bytes", help: "Payload size." });
  * size.observe(512);
  */
-export class Summary<T extends string = string> extends Metric<T> {
+export class Summary<T extends string = string> extends Observer<T> {
   readonly type = "summary" as const;
 
   constructor(config: SummaryConfiguration<T>) {
@@ -20,29 +21,7 @@ export class Summary<T extends string = string> extends Metric<T> {
     this.registerWith(config, register);
   }
 
-  observe(value: number): void;
-  observe(labels: LabelValues<T>, value: number): void;
-  observe(a: LabelValues<T> | number, b?: number): void {
-    const [labels, value] = splitArgs(a, b, Number.NaN);
-    this.add(this.series(labels), value);
-  }
-
-  /** Starts a timer; the returned function observes the elapsed seconds and returns them. */
-  startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
-    return timer((seconds, endLabels) => this.add(this.series({ ...labels, ...endLabels } as LabelValues<T>), seconds));
-  }
-
-  labels(values: LabelValues<T>): SummaryChild;
-  labels(...values: (string | number)[]): SummaryChild;
-  labels(...args: [LabelValues<T>] | (string | number)[]): SummaryChild {
-    const ref = this.childRef(args);
-    return {
-      observe: (value) => this.add(ref, value),
-      startTimer: () => timer((seconds) => this.add(ref, seconds)),
-    };
-  }
-
-  private add(ref: SeriesRef, value: number): void {
+  protected add(ref: SeriesRef, value: number): void {
     assertFinite(this.name, "observation", value);
     this.record<SummaryDelta>(ref, (labels) => ({ labels, count: 0, sum: 0 }), (d) => {
       d.count++;
@@ -51,7 +30,4 @@ export class Summary<T extends string = string> extends Metric<T> {
   }
 }
 
-export interface SummaryChild {
-  observe(value: number): void;
-  startTimer(): () => number;
-}
+export type SummaryChild = ObserverChild;
