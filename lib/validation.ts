@@ -58,3 +58,20 @@ export function definitionDifference(a: FamilyDefinition, b: FamilyDefinition): 
   if (JSON.stringify(a.buckets ?? null) !== JSON.stringify(b.buckets ?? null)) return `buckets (${show(a.buckets)} vs ${show(b.buckets)})`;
   return undefined;
 }
+
+/**
+ * The sample names a family exposes (OpenMetrics, the superset of text 0.0.4). Two families must never share
+ * one, or the scrape would repeat a series: e.g. a gauge `x_total` next to a counter `x`.
+ */
+export function sampleNames(name: string, type: MetricType): string[] {
+  switch (type) {
+    case "counter":
+      return [`${name}_total`, `${name}_created`];
+    case "gauge":
+      return [name];
+    case "histogram":
+      return [`${name}_bucket`, `${name}_sum`, `${name}_count`, `${name}_created`];
+    case "summary":
+      return [name, `${name}_sum`, `${name}_count`, `${name}_created`];
+  }
+}

@@ -28,6 +28,11 @@ function record(value: unknown, path: string, allowed: readonly string[], requir
   return obj;
 }
 
+/** False for strings with lone surrogates: two such values would render as the same UTF-8 and collide. */
+function wellFormed(text: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
+
 function finite(value: unknown, path: string): number {
   if (typeof value !== "number" || !Number.isFinite(value)) fail(path, `must be a finite number, got ${show(value)}`);
   return value;
@@ -50,6 +55,7 @@ function checkLabels(value: unknown, path: string, labelNames: string[], limits:
     const v = obj[name];
     if (typeof v !== "string") fail(`${path}.${name}`, `must be a string, got ${show(v)}`);
     if (v.length > limits.maxLabelValueLength) fail(`${path}.${name}`, `is ${v.length} characters, over the limit of ${limits.maxLabelValueLength}`);
+    if (!wellFormed(v)) fail(`${path}.${name}`, `is not well-formed Unicode (lone surrogate) in ${show(v)}`);
     labels[name] = v;
   }
   return labels;
@@ -94,8 +100,9 @@ function checkFamily(value: unknown, path: string, limits: PushLimits, budget: {
   if (metricNameProblem(name)) fail(`${path}.name`, `${show(f.name)} leaves no valid family name once "_total" is removed`);
   if (typeof f.help !== "string") fail(`${path}.help`, `must be a string, got ${show(f.help)}`);
   if (f.help.length > limits.maxHelpLength) fail(`${path}.help`, `is ${f.help.length} characters, over the limit of ${limits.maxHelpLength}`);
+  if (!wellFormed(f.help)) fail(`${path}.help`, `is not well-formed Unicode (lone surrogate) in ${show(f.help)}`);
 
-  const labelNames = array(f.labelNames ?? [], `${path}.labelNames`) as string[];
+  const labelNames = array("labelNames" in f ? f.labelNames : [], `${path}.labelNames`) as string[];
   if (labelNames.length > limits.maxLabelNames) fail(`${path}.labelNames`, `has ${labelNames.length} names, over the limit of ${limits.maxLabelNames}`);
   labelNames.forEach((l, i) => {
     const problem = labelNameProblem(l, type);

@@ -61,6 +61,8 @@ export interface SeriesSnapshot {
   labels: Labels;
   /** Creation time in seconds since the epoch (OpenMetrics `_created`). */
   created: number;
+  /** Last update in seconds since the epoch (not exposed per series; feeds the last-push gauge). */
+  updated?: number;
   /** Counter total or gauge value. */
   value?: number;
   /** Histogram per-bucket counts (not cumulative), +Inf last. */

@@ -45,3 +45,10 @@ export async function authorizePush(request: Request, env: Env): Promise<void> {
 export async function authorizeScrape(request: Request, env: Env): Promise<void> {
   if (env.SCRAPE_TOKEN) return requireToken(request, env.SCRAPE_TOKEN, 'Bearer realm="metrics", Basic realm="metrics"');
 }
+
+/** Destructive operations need ADMIN_TOKEN, or PUSH_TOKEN when no admin token is set; never anonymous. */
+export async function authorizeAdmin(request: Request, env: Env): Promise<void> {
+  const token = env.ADMIN_TOKEN || env.PUSH_TOKEN;
+  if (!token) throw new HttpError(403, "deletion is disabled: set the ADMIN_TOKEN (or PUSH_TOKEN) secret");
+  return requireToken(request, token, 'Bearer realm="metrics admin"');
+}

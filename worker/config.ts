@@ -1,10 +1,12 @@
-// Reads the configurable limits from the Worker's vars, falling back to documented defaults.
+// Reads the configurable limits from the Worker's vars, falling back to documented defaults
+// (an unset, empty or invalid value means the default).
 
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from "../lib/limits.ts";
 import type { Env } from "./env.ts";
 
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 export const DEFAULT_BATCH_RETENTION_SECONDS = 3_600;
+export const DEFAULT_MAX_SERIES_PER_FAMILY = 10_000;
 
 function positiveInt(value: string | undefined, fallback: number): number {
   if (value === undefined || value === "") return fallback;
@@ -28,4 +30,8 @@ export function maxBodyBytes(env: Env): number {
 
 export function batchRetentionMs(env: Env): number {
   return positiveInt(env.BATCH_RETENTION_SECONDS, DEFAULT_BATCH_RETENTION_SECONDS) * 1000;
+}
+
+export function maxSeriesPerFamily(env: Env): number {
+  return positiveInt(env.MAX_SERIES_PER_FAMILY, DEFAULT_MAX_SERIES_PER_FAMILY);
 }

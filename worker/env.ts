@@ -14,7 +14,11 @@ export interface Env {
   ALLOW_ANONYMOUS_PUSH?: string;
   /** When set, GET /metrics requires it (Bearer, or Basic with it as the password). */
   SCRAPE_TOKEN?: string;
+  /** Credential for destructive operations (DELETE). Falls back to PUSH_TOKEN when unset. */
+  ADMIN_TOKEN?: string;
   MAX_BODY_BYTES?: string;
+  /** Cardinality cap: series one family may hold. */
+  MAX_SERIES_PER_FAMILY?: string;
   MAX_FAMILIES_PER_PUSH?: string;
   MAX_SERIES_PER_PUSH?: string;
   MAX_NAME_LENGTH?: string;

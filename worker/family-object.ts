@@ -1,13 +1,15 @@
-// The Durable Object of one metric family: checks a family batch, applies it in one SQLite transaction,
-// registers the family in the catalog once, and hands out its snapshot for the scrape. Thin by design.
+// The Durable Object of one metric family: checks a family batch, registers the family in the catalog before
+// its first push (the catalog refuses sample-name clashes), applies each batch in one SQLite transaction, and
+// hands out its snapshot for the scrape. Thin by design.
 
 import { DurableObject } from "cloudflare:workers";
 import { applyFamilyBatch, snapshotFamily } from "../lib/family-store.ts";
 import { checkPushBatch } from "../lib/wire-check.ts";
 import type { FamilyBatch, FamilyOutcome, FamilySnapshot } from "../lib/wire.ts";
 import { catalog } from "./catalog-object.ts";
-import { batchRetentionMs, pushLimits } from "./config.ts";
+import { batchRetentionMs, maxSeriesPerFamily, pushLimits } from "./config.ts";
 import type { Env } from "./env.ts";
+import { reservedNameProblem } from "./self-metrics.ts";
 import { SqlFamilyStorage } from "./sql-family-storage.ts";
 
 export class FamilyObject extends DurableObject<Env> {
@@ -27,24 +29,43 @@ export class FamilyObject extends DurableObject<Env> {
     const checked = checkPushBatch({ ...(batch !== undefined ? { batch } : {}), families: [family] }, pushLimits(this.env));
     if (!checked.ok) return { name: nameOf(family), status: "rejected", code: checked.status, error: checked.error };
     const canonical = checked.value.families[0] as FamilyBatch;
+    const reserved = reservedNameProblem(canonical.name, true);
+    if (reserved) return { name: canonical.name, status: "rejected", code: 400, error: `families[0].name: ${reserved}` };
     const own = this.ctx.id.name;
     if (own !== undefined && own !== canonical.name) {
       return { name: canonical.name, status: "rejected", code: 409, error: `family ${JSON.stringify(canonical.name)} was sent to the object of ${JSON.stringify(own)}` };
     }
+    if (!this.storage.isCatalogued()) {
+      const registration = await catalog(this.env).register(canonical.name, canonical.type);
+      if (!registration.ok) return { name: canonical.name, status: "rejected", code: 409, error: registration.error };
+    }
     let outcome: FamilyOutcome;
     const rowsBefore = this.storage.rowsWritten;
     try {
-      outcome = this.ctx.storage.transactionSync(() => applyFamilyBatch(this.storage, batch, canonical, Date.now()));
+      outcome = this.ctx.storage.transactionSync(() => {
+        const applied = applyFamilyBatch(this.storage, batch, canonical, Date.now(), maxSeriesPerFamily(this.env));
+        if (applied.status === "applied") this.storage.markCatalogued();
+        return applied;
+      });
       if (outcome.status === "applied") outcome.rowsWritten = this.storage.rowsWritten - rowsBefore;
     } catch (error) {
       this.storage.forget();
       throw error;
     }
-    if (outcome.status !== "rejected" && !this.storage.isCatalogued()) {
-      await catalog(this.env).register(canonical.name);
-      this.storage.markCatalogued();
-    }
     return outcome;
+  }
+
+  /**
+   * Deletes the family: leaves the catalog first (so a push racing the deletion re-registers afterwards),
+   * then drops every row, batch ids included. Returns how many series were deleted.
+   */
+  async deleteFamily(name: string): Promise<{ series: number }> {
+    const series = this.storage.definition() ? this.storage.seriesCount() : 0;
+    await catalog(this.env).remove(name);
+    await this.ctx.storage.deleteAll();
+    this.storage.forget();
+    this.storage.migrate();
+    return { series };
   }
 
   /** The family with every series, or null when nothing was ever pushed here. */

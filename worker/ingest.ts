@@ -6,6 +6,7 @@ import type { DeliveryOutcome } from "../lib/transports/transport.ts";
 import { checkPushBatch } from "../lib/wire-check.ts";
 import { pushLimits } from "./config.ts";
 import type { Env } from "./env.ts";
+import { reservedNameProblem } from "./self-metrics.ts";
 
 export type IngestReply = { status: number; body: { error: string } | { batch?: string; families: DeliveryOutcome[] } };
 
@@ -20,6 +21,10 @@ export function statusOf(outcomes: DeliveryOutcome[]): number {
 export async function ingest(env: Env, input: unknown): Promise<IngestReply> {
   const checked = checkPushBatch(input, pushLimits(env));
   if (!checked.ok) return { status: checked.status, body: { error: checked.error } };
+  for (const [i, family] of checked.value.families.entries()) {
+    const problem = reservedNameProblem(family.name, false);
+    if (problem) return { status: 400, body: { error: `families[${i}].name: ${problem}` } };
+  }
   const transport = new DurableObjectTransport(env.METRICS_FAMILY as unknown as FamilyNamespace);
   const families = await transport.push(checked.value);
   return { status: statusOf(families), body: { ...(checked.value.batch ? { batch: checked.value.batch } : {}), families } };

@@ -1,21 +1,38 @@
-// The HTTP surface (itty-router): GET /metrics, POST /push, GET /healthz; unknown routes 404.
+// The HTTP surface (itty-router): GET /metrics, POST /push, DELETE /families/:name, GET /healthz; unknown routes 404.
 // Every error goes through errorResponse, so no stack trace or internal message reaches a client.
 
 import { Router } from "itty-router";
-import { authorizePush, authorizeScrape } from "./auth.ts";
+import { authorizeAdmin, authorizePush, authorizeScrape } from "./auth.ts";
+import { catalog } from "./catalog-object.ts";
 import { readBodyLimited } from "./body.ts";
 import { maxBodyBytes } from "./config.ts";
 import type { Env } from "./env.ts";
 import { errorResponse, HttpError, jsonResponse } from "./http-error.ts";
 import { ingest } from "./ingest.ts";
 import { scrapeResponse } from "./scrape.ts";
+import { countPush } from "./self-metrics.ts";
 
 export interface MetricsRouterOptions {
   /** A path prefix when mounted inside another Worker, e.g. "/_metrics". Default: none. */
   base?: string;
 }
 
-async function handlePush(request: Request, env: Env): Promise<Response> {
+/** POST /push, counted by outcome in pdc_pushes_total whatever happens. */
+async function handlePush(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  let status = 500;
+  try {
+    const response = await push(request, env);
+    status = response.status;
+    return response;
+  } catch (error) {
+    if (error instanceof HttpError) status = error.status;
+    throw error;
+  } finally {
+    countPush(status, env, ctx);
+  }
+}
+
+async function push(request: Request, env: Env): Promise<Response> {
   await authorizePush(request, env);
   const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json") throw new HttpError(415, `content-type must be application/json, got ${JSON.stringify(type ?? "")}`);
@@ -28,6 +45,17 @@ async function handlePush(request: Request, env: Env): Promise<Response> {
   }
   const reply = await ingest(env, input);
   return jsonResponse(reply.body, reply.status);
+}
+
+/** DELETE /families/:name — the whole family, its series and its batch ids. */
+async function handleDeleteFamily(request: Request & { params: Record<string, string> }, env: Env): Promise<Response> {
+  await authorizeAdmin(request, env);
+  const requested = decodeURIComponent(request.params.name ?? "");
+  const names = await catalog(env).list();
+  const name = [requested, requested.replace(/_total$/, "")].find((n) => names.includes(n));
+  if (name === undefined) throw new HttpError(404, `no family named ${JSON.stringify(requested)}`);
+  const { series } = await env.METRICS_FAMILY.getByName(name).deleteFamily(name);
+  return jsonResponse({ deleted: name, series });
 }
 
 async function handleScrape(request: Request, env: Env): Promise<Response> {
@@ -46,6 +74,7 @@ export function createMetricsRouter(options: MetricsRouterOptions = {}) {
   router
     .get("/metrics", handleScrape)
     .post("/push", handlePush)
+    .delete("/families/:name", handleDeleteFamily)
     .get("/healthz", () => jsonResponse({ ok: true }))
     .all("*", (request: Request) => jsonResponse({ error: `no route for ${request.method} ${new URL(request.url).pathname}` }, 404));
   return router;

@@ -6,11 +6,18 @@ import { allRejected, type DeliveryOutcome } from "../lib/transports/transport.t
 import type { PushBatch } from "../lib/wire.ts";
 import type { Env } from "./env.ts";
 import { ingest } from "./ingest.ts";
+import { countPush } from "./self-metrics.ts";
 
 export class MetricsService extends WorkerEntrypoint<Env> {
   /** Applies a push; every family gets an outcome (an invalid push: all rejected with the reason). */
   async push(batch: PushBatch): Promise<DeliveryOutcome[]> {
-    const reply = await ingest(this.env, batch);
-    return "error" in reply.body ? allRejected(batch, reply.status, reply.body.error) : reply.body.families;
+    let status = 500;
+    try {
+      const reply = await ingest(this.env, batch);
+      status = reply.status;
+      return "error" in reply.body ? allRejected(batch, reply.status, reply.body.error) : reply.body.families;
+    } finally {
+      countPush(status, this.env, this.ctx);
+    }
   }
 }

@@ -12,6 +12,7 @@ type SeriesRow = { key: string; value: number | null; sum: number | null; count:
 export class SqlFamilyStorage implements FamilyStorage {
   private cached: FamilyDefinition | null | undefined;
   private lastPrune = 0;
+  private count: number | undefined;
   /** SQLite rows written by this object since it started (billed by Cloudflare). */
   rowsWritten = 0;
 
@@ -39,6 +40,8 @@ export class SqlFamilyStorage implements FamilyStorage {
   /** Drops cached state; call after a transaction rolled back. */
   forget(): void {
     this.cached = undefined;
+    this.count = undefined;
+    this.catalogued = undefined;
   }
 
   definition(): FamilyDefinition | undefined {
@@ -71,7 +74,13 @@ export class SqlFamilyStorage implements FamilyStorage {
     return row ? this.fromRow(row) : undefined;
   }
 
-  putSeries(key: string, s: StoredSeries): void {
+  seriesCount(): number {
+    this.count ??= this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM series`).one().n;
+    return this.count;
+  }
+
+  putSeries(key: string, s: StoredSeries, isNew: boolean): void {
+    if (isNew && this.count !== undefined) this.count++;
     this.write(
       `INSERT INTO series (key, value, sum, count, counts, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, sum = excluded.sum, count = excluded.count,
@@ -90,12 +99,18 @@ export class SqlFamilyStorage implements FamilyStorage {
     return this.sql.exec<SeriesRow>(`SELECT * FROM series ORDER BY key`).toArray().map((row) => this.fromRow(row));
   }
 
+  private catalogued: boolean | undefined;
+
   isCatalogued(): boolean {
-    return this.sql.exec(`SELECT 1 FROM meta WHERE key = 'catalogued'`).toArray().length > 0;
+    this.catalogued ??= this.sql.exec(`SELECT 1 FROM meta WHERE key = 'catalogued'`).toArray().length > 0;
+    return this.catalogued;
   }
 
+  /** Records, once, that the catalog lists this family (inside the push's transaction). */
   markCatalogued(): void {
-    this.write(`INSERT OR IGNORE INTO meta (key, value) VALUES ('catalogued', '1')`);
+    if (this.isCatalogued()) return;
+    this.write(`INSERT INTO meta (key, value) VALUES ('catalogued', '1') ON CONFLICT (key) DO NOTHING`);
+    this.catalogued = true;
   }
 
   private fromRow(row: SeriesRow): StoredSeries {

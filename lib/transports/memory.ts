@@ -27,8 +27,11 @@ class MemoryFamily implements FamilyStorage {
   getSeries(key: string) {
     return this.series.get(key);
   }
-  putSeries(key: string, series: StoredSeries) {
+  putSeries(key: string, series: StoredSeries, _isNew: boolean) {
     this.series.set(key, series);
+  }
+  seriesCount() {
+    return this.series.size;
   }
   allSeries() {
     return [...this.series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);

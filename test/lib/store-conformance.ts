@@ -27,7 +27,8 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       expect(created).toBeGreaterThan(1_600_000_000);
       await push(unique("b"), 3.5);
       const f = await family(store, name);
-      expect(f?.series).toEqual([{ labels: { k: "a" }, created, value: 5.5 }]);
+      expect(f?.series).toEqual([{ labels: { k: "a" }, created, updated: expect.any(Number), value: 5.5 }]);
+      expect(f?.series[0]?.updated).toBeGreaterThanOrEqual(created as number);
     });
 
     it("treats jobs and jobs_total as one counter family", async () => {

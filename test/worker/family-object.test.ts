@@ -40,10 +40,10 @@ describe("FamilyObject", () => {
     expect(after[1]?.updated).toBeGreaterThan(before[1]?.updated as number);
   });
 
-  it("writes one row per touched series plus one for the batch id (three on a family's first push)", async () => {
+  it("writes one row per touched series plus one for the batch id (plus definition and catalog marker on a family's first push)", async () => {
     const stub = env.METRICS_FAMILY.getByName("cost_histogram");
     const family = (keys: string[]): FamilyBatch => ({ name: "cost_histogram", type: "histogram", help: "H.", labelNames: ["k"], buckets: [1], series: keys.map((k) => ({ labels: { k }, counts: [1, 0], sum: 0.5 })) });
-    expect(await stub.push("cost-1", family(["a"]))).toMatchObject({ status: "applied", rowsWritten: 3 });
+    expect(await stub.push("cost-1", family(["a"]))).toMatchObject({ status: "applied", rowsWritten: 4 });
     expect(await stub.push("cost-2", family(["a", "b", "c"]))).toMatchObject({ status: "applied", rowsWritten: 4 });
     expect(await stub.push("cost-3", family(["b"]))).toMatchObject({ status: "applied", rowsWritten: 2 });
     expect(await stub.push("cost-3", family(["b"]))).toEqual({ name: "cost_histogram", status: "duplicate" });

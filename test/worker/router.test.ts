@@ -7,6 +7,7 @@ import { ServiceTransport, type MetricsServiceBinding } from "../../lib/transpor
 import type { PushBatch } from "../../lib/wire.ts";
 import type { Env } from "../../worker/env.ts";
 import { createMetricsRouter } from "../../worker/router.ts";
+import { withoutSelfMetrics } from "./self-metrics-filter.ts";
 
 const TOKEN = "test-push-token";
 const fetchWorker = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://metrics.test${path}`, init));
@@ -18,7 +19,7 @@ const push = (body: unknown, headers: Record<string, string> = {}) =>
   });
 const scrape = async (accept?: string) => {
   const res = await fetchWorker("/metrics", accept ? { headers: { accept } } : {});
-  return { res, text: await res.text() };
+  return { res, text: withoutSelfMetrics(await res.text()) };
 };
 /** The router with some variables changed, against the same real bindings. */
 const withVars = (vars: Partial<Env>) => (path: string, init?: RequestInit) =>
@@ -41,10 +42,10 @@ describe("POST /push and GET /metrics", () => {
     expect(await res.json()).toEqual({
       batch: "example-1",
       families: [
-        { name: "http_requests", status: "applied", series: 1, rowsWritten: 3 },
-        { name: "queue_depth", status: "applied", series: 1, rowsWritten: 3 },
-        { name: "job_seconds", status: "applied", series: 1, rowsWritten: 3 },
-        { name: "payload_bytes", status: "applied", series: 1, rowsWritten: 3 },
+        { name: "http_requests", status: "applied", series: 1, rowsWritten: 4 },
+        { name: "queue_depth", status: "applied", series: 1, rowsWritten: 4 },
+        { name: "job_seconds", status: "applied", series: 1, rowsWritten: 4 },
+        { name: "payload_bytes", status: "applied", series: 1, rowsWritten: 4 },
       ],
     });
     const { res: s, text } = await scrape();
@@ -183,7 +184,7 @@ describe("MetricsService RPC entrypoint", () => {
     const binding = exports.MetricsService as unknown as MetricsServiceBinding;
     const transport = new ServiceTransport(binding);
     const batch: PushBatch = { batch: "svc-1", families: [{ name: "svc_jobs", type: "counter", help: "Jobs.", labelNames: [], series: [{ labels: {}, inc: 2 }] }] };
-    expect(await transport.push(batch)).toEqual([{ name: "svc_jobs", status: "applied", series: 1, rowsWritten: 3 }]);
+    expect(await transport.push(batch)).toEqual([{ name: "svc_jobs", status: "applied", series: 1, rowsWritten: 4 }]);
     expect(await transport.push(batch)).toEqual([{ name: "svc_jobs", status: "duplicate" }]);
     expect(await transport.push({ families: [{ name: "svc_bad", type: "counter", help: "J.", labelNames: [], series: [{ labels: {}, inc: -2 }] }] })).toEqual([
       { name: "svc_bad", status: "rejected", code: 400, error: expect.stringMatching(/cannot decrease/) },

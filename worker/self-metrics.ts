@@ -1,0 +1,70 @@
+// The Worker's own metrics, in the same scrape under the reserved prefix "pdc_": pushes by outcome (recorded
+// with this library and flushed to a family object like any client's flush), and gauges derived at scrape time.
+
+import { Counter } from "../lib/counter.ts";
+import { Registry } from "../lib/registry.ts";
+import { DurableObjectTransport, type FamilyNamespace } from "../lib/transports/durable-object.ts";
+import type { FamilySnapshot } from "../lib/wire.ts";
+import type { Env } from "./env.ts";
+
+/** Family names with this prefix are the Worker's own; pushes may not use it. */
+export const SELF_PREFIX = "pdc_";
+/** The Worker's own families kept in family objects (the rest are computed at scrape time). */
+export const SELF_STORED_FAMILIES: readonly string[] = ["pdc_pushes"];
+
+/** Why a pushed family name is refused as reserved, or undefined when it is free. */
+export function reservedNameProblem(name: string, allowSelf: boolean): string | undefined {
+  if (!name.startsWith(SELF_PREFIX) || (allowSelf && SELF_STORED_FAMILIES.includes(name))) return undefined;
+  return `${JSON.stringify(name)} uses the prefix "${SELF_PREFIX}", reserved for the Worker's own metrics`;
+}
+
+const OUTCOMES: Record<number, string> = {
+  200: "accepted",
+  400: "invalid",
+  401: "unauthorized",
+  403: "forbidden",
+  409: "conflict",
+  413: "too_large",
+  415: "unsupported_media_type",
+  500: "error",
+  503: "unavailable",
+};
+
+const registry = new Registry({ onError: (m) => console.error(`prometheus-distributed-client self-metrics: ${m}`) });
+const pushes = new Counter({
+  name: "pdc_pushes_total",
+  help: "Pushes received over HTTP and the MetricsService RPC, by outcome (accepted, invalid, unauthorized, forbidden, conflict, too_large, unsupported_media_type, unavailable, error).",
+  labelNames: ["outcome"] as const,
+  registers: [registry],
+});
+
+/** Counts one push by its HTTP status and flushes the count (after the response, through waitUntil). */
+export function countPush(status: number, env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }): void {
+  pushes.inc({ outcome: OUTCOMES[status] ?? "other" });
+  ctx.waitUntil(registry.flush(new DurableObjectTransport(env.METRICS_FAMILY as unknown as FamilyNamespace)));
+}
+
+function gauge(name: string, help: string, labelNames: string[], series: { labels: Record<string, string>; value: number }[], now: number): FamilySnapshot {
+  return { name, type: "gauge", help, labelNames, series: series.map((s) => ({ ...s, created: now })) };
+}
+
+/** Gauges about the stored families and this scrape, computed from the snapshots (no storage of their own). */
+export function scrapeGauges(families: readonly FamilySnapshot[], collectSeconds: number, nowSeconds: number): FamilySnapshot[] {
+  const perFamily = (value: (f: FamilySnapshot) => number | undefined) =>
+    families.flatMap((f) => {
+      const v = value(f);
+      return v === undefined ? [] : [{ labels: { family: f.name }, value: v }];
+    });
+  return [
+    gauge("pdc_families", "Metric families stored.", [], [{ labels: {}, value: families.length }], nowSeconds),
+    gauge("pdc_family_series", "Series stored per family.", ["family"], perFamily((f) => f.series.length), nowSeconds),
+    gauge(
+      "pdc_family_last_push_timestamp_seconds",
+      "Unix time of the last applied push per family (alert on silent producers).",
+      ["family"],
+      perFamily((f) => (f.series.length === 0 ? undefined : f.series.reduce((max, s) => Math.max(max, s.updated ?? s.created), 0))),
+      nowSeconds,
+    ),
+    gauge("pdc_scrape_collect_seconds", "Time this scrape spent collecting the families from storage.", [], [{ labels: {}, value: collectSeconds }], nowSeconds),
+  ];
+}
