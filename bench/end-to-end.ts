@@ -18,6 +18,9 @@ export interface EndToEnd {
   familyRequestsPerFlush: number;
   rowsWrittenPerFlush: number;
   firstFlushRows: number;
+  /** Rows the router's own push counter (pdc_pushes_total) wrote, per HTTP flush. */
+  selfRowsPerFlush: number;
+  selfPushesCounted: number;
 }
 
 /** Wraps a transport to count family-object requests and SQLite rows per batch. */
@@ -71,6 +74,9 @@ export async function endToEnd(): Promise<EndToEnd> {
     if (lastJob === undefined || !Number.isInteger(lastJob) || lastJob < 0 || lastJob >= JOBS) problems.push(`bench_last_job = ${lastJob}`);
 
     const steady = transport.perBatch.slice(1);
+    const families = await worker.mf.getDurableObjectNamespace("METRICS_FAMILY", "metrics");
+    const selfStats = await (families.getByName("pdc_pushes") as unknown as { stats(): Promise<{ rowsWritten: number }> }).stats();
+    const selfPushesCounted = sampleValue(await worker.scrape(), 'pdc_pushes_total{outcome="accepted"}') ?? 0;
     return {
       jobs: JOBS,
       seconds,
@@ -80,6 +86,8 @@ export async function endToEnd(): Promise<EndToEnd> {
       familyRequestsPerFlush: steady.reduce((n, b) => n + b.families, 0) / steady.length,
       rowsWrittenPerFlush: steady.reduce((n, b) => n + b.rows, 0) / steady.length,
       firstFlushRows: transport.perBatch[0]?.rows ?? 0,
+      selfRowsPerFlush: selfStats.rowsWritten / JOBS,
+      selfPushesCounted,
     };
   } finally {
     await worker.stop();

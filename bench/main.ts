@@ -18,6 +18,7 @@ console.log(`    ${e2e.jobs} jobs in ${e2e.seconds.toFixed(2)} s = ${e2e.jobsPer
 console.log(`    scraped totals exact: ${e2e.exact ? "yes" : `NO — ${e2e.problems.join("; ")}`}`);
 
 console.log("\n(c) cost per flush (steady state, after each family's first push)");
-console.log(`    Durable Object requests: ${e2e.familyRequestsPerFlush.toFixed(2)} (one per family touched) + 1 Worker request`);
-console.log(`    SQLite rows written:     ${e2e.rowsWrittenPerFlush.toFixed(2)} (first flush: ${e2e.firstFlushRows})`);
+console.log(`    Durable Object requests: ${e2e.familyRequestsPerFlush.toFixed(2)} (one per family touched) + 1 for the Worker's push counter; 1 Worker request`);
+console.log(`    SQLite rows written:     ${e2e.rowsWrittenPerFlush.toFixed(2)} by the families (first flush: ${e2e.firstFlushRows}) + ${e2e.selfRowsPerFlush.toFixed(2)} by pdc_pushes_total`);
+console.log(`    pdc_pushes_total{outcome="accepted"} = ${e2e.selfPushesCounted} (expected ${e2e.jobs})`);
 if (!e2e.exact) process.exitCode = 1;

@@ -68,6 +68,11 @@ export class FamilyObject extends DurableObject<Env> {
     return { series };
   }
 
+  /** Counters for cost accounting (the benchmark reads them): SQLite rows written since this instance started. */
+  async stats(): Promise<{ rowsWritten: number; series: number }> {
+    return { rowsWritten: this.storage.rowsWritten, series: this.storage.definition() ? this.storage.seriesCount() : 0 };
+  }
+
   /** The family with every series, or null when nothing was ever pushed here. */
   async snapshot(): Promise<FamilySnapshot | null> {
     return snapshotFamily(this.storage) ?? null;

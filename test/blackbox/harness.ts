@@ -1,7 +1,7 @@
 // Starts the real metrics Worker (esbuild bundle → Miniflare → workerd) with SQLite Durable Objects
 // persisted to a folder, listening on a loopback port. Used by the black-box tests and the benchmark.
 
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -37,12 +37,35 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** A fresh folder inside the repo's node_modules/.cache, where bundled Node scripts still resolve packages. */
+export function scriptDir(prefix: string): string {
+  const cache = join(root, "node_modules", ".cache");
+  mkdirSync(cache, { recursive: true });
+  return mkdtempSync(join(cache, prefix));
+}
+
 /** Starts the metrics Worker on 127.0.0.1 with its storage in `persistDir`; extra Workers may join it. */
-export async function startMetricsWorker(options: { persistDir: string; vars?: Record<string, string>; script?: string; others?: WorkerOptions[] }): Promise<RunningWorker> {
+export async function startMetricsWorker(options: {
+  persistDir: string;
+  vars?: Record<string, string>;
+  script?: string;
+  others?: WorkerOptions[];
+  /** A fixed port (to restart on the same URL); default any free one. */
+  port?: number;
+  /** Receives everything workerd prints (Worker logs included). */
+  onOutput?: (text: string) => void;
+}): Promise<RunningWorker> {
   const scriptPath = options.script ?? (await bundle("worker/index.ts"));
   const mf = new Miniflare({
     host: "127.0.0.1",
-    port: 0,
+    port: options.port ?? 0,
+    ...(options.onOutput
+      ? {
+          handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
+            for (const stream of [stdout, stderr]) stream.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString("utf8")));
+          },
+        }
+      : {}),
     durableObjectsPersist: options.persistDir,
     workers: [
       {

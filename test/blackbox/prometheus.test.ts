@@ -4,11 +4,11 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Counter, Gauge, Histogram, HttpTransport, Registry, Summary } from "../../lib/index.ts";
 import { PUSH_TOKEN, type RunningWorker, startMetricsWorker, tempDir, waitFor } from "./harness.ts";
+import { freePort } from "./ports.ts";
 
 const has = (tool: string) => spawnSync(tool, ["--version"], { stdio: "ignore" }).status === 0;
 const hasPromtool = has("promtool");
@@ -20,28 +20,17 @@ if (!hasPromtool || !hasPrometheus) {
   console.warn(`\n*** SKIPPING real-Prometheus checks: ${[!hasPromtool && "promtool", !hasPrometheus && "prometheus"].filter(Boolean).join(" and ")} not installed (apt-get install -y prometheus) ***\n`);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
-
 describe("real Prometheus tools (black box)", () => {
   let worker: RunningWorker;
 
   beforeAll(async () => {
     worker = await startMetricsWorker({ persistDir: tempDir("pdc-prom-") });
     const registry = new Registry({ transport: new HttpTransport({ url: new URL("/push", worker.url).href, token: PUSH_TOKEN }) });
-    const requests = new Counter({ name: "pdc_requests_total", help: "Requests served.\nSecond line with a \\ backslash.", labelNames: ["route", "code"] as const, registers: [registry] });
-    const inflight = new Gauge({ name: "pdc_inflight", help: "In-flight requests.", registers: [registry] });
-    const latency = new Histogram({ name: "pdc_request_seconds", help: "Request latency.", labelNames: ["route"] as const, registers: [registry] });
-    const plain = new Histogram({ name: "pdc_unlabelled_seconds", help: "Unlabelled histogram.", buckets: [1, 2], registers: [registry] });
-    const size = new Summary({ name: "pdc_payload_bytes", help: "Payload size.", labelNames: ["kind"] as const, registers: [registry] });
+    const requests = new Counter({ name: "edge_requests_total", help: "Requests served.\nSecond line with a \\ backslash.", labelNames: ["route", "code"] as const, registers: [registry] });
+    const inflight = new Gauge({ name: "edge_inflight", help: "In-flight requests.", registers: [registry] });
+    const latency = new Histogram({ name: "edge_request_seconds", help: "Request latency.", labelNames: ["route"] as const, registers: [registry] });
+    const plain = new Histogram({ name: "edge_unlabelled_seconds", help: "Unlabelled histogram.", buckets: [1, 2], registers: [registry] });
+    const size = new Summary({ name: "edge_payload_bytes", help: "Payload size.", labelNames: ["kind"] as const, registers: [registry] });
     requests.inc({ route: "/", code: "200" }, 41);
     requests.inc({ route: "/", code: "200" });
     requests.inc({ route: '/q"uote\\d\nnewline ✓', code: "500" }, 2);
@@ -56,7 +45,7 @@ describe("real Prometheus tools (black box)", () => {
 
   it.skipIf(!hasPromtool)("passes promtool check metrics", async () => {
     const text = await worker.scrape();
-    expect(text).toContain('pdc_requests_total{route="/q\\"uote\\\\d\\nnewline ✓",code="500"} 2');
+    expect(text).toContain('edge_requests_total{route="/q\\"uote\\\\d\\nnewline ✓",code="500"} 2');
     const check = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
     expect(check.stdout + check.stderr).toBe("");
     expect(check.status).toBe(0);
@@ -77,16 +66,18 @@ describe("real Prometheus tools (black box)", () => {
         const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
         return body.data.result[0]?.value[1];
       };
-      await waitFor(async () => (await query('pdc_requests_total{route="/",code="200"}')) !== undefined, 60_000, "Prometheus to ingest a scrape");
+      await waitFor(async () => (await query('edge_requests_total{route="/",code="200"}')) !== undefined, 60_000, "Prometheus to ingest a scrape");
       expect(await query('up{job="pdc"}')).toBe("1");
-      expect(await query('pdc_requests_total{route="/",code="200"}')).toBe("42");
-      expect(await query('pdc_requests_total{code="500"}')).toBe("2");
-      expect(await query("pdc_inflight")).toBe("7");
-      expect(await query('pdc_request_seconds_bucket{route="/",le="0.25"}')).toBe("3");
-      expect(await query('pdc_request_seconds_count{route="/"}')).toBe("5");
-      expect(await query("pdc_unlabelled_seconds_bucket{le=\"2.0\"} or pdc_unlabelled_seconds_bucket{le=\"2\"}")).toBe("1");
-      expect(await query('pdc_payload_bytes_sum{kind="json"}')).toBe("900");
-      expect(Number(await query('pdc_requests_created{route="/",code="200"}'))).toBeGreaterThan(1_700_000_000);
+      expect(await query('edge_requests_total{route="/",code="200"}')).toBe("42");
+      expect(await query('edge_requests_total{code="500"}')).toBe("2");
+      expect(await query("edge_inflight")).toBe("7");
+      expect(await query('edge_request_seconds_bucket{route="/",le="0.25"}')).toBe("3");
+      expect(await query('edge_request_seconds_count{route="/"}')).toBe("5");
+      expect(await query("edge_unlabelled_seconds_bucket{le=\"2.0\"} or edge_unlabelled_seconds_bucket{le=\"2\"}")).toBe("1");
+      expect(await query('edge_payload_bytes_sum{kind="json"}')).toBe("900");
+      expect(Number(await query('edge_requests_created{route="/",code="200"}'))).toBeGreaterThan(1_700_000_000);
+      await waitFor(async () => (await query('pdc_pushes_total{outcome="accepted"}')) === "1", 30_000, "the Worker's own push counter");
+      expect(await query('pdc_family_series{family="edge_requests"}')).toBe("2");
     } finally {
       server.kill("SIGTERM");
     }

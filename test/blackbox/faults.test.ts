@@ -1,0 +1,113 @@
+// Faults against the real Worker: SIGKILL in the middle of a sustained push load, restart on the same storage,
+// clients resend what was not acknowledged with the same batch ids → the totals are exactly what was sent.
+// And 10,000 increments as 500 concurrent pushes over 3 families add up exactly.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { afterAll, describe, expect, it } from "vitest";
+import { Counter, HttpTransport, Registry } from "../../lib/index.ts";
+import { PUSH_TOKEN, type RunningWorker, sampleValue, scriptDir, startMetricsWorker, tempDir } from "./harness.ts";
+import { freePort } from "./ports.ts";
+
+async function serveInChild(script: string, port: number, persistDir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script, String(port), persistDir], { detached: true, stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the Worker process did not start in 30 s")), 30_000);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("READY")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`the Worker process exited with ${code}`)));
+  });
+  return child;
+}
+
+/** SIGKILL the whole process group: node and its workerd. */
+function killHard(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    process.kill(-(child.pid as number), "SIGKILL");
+  });
+}
+
+describe("faults (black box)", () => {
+  let worker: RunningWorker | undefined;
+  afterAll(async () => worker?.stop());
+
+  it("loses nothing and doubles nothing across a SIGKILL mid-load and a restart", async () => {
+    const persistDir = tempDir("pdc-kill-");
+    const port = await freePort();
+    const script = join(scriptDir("pdc-serve-"), "serve.mjs");
+    await build({ entryPoints: ["test/blackbox/serve.ts"], bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", outfile: script, logLevel: "error", define: { "import.meta.dirname": JSON.stringify(import.meta.dirname) } });
+    let server = await serveInChild(script, port, persistDir);
+
+    const CLIENTS = 4;
+    const FLUSHES = 60;
+    const url = `http://127.0.0.1:${port}/push`;
+    const sent = new Array<number>(CLIENTS).fill(0);
+    const failedFlushes = { count: 0 };
+    let acknowledged = 0;
+    const clients = Array.from({ length: CLIENTS }, async (_, c) => {
+      const registry = new Registry({ transport: new HttpTransport({ url, token: PUSH_TOKEN, timeoutMs: 2_000, retries: 1, backoffMs: 20 }), onError: () => {} });
+      const jobs = new Counter({ name: "kill_jobs_total", help: "Jobs under fault.", labelNames: ["client"] as const, registers: [registry] });
+      for (let i = 0; i < FLUSHES; i++) {
+        const n = 1 + ((i * 7 + c) % 5);
+        jobs.inc({ client: String(c) }, n);
+        sent[c] = (sent[c] as number) + n;
+        const result = await registry.flush();
+        if (result.retained > 0) failedFlushes.count++;
+        acknowledged += result.delivered;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      for (let attempt = 0; registry.stats.retainedSeries > 0 && attempt < 100; attempt++) {
+        await registry.flush();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return registry.stats;
+    });
+
+    while (acknowledged < (CLIENTS * FLUSHES) / 3) await new Promise((r) => setTimeout(r, 10));
+    await killHard(server);
+    await new Promise((r) => setTimeout(r, 500));
+    server = await serveInChild(script, port, persistDir);
+    const stats = await Promise.all(clients);
+
+    try {
+      expect(stats.every((s) => s.retainedSeries === 0 && s.droppedSeries === 0 && s.rejectedSeries === 0)).toBe(true);
+      expect(failedFlushes.count).toBeGreaterThan(0);
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (let c = 0; c < CLIENTS; c++) expect(sampleValue(text, `kill_jobs_total{client="${c}"}`), `client ${c}`).toBe(sent[c]);
+    } finally {
+      await killHard(server);
+    }
+  });
+
+  it("adds 10,000 increments sent as 500 concurrent pushes over 3 families exactly", async () => {
+    worker = await startMetricsWorker({ persistDir: tempDir("pdc-500-") });
+    const pushes = Array.from({ length: 500 }, (_, i) => {
+      const a = i % 11;
+      const b = (i * 3) % 7;
+      const hist = 20 - a - b;
+      return worker!.push({
+        batch: `five-hundred-${i}`,
+        families: [
+          { name: "many_a_total", type: "counter", help: "A.", labelNames: ["k"], series: [{ labels: { k: String(i % 4) }, inc: a }] },
+          { name: "many_b", type: "gauge", help: "B.", labelNames: [], series: [{ labels: {}, inc: b }] },
+          { name: "many_c_seconds", type: "histogram", help: "C.", labelNames: [], buckets: [1], series: [{ labels: {}, counts: [hist, 0], sum: hist }] },
+        ],
+      });
+    });
+    const statuses = (await Promise.all(pushes)).map((r) => r.status);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    const text = await worker.scrape();
+    const a = [0, 1, 2, 3].reduce((n, k) => n + (sampleValue(text, `many_a_total{k="${k}"}`) ?? 0), 0);
+    const b = sampleValue(text, "many_b") ?? 0;
+    const c = sampleValue(text, "many_c_seconds_count") ?? 0;
+    expect(a + b + c).toBe(10_000);
+    expect(a).toBe(Array.from({ length: 500 }, (_, i) => i % 11).reduce((x, y) => x + y, 0));
+    expect(b).toBe(Array.from({ length: 500 }, (_, i) => (i * 3) % 7).reduce((x, y) => x + y, 0));
+  });
+});

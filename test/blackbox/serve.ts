@@ -1,0 +1,8 @@
+// A metrics Worker in its own process (for tests that kill it): `node serve.mjs PORT PERSIST_DIR`.
+// Prints "READY <url>" once listening, then runs until killed.
+
+import { startMetricsWorker } from "./harness.ts";
+
+const [port, persistDir] = process.argv.slice(2);
+const worker = await startMetricsWorker({ persistDir: persistDir as string, port: Number(port) });
+console.log(`READY ${worker.url.href}`);

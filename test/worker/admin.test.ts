@@ -1,0 +1,60 @@
+// Deleting a family: admin credential (or the push token when no admin token is set), never anonymous;
+// the family leaves the scrape and the catalog, and comes back fresh when pushed again.
+
+import { env, exports } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { catalog } from "../../worker/catalog-object.ts";
+import type { Env } from "../../worker/env.ts";
+import { createMetricsRouter } from "../../worker/router.ts";
+
+const call = (vars: Partial<Env>, method: string, path: string, token?: string, body?: unknown) =>
+  createMetricsRouter().fetch(
+    new Request(`http://metrics.test${path}`, {
+      method,
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    }),
+    { ...env, ...vars } as Env,
+    createExecutionContext(),
+  );
+const family = (name: string, batch: string) => ({ batch, families: [{ name, type: "counter", help: "X.", labelNames: ["k"], series: [{ labels: { k: "a" }, inc: 2 }] }] });
+
+describe("DELETE /families/:name", () => {
+  it("needs the admin token when one is set; the push token is then refused", async () => {
+    const vars = { ADMIN_TOKEN: "admin-secret" };
+    expect((await call(vars, "POST", "/push", "test-push-token", family("doomed", "d-1"))).status).toBe(200);
+    for (const token of [undefined, "test-push-token", "wrong"]) {
+      const res = await call(vars, "DELETE", "/families/doomed", token);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toContain("Bearer");
+    }
+    const res = await call(vars, "DELETE", "/families/doomed_total", "admin-secret");
+    expect(await res.json()).toEqual({ deleted: "doomed", series: 1 });
+    expect(await catalog(env).list()).not.toContain("doomed");
+    expect(await (await call(vars, "GET", "/metrics")).text()).not.toContain("doomed_total");
+  });
+
+  it("falls back to the push token, is never anonymous, and 404s unknown families", async () => {
+    expect((await call({}, "POST", "/push", "test-push-token", family("doomed2", "d2-1"))).status).toBe(200);
+    expect((await call({ PUSH_TOKEN: undefined, ALLOW_ANONYMOUS_PUSH: "true" }, "DELETE", "/families/doomed2")).status).toBe(403);
+    expect((await call({}, "DELETE", "/families/nope", "test-push-token")).status).toBe(404);
+    expect((await call({}, "DELETE", "/families/doomed2", "test-push-token")).status).toBe(200);
+  });
+
+  it("lets a deleted family start again from zero, with a new creation time and any definition", async () => {
+    const scrape = async () => (await exports.default.fetch(new Request("http://metrics.test/metrics", { headers: { accept: "application/openmetrics-text" } }))).text();
+    expect((await call({}, "POST", "/push", "test-push-token", family("reborn", "r-1"))).status).toBe(200);
+    const created = (await scrape()).match(/^reborn_created\{k="a"\} (.+)$/m)?.[1];
+    expect((await call({}, "DELETE", "/families/reborn", "test-push-token")).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await call({}, "POST", "/push", "test-push-token", family("reborn", "r-1"))).status).toBe(200);
+    const text = await scrape();
+    expect(text).toContain('reborn_total{k="a"} 2\n');
+    expect(Number(text.match(/^reborn_created\{k="a"\} (.+)$/m)?.[1])).toBeGreaterThan(Number(created));
+    expect((await call({}, "DELETE", "/families/reborn", "test-push-token")).status).toBe(200);
+    const asGauge = { batch: "r-2", families: [{ name: "reborn", type: "gauge", help: "Now a gauge.", series: [{ labels: {}, set: 7 }] }] };
+    expect((await call({}, "POST", "/push", "test-push-token", asGauge)).status).toBe(200);
+    expect(await scrape()).toContain("# TYPE reborn gauge\n");
+  });
+});
