@@ -14,12 +14,16 @@ const worker = (url: string | URL | Request, init?: RequestInit) => exports.defa
 const scrape = async () => (await worker("http://metrics.test/metrics")).text();
 
 /** Fetch that fails the first `n` calls (as a 503 or a dropped connection), then reaches the real Worker. */
-function failingFirst(n: number, mode: "503" | "network" | "applied-then-503") {
+function failingFirst(n: number, mode: "503" | "network" | "applied-then-503" | "timeout") {
   const calls: string[] = [];
   const fn = async (url: string | URL | Request, init?: RequestInit) => {
     calls.push(JSON.parse(String(init?.body)).batch);
     if (calls.length <= n) {
       if (mode === "network") throw new TypeError("connection reset");
+      if (mode === "timeout") {
+        const signal = init?.signal as AbortSignal;
+        return new Promise<Response>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+      }
       if (mode === "applied-then-503") await worker(url, init);
       return new Response('{"error":"unavailable"}', { status: 503 });
     }
@@ -48,9 +52,9 @@ describe("transports", () => {
     expect(text).toContain("via_seconds_count 3\n");
   });
 
-  it.each(["503", "network", "applied-then-503"] as const)("HTTP retries a %s with the same batch id and counts once", async (mode) => {
+  it.each(["503", "network", "applied-then-503", "timeout"] as const)("HTTP retries a %s with the same batch id and counts once", async (mode) => {
     const { fn, calls } = failingFirst(2, mode);
-    const r = new Registry({ transport: new HttpTransport({ url: "http://metrics.test/push", token: "test-push-token", fetch: fn, backoffMs: 1 }) });
+    const r = new Registry({ transport: new HttpTransport({ url: "http://metrics.test/push", token: "test-push-token", fetch: fn, backoffMs: 1, timeoutMs: 100 }) });
     const c = new Counter({ name: `retry_${mode.replace(/-/g, "_")}`, help: "R.", registers: [r] });
     c.inc(4);
     expect(await r.flush()).toMatchObject({ delivered: 1 });
