@@ -58,6 +58,7 @@ function samples(family: FamilySnapshot, created: boolean): string[] {
         break;
       }
       case "summary":
+        for (const [q, v] of s.quantiles ?? []) out.push(line(family.name, s, v, ["quantile", formatValue(q)]));
         out.push(line(`${family.name}_sum`, s, s.sum ?? 0));
         out.push(line(`${family.name}_count`, s, s.count ?? 0));
         break;

@@ -1,8 +1,9 @@
-// Applying a checked family batch to a family's stored state, behind a small storage interface,
-// so the Durable Object (SQLite) and the in-memory store run the same rules: replay detection,
-// definition conflicts, merge per type, creation times.
+// Applying a checked family batch to a family's stored state, behind a small storage interface, so the Durable
+// Object (SQLite) and the in-memory store run the same rules: replay detection, definition conflicts, the
+// cardinality cap, deletions, merging per type, creation times, expiry and quantiles.
 
 import { mergeSeries, type SeriesState } from "./merge.ts";
+import { windowQuantiles } from "./quantile-windows.ts";
 import { definitionDifference } from "./validation.ts";
 import { labelKey } from "./wire-check.ts";
 import type { FamilyBatch, FamilyDefinition, FamilyOutcome, FamilySnapshot, Labels } from "./wire.ts";
@@ -23,54 +24,91 @@ export interface FamilyStorage {
   getSeries(key: string): StoredSeries | undefined;
   /** Writes a series; `isNew` when no series had this key before. */
   putSeries(key: string, series: StoredSeries, isNew: boolean): void;
+  /** Deletes one series; true when it existed. */
+  deleteSeries(key: string): boolean;
+  /** Deletes every series last updated before `ms` (all of them for Infinity); returns how many. */
+  deleteSeriesUpdatedBefore(ms: number): number;
+  /** The oldest `updated` time, or undefined when there is no series. */
+  oldestUpdate(): number | undefined;
   /** Every series, ordered by key. */
   allSeries(): StoredSeries[];
   /** How many series are stored. */
   seriesCount(): number;
 }
 
+/** A series' time to live in milliseconds under `definition`, falling back to the store's default; 0 = none. */
+export function ttlMs(definition: FamilyDefinition | undefined, defaultTtlSeconds: number): number {
+  return (definition?.ttlSeconds ?? defaultTtlSeconds) * 1000;
+}
+
 /**
  * Applies one family's part of a push. Returns "duplicate" for a batch id seen before; "rejected" with 409 when
  * the definition differs from the stored one, or 413 when the new series would pass `maxSeries` (nothing applied
- * either way); otherwise "applied". The caller runs it inside one transaction.
+ * either way); otherwise "applied": deletions (`reset`, `remove`) first, then the deltas.
+ * The caller runs it inside one transaction.
  */
 export function applyFamilyBatch(storage: FamilyStorage, batchId: string | undefined, family: FamilyBatch, nowMs: number, maxSeries = Infinity): FamilyOutcome {
   if (batchId !== undefined && storage.hasBatch(batchId)) return { name: family.name, status: "duplicate" };
-  const { series, ...definition } = family;
+  const { series, reset, remove, ...definition } = family;
   const stored = storage.definition();
   if (stored) {
     const difference = stored.name !== definition.name ? `name (${stored.name} vs ${definition.name})` : definitionDifference(stored, definition);
     if (difference) return { name: family.name, status: "rejected", code: 409, error: `family ${JSON.stringify(family.name)} is stored with a different ${difference}` };
   }
+  const removed = new Set((remove ?? []).map((labels) => labelKey(definition.labelNames, labels)));
   const updates = series.map((delta) => {
     const key = labelKey(definition.labelNames, delta.labels);
-    return { key, delta, before: storage.getSeries(key) };
+    return { key, delta, before: reset || removed.has(key) ? undefined : storage.getSeries(key) };
   });
-  const total = storage.seriesCount() + updates.filter((u) => u.before === undefined).length;
+  const remaining = reset ? 0 : storage.seriesCount() - [...removed].filter((k) => storage.getSeries(k) !== undefined).length;
+  const total = remaining + updates.filter((u) => u.before === undefined).length;
   if (total > maxSeries) {
     return { name: family.name, status: "rejected", code: 413, error: `family ${JSON.stringify(family.name)} would hold ${total} series, over the limit of ${maxSeries} per family` };
   }
-  if (!stored || stored.help !== definition.help) storage.setDefinition(definition);
+  if (!stored || JSON.stringify(stored) !== JSON.stringify(definition)) storage.setDefinition(definition);
+  if (reset) storage.deleteSeriesUpdatedBefore(Infinity);
+  for (const key of removed) storage.deleteSeries(key);
   for (const { key, delta, before } of updates) {
-    const state = mergeSeries(definition.type, before, delta);
+    const state = mergeSeries(definition, before, delta, nowMs);
     storage.putSeries(key, { ...state, labels: delta.labels, created: before?.created ?? nowMs, updated: nowMs }, before === undefined);
   }
   if (batchId !== undefined) storage.addBatch(batchId, nowMs);
   return { name: family.name, status: "applied", series: series.length };
 }
 
-/** The family as the encoder renders it, or undefined when it has no definition yet. */
-export function snapshotFamily(storage: FamilyStorage): FamilySnapshot | undefined {
+/** Deletes the series whose labels include every pair of `match`; returns how many. */
+export function deleteMatching(storage: FamilyStorage, match: Labels): number {
+  let deleted = 0;
+  const definition = storage.definition();
+  if (!definition) return 0;
+  for (const series of storage.allSeries()) {
+    if (Object.entries(match).every(([name, value]) => series.labels[name] === value)) {
+      if (storage.deleteSeries(labelKey(definition.labelNames, series.labels))) deleted++;
+    }
+  }
+  return deleted;
+}
+
+/**
+ * The family as the encoder renders it at `nowMs`, or undefined when it has no definition yet. Series past their
+ * time to live are left out (even before the expiry alarm deletes them); summaries carry their quantiles.
+ */
+export function snapshotFamily(storage: FamilyStorage, nowMs: number, defaultTtlSeconds = 0): FamilySnapshot | undefined {
   const definition = storage.definition();
   if (!definition) return undefined;
-  const series = storage.allSeries().map(({ labels, created, updated, value, counts, sum, count }) => ({
-    labels,
-    created: created / 1000,
-    updated: updated / 1000,
-    ...(value !== undefined ? { value } : {}),
-    ...(counts !== undefined ? { counts } : {}),
-    ...(sum !== undefined ? { sum } : {}),
-    ...(count !== undefined ? { count } : {}),
-  }));
+  const ttl = ttlMs(definition, defaultTtlSeconds);
+  const series = storage
+    .allSeries()
+    .filter((s) => ttl <= 0 || s.updated + ttl > nowMs)
+    .map(({ labels, created, updated, value, counts, sum, count, windows }) => ({
+      labels,
+      created: created / 1000,
+      updated: updated / 1000,
+      ...(value !== undefined ? { value } : {}),
+      ...(counts !== undefined ? { counts } : {}),
+      ...(sum !== undefined ? { sum } : {}),
+      ...(count !== undefined ? { count } : {}),
+      ...((definition.percentiles?.length ?? 0) > 0 ? { quantiles: windowQuantiles(windows, definition, nowMs) } : {}),
+    }));
   return { ...definition, series };
 }

@@ -3,9 +3,17 @@
 
 import { assertFinite, type LabelValues, Metric, type MetricConfiguration, type SeriesRef, splitArgs, timer } from "./metric.ts";
 import { register } from "./registry.ts";
-import type { GaugeDelta } from "./wire.ts";
+import { GAUGE_MERGES, show } from "./validation.ts";
+import type { FamilyDefinition, GaugeDelta, GaugeMerge } from "./wire.ts";
 
-export type GaugeConfiguration<T extends string> = MetricConfiguration<T>;
+export interface GaugeConfiguration<T extends string> extends MetricConfiguration<T> {
+  /**
+   * How concurrent writers combine in the store: "set" (default: last write wins, inc/dec adjust the stored
+   * value), "sum" (inc/dec from every writer add up; set throws), "max" / "min" (the largest / smallest value
+   * set wins; inc/dec throw).
+   */
+  merge?: GaugeMerge;
+}
 
 /**
  * A gauge, with prom-client's API.
@@ -16,10 +24,18 @@ export type GaugeConfiguration<T extends string> = MetricConfiguration<T>;
  */
 export class Gauge<T extends string = string> extends Metric<T> {
   readonly type = "gauge" as const;
+  readonly merge: GaugeMerge;
 
   constructor(config: GaugeConfiguration<T>) {
     super(config, "gauge");
+    const merge = config.merge ?? "set";
+    if (!GAUGE_MERGES.includes(merge)) throw new TypeError(`metric ${show(config.name)}: merge must be one of ${GAUGE_MERGES.join(", ")}, got ${show(merge)}`);
+    this.merge = merge;
     this.registerWith(config, register);
+  }
+
+  override definition(): FamilyDefinition {
+    return { ...super.definition(), merge: this.merge };
   }
 
   inc(value?: number): void;
@@ -72,6 +88,7 @@ export class Gauge<T extends string = string> extends Metric<T> {
 
   private change(ref: SeriesRef, value: number): void {
     assertFinite(this.name, "gauge change", value);
+    if (this.merge === "max" || this.merge === "min") throw new TypeError(`metric ${show(this.name)}: a gauge merged by "${this.merge}" takes set, not inc/dec`);
     this.record<GaugeDelta>(ref, (labels) => ({ labels, inc: 0 }), (d) => {
       if (d.set !== undefined) d.set += value;
       else d.inc = (d.inc ?? 0) + value;
@@ -80,8 +97,10 @@ export class Gauge<T extends string = string> extends Metric<T> {
 
   private assign(ref: SeriesRef, value: number): void {
     assertFinite(this.name, "gauge value", value);
-    this.record<GaugeDelta>(ref, (labels) => ({ labels, set: 0 }), (d) => {
-      d.set = value;
+    if (this.merge === "sum") throw new TypeError(`metric ${show(this.name)}: a gauge merged by "sum" takes inc/dec, not set`);
+    const merge = this.merge;
+    this.record<GaugeDelta>(ref, (labels) => ({ labels }), (d) => {
+      d.set = d.set === undefined || merge === "set" ? value : merge === "max" ? Math.max(d.set, value) : Math.min(d.set, value);
       delete d.inc;
     });
   }

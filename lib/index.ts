@@ -4,7 +4,7 @@
 export { Counter } from "./counter.ts";
 export { Gauge } from "./gauge.ts";
 export { Histogram } from "./histogram.ts";
-export { Summary } from "./summary.ts";
+export { DEFAULT_PERCENTILES, Summary } from "./summary.ts";
 export { Metric } from "./metric.ts";
 export { Registry, register } from "./registry.ts";
 export { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets } from "./buckets.ts";
@@ -14,6 +14,7 @@ export { HttpTransport } from "./transports/http.ts";
 export { MemoryStore } from "./transports/memory.ts";
 export { encodeOpenMetrics, encodeText, escapeHelp, escapeLabelValue, formatValue, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "./exposition.ts";
 export { checkPushBatch } from "./wire-check.ts";
+export { SKETCH_RELATIVE_ACCURACY } from "./sketch.ts";
 export { DEFAULT_PUSH_LIMITS } from "./limits.ts";
 
 export type { CounterChild, CounterConfiguration } from "./counter.ts";
@@ -28,6 +29,7 @@ export type { MetricsServiceBinding } from "./transports/service.ts";
 export type { HttpTransportOptions } from "./transports/http.ts";
 export type { RetryOptions } from "./transports/retry.ts";
 export type { PushLimits } from "./limits.ts";
+export type { SketchData } from "./sketch.ts";
 export type {
   CounterDelta,
   FamilyBatch,
@@ -35,6 +37,7 @@ export type {
   FamilyOutcome,
   FamilySnapshot,
   GaugeDelta,
+  GaugeMerge,
   HistogramDelta,
   Labels,
   MetricType,

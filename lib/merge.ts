@@ -1,7 +1,8 @@
-// How a delta combines with a series' stored state, per metric type. One pure function, used by the
-// Durable Object (on SQLite rows) and by the in-memory store (for tests and local use) alike.
+// How a delta combines with a series' stored state, per metric type and, for gauges, per merge policy.
+// One pure function, used by the Durable Object (on SQLite rows) and by the in-memory store alike.
 
-import type { CounterDelta, GaugeDelta, HistogramDelta, MetricType, SeriesDelta, SummaryDelta } from "./wire.ts";
+import { addToWindows, type SketchWindows } from "./quantile-windows.ts";
+import type { CounterDelta, FamilyDefinition, GaugeDelta, HistogramDelta, SeriesDelta, SummaryDelta } from "./wire.ts";
 
 /** The mutable part of a stored series. */
 export interface SeriesState {
@@ -9,22 +10,36 @@ export interface SeriesState {
   counts?: number[];
   sum?: number;
   count?: number;
+  /** Summary quantile sketches by time window. */
+  windows?: SketchWindows;
+}
+
+/** A gauge's stored value after a delta, per the family's merge policy. */
+function mergeGauge(definition: FamilyDefinition, before: number | undefined, delta: GaugeDelta): number {
+  if (delta.set === undefined) return (before ?? 0) + (delta.inc ?? 0);
+  switch (definition.merge ?? "set") {
+    case "max":
+      return before === undefined ? delta.set : Math.max(before, delta.set);
+    case "min":
+      return before === undefined ? delta.set : Math.min(before, delta.set);
+    default:
+      return delta.set;
+  }
 }
 
 /**
- * Returns the state after applying `delta` to `state` (undefined for a new series).
- * Counters add; gauges take `set` or add `inc`; histograms add per bucket; summaries add count and sum.
+ * Returns the state after applying `delta` to `state` (undefined for a new series) at `nowMs`.
+ * Counters add; gauges follow their merge policy; histograms add per bucket; summaries add count and sum and
+ * merge their sketch into the current window.
  * @example
- * mergeSeries("counter", { value: 2 }, { labels: {}, inc: 3 }); // { value: 5 }
+ * mergeSeries({ name: "c", type: "counter", help: "", labelNames: [] }, { value: 2 }, { labels: {}, inc: 3 }, 0); // { value: 5 }
  */
-export function mergeSeries(type: MetricType, state: SeriesState | undefined, delta: SeriesDelta): SeriesState {
-  switch (type) {
+export function mergeSeries(definition: FamilyDefinition, state: SeriesState | undefined, delta: SeriesDelta, nowMs: number): SeriesState {
+  switch (definition.type) {
     case "counter":
       return { value: (state?.value ?? 0) + (delta as CounterDelta).inc };
-    case "gauge": {
-      const g = delta as GaugeDelta;
-      return { value: g.set !== undefined ? g.set : (state?.value ?? 0) + (g.inc ?? 0) };
-    }
+    case "gauge":
+      return { value: mergeGauge(definition, state?.value, delta as GaugeDelta) };
     case "histogram": {
       const h = delta as HistogramDelta;
       const counts = h.counts.map((c, i) => c + (state?.counts?.[i] ?? 0));
@@ -32,7 +47,8 @@ export function mergeSeries(type: MetricType, state: SeriesState | undefined, de
     }
     case "summary": {
       const s = delta as SummaryDelta;
-      return { count: (state?.count ?? 0) + s.count, sum: (state?.sum ?? 0) + s.sum };
+      const windows = s.sketch ? addToWindows(state?.windows, definition, s.sketch, nowMs) : state?.windows;
+      return { count: (state?.count ?? 0) + s.count, sum: (state?.sum ?? 0) + s.sum, ...(windows ? { windows } : {}) };
     }
   }
 }

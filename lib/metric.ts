@@ -1,7 +1,7 @@
 // The base every metric type shares: options, definition-time validation, label resolution,
 // and recording into the pending deltas of each registry the metric belongs to.
 
-import { PendingFamily } from "./pending-family.ts";
+import type { PendingFamily, PendingSummary } from "./pending-family.ts";
 import type { Registry } from "./registry.ts";
 import { familyName, labelNameProblem, metricNameProblem, show } from "./validation.ts";
 import { labelKey } from "./wire-check.ts";
@@ -17,6 +17,8 @@ export interface MetricConfiguration<T extends string> {
   labelNames?: readonly T[];
   /** Registries to record into; defaults to the global `register`. `[]` records nowhere until registered. */
   registers?: Registry[];
+  /** Series not updated for this long disappear from the store (0 = never; default: the Worker's default). */
+  ttlSeconds?: number;
 }
 
 /** A resolved series: its key among the pending deltas and the label values it was named with. */
@@ -29,6 +31,7 @@ export abstract class Metric<T extends string = string> {
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly T[];
+  readonly ttlSeconds: number | undefined;
   abstract readonly type: MetricType;
   /** One pending store per registry this metric records into. */
   protected stores: PendingFamily[] = [];
@@ -49,6 +52,10 @@ export abstract class Metric<T extends string = string> {
     this.help = config.help;
     this.labelNames = labelNames;
     this.labelSet = new Set(labelNames);
+    if (config.ttlSeconds !== undefined && !(Number.isInteger(config.ttlSeconds) && config.ttlSeconds >= 0)) {
+      throw new TypeError(`metric ${show(config.name)}: ttlSeconds must be a non-negative integer, got ${show(config.ttlSeconds)}`);
+    }
+    this.ttlSeconds = config.ttlSeconds;
     if (metricNameProblem(familyName(type, config.name))) throw new TypeError(`metric name ${show(config.name)} leaves no valid family name once "_total" is removed`);
   }
 
@@ -59,7 +66,33 @@ export abstract class Metric<T extends string = string> {
 
   /** What identifies this metric's family in the store. */
   definition(): FamilyDefinition {
-    return { name: familyName(this.type, this.name), type: this.type, help: this.help, labelNames: [...this.labelNames] };
+    return {
+      name: familyName(this.type, this.name),
+      type: this.type,
+      help: this.help,
+      labelNames: [...this.labelNames],
+      ...(this.ttlSeconds !== undefined ? { ttlSeconds: this.ttlSeconds } : {}),
+    };
+  }
+
+  /** Deletes the series with these labels from the store on the next flush (and drops what is pending for it). */
+  remove(labels?: LabelValues<T>): void;
+  remove(...values: (string | number)[]): void;
+  remove(...args: [LabelValues<T>?] | (string | number)[]): void {
+    const ref = args.length === 0 || args[0] === undefined ? this.series(undefined) : this.childRef(args as [LabelValues<T>]);
+    for (const store of this.stores) {
+      store.series.delete(ref.key);
+      store.removals.set(ref.key, this.labelsOf(ref.values));
+    }
+  }
+
+  /** Deletes every series of this metric from the store on the next flush (and drops everything pending). */
+  reset(): void {
+    for (const store of this.stores) {
+      store.series.clear();
+      store.removals.clear();
+      store.resetAll = true;
+    }
   }
 
   /** @internal Called by a registry: from now on record into `store` too. */
@@ -118,7 +151,7 @@ export abstract class Metric<T extends string = string> {
   }
 
   /** Applies `update` to the pending delta of `ref` in every store, creating it with `create` first. */
-  protected record<D extends SeriesDelta>(ref: SeriesRef, create: (labels: Labels) => D, update: (delta: D) => void): void {
+  protected record<D extends SeriesDelta | PendingSummary>(ref: SeriesRef, create: (labels: Labels) => D, update: (delta: D) => void): void {
     for (const store of this.stores) {
       let delta = store.series.get(ref.key) as D | undefined;
       if (delta === undefined) {

@@ -1,18 +1,35 @@
-// The deltas recorded for one family since its last flush, keyed by series. Taking them is synchronous,
-// so requests sharing an isolate never lose or double-count an update.
+// What one family recorded since its last flush: deltas keyed by series, series to remove, and whether the
+// whole family was reset. Taking them is synchronous, so requests sharing an isolate never lose or
+// double-count an update.
 
-import type { FamilyBatch, FamilyDefinition, SeriesDelta } from "./wire.ts";
+import { type Sketch, sketchData } from "./sketch.ts";
+import type { FamilyBatch, FamilyDefinition, Labels, SeriesDelta, SummaryDelta } from "./wire.ts";
+
+/** A summary delta while it is being recorded: its sketch is still the mutable form. */
+export type PendingSummary = Omit<SummaryDelta, "sketch"> & { sketch?: Sketch };
 
 export class PendingFamily {
-  series = new Map<string, SeriesDelta>();
+  series = new Map<string, SeriesDelta | PendingSummary>();
+  removals = new Map<string, Labels>();
+  resetAll = false;
 
   constructor(readonly definition: FamilyDefinition) {}
 
-  /** Takes every pending delta and clears them; undefined when nothing is pending. */
+  /** Takes everything pending and clears it; undefined when nothing is pending. */
   take(): FamilyBatch | undefined {
-    if (this.series.size === 0) return undefined;
-    const series = [...this.series.values()];
+    if (this.series.size === 0 && this.removals.size === 0 && !this.resetAll) return undefined;
+    const summary = this.definition.type === "summary";
+    const series = [...this.series.values()].map((d) => (summary ? finishSummary(d as PendingSummary) : (d as SeriesDelta)));
+    const remove = [...this.removals.values()];
+    const reset = this.resetAll;
     this.series = new Map();
-    return { ...this.definition, labelNames: [...this.definition.labelNames], series };
+    this.removals = new Map();
+    this.resetAll = false;
+    return { ...this.definition, labelNames: [...this.definition.labelNames], ...(reset ? { reset: true } : {}), ...(remove.length > 0 ? { remove } : {}), series };
   }
+}
+
+/** A summary delta in wire form: its sketch as plain data. */
+function finishSummary({ sketch, ...rest }: PendingSummary): SummaryDelta {
+  return sketch ? { ...rest, sketch: sketchData(sketch) } : rest;
 }

@@ -5,8 +5,8 @@ import { DEFAULT_PUSH_LIMITS } from "./limits.ts";
 import type { Metric } from "./metric.ts";
 import { PendingFamily } from "./pending-family.ts";
 import type { Transport } from "./transports/transport.ts";
-import { definitionDifference, show } from "./validation.ts";
-import type { FamilyBatch, PushBatch } from "./wire.ts";
+import { definitionDifference, labelNameProblem, metricNameProblem, show } from "./validation.ts";
+import type { FamilyBatch, Labels, PushBatch } from "./wire.ts";
 
 export interface RegistryOptions {
   /** Used by `flush()` when no transport is passed. */
@@ -18,6 +18,10 @@ export interface RegistryOptions {
   maxRetainedSeries?: number;
   /** Told about every rejected or dropped delivery. Default: console.error. */
   onError?: (message: string) => void;
+  /** A namespace put before every family name this registry sends, e.g. "myapp_". */
+  prefix?: string;
+  /** Labels added to every series this registry sends (a metric's own label of the same name wins). */
+  defaultLabels?: Record<string, string | number>;
 }
 
 /** What one flush did, counted in families (one family of one batch = one delivery). */
@@ -62,11 +66,37 @@ export class Registry {
   private readonly maxRetainedSeries: number;
   private readonly onError: (message: string) => void;
   private counters = { flushes: 0, rejectedSeries: 0, droppedSeries: 0 };
+  private readonly prefix: string;
+  private defaultLabels: Labels = {};
 
   constructor(options: RegistryOptions = {}) {
     this.transport = options.transport;
     this.maxRetainedSeries = options.maxRetainedSeries ?? 10_000;
     this.onError = options.onError ?? ((m) => console.error(`prometheus-distributed-client: ${m}`));
+    this.prefix = options.prefix ?? "";
+    if (this.prefix !== "" && metricNameProblem(`${this.prefix}x`)) throw new TypeError(`registry prefix ${show(this.prefix)} does not start a valid metric name`);
+    if (options.defaultLabels) this.setDefaultLabels(options.defaultLabels);
+  }
+
+  /**
+   * Labels added to every series this registry sends, as prom-client's setDefaultLabels. A metric that declares a
+   * label of the same name keeps its own. Changing them changes every family's labelNames (a 409 for families
+   * already stored with other labels): set them once, at startup.
+   * @example register.setDefaultLabels({ service: "checkout", region: "eu" });
+   */
+  setDefaultLabels(labels: Record<string, string | number>): void {
+    const out: Labels = {};
+    for (const [name, value] of Object.entries(labels)) {
+      const problem = labelNameProblem(name, "histogram") ?? labelNameProblem(name, "summary");
+      if (problem) throw new TypeError(`default label ${problem}`);
+      out[name] = String(value);
+    }
+    this.defaultLabels = out;
+  }
+
+  /** Deletes every series of every metric from the store on the next flush, as prom-client's resetMetrics. */
+  resetMetrics(): void {
+    for (const metric of this.getMetricsAsArray()) metric.reset();
   }
 
   /** Adds a metric. The same family registered again must have the same definition (then both share one state). */
@@ -125,7 +155,7 @@ export class Registry {
     const families: FamilyBatch[] = [];
     for (const { store } of this.entries.values()) {
       const family = store.take();
-      if (family) families.push(family);
+      if (family) families.push(this.decorate(family));
     }
     return chunk(families).map((f) => ({ batch: crypto.randomUUID(), families: f }));
   }
@@ -142,26 +172,47 @@ export class Registry {
     const result: FlushResult = { delivered: 0, rejected: 0, retained: 0, dropped: 0 };
     if (batches.length === 0) return result;
     this.counters.flushes++;
-    const outcomes = await Promise.all(batches.map((b) => transport.push(b)));
-    batches.forEach((batch, i) => {
-      const byName = new Map(outcomes[i]?.map((o) => [o.name, o]));
-      const failed: FamilyBatch[] = [];
-      for (const family of batch.families) {
+    // Batches go out in order, and once a family fails, its later parts wait too: a retried old delta never
+    // lands after a newer one (a gauge set, a reset) of the same family.
+    const blocked = new Set<string>();
+    for (const batch of batches) {
+      const sendable = batch.families.filter((f) => !blocked.has(f.name));
+      const failed = batch.families.filter((f) => blocked.has(f.name));
+      const outcomes = sendable.length > 0 ? await transport.push({ ...batch, families: sendable }) : [];
+      const byName = new Map(outcomes.map((o) => [o.name, o]));
+      for (const family of sendable) {
         const outcome = byName.get(family.name);
         if (outcome?.status === "applied" || outcome?.status === "duplicate") result.delivered++;
         else if (outcome?.status === "rejected") {
           result.rejected++;
           this.counters.rejectedSeries += family.series.length;
           this.onError(`family ${show(family.name)} refused (${outcome.code}): ${outcome.error}`);
-        } else failed.push(family);
+        } else {
+          failed.push(family);
+          blocked.add(family.name);
+        }
       }
       if (failed.length > 0) {
         result.retained += failed.length;
         this.retry.push({ ...batch, families: failed });
       }
-    });
+    }
     result.dropped = this.enforceRetryBound();
     return result;
+  }
+
+  /** The family as this registry sends it: prefixed name, default labels added. */
+  private decorate(family: FamilyBatch): FamilyBatch {
+    const extra = Object.entries(this.defaultLabels).filter(([name]) => !family.labelNames.includes(name));
+    if (extra.length === 0 && this.prefix === "") return family;
+    const add = (labels: Labels): Labels => ({ ...labels, ...Object.fromEntries(extra) });
+    return {
+      ...family,
+      name: `${this.prefix}${family.name}`,
+      labelNames: [...family.labelNames, ...extra.map(([name]) => name)],
+      series: family.series.map((s) => ({ ...s, labels: add(s.labels) })),
+      ...(family.remove ? { remove: family.remove.map(add) } : {}),
+    };
   }
 
   /** Drops the oldest retained batches until the bound holds; returns the series dropped. */
@@ -181,27 +232,33 @@ export class Registry {
   }
 }
 
-/** Splits families (and a family's series) so each push stays within the default limits. */
+/**
+ * Splits families (and a family's series) so each push stays within the default limits. A family's deletions
+ * travel with its first part; flush sends the parts in order.
+ */
 function chunk(families: FamilyBatch[]): FamilyBatch[][] {
   const { maxFamilies, maxSeriesPerPush } = DEFAULT_PUSH_LIMITS;
   const out: FamilyBatch[][] = [];
   let current: FamilyBatch[] = [];
   let room = maxSeriesPerPush;
+  const close = () => {
+    if (current.length > 0) out.push(current);
+    current = [];
+    room = maxSeriesPerPush;
+  };
   for (const family of families) {
+    const { reset, remove, ...later } = family;
     let rest = family.series;
-    while (rest.length > 0) {
-      if (room === 0 || current.length === maxFamilies) {
-        out.push(current);
-        current = [];
-        room = maxSeriesPerPush;
-      }
-      const part = rest.slice(0, room);
+    for (let first = true; first || rest.length > 0; first = false) {
+      const deletions = first ? (remove?.length ?? 0) : 0;
+      if (current.length === maxFamilies || room < deletions + Math.min(1, rest.length)) close();
+      const part = rest.slice(0, Math.max(0, room - deletions));
       rest = rest.slice(part.length);
-      current.push({ ...family, series: part });
-      room -= part.length;
+      current.push(first ? { ...family, series: part } : { ...later, series: part });
+      room -= deletions + part.length;
     }
   }
-  if (current.length > 0) out.push(current);
+  close();
   return out;
 }
 

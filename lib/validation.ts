@@ -1,12 +1,15 @@
 // Pure predicates on names, labels and buckets, shared by the client (definition-time errors)
 // and the server (ingest-time 4xx errors). Each returns a problem description, or undefined when fine.
 
-import type { FamilyDefinition, MetricType } from "./wire.ts";
+import type { FamilyDefinition, GaugeMerge, MetricType } from "./wire.ts";
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export const METRIC_TYPES: readonly MetricType[] = ["counter", "gauge", "histogram", "summary"];
+export const GAUGE_MERGES: readonly GaugeMerge[] = ["set", "sum", "max", "min"];
+/** Summary windows when maxAgeSeconds is set and ageBuckets is not (as prom-client). */
+export const DEFAULT_AGE_BUCKETS = 5;
 
 /** A value shown inside an error message: JSON-quoted and cut to a readable length. */
 export function show(value: unknown): string {
@@ -46,6 +49,17 @@ export function bucketsProblem(buckets: unknown): string | undefined {
   return undefined;
 }
 
+export function percentilesProblem(percentiles: unknown): string | undefined {
+  if (!Array.isArray(percentiles)) return `must be an array of numbers, got ${show(percentiles)}`;
+  if (percentiles.length > 20) return `has ${percentiles.length} quantiles, over the limit of 20`;
+  for (let i = 0; i < percentiles.length; i++) {
+    const q: unknown = percentiles[i];
+    if (typeof q !== "number" || !(q >= 0 && q <= 1)) return `[${i}] must be a number from 0 to 1, got ${show(q)}`;
+    if (i > 0 && q <= (percentiles[i - 1] as number)) return `must be strictly increasing, got ${show(percentiles[i - 1])} then ${show(q)}`;
+  }
+  return undefined;
+}
+
 /** The family name a metric is stored under: a counter's `_total` suffix is not part of it. */
 export function familyName(type: MetricType, name: string): string {
   return type === "counter" && name.endsWith("_total") ? name.slice(0, -"_total".length) : name;
@@ -56,6 +70,13 @@ export function definitionDifference(a: FamilyDefinition, b: FamilyDefinition): 
   if (a.type !== b.type) return `type (${a.type} vs ${b.type})`;
   if (JSON.stringify(a.labelNames) !== JSON.stringify(b.labelNames)) return `labelNames (${show(a.labelNames)} vs ${show(b.labelNames)})`;
   if (JSON.stringify(a.buckets ?? null) !== JSON.stringify(b.buckets ?? null)) return `buckets (${show(a.buckets)} vs ${show(b.buckets)})`;
+  if (a.type === "gauge" && (a.merge ?? "set") !== (b.merge ?? "set")) return `merge policy (${a.merge ?? "set"} vs ${b.merge ?? "set"})`;
+  if (a.type === "summary") {
+    if (JSON.stringify(a.percentiles ?? []) !== JSON.stringify(b.percentiles ?? [])) return `percentiles (${show(a.percentiles ?? [])} vs ${show(b.percentiles ?? [])})`;
+    if ((a.maxAgeSeconds ?? 0) !== (b.maxAgeSeconds ?? 0) || (a.ageBuckets ?? 1) !== (b.ageBuckets ?? 1)) {
+      return `quantile window (maxAgeSeconds ${a.maxAgeSeconds ?? 0} / ageBuckets ${a.ageBuckets ?? 1} vs ${b.maxAgeSeconds ?? 0} / ${b.ageBuckets ?? 1})`;
+    }
+  }
   return undefined;
 }
 

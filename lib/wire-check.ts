@@ -2,8 +2,9 @@
 // first problem with its path and value. Strict: unknown fields, duplicates and non-finite numbers are refused.
 
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from "./limits.ts";
-import { bucketsProblem, familyName, labelNameProblem, METRIC_TYPES, metricNameProblem, show } from "./validation.ts";
-import type { FamilyBatch, Labels, MetricType, PushBatch, SeriesDelta } from "./wire.ts";
+import { SKETCH_MAX_BUCKETS, type SketchData, sketchCount } from "./sketch.ts";
+import { bucketsProblem, DEFAULT_AGE_BUCKETS, familyName, GAUGE_MERGES, labelNameProblem, METRIC_TYPES, metricNameProblem, percentilesProblem, show } from "./validation.ts";
+import type { FamilyBatch, FamilyDefinition, GaugeMerge, Labels, MetricType, PushBatch, SeriesDelta } from "./wire.ts";
 
 export type CheckResult<T> = { ok: true; value: T } | { ok: false; error: string; status: 400 | 413 };
 
@@ -61,7 +62,35 @@ function checkLabels(value: unknown, path: string, labelNames: string[], limits:
   return labels;
 }
 
-function checkSeries(value: unknown, path: string, type: MetricType, labelNames: string[], buckets: number[] | undefined, limits: PushLimits): SeriesDelta {
+/** What a family's series are checked against, beyond their labels. */
+interface SeriesRules {
+  type: MetricType;
+  labelNames: string[];
+  buckets?: number[];
+  merge?: GaugeMerge;
+  quantiles: boolean;
+}
+
+function checkSketch(value: unknown, path: string, observations: number): SketchData {
+  const s = record(value, path, ["zero", "pos", "neg"], ["zero", "pos", "neg"]);
+  const side = (raw: unknown, at: string): [number, number][] => {
+    const list = array(raw, at);
+    if (list.length > SKETCH_MAX_BUCKETS) fail(at, `has ${list.length} buckets, over the limit of ${SKETCH_MAX_BUCKETS}`);
+    return list.map((pair, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) fail(`${at}[${i}]`, `must be an [index, count] pair, got ${show(pair)}`);
+      const [index, c] = pair as unknown[];
+      if (typeof index !== "number" || !Number.isInteger(index) || Math.abs(index) > 100_000) fail(`${at}[${i}][0]`, `must be an integer bucket index, got ${show(index)}`);
+      if (i > 0 && index <= (list[i - 1] as number[])[0]!) fail(`${at}[${i}][0]`, `bucket indexes must be strictly increasing`);
+      return [index, count(c, `${at}[${i}][1]`)];
+    });
+  };
+  const sketch = { zero: count(s.zero, `${path}.zero`), pos: side(s.pos, `${path}.pos`), neg: side(s.neg, `${path}.neg`) };
+  if (sketchCount(sketch) !== observations) fail(path, `holds ${sketchCount(sketch)} observations, but the series counts ${observations}`);
+  return sketch;
+}
+
+function checkSeries(value: unknown, path: string, rules: SeriesRules, limits: PushLimits): SeriesDelta {
+  const { type, labelNames } = rules;
   switch (type) {
     case "counter": {
       const s = record(value, path, ["labels", "inc"], ["labels", "inc"]);
@@ -72,25 +101,71 @@ function checkSeries(value: unknown, path: string, type: MetricType, labelNames:
     case "gauge": {
       const s = record(value, path, ["labels", "set", "inc"], ["labels"]);
       if (("set" in s) === ("inc" in s)) fail(path, `a gauge series carries exactly one of "set" or "inc"`);
+      if ("set" in s && rules.merge === "sum") fail(`${path}.set`, `a gauge merged by "sum" takes inc, not set`);
+      if ("inc" in s && (rules.merge === "max" || rules.merge === "min")) fail(`${path}.inc`, `a gauge merged by "${rules.merge}" takes set, not inc`);
       const labels = checkLabels(s.labels, `${path}.labels`, labelNames, limits);
       return "set" in s ? { labels, set: finite(s.set, `${path}.set`) } : { labels, inc: finite(s.inc, `${path}.inc`) };
     }
     case "histogram": {
       const s = record(value, path, ["labels", "counts", "sum"], ["labels", "counts", "sum"]);
       const counts = array(s.counts, `${path}.counts`).map((c, i) => count(c, `${path}.counts[${i}]`));
-      const expected = (buckets as number[]).length + 1;
+      const expected = (rules.buckets as number[]).length + 1;
       if (counts.length !== expected) fail(`${path}.counts`, `must hold ${expected} counts (one per bucket plus +Inf), got ${counts.length}`);
       return { labels: checkLabels(s.labels, `${path}.labels`, labelNames, limits), counts, sum: finite(s.sum, `${path}.sum`) };
     }
     case "summary": {
-      const s = record(value, path, ["labels", "count", "sum"], ["labels", "count", "sum"]);
-      return { labels: checkLabels(s.labels, `${path}.labels`, labelNames, limits), count: count(s.count, `${path}.count`), sum: finite(s.sum, `${path}.sum`) };
+      const s = record(value, path, ["labels", "count", "sum", "sketch"], ["labels", "count", "sum"]);
+      const labels = checkLabels(s.labels, `${path}.labels`, labelNames, limits);
+      const n = count(s.count, `${path}.count`);
+      const sum = finite(s.sum, `${path}.sum`);
+      if (!rules.quantiles) {
+        if ("sketch" in s) fail(`${path}.sketch`, `this summary reports no quantiles (no percentiles), so it takes no sketch`);
+        return { labels, count: n, sum };
+      }
+      if (!("sketch" in s)) fail(path, `missing field "sketch" (required: this summary reports quantiles)`);
+      return { labels, count: n, sum, sketch: checkSketch(s.sketch, `${path}.sketch`, n) };
     }
   }
 }
 
+function wholeNumber(value: unknown, path: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) fail(path, `must be an integer from ${min} to ${max}, got ${show(value)}`);
+  return value;
+}
+
+const ONLY: Record<string, MetricType> = { buckets: "histogram", merge: "gauge", percentiles: "summary", maxAgeSeconds: "summary", ageBuckets: "summary" };
+
+/** The type-specific parts of a definition, in canonical form (defaults filled in). */
+function checkTypeOptions(f: Record<string, unknown>, path: string, type: MetricType, limits: PushLimits): Partial<FamilyDefinition> {
+  for (const [field, owner] of Object.entries(ONLY)) {
+    if (field in f && owner !== type) fail(`${path}.${field}`, `only a ${owner} has ${field}, this family is a ${type}`);
+  }
+  const out: Partial<FamilyDefinition> = {};
+  if ("ttlSeconds" in f) out.ttlSeconds = wholeNumber(f.ttlSeconds, `${path}.ttlSeconds`, 0, 315_360_000);
+  if (type === "histogram") {
+    if (!("buckets" in f)) fail(path, `missing field "buckets" (required for a histogram)`);
+    const problem = bucketsProblem(f.buckets);
+    if (problem) fail(`${path}.buckets`, problem);
+    out.buckets = f.buckets as number[];
+    if (out.buckets.length > limits.maxBuckets) fail(`${path}.buckets`, `has ${out.buckets.length} buckets, over the limit of ${limits.maxBuckets}`);
+  }
+  if (type === "gauge") {
+    const merge = f.merge ?? "set";
+    if (typeof merge !== "string" || !(GAUGE_MERGES as readonly string[]).includes(merge)) fail(`${path}.merge`, `must be one of ${GAUGE_MERGES.join(", ")}, got ${show(f.merge)}`);
+    out.merge = merge as GaugeMerge;
+  }
+  if (type === "summary") {
+    const problem = percentilesProblem(f.percentiles ?? []);
+    if (problem) fail(`${path}.percentiles`, problem);
+    out.percentiles = (f.percentiles ?? []) as number[];
+    out.maxAgeSeconds = wholeNumber(f.maxAgeSeconds ?? 0, `${path}.maxAgeSeconds`, 0, 31_536_000);
+    out.ageBuckets = wholeNumber(f.ageBuckets ?? (out.maxAgeSeconds > 0 ? DEFAULT_AGE_BUCKETS : 1), `${path}.ageBuckets`, 1, 60);
+  }
+  return out;
+}
+
 function checkFamily(value: unknown, path: string, limits: PushLimits, budget: { series: number }): FamilyBatch {
-  const f = record(value, path, ["name", "type", "help", "labelNames", "buckets", "series"], ["name", "type", "help", "series"]);
+  const f = record(value, path, ["name", "type", "help", "labelNames", "buckets", "merge", "percentiles", "maxAgeSeconds", "ageBuckets", "ttlSeconds", "reset", "remove", "series"], ["name", "type", "help", "series"]);
   if (typeof f.name === "string" && f.name.length > limits.maxNameLength) fail(`${path}.name`, `is ${f.name.length} characters, over the limit of ${limits.maxNameLength}`);
   const nameProblem = metricNameProblem(f.name);
   if (nameProblem) fail(`${path}.name`, nameProblem);
@@ -110,30 +185,24 @@ function checkFamily(value: unknown, path: string, limits: PushLimits, budget: {
     if (l.length > limits.maxNameLength) fail(`${path}.labelNames[${i}]`, `is ${l.length} characters, over the limit of ${limits.maxNameLength}`);
     if (labelNames.indexOf(l) !== i) fail(`${path}.labelNames[${i}]`, `${show(l)} appears twice`);
   });
+  const options = checkTypeOptions(f, path, type, limits);
 
-  let buckets: number[] | undefined;
-  if (type === "histogram") {
-    if (!("buckets" in f)) fail(path, `missing field "buckets" (required for a histogram)`);
-    const problem = bucketsProblem(f.buckets);
-    if (problem) fail(`${path}.buckets`, problem);
-    buckets = f.buckets as number[];
-    if (buckets.length > limits.maxBuckets) fail(`${path}.buckets`, `has ${buckets.length} buckets, over the limit of ${limits.maxBuckets}`);
-  } else if ("buckets" in f) {
-    fail(`${path}.buckets`, `only a histogram has buckets, this family is a ${type}`);
-  }
-
+  if ("reset" in f && typeof f.reset !== "boolean") fail(`${path}.reset`, `must be true or false, got ${show(f.reset)}`);
+  const rawRemove = "remove" in f ? array(f.remove, `${path}.remove`) : [];
   const rawSeries = array(f.series, `${path}.series`);
-  budget.series -= rawSeries.length;
+  budget.series -= rawSeries.length + rawRemove.length;
   if (budget.series < 0) fail(`${path}.series`, `the push holds more than ${limits.maxSeriesPerPush} series`, 413);
+  const remove = rawRemove.map((l, i) => checkLabels(l, `${path}.remove[${i}]`, labelNames, limits));
+  const rules: SeriesRules = { type, labelNames, buckets: options.buckets, merge: options.merge, quantiles: (options.percentiles?.length ?? 0) > 0 };
   const seen = new Set<string>();
   const series = rawSeries.map((s, i) => {
-    const delta = checkSeries(s, `${path}.series[${i}]`, type, labelNames, buckets, limits);
+    const delta = checkSeries(s, `${path}.series[${i}]`, rules, limits);
     const key = labelKey(labelNames, delta.labels);
     if (seen.has(key)) fail(`${path}.series[${i}].labels`, `the series ${show(delta.labels)} appears twice in this family`);
     seen.add(key);
     return delta;
   });
-  return { name, type, help: f.help, labelNames, ...(buckets ? { buckets } : {}), series };
+  return { name, type, help: f.help, labelNames, ...options, ...(f.reset === true ? { reset: true } : {}), ...(remove.length > 0 ? { remove } : {}), series };
 }
 
 /** The identity of a series inside its family: its label values in labelNames order. */

@@ -1,7 +1,16 @@
 // The one plain-data seam: what a flush sends (PushBatch) and what a scrape renders (FamilySnapshot).
 // The client, the HTTP protocol, the RPC path, the Durable Object and the encoder all speak these types.
 
+import type { SketchData } from "./sketch.ts";
+
 export type MetricType = "counter" | "gauge" | "histogram" | "summary";
+
+/**
+ * How concurrent writers of a gauge combine: `set` — last write wins, and inc/dec adjust the stored value;
+ * `sum` — every writer's inc/dec adds up (set is refused); `max` / `min` — the largest / smallest value set wins
+ * (inc/dec are refused).
+ */
+export type GaugeMerge = "set" | "sum" | "max" | "min";
 
 /** Label values of one series, keyed by label name. */
 export type Labels = Record<string, string>;
@@ -26,11 +35,12 @@ export interface HistogramDelta {
   sum: number;
 }
 
-/** A summary series delta: observation count and sum. */
+/** A summary series delta: observation count and sum, and a mergeable quantile sketch of the observations. */
 export interface SummaryDelta {
   labels: Labels;
   count: number;
   sum: number;
+  sketch?: SketchData;
 }
 
 export type SeriesDelta = CounterDelta | GaugeDelta | HistogramDelta | SummaryDelta;
@@ -43,11 +53,23 @@ export interface FamilyDefinition {
   labelNames: string[];
   /** Histogram upper bounds, strictly increasing, without +Inf. Histograms only. */
   buckets?: number[];
+  /** Gauges only: how concurrent writers combine. Default "set". */
+  merge?: GaugeMerge;
+  /** Summaries only: the quantiles to report, strictly increasing in [0, 1]. */
+  percentiles?: number[];
+  /** Summaries only: quantiles cover the last maxAgeSeconds (0 = all time) … */
+  maxAgeSeconds?: number;
+  /** … in this many rotating windows. */
+  ageBuckets?: number;
+  /** Series not updated for this long disappear (0 = never; absent = the Worker's default). */
+  ttlSeconds?: number;
 }
 
-/** One family's part of a push. */
+/** One family's part of a push: deletions first (`reset` = every series, `remove` = these), then the deltas. */
 export interface FamilyBatch extends FamilyDefinition {
   series: SeriesDelta[];
+  reset?: boolean;
+  remove?: Labels[];
 }
 
 /** One flush: an optional idempotency key and the families it touches. */
@@ -70,6 +92,8 @@ export interface SeriesSnapshot {
   /** Histogram/summary sum and summary count. */
   sum?: number;
   count?: number;
+  /** Summary quantiles over the current window, [quantile, value] in increasing quantile order. */
+  quantiles?: [number, number][];
 }
 
 /** A whole family as stored: its definition and every series. */

@@ -35,3 +35,8 @@ export function batchRetentionMs(env: Env): number {
 export function maxSeriesPerFamily(env: Env): number {
   return positiveInt(env.MAX_SERIES_PER_FAMILY, DEFAULT_MAX_SERIES_PER_FAMILY);
 }
+
+/** Time to live of series whose family declares none; 0 (the default) = series never expire. */
+export function defaultTtlSeconds(env: Env): number {
+  return positiveInt(env.DEFAULT_TTL_SECONDS, 0);
+}

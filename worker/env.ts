@@ -23,6 +23,8 @@ export interface Env {
   MAX_SERIES_PER_PUSH?: string;
   MAX_NAME_LENGTH?: string;
   MAX_LABEL_VALUE_LENGTH?: string;
+  /** Time to live of series whose family declares none, in seconds; "0" or unset = never expire. */
+  DEFAULT_TTL_SECONDS?: string;
   /** How long a batch id is remembered to drop replays, in seconds. */
   BATCH_RETENTION_SECONDS?: string;
 }

@@ -1,24 +1,31 @@
 // The Durable Object of one metric family: checks a family batch, registers the family in the catalog before
-// its first push (the catalog refuses sample-name clashes), applies each batch in one SQLite transaction, and
-// hands out its snapshot for the scrape. Thin by design.
+// its first push (the catalog refuses sample-name clashes), applies each batch in one SQLite transaction, expires
+// stale series with its one alarm, and hands out its snapshot for the scrape. Thin by design.
 
 import { DurableObject } from "cloudflare:workers";
-import { applyFamilyBatch, snapshotFamily } from "../lib/family-store.ts";
+import { applyFamilyBatch, deleteMatching, snapshotFamily, ttlMs } from "../lib/family-store.ts";
 import { checkPushBatch } from "../lib/wire-check.ts";
-import type { FamilyBatch, FamilyOutcome, FamilySnapshot } from "../lib/wire.ts";
+import type { FamilyBatch, FamilyOutcome, FamilySnapshot, Labels } from "../lib/wire.ts";
 import { catalog } from "./catalog-object.ts";
-import { batchRetentionMs, maxSeriesPerFamily, pushLimits } from "./config.ts";
+import { batchRetentionMs, defaultTtlSeconds, maxSeriesPerFamily, pushLimits } from "./config.ts";
 import type { Env } from "./env.ts";
 import { reservedNameProblem } from "./self-metrics.ts";
 import { SqlFamilyStorage } from "./sql-family-storage.ts";
 
 export class FamilyObject extends DurableObject<Env> {
   private readonly storage: SqlFamilyStorage;
+  /** The scheduled expiry alarm (ms), null when none: a cache of getAlarm(), so pushes never re-arm needlessly. */
+  private alarmAt: number | null = null;
+  /** The clock in milliseconds; tests replace it to drive expiry and summary windows deterministically. */
+  now: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new SqlFamilyStorage(ctx.storage.sql, batchRetentionMs(env));
-    void ctx.blockConcurrencyWhile(async () => this.storage.migrate());
+    void ctx.blockConcurrencyWhile(async () => {
+      this.storage.migrate();
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
   }
 
   /**
@@ -43,16 +50,49 @@ export class FamilyObject extends DurableObject<Env> {
     const rowsBefore = this.storage.rowsWritten;
     try {
       outcome = this.ctx.storage.transactionSync(() => {
-        const applied = applyFamilyBatch(this.storage, batch, canonical, Date.now(), maxSeriesPerFamily(this.env));
+        const applied = applyFamilyBatch(this.storage, batch, canonical, this.now(), maxSeriesPerFamily(this.env));
         if (applied.status === "applied") this.storage.markCatalogued();
         return applied;
       });
-      if (outcome.status === "applied") outcome.rowsWritten = this.storage.rowsWritten - rowsBefore;
+      if (outcome.status === "applied") {
+        this.scheduleExpiry();
+        outcome.rowsWritten = this.storage.rowsWritten - rowsBefore;
+      }
     } catch (error) {
       this.storage.forget();
       throw error;
     }
     return outcome;
+  }
+
+  /** Deletes the series whose labels include every pair of `match`; returns how many, or names an unknown label. */
+  async deleteSeries(match: Labels): Promise<{ series: number } | { error: string }> {
+    const labelNames = this.storage.definition()?.labelNames ?? [];
+    const unknown = Object.keys(match).find((name) => !labelNames.includes(name));
+    if (unknown !== undefined) return { error: `the family has no label ${JSON.stringify(unknown)} (labels: ${JSON.stringify(labelNames)})` };
+    return { series: this.ctx.storage.transactionSync(() => deleteMatching(this.storage, match)) };
+  }
+
+  /**
+   * The expiry alarm: deletes every series not updated within the time to live, then re-arms for the oldest
+   * series left. Idempotent, as alarms are delivered at least once.
+   */
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    const ttl = ttlMs(this.storage.definition(), defaultTtlSeconds(this.env));
+    if (ttl <= 0) return;
+    this.ctx.storage.transactionSync(() => this.storage.deleteSeriesUpdatedBefore(this.now() - ttl + 1));
+    this.scheduleExpiry();
+  }
+
+  /** Arms the alarm for the oldest series' expiry, unless one is already pending (it re-arms itself). */
+  private scheduleExpiry(): void {
+    const ttl = ttlMs(this.storage.definition(), defaultTtlSeconds(this.env));
+    if (ttl <= 0 || this.alarmAt !== null) return;
+    const oldest = this.storage.oldestUpdate();
+    if (oldest === undefined) return;
+    this.alarmAt = oldest + ttl;
+    void this.ctx.storage.setAlarm(this.alarmAt);
   }
 
   /**
@@ -63,6 +103,8 @@ export class FamilyObject extends DurableObject<Env> {
     const series = this.storage.definition() ? this.storage.seriesCount() : 0;
     await catalog(this.env).remove(name);
     await this.ctx.storage.deleteAll();
+    await this.ctx.storage.deleteAlarm();
+    this.alarmAt = null;
     this.storage.forget();
     this.storage.migrate();
     return { series };
@@ -75,7 +117,7 @@ export class FamilyObject extends DurableObject<Env> {
 
   /** The family with every series, or null when nothing was ever pushed here. */
   async snapshot(): Promise<FamilySnapshot | null> {
-    return snapshotFamily(this.storage) ?? null;
+    return snapshotFamily(this.storage, this.now(), defaultTtlSeconds(this.env)) ?? null;
   }
 }
 

@@ -1,4 +1,5 @@
-// The HTTP surface (itty-router): GET /metrics, POST /push, DELETE /families/:name, GET /healthz; unknown routes 404.
+// The HTTP surface (itty-router): GET /metrics, POST /push, DELETE /families/:name[/series], GET /healthz;
+// unknown routes 404.
 // Every error goes through errorResponse, so no stack trace or internal message reaches a client.
 
 import { Router } from "itty-router";
@@ -50,12 +51,28 @@ async function push(request: Request, env: Env): Promise<Response> {
 /** DELETE /families/:name — the whole family, its series and its batch ids. */
 async function handleDeleteFamily(request: Request & { params: Record<string, string> }, env: Env): Promise<Response> {
   await authorizeAdmin(request, env);
-  const requested = decodeURIComponent(request.params.name ?? "");
+  const name = await storedFamilyName(env, decodeURIComponent(request.params.name ?? ""));
+  const { series } = await env.METRICS_FAMILY.getByName(name).deleteFamily(name);
+  return jsonResponse({ deleted: name, series });
+}
+
+/** DELETE /families/:name/series?label=value… — the series whose labels include every given pair. */
+async function handleDeleteSeries(request: Request & { params: Record<string, string> }, env: Env): Promise<Response> {
+  await authorizeAdmin(request, env);
+  const name = await storedFamilyName(env, decodeURIComponent(request.params.name ?? ""));
+  const match = Object.fromEntries(new URL(request.url).searchParams);
+  if (Object.keys(match).length === 0) throw new HttpError(400, "name at least one label to match, e.g. ?route=/ (DELETE /families/<name> deletes every series)");
+  const reply = await env.METRICS_FAMILY.getByName(name).deleteSeries(match);
+  if ("error" in reply) throw new HttpError(400, reply.error);
+  return jsonResponse({ family: name, deleted: reply.series });
+}
+
+/** The stored family a path names (a counter may be named with its `_total`), or 404. */
+async function storedFamilyName(env: Env, requested: string): Promise<string> {
   const names = await catalog(env).list();
   const name = [requested, requested.replace(/_total$/, "")].find((n) => names.includes(n));
   if (name === undefined) throw new HttpError(404, `no family named ${JSON.stringify(requested)}`);
-  const { series } = await env.METRICS_FAMILY.getByName(name).deleteFamily(name);
-  return jsonResponse({ deleted: name, series });
+  return name;
 }
 
 async function handleScrape(request: Request, env: Env): Promise<Response> {
@@ -75,6 +92,7 @@ export function createMetricsRouter(options: MetricsRouterOptions = {}) {
     .get("/metrics", handleScrape)
     .post("/push", handlePush)
     .delete("/families/:name", handleDeleteFamily)
+    .delete("/families/:name/series", handleDeleteSeries)
     .get("/healthz", () => jsonResponse({ ok: true }))
     .all("*", (request: Request) => jsonResponse({ error: `no route for ${request.method} ${new URL(request.url).pathname}` }, 404));
   return router;

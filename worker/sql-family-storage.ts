@@ -2,12 +2,13 @@
 // recent batch ids in `batches` (pruned past the retention). Every call is synchronous.
 
 import type { FamilyStorage, StoredSeries } from "../lib/family-store.ts";
+import type { SketchWindows } from "../lib/quantile-windows.ts";
 import type { FamilyDefinition } from "../lib/wire.ts";
 
-const SCHEMA_VERSION = "1";
+const SCHEMA_VERSION = "2";
 const PRUNE_EVERY_MS = 60_000;
 
-type SeriesRow = { key: string; value: number | null; sum: number | null; count: number | null; counts: string | null; created: number; updated: number };
+type SeriesRow = { key: string; value: number | null; sum: number | null; count: number | null; counts: string | null; windows: string | null; created: number; updated: number };
 
 export class SqlFamilyStorage implements FamilyStorage {
   private cached: FamilyDefinition | null | undefined;
@@ -24,11 +25,13 @@ export class SqlFamilyStorage implements FamilyStorage {
   /** Creates the tables; run once in the object's constructor under blockConcurrencyWhile. */
   migrate(): void {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
+    const version = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).toArray()[0]?.value;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS series (
-      key TEXT PRIMARY KEY, value REAL, sum REAL, count INTEGER, counts TEXT,
+      key TEXT PRIMARY KEY, value REAL, sum REAL, count INTEGER, counts TEXT, windows TEXT,
       created INTEGER NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID`);
+    if (version === "1") this.sql.exec(`ALTER TABLE series ADD COLUMN windows TEXT`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`);
-    this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`, SCHEMA_VERSION);
+    this.sql.exec(`INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, SCHEMA_VERSION);
   }
 
   private write(query: string, ...bindings: (string | number | null)[]): void {
@@ -82,17 +85,39 @@ export class SqlFamilyStorage implements FamilyStorage {
   putSeries(key: string, s: StoredSeries, isNew: boolean): void {
     if (isNew && this.count !== undefined) this.count++;
     this.write(
-      `INSERT INTO series (key, value, sum, count, counts, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO series (key, value, sum, count, counts, windows, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, sum = excluded.sum, count = excluded.count,
-         counts = excluded.counts, updated = excluded.updated`,
+         counts = excluded.counts, windows = excluded.windows, updated = excluded.updated`,
       key,
       s.value ?? null,
       s.sum ?? null,
       s.count ?? null,
       s.counts ? JSON.stringify(s.counts) : null,
+      s.windows ? JSON.stringify(s.windows) : null,
       s.created,
       s.updated,
     );
+  }
+
+  deleteSeries(key: string): boolean {
+    const before = this.rowsWritten;
+    this.write(`DELETE FROM series WHERE key = ?`, key);
+    const deleted = this.rowsWritten > before;
+    if (deleted && this.count !== undefined) this.count--;
+    return deleted;
+  }
+
+  deleteSeriesUpdatedBefore(ms: number): number {
+    const before = this.rowsWritten;
+    if (ms === Infinity) this.write(`DELETE FROM series`);
+    else this.write(`DELETE FROM series WHERE updated < ?`, ms);
+    const deleted = this.rowsWritten - before;
+    if (this.count !== undefined) this.count -= deleted;
+    return deleted;
+  }
+
+  oldestUpdate(): number | undefined {
+    return this.sql.exec<{ m: number | null }>(`SELECT MIN(updated) AS m FROM series`).one().m ?? undefined;
   }
 
   allSeries(): StoredSeries[] {
@@ -125,6 +150,7 @@ export class SqlFamilyStorage implements FamilyStorage {
       ...(row.sum !== null ? { sum: row.sum } : {}),
       ...(row.count !== null ? { count: row.count } : {}),
       ...(row.counts !== null ? { counts: JSON.parse(row.counts) as number[] } : {}),
+      ...(row.windows !== null ? { windows: JSON.parse(row.windows) as SketchWindows } : {}),
     };
   }
 }

@@ -1,7 +1,7 @@
 // An in-memory store that is also a transport: the same rules as the Durable Objects, no Cloudflare needed.
 // For tests (yours and ours) and for single-process use.
 
-import { applyFamilyBatch, type FamilyStorage, snapshotFamily, type StoredSeries } from "../family-store.ts";
+import { applyFamilyBatch, type FamilyStorage, snapshotFamily, type StoredSeries, ttlMs } from "../family-store.ts";
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from "../limits.ts";
 import { checkPushBatch } from "../wire-check.ts";
 import type { FamilyDefinition, FamilySnapshot, PushBatch } from "../wire.ts";
@@ -30,6 +30,19 @@ class MemoryFamily implements FamilyStorage {
   putSeries(key: string, series: StoredSeries, _isNew: boolean) {
     this.series.set(key, series);
   }
+  deleteSeries(key: string) {
+    return this.series.delete(key);
+  }
+  deleteSeriesUpdatedBefore(ms: number) {
+    let n = 0;
+    for (const [key, s] of this.series) if (s.updated < ms && this.series.delete(key)) n++;
+    return n;
+  }
+  oldestUpdate() {
+    let oldest: number | undefined;
+    for (const s of this.series.values()) oldest = oldest === undefined ? s.updated : Math.min(oldest, s.updated);
+    return oldest;
+  }
   seriesCount() {
     return this.series.size;
   }
@@ -48,9 +61,15 @@ class MemoryFamily implements FamilyStorage {
 export class MemoryStore implements Transport {
   private readonly families = new Map<string, MemoryFamily>();
 
+  /**
+   * @param now the clock (milliseconds), injectable for tests
+   * @param limits what one push may carry
+   * @param defaultTtlSeconds time to live of series whose family declares none (0 = never expire)
+   */
   constructor(
     private readonly now: () => number = Date.now,
     private readonly limits: PushLimits = DEFAULT_PUSH_LIMITS,
+    private readonly defaultTtlSeconds = 0,
   ) {}
 
   async push(batch: PushBatch): Promise<DeliveryOutcome[]> {
@@ -66,11 +85,21 @@ export class MemoryStore implements Transport {
     });
   }
 
+  /** Deletes the series whose time to live has passed (what the Durable Object's alarm does); returns how many. */
+  expire(): number {
+    let n = 0;
+    for (const family of this.families.values()) {
+      const ttl = ttlMs(family.definition(), this.defaultTtlSeconds);
+      if (ttl > 0) n += family.deleteSeriesUpdatedBefore(this.now() - ttl + 1);
+    }
+    return n;
+  }
+
   /** Every stored family, sorted by name. */
   snapshot(): FamilySnapshot[] {
     return [...this.families.keys()]
       .sort()
-      .map((name) => snapshotFamily(this.families.get(name) as MemoryFamily))
+      .map((name) => snapshotFamily(this.families.get(name) as MemoryFamily, this.now(), this.defaultTtlSeconds))
       .filter((f): f is FamilySnapshot => f !== undefined);
   }
 }

@@ -4,6 +4,16 @@ import { MemoryStore } from "../../lib/transports/memory.ts";
 import { describeStoreConformance } from "./store-conformance.ts";
 
 describeStoreConformance("MemoryStore", () => {
-  const store = new MemoryStore();
-  return { transport: store, snapshot: async () => store.snapshot() };
+  let now = Date.now();
+  const store = new MemoryStore(() => now);
+  return {
+    transport: store,
+    snapshot: async () => store.snapshot(),
+    setClock: async (_family, ms) => {
+      now = ms;
+    },
+    expire: async () => {
+      store.expire();
+    },
+  };
 });

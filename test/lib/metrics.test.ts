@@ -162,13 +162,113 @@ describe("Histogram", () => {
 });
 
 describe("Summary", () => {
-  it("keeps count and sum; reserves quantile", () => {
+  it("keeps count and sum only when it reports no quantiles; reserves quantile", () => {
     const r = new Registry();
-    const s = new Summary({ name: "payload_bytes", help: "Payload size.", registers: [r] });
+    const s = new Summary({ name: "payload_bytes", help: "Payload size.", percentiles: [], registers: [r] });
     s.observe(100);
     s.observe(800);
     expect(pending(r).payload_bytes?.series).toEqual([{ labels: {}, count: 2, sum: 900 }]);
     expect(() => new Summary({ name: "s", help: "S.", labelNames: ["quantile"], registers: [] })).toThrow(/"quantile" is reserved/);
+  });
+});
+
+describe("Summary quantiles", () => {
+  it("ships a sketch with prom-client's default percentiles in the definition", () => {
+    const r = new Registry();
+    const s = new Summary({ name: "lat", help: "L.", registers: [r] });
+    for (const v of [1, 2, 3, -4, 0]) s.observe(v);
+    const f = pending(r).lat;
+    expect(f).toMatchObject({ percentiles: [0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999], maxAgeSeconds: 0, ageBuckets: 1 });
+    const delta = f?.series[0] as { count: number; sketch: { zero: number; pos: unknown[]; neg: unknown[] } };
+    expect(delta.count).toBe(5);
+    expect(delta.sketch.zero).toBe(1);
+    expect(delta.sketch.pos).toHaveLength(3);
+    expect(delta.sketch.neg).toHaveLength(1);
+  });
+
+  it.each([
+    [{ percentiles: [0.5, 0.5] }, /strictly increasing/],
+    [{ percentiles: [1.5] }, /from 0 to 1/],
+    [{ maxAgeSeconds: -1 }, /maxAgeSeconds/],
+    [{ maxAgeSeconds: 60, ageBuckets: 0 }, /ageBuckets/],
+  ])("refuses %j", (options, message) => {
+    expect(() => new Summary({ name: "s", help: "S.", registers: [], ...options })).toThrow(message);
+  });
+});
+
+describe("Gauge merge policies (client side)", () => {
+  it.each([
+    ["set", [5, 3, 4], { set: 4 }],
+    ["max", [5, 3, 4], { set: 5 }],
+    ["min", [5, 3, 4], { set: 3 }],
+  ] as const)("%s keeps %j as %j between flushes", (merge, values, expected) => {
+    const r = new Registry();
+    const g = new Gauge({ name: "g", help: "G.", merge, registers: [r] });
+    for (const v of values) g.set(v);
+    const f = pending(r).g;
+    expect(f?.merge).toBe(merge);
+    expect(f?.series).toEqual([{ labels: {}, ...expected }]);
+  });
+
+  it("refuses the operations a policy cannot merge", () => {
+    const sum = new Gauge({ name: "in_flight", help: "I.", merge: "sum", registers: [] });
+    expect(() => sum.set(1)).toThrow(/"sum" takes inc\/dec, not set/);
+    sum.inc();
+    sum.dec();
+    const max = new Gauge({ name: "peak", help: "P.", merge: "max", registers: [] });
+    expect(() => max.inc()).toThrow(/"max" takes set, not inc\/dec/);
+    expect(() => new Gauge({ name: "x", help: "X.", merge: "avg" as never, registers: [] })).toThrow(/merge must be one of/);
+  });
+});
+
+describe("remove and reset", () => {
+  it("remove drops the pending delta and sends a removal; a later inc starts the series again", () => {
+    const r = new Registry();
+    const c = new Counter({ name: "c", help: "C.", labelNames: ["k"] as const, registers: [r] });
+    c.inc({ k: "a" }, 5);
+    c.inc({ k: "b" });
+    c.remove({ k: "a" });
+    c.remove("z");
+    expect(pending(r).c).toMatchObject({ remove: [{ k: "a" }, { k: "z" }], series: [{ labels: { k: "b" }, inc: 1 }] });
+    c.remove({ k: "a" });
+    c.inc({ k: "a" }, 2);
+    expect(pending(r).c).toMatchObject({ remove: [{ k: "a" }], series: [{ labels: { k: "a" }, inc: 2 }] });
+  });
+
+  it("reset drops everything pending and sends a reset; the registry resets every metric", () => {
+    const r = new Registry();
+    const c = new Counter({ name: "c", help: "C.", registers: [r] });
+    const g = new Gauge({ name: "g", help: "G.", registers: [r] });
+    c.inc(3);
+    c.reset();
+    c.inc(1);
+    expect(pending(r).c).toMatchObject({ reset: true, series: [{ labels: {}, inc: 1 }] });
+    g.set(1);
+    r.resetMetrics();
+    const after = pending(r);
+    expect(after.c).toMatchObject({ reset: true, series: [] });
+    expect(after.g).toMatchObject({ reset: true, series: [] });
+  });
+});
+
+describe("registry niceties", () => {
+  it("adds default labels (a metric's own label wins) and a name prefix", () => {
+    const r = new Registry({ prefix: "shop_", defaultLabels: { service: "checkout", region: "eu" } });
+    const c = new Counter({ name: "orders_total", help: "O.", labelNames: ["region"] as const, registers: [r] });
+    c.inc({ region: "us" });
+    c.remove({ region: "x" });
+    expect(pending(r).shop_orders).toMatchObject({
+      name: "shop_orders",
+      labelNames: ["region", "service"],
+      series: [{ labels: { region: "us", service: "checkout" }, inc: 1 }],
+      remove: [{ region: "x", service: "checkout" }],
+    });
+  });
+
+  it("refuses invalid default labels and prefixes", () => {
+    expect(() => new Registry({ defaultLabels: { le: "x" } })).toThrow(/"le" is reserved/);
+    expect(() => new Registry({ defaultLabels: { "bad-name": "x" } })).toThrow(/not a valid label name/);
+    expect(() => new Registry({ prefix: "1x" })).toThrow(/prefix/);
   });
 });
 

@@ -2,12 +2,17 @@
 // (test/worker): merging per type, replays, conflicts, creation times.
 
 import { describe, expect, it } from "vitest";
+import { bucketValue } from "../../lib/sketch.ts";
 import type { Transport } from "../../lib/transports/transport.ts";
 import type { FamilyBatch, FamilySnapshot } from "../../lib/wire.ts";
 
 export interface StoreUnderTest {
   transport: Transport;
   snapshot(): Promise<FamilySnapshot[]>;
+  /** Sets the clock (ms) the store uses for `family` from now on. */
+  setClock(family: string, nowMs: number): Promise<void>;
+  /** Runs the store's expiry for `family` (the Durable Object's alarm). */
+  expire(family: string): Promise<void>;
 }
 
 let n = 0;
@@ -99,6 +104,91 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       }
       expect((await family(store, name))?.series).toMatchObject([{ labels: { k: "a" }, counts: [1, 0, 0], sum: 1 }]);
       expect((await family(store, other))?.series[0]?.value).toBe(3);
+    });
+
+    it.each([
+      ["sum", Array.from({ length: 20 }, (_, i) => ({ inc: i - 5 })), 20 * 19 / 2 - 100],
+      ["max", Array.from({ length: 20 }, (_, i) => ({ set: (i * 7) % 20 - 3 })), 16],
+      ["min", Array.from({ length: 20 }, (_, i) => ({ set: (i * 7) % 20 - 3 })), -3],
+    ] as const)("gauges merged by %s combine 20 concurrent writers", async (merge, writes, expected) => {
+      const store = make();
+      const name = unique(`g_${merge}`);
+      const outcomes = await Promise.all(
+        writes.map((w) => store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: [], merge, series: [{ labels: {}, ...w }] }] })),
+      );
+      expect(outcomes.every((o) => o[0]?.status === "applied")).toBe(true);
+      expect((await family(store, name))?.series[0]?.value).toBe(expected);
+    });
+
+    it("gauges merged by set: the last write wins and inc adjusts it", async () => {
+      const store = make();
+      const name = unique("g_set");
+      for (const w of [{ set: 5 }, { set: 2 }, { inc: 3 }]) {
+        await store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: [], series: [{ labels: {}, ...w }] }] });
+      }
+      expect((await family(store, name))?.series[0]?.value).toBe(5);
+    });
+
+    it("refuses a changed merge policy (409) and a set on a sum gauge (400)", async () => {
+      const store = make();
+      const name = unique("g_policy");
+      await store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "max", series: [{ labels: {}, set: 1 }] }] });
+      const changed = await store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "min", series: [{ labels: {}, set: 1 }] }] });
+      expect(changed[0]).toMatchObject({ status: "rejected", code: 409, error: expect.stringMatching(/merge policy \(max vs min\)/) });
+      const wrong = await store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "max", series: [{ labels: {}, inc: 1 }] }] });
+      expect(wrong[0]).toMatchObject({ status: "rejected", code: 400, error: expect.stringMatching(/merged by "max" takes set, not inc/) });
+    });
+
+    it("applies removals and resets before the deltas of the same push", async () => {
+      const store = make();
+      const name = unique("c_rm");
+      const def = { name, type: "counter" as const, help: "C.", labelNames: ["k"] };
+      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: ["a", "b", "c"].map((k) => ({ labels: { k }, inc: 5 })) }] });
+      await store.transport.push({ batch: unique("b"), families: [{ ...def, remove: [{ k: "a" }, { k: "b" }, { k: "zz" }], series: [{ labels: { k: "b" }, inc: 1 }] }] });
+      expect((await family(store, name))?.series.map((s) => [s.labels.k, s.value])).toEqual([["b", 1], ["c", 5]]);
+      await store.transport.push({ batch: unique("b"), families: [{ ...def, reset: true, series: [{ labels: { k: "d" }, inc: 2 }] }] });
+      expect((await family(store, name))?.series.map((s) => [s.labels.k, s.value])).toEqual([["d", 2]]);
+    });
+
+    it("summaries report quantiles of the merged sketches; windows age out", async () => {
+      const store = make();
+      const name = unique("s_q");
+      const def = { name, type: "summary" as const, help: "S.", labelNames: [], percentiles: [0.5, 0.99], maxAgeSeconds: 60, ageBuckets: 3 };
+      const t0 = 1_800_000_000_000;
+      await store.setClock(name, t0);
+      const sketch = (index: number, count: number) => ({ zero: 0, pos: [[index, count]] as [number, number][], neg: [] });
+      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: {}, count: 10, sum: 10, sketch: sketch(0, 10) }] }] });
+      await store.setClock(name, t0 + 25_000);
+      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: {}, count: 10, sum: 1000, sketch: sketch(233, 10) }] }] });
+      const q = async () => (await family(store, name))?.series[0]?.quantiles;
+      expect(await q()).toEqual([[0.5, bucketValue(0)], [0.99, bucketValue(233)]]);
+      await store.setClock(name, t0 + 61_000);
+      expect(await q()).toEqual([[0.5, bucketValue(233)], [0.99, bucketValue(233)]]);
+      await store.setClock(name, t0 + 90_000);
+      const after = (await family(store, name))?.series[0];
+      expect(after?.quantiles?.every(([, v]) => Number.isNaN(v))).toBe(true);
+      expect(after).toMatchObject({ count: 20, sum: 1010 });
+    });
+
+    it("expires series past their time to live; a counter that comes back starts from zero, newly created", async () => {
+      const store = make();
+      const name = unique("c_ttl");
+      const def = { name, type: "counter" as const, help: "C.", labelNames: ["k"], ttlSeconds: 60 };
+      const t0 = 1_800_000_000_000;
+      await store.setClock(name, t0);
+      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: { k: "old" }, inc: 4 }, { labels: { k: "kept" }, inc: 1 }] }] });
+      await store.setClock(name, t0 + 30_000);
+      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: { k: "kept" }, inc: 1 }] }] });
+      await store.setClock(name, t0 + 60_000);
+      expect((await family(store, name))?.series.map((s) => s.labels.k)).toEqual(["kept"]);
+      await store.expire(name);
+      await store.setClock(name, t0 + 61_000);
+      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: { k: "old" }, inc: 1 }] }] });
+      const series = (await family(store, name))?.series;
+      expect(series?.map((s) => [s.labels.k, s.value, s.created])).toEqual([["kept", 2, t0 / 1000], ["old", 1, (t0 + 61_000) / 1000]]);
+      await store.setClock(name, t0 + 200_000);
+      await store.expire(name);
+      expect((await family(store, name))?.series).toEqual([]);
     });
 
     it("takes the latest help text", async () => {

@@ -2,7 +2,7 @@
 // one SQLite row per series, registration in the catalog, validation at the RPC boundary.
 
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DurableObjectTransport, type FamilyNamespace } from "../../lib/transports/durable-object.ts";
 import type { FamilyBatch } from "../../lib/wire.ts";
@@ -15,6 +15,14 @@ const namespace = env.METRICS_FAMILY as unknown as FamilyNamespace;
 describeStoreConformance("FamilyObject (workerd, SQLite)", () => ({
   transport: new DurableObjectTransport(namespace),
   snapshot: () => collectFamilies(env),
+  setClock: async (family, ms) => {
+    await runInDurableObject(env.METRICS_FAMILY.getByName(family), (instance) => {
+      instance.now = () => ms;
+    });
+  },
+  expire: async (family) => {
+    await runDurableObjectAlarm(env.METRICS_FAMILY.getByName(family));
+  },
 }));
 
 describe("FamilyObject", () => {

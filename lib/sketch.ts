@@ -1,0 +1,111 @@
+// A mergeable quantile sketch with a relative-error guarantee (the DDSketch idea): values fall into logarithmic
+// buckets γ^(i-1) < |x| ≤ γ^i with γ = (1+α)/(1-α), so any reported quantile is within α = 1% of the exact value
+// of the same rank. Sketches from many invocations merge by adding bucket counts — exactly, in any order.
+
+/** The relative accuracy of every quantile a sketch reports. */
+export const SKETCH_RELATIVE_ACCURACY = 0.01;
+/** Values closer to zero than this count as zero. */
+export const SKETCH_MIN_VALUE = 1e-9;
+/** At most this many buckets per sign travel or are stored; past it the buckets nearest zero are folded together. */
+export const SKETCH_MAX_BUCKETS = 4096;
+
+const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
+const LN_GAMMA = Math.log(GAMMA);
+
+/** The plain-data form of a sketch (wire and storage): [bucket index, count] pairs sorted by index. */
+export interface SketchData {
+  zero: number;
+  pos: [number, number][];
+  neg: [number, number][];
+}
+
+/** A sketch being filled: counts by bucket index, per sign. */
+export interface Sketch {
+  zero: number;
+  pos: Map<number, number>;
+  neg: Map<number, number>;
+}
+
+export function emptySketch(): Sketch {
+  return { zero: 0, pos: new Map(), neg: new Map() };
+}
+
+/** The bucket index of a positive magnitude. */
+export function bucketIndex(magnitude: number): number {
+  return Math.ceil(Math.log(magnitude) / LN_GAMMA);
+}
+
+/** The value a bucket reports: within the relative accuracy of everything in it. */
+export function bucketValue(index: number): number {
+  return (2 * GAMMA ** index) / (GAMMA + 1);
+}
+
+/** Adds one observation. */
+export function addToSketch(sketch: Sketch, value: number): void {
+  const magnitude = Math.abs(value);
+  if (magnitude < SKETCH_MIN_VALUE) {
+    sketch.zero++;
+    return;
+  }
+  const buckets = value > 0 ? sketch.pos : sketch.neg;
+  const i = bucketIndex(magnitude);
+  buckets.set(i, (buckets.get(i) ?? 0) + 1);
+}
+
+function pairs(buckets: Map<number, number>): [number, number][] {
+  const sorted = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+  if (sorted.length <= SKETCH_MAX_BUCKETS) return sorted;
+  const excess = sorted.length - SKETCH_MAX_BUCKETS + 1;
+  const folded = sorted.slice(0, excess).reduce((n, [, c]) => n + c, 0);
+  return [[sorted[excess - 1]?.[0] as number, folded], ...sorted.slice(excess)];
+}
+
+/** The plain-data form, folding the buckets nearest zero if there are too many. */
+export function sketchData(sketch: Sketch): SketchData {
+  return { zero: sketch.zero, pos: pairs(sketch.pos), neg: pairs(sketch.neg) };
+}
+
+/** The sketch of `data`, ready to take more observations or merges. */
+export function fromSketchData(data: SketchData | undefined): Sketch {
+  return { zero: data?.zero ?? 0, pos: new Map(data?.pos ?? []), neg: new Map(data?.neg ?? []) };
+}
+
+/**
+ * Adds `b` into `a` (both plain data) and returns the merged plain data. Merging is exact and order-free.
+ * @example mergeSketchData(a, b).zero === a.zero + b.zero
+ */
+export function mergeSketchData(a: SketchData | undefined, b: SketchData): SketchData {
+  const merged = fromSketchData(a);
+  merged.zero += b.zero;
+  for (const [i, c] of b.pos) merged.pos.set(i, (merged.pos.get(i) ?? 0) + c);
+  for (const [i, c] of b.neg) merged.neg.set(i, (merged.neg.get(i) ?? 0) + c);
+  return sketchData(merged);
+}
+
+/** How many observations a sketch holds. */
+export function sketchCount(data: SketchData): number {
+  return data.zero + data.pos.reduce((n, [, c]) => n + c, 0) + data.neg.reduce((n, [, c]) => n + c, 0);
+}
+
+/**
+ * The q-quantile (0 ≤ q ≤ 1): the estimate of the observation of rank ⌊q·(n−1)⌋ in sorted order, within the
+ * relative accuracy. NaN for an empty sketch.
+ */
+export function sketchQuantile(data: SketchData, q: number): number {
+  const n = sketchCount(data);
+  if (n === 0) return Number.NaN;
+  const rank = Math.floor(q * (n - 1));
+  let seen = 0;
+  for (let k = data.neg.length - 1; k >= 0; k--) {
+    const [i, c] = data.neg[k] as [number, number];
+    seen += c;
+    if (seen > rank) return -bucketValue(i);
+  }
+  seen += data.zero;
+  if (seen > rank) return 0;
+  for (const [i, c] of data.pos) {
+    seen += c;
+    if (seen > rank) return bucketValue(i);
+  }
+  return bucketValue((data.pos[data.pos.length - 1] as [number, number])[0]);
+}
