@@ -150,16 +150,17 @@ function checkTypeOptions(f: Record<string, unknown>, path: string, type: Metric
     if (out.buckets.length > limits.maxBuckets) fail(`${path}.buckets`, `has ${out.buckets.length} buckets, over the limit of ${limits.maxBuckets}`);
   }
   if (type === "gauge") {
-    const merge = f.merge ?? "set";
+    const merge = "merge" in f ? f.merge : "set";
     if (typeof merge !== "string" || !(GAUGE_MERGES as readonly string[]).includes(merge)) fail(`${path}.merge`, `must be one of ${GAUGE_MERGES.join(", ")}, got ${show(f.merge)}`);
     out.merge = merge as GaugeMerge;
   }
   if (type === "summary") {
-    const problem = percentilesProblem(f.percentiles ?? []);
+    const percentiles = "percentiles" in f ? f.percentiles : [];
+    const problem = percentilesProblem(percentiles);
     if (problem) fail(`${path}.percentiles`, problem);
-    out.percentiles = (f.percentiles ?? []) as number[];
-    out.maxAgeSeconds = wholeNumber(f.maxAgeSeconds ?? 0, `${path}.maxAgeSeconds`, 0, 31_536_000);
-    out.ageBuckets = wholeNumber(f.ageBuckets ?? (out.maxAgeSeconds > 0 ? DEFAULT_AGE_BUCKETS : 1), `${path}.ageBuckets`, 1, 60);
+    out.percentiles = percentiles as number[];
+    out.maxAgeSeconds = wholeNumber("maxAgeSeconds" in f ? f.maxAgeSeconds : 0, `${path}.maxAgeSeconds`, 0, 31_536_000);
+    out.ageBuckets = wholeNumber("ageBuckets" in f ? f.ageBuckets : out.maxAgeSeconds > 0 ? DEFAULT_AGE_BUCKETS : 1, `${path}.ageBuckets`, 1, 60);
   }
   return out;
 }

@@ -147,6 +147,48 @@ export function hostilePushes(): HostileCase[] {
   for (const sum of ["1", null, []]) add(`summary sum ${JSON.stringify(sum)}`, push(summary({ series: [{ labels: {}, count: 1, sum }] })), 400, /series\[0\]\.sum: must be a finite number/);
   add("summary sum 1e400", push(summary()).replace('"sum":2', '"sum":1e400'), 400, /series\[0\]\.sum: must be a finite number, got Infinity/);
 
+  // Lifecycle and semantics fields.
+  for (const merge of ["avg", "", 1, null, "SET"]) add(`gauge merge ${JSON.stringify(merge)}`, push(gauge({ merge })), 400, /merge: must be one of set, sum, max, min/);
+  add("merge on a counter", push(counter({ merge: "sum" })), 400, /only a gauge has merge/);
+  add("set on a sum gauge", push(gauge({ merge: "sum" })), 400, /merged by "sum" takes inc, not set/);
+  add("inc on a max gauge", push(gauge({ merge: "max", series: [{ labels: {}, inc: 1 }] })), 400, /merged by "max" takes set, not inc/);
+  for (const [percentiles, message] of [
+    ["0.5", /percentiles: must be an array/],
+    [[0.5, 0.5], /strictly increasing/],
+    [[0.9, 0.5], /strictly increasing/],
+    [[-0.1], /from 0 to 1/],
+    [[1.01], /from 0 to 1/],
+    [Array.from({ length: 21 }, (_, i) => i / 21), /over the limit of 20/],
+  ] as const) {
+    add(`percentiles ${JSON.stringify(percentiles).slice(0, 30)}`, push(summary({ percentiles, series: [] })), 400, message as RegExp);
+  }
+  add("percentiles on a histogram", push(histogram({ percentiles: [0.5] })), 400, /only a summary has percentiles/);
+  for (const [field, value] of [["maxAgeSeconds", -1], ["maxAgeSeconds", 1.5], ["ageBuckets", 0], ["ageBuckets", 61], ["ageBuckets", "5"]] as const) {
+    add(`${field} ${JSON.stringify(value)}`, push(summary({ [field]: value, series: [] })), 400, new RegExp(`${field}: must be an integer`));
+  }
+  const quantiled = (sketch: Json, count = 1) => summary({ percentiles: [0.5], series: [{ labels: {}, count, sum: 1, ...(sketch === undefined ? {} : { sketch }) }] });
+  add("a quantile summary without a sketch", push(quantiled(undefined)), 400, /missing field "sketch"/);
+  add("a sketch on a summary without quantiles", push(summary({ series: [{ labels: {}, count: 1, sum: 1, sketch: { zero: 1, pos: [], neg: [] } }] })), 400, /takes no sketch/);
+  for (const [sketch, message] of [
+    [null, /sketch: must be an object/],
+    [{ zero: 1, pos: [] }, /missing field "neg"/],
+    [{ zero: 1, pos: [], neg: [], extra: 0 }, /unknown field "extra"/],
+    [{ zero: -1, pos: [[0, 2]], neg: [] }, /zero: must be a non-negative integer/],
+    [{ zero: 0, pos: [[0.5, 1]], neg: [] }, /must be an integer bucket index/],
+    [{ zero: 0, pos: [[1e9, 1]], neg: [] }, /must be an integer bucket index/],
+    [{ zero: 0, pos: [[1, 1, 1]], neg: [] }, /must be an \[index, count\] pair/],
+    [{ zero: 0, pos: [[2, 0], [1, 1]], neg: [] }, /strictly increasing/],
+    [{ zero: 0, pos: [[1, -1]], neg: [] }, /must be a non-negative integer/],
+    [{ zero: 0, pos: [[1, 2]], neg: [] }, /holds 2 observations, but the series counts 1/],
+  ] as const) {
+    add(`sketch ${JSON.stringify(sketch)}`, push(quantiled(sketch)), 400, message as RegExp);
+  }
+  for (const ttl of [-1, 1.5, "60", null, 1e12]) add(`ttlSeconds ${JSON.stringify(ttl)}`, push(gauge({ ttlSeconds: ttl })), 400, /ttlSeconds: must be an integer from 0/);
+  for (const reset of ["yes", 1, null]) add(`reset ${JSON.stringify(reset)}`, push(gauge({ reset })), 400, /reset: must be true or false/);
+  add("remove not an array", push(counter({ remove: { k: "a" } })), 400, /remove: must be an array/);
+  add("remove with a wrong label", push(counter({ remove: [{ j: "a" }] })), 400, /remove\[0\]: unknown field "j"/);
+  add("remove with a non-string value", push(counter({ remove: [{ k: 1 }] })), 400, /remove\[0\]\.k: must be a string/);
+
   // Changes to stored families (409): nothing of that family is applied.
   const [requests, depth, seconds, bytes] = seed.families;
   const change = (base: Family, over: Family) => push({ ...base, ...over });

@@ -84,6 +84,25 @@ describe("Registry.flush", () => {
     expect(value(store, "c")).toBe(7);
   });
 
+  it("sends retained batches first, and holds a failing family's newer deltas behind its older ones", async () => {
+    const t = new FlakyTransport();
+    const r = new Registry({ transport: t });
+    const g = new Gauge({ name: "g", help: "G.", registers: [r] });
+    const c = new Counter({ name: "c", help: "C.", registers: [r] });
+    g.set(1);
+    t.failures = 1;
+    await r.flush();
+    g.set(2);
+    c.inc();
+    t.failures = 1;
+    const seenBefore = t.seen.length;
+    expect(await r.flush()).toMatchObject({ retained: 2, delivered: 1 });
+    expect(t.seen.slice(seenBefore).map((b) => b.families.map((f) => f.name))).toEqual([["g"], ["c"]]);
+    expect(await r.flush()).toMatchObject({ delivered: 2, retained: 0 });
+    expect(value(t.store, "g")).toBe(2);
+    expect(value(t.store, "c")).toBe(1);
+  });
+
   it("bounds the retry buffer: drops the oldest batches and counts the dropped series", async () => {
     const t = new FlakyTransport();
     const errors: string[] = [];
