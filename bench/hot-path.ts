@@ -1,7 +1,7 @@
 // Benchmark (a): the client's recording hot path next to prom-client, in the same process and run.
 
 import client from "prom-client";
-import { Counter, Histogram, Registry } from "../lib/index.ts";
+import { Counter, Histogram, Registry, Summary } from "../lib/index.ts";
 
 const KINDS = Array.from({ length: 10 }, (_, i) => `k${i}`);
 const VALUES = Array.from({ length: 1024 }, () => Math.random() * 2);
@@ -29,12 +29,19 @@ export function hotPath(): { name: string; ours: number; promClient: number }[] 
   const pc = new client.Counter({ name: "hot_events_total", help: "H.", labelNames: ["kind"], registers: [theirs] });
   const h = new Histogram({ name: "hot_seconds", help: "H.", labelNames: ["kind"] as const, registers: [ours] });
   const ph = new client.Histogram({ name: "hot_seconds", help: "H.", labelNames: ["kind"], registers: [theirs] });
+  const sm = new Summary({ name: "hot_summary_seconds", help: "H.", labelNames: ["kind"] as const, registers: [ours] });
+  const ps = new client.Summary({ name: "hot_summary_seconds", help: "H.", labelNames: ["kind"], registers: [theirs] });
   const rows = [
     { name: "Counter.inc({kind})", ours: () => opsPerSecond((i) => c.inc({ kind: KINDS[i % 10] as string })), promClient: () => opsPerSecond((i) => pc.inc({ kind: KINDS[i % 10] as string })) },
     {
       name: "Histogram.observe({kind}, v)",
       ours: () => opsPerSecond((i) => h.observe({ kind: KINDS[i % 10] as string }, VALUES[i & 1023] as number)),
       promClient: () => opsPerSecond((i) => ph.observe({ kind: KINDS[i % 10] as string }, VALUES[i & 1023] as number)),
+    },
+    {
+      name: "Summary.observe({kind}, v)",
+      ours: () => opsPerSecond((i) => sm.observe({ kind: KINDS[i % 10] as string }, VALUES[i & 1023] as number)),
+      promClient: () => opsPerSecond((i) => ps.observe({ kind: KINDS[i % 10] as string }, VALUES[i & 1023] as number)),
     },
   ];
   return rows.map((row) => {
