@@ -47,7 +47,7 @@ export function ttlMs(definition: FamilyDefinition | undefined, defaultTtlSecond
  * either way); otherwise "applied": deletions (`reset`, `remove`) first, then the deltas.
  * The caller runs it inside one transaction.
  */
-export function applyFamilyBatch(storage: FamilyStorage, batchId: string | undefined, family: FamilyBatch, nowMs: number, maxSeries = Infinity): FamilyOutcome {
+export function applyFamilyBatch(storage: FamilyStorage, batchId: string | undefined, family: FamilyBatch, nowMs: number, maxSeries = Infinity, defaultTtlSeconds = 0): FamilyOutcome {
   if (batchId !== undefined && storage.hasBatch(batchId)) return { name: family.name, status: "duplicate" };
   const { series, reset, remove, ...definition } = family;
   const stored = storage.definition();
@@ -56,24 +56,36 @@ export function applyFamilyBatch(storage: FamilyStorage, batchId: string | undef
     if (difference) return { name: family.name, status: "rejected", code: 409, error: `family ${JSON.stringify(family.name)} is stored with a different ${difference}` };
   }
   const removed = new Set((remove ?? []).map((labels) => labelKey(definition.labelNames, labels)));
+  const ttl = ttlMs(definition, defaultTtlSeconds);
   const updates = series.map((delta) => {
     const key = labelKey(definition.labelNames, delta.labels);
-    return { key, delta, before: reset || removed.has(key) ? undefined : storage.getSeries(key) };
+    const stored = reset || removed.has(key) ? undefined : storage.getSeries(key);
+    // A series past its time to live counts as gone even before the alarm deletes it: it starts again.
+    const before = stored && (ttl <= 0 || stored.updated + ttl > nowMs) ? stored : undefined;
+    return { key, delta, before, exists: stored !== undefined, state: mergeSeries(definition, before, delta, nowMs) };
   });
+  const overflow = updates.find((u) => !finiteState(u.state));
+  if (overflow) {
+    return { name: family.name, status: "rejected", code: 400, error: `series ${JSON.stringify(overflow.delta.labels)} of family ${JSON.stringify(family.name)} would overflow to a non-finite value` };
+  }
   const remaining = reset ? 0 : storage.seriesCount() - [...removed].filter((k) => storage.getSeries(k) !== undefined).length;
-  const total = remaining + updates.filter((u) => u.before === undefined).length;
+  const total = remaining + updates.filter((u) => !u.exists).length;
   if (total > maxSeries) {
     return { name: family.name, status: "rejected", code: 413, error: `family ${JSON.stringify(family.name)} would hold ${total} series, over the limit of ${maxSeries} per family` };
   }
   if (!stored || JSON.stringify(stored) !== JSON.stringify(definition)) storage.setDefinition(definition);
   if (reset) storage.deleteSeriesUpdatedBefore(Infinity);
   for (const key of removed) storage.deleteSeries(key);
-  for (const { key, delta, before } of updates) {
-    const state = mergeSeries(definition, before, delta, nowMs);
-    storage.putSeries(key, { ...state, labels: delta.labels, created: before?.created ?? nowMs, updated: nowMs }, before === undefined);
+  for (const { key, delta, before, exists, state } of updates) {
+    storage.putSeries(key, { ...state, labels: delta.labels, created: before?.created ?? nowMs, updated: nowMs }, !exists);
   }
   if (batchId !== undefined) storage.addBatch(batchId, nowMs);
   return { name: family.name, status: "applied", series: series.length };
+}
+
+/** True when every number of a merged state is finite (sums of finite deltas can still overflow). */
+function finiteState(state: SeriesState): boolean {
+  return [state.value ?? 0, state.sum ?? 0, state.count ?? 0, ...(state.counts ?? [])].every(Number.isFinite);
 }
 
 /** Deletes the series whose labels include every pair of `match`; returns how many. */

@@ -33,8 +33,10 @@ export abstract class Metric<T extends string = string> {
   readonly labelNames: readonly T[];
   readonly ttlSeconds: number | undefined;
   abstract readonly type: MetricType;
-  /** One pending store per registry this metric records into. */
+  /** The pending store of the registry this metric records into (a list so recording stays one loop). */
   protected stores: PendingFamily[] = [];
+  /** The registry this metric belongs to, if any. */
+  registry: Registry | undefined;
   private readonly labelSet: ReadonlySet<string>;
 
   protected constructor(config: MetricConfiguration<T>, type: MetricType) {
@@ -95,14 +97,16 @@ export abstract class Metric<T extends string = string> {
     }
   }
 
-  /** @internal Called by a registry: from now on record into `store` too. */
-  attach(store: PendingFamily): void {
-    if (!this.stores.includes(store)) this.stores.push(store);
+  /** @internal Called by a registry: from now on record into `store`. */
+  attach(registry: Registry, store: PendingFamily): void {
+    this.registry = registry;
+    this.stores = [store];
   }
 
-  /** @internal Called by a registry on removal. */
-  detach(store: PendingFamily): void {
-    this.stores = this.stores.filter((s) => s !== store);
+  /** @internal Called by a registry on removal: record nowhere. */
+  detach(): void {
+    this.registry = undefined;
+    this.stores = [];
   }
 
   /**

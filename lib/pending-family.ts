@@ -25,7 +25,10 @@ export class PendingFamily {
     this.series = new Map();
     this.removals = new Map();
     this.resetAll = false;
-    return { ...this.definition, labelNames: [...this.definition.labelNames], ...(reset ? { reset: true } : {}), ...(remove.length > 0 ? { remove } : {}), series };
+    // A counter travels under its exposed name (the store removes exactly one "_total"), so a counter named
+    // "x_total_total" stays family "x_total".
+    const name = this.definition.type === "counter" ? `${this.definition.name}_total` : this.definition.name;
+    return { ...this.definition, name, labelNames: [...this.definition.labelNames], ...(reset ? { reset: true } : {}), ...(remove.length > 0 ? { remove } : {}), series };
   }
 }
 

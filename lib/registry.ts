@@ -61,7 +61,10 @@ const seriesIn = (families: FamilyBatch[]) => families.reduce((n, f) => n + f.se
  */
 export class Registry {
   private readonly entries = new Map<string, Entry>();
-  private retry: PushBatch[] = [];
+  /** Batches waiting to be sent, oldest first: undelivered ones stay at the front, with their batch ids. */
+  private outbox: PushBatch[] = [];
+  /** The flush in progress; flushes run one after another so batches land in order. */
+  private sending: Promise<unknown> = Promise.resolve();
   private transport: Transport | undefined;
   private readonly maxRetainedSeries: number;
   private readonly onError: (message: string) => void;
@@ -99,20 +102,24 @@ export class Registry {
     for (const metric of this.getMetricsAsArray()) metric.reset();
   }
 
-  /** Adds a metric. The same family registered again must have the same definition (then both share one state). */
+  /**
+   * Adds a metric. The same family registered again must have the same definition (then both share one state).
+   * A metric belongs to one registry: its deltas must be flushed exactly once.
+   */
   registerMetric(metric: Metric): void {
     const definition = metric.definition();
+    if (metric.registry !== undefined && metric.registry !== this) throw new Error(`metric ${show(metric.name)} already belongs to another registry: a metric records into one registry, so its deltas are flushed once`);
     const entry = this.entries.get(definition.name);
     if (entry) {
       const difference = definitionDifference(entry.store.definition, definition);
       if (difference) throw new Error(`a metric named ${show(metric.name)} is already registered with a different ${difference}`);
       if (!entry.metrics.includes(metric)) entry.metrics.push(metric);
-      metric.attach(entry.store);
+      metric.attach(this, entry.store);
       return;
     }
     const store = new PendingFamily(definition);
     this.entries.set(definition.name, { store, metrics: [metric] });
-    metric.attach(store);
+    metric.attach(this, store);
   }
 
   /** The metric registered under `name` (with or without a counter's `_total`). */
@@ -129,14 +136,14 @@ export class Registry {
     const metric = this.getSingleMetric(name);
     if (!metric) return;
     const entry = this.entries.get(metric.definition().name) as Entry;
-    for (const m of entry.metrics) m.detach(entry.store);
+    for (const m of entry.metrics) m.detach();
     this.entries.delete(metric.definition().name);
   }
 
   /** Forgets every metric and every pending delta (not what is already stored). */
   clear(): void {
     for (const name of [...this.entries.keys()]) this.removeSingleMetric(name);
-    this.retry = [];
+    this.outbox = [];
   }
 
   setTransport(transport: Transport): void {
@@ -144,7 +151,7 @@ export class Registry {
   }
 
   get stats(): RegistryStats {
-    return { ...this.counters, retainedSeries: this.retry.reduce((n, b) => n + seriesIn(b.families), 0) };
+    return { ...this.counters, retainedSeries: this.outbox.reduce((n, b) => n + seriesIn(b.families), 0) };
   }
 
   /**
@@ -168,20 +175,27 @@ export class Registry {
    */
   async flush(transport: Transport | undefined = this.transport): Promise<FlushResult> {
     if (!transport) throw new TypeError("flush: no transport given and none set on the registry");
-    const batches = [...this.retry.splice(0), ...this.take()];
+    this.outbox.push(...this.take());
+    if (this.outbox.length === 0) return { delivered: 0, rejected: 0, retained: 0, dropped: 0 };
+    const run = this.sending.then(() => this.send(transport));
+    this.sending = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Sends the outbox in order. Once a family fails, its later parts wait too: an old delta never lands after a newer one. */
+  private async send(transport: Transport): Promise<FlushResult> {
     const result: FlushResult = { delivered: 0, rejected: 0, retained: 0, dropped: 0 };
+    const batches = this.outbox.splice(0);
     if (batches.length === 0) return result;
     this.counters.flushes++;
-    // Batches go out in order, and once a family fails, its later parts wait too: a retried old delta never
-    // lands after a newer one (a gauge set, a reset) of the same family.
+    const kept: PushBatch[] = [];
     const blocked = new Set<string>();
     for (const batch of batches) {
       const sendable = batch.families.filter((f) => !blocked.has(f.name));
       const failed = batch.families.filter((f) => blocked.has(f.name));
       const outcomes = sendable.length > 0 ? await transport.push({ ...batch, families: sendable }) : [];
-      const byName = new Map(outcomes.map((o) => [o.name, o]));
-      for (const family of sendable) {
-        const outcome = byName.get(family.name);
+      sendable.forEach((family, i) => {
+        const outcome = outcomes[i];
         if (outcome?.status === "applied" || outcome?.status === "duplicate") result.delivered++;
         else if (outcome?.status === "rejected") {
           result.rejected++;
@@ -191,12 +205,13 @@ export class Registry {
           failed.push(family);
           blocked.add(family.name);
         }
-      }
+      });
       if (failed.length > 0) {
         result.retained += failed.length;
-        this.retry.push({ ...batch, families: failed });
+        kept.push({ ...batch, families: failed });
       }
     }
+    this.outbox = [...kept, ...this.outbox];
     result.dropped = this.enforceRetryBound();
     return result;
   }
@@ -219,8 +234,8 @@ export class Registry {
   private enforceRetryBound(): number {
     let retained = this.stats.retainedSeries;
     let dropped = 0;
-    while (retained > this.maxRetainedSeries && this.retry.length > 0) {
-      const n = seriesIn((this.retry.shift() as PushBatch).families);
+    while (retained > this.maxRetainedSeries && this.outbox.length > 0) {
+      const n = seriesIn((this.outbox.shift() as PushBatch).families);
       retained -= n;
       dropped += n;
     }
@@ -232,30 +247,47 @@ export class Registry {
   }
 }
 
+/** Bytes one push may take on the wire: under the server's default body limit (1 MiB) with room to spare. */
+const MAX_PUSH_BYTES = 900_000;
+
 /**
- * Splits families (and a family's series) so each push stays within the default limits. A family's deletions
- * travel with its first part; flush sends the parts in order.
+ * Splits families so each push stays within the server's default limits: families, series (deletions count
+ * as series) and bytes. A family's reset and removals travel in its first parts, before its deltas; flush sends
+ * the parts in order.
  */
 function chunk(families: FamilyBatch[]): FamilyBatch[][] {
   const { maxFamilies, maxSeriesPerPush } = DEFAULT_PUSH_LIMITS;
   const out: FamilyBatch[][] = [];
   let current: FamilyBatch[] = [];
   let room = maxSeriesPerPush;
+  let bytes = MAX_PUSH_BYTES;
   const close = () => {
     if (current.length > 0) out.push(current);
     current = [];
     room = maxSeriesPerPush;
+    bytes = MAX_PUSH_BYTES;
   };
   for (const family of families) {
-    const { reset, remove, ...later } = family;
-    let rest = family.series;
-    for (let first = true; first || rest.length > 0; first = false) {
-      const deletions = first ? (remove?.length ?? 0) : 0;
-      if (current.length === maxFamilies || room < deletions + Math.min(1, rest.length)) close();
-      const part = rest.slice(0, Math.max(0, room - deletions));
-      rest = rest.slice(part.length);
-      current.push(first ? { ...family, series: part } : { ...later, series: part });
-      room -= deletions + part.length;
+    const { reset, remove = [], series, ...definition } = family;
+    const header = JSON.stringify(definition).length + 64;
+    const items: { kind: "remove" | "series"; value: unknown; size: number }[] = [
+      ...remove.map((value) => ({ kind: "remove" as const, value, size: JSON.stringify(value).length + 1 })),
+      ...series.map((value) => ({ kind: "series" as const, value, size: JSON.stringify(value).length + 1 })),
+    ];
+    let i = 0;
+    for (let first = true; first || i < items.length; first = false) {
+      if (current.length === maxFamilies || room === 0 || bytes < header + (items[i]?.size ?? 0)) close();
+      const part: FamilyBatch = { ...definition, series: [], ...(first && reset ? { reset: true } : {}) };
+      let partBytes = header;
+      while (i < items.length && room > 0 && (partBytes + (items[i] as { size: number }).size <= bytes || (part.series.length === 0 && !part.remove))) {
+        const item = items[i++] as { kind: "remove" | "series"; value: unknown; size: number };
+        if (item.kind === "remove") part.remove = [...(part.remove ?? []), item.value as Labels];
+        else part.series.push(item.value as FamilyBatch["series"][number]);
+        partBytes += item.size;
+        room--;
+      }
+      current.push(part);
+      bytes -= partBytes;
     }
   }
   close();

@@ -8,6 +8,8 @@ export const SKETCH_RELATIVE_ACCURACY = 0.01;
 export const SKETCH_MIN_VALUE = 1e-9;
 /** At most this many buckets per sign travel or are stored; past it the buckets nearest zero are folded together. */
 export const SKETCH_MAX_BUCKETS = 4096;
+/** Bucket indexes stay within ±this: magnitudes from 1e-9 up to about 6e27 (larger ones share the top bucket). */
+export const SKETCH_MAX_INDEX = 3200;
 
 const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
 const LN_GAMMA = Math.log(GAMMA);
@@ -32,7 +34,7 @@ export function emptySketch(): Sketch {
 
 /** The bucket index of a positive magnitude. */
 export function bucketIndex(magnitude: number): number {
-  return Math.ceil(Math.log(magnitude) / LN_GAMMA);
+  return Math.min(SKETCH_MAX_INDEX, Math.ceil(Math.log(magnitude) / LN_GAMMA));
 }
 
 /** The value a bucket reports: within the relative accuracy of everything in it. */

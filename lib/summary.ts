@@ -6,7 +6,7 @@ import { Observer, type ObserverChild } from "./observer.ts";
 import type { PendingSummary } from "./pending-family.ts";
 import { register } from "./registry.ts";
 import { addToSketch, emptySketch } from "./sketch.ts";
-import { DEFAULT_AGE_BUCKETS, percentilesProblem, show } from "./validation.ts";
+import { DEFAULT_AGE_BUCKETS, MAX_AGE_BUCKETS, percentilesProblem, show } from "./validation.ts";
 import type { FamilyDefinition } from "./wire.ts";
 
 /** prom-client's default summary quantiles. */
@@ -42,7 +42,7 @@ export class Summary<T extends string = string> extends Observer<T> {
     const maxAge = config.maxAgeSeconds ?? 0;
     const ageBuckets = config.ageBuckets ?? (maxAge > 0 ? DEFAULT_AGE_BUCKETS : 1);
     if (!Number.isInteger(maxAge) || maxAge < 0) throw new TypeError(`metric ${show(config.name)}: maxAgeSeconds must be a non-negative integer, got ${show(maxAge)}`);
-    if (!Number.isInteger(ageBuckets) || ageBuckets < 1 || ageBuckets > 60) throw new TypeError(`metric ${show(config.name)}: ageBuckets must be an integer from 1 to 60, got ${show(ageBuckets)}`);
+    if (!Number.isInteger(ageBuckets) || ageBuckets < 1 || ageBuckets > MAX_AGE_BUCKETS) throw new TypeError(`metric ${show(config.name)}: ageBuckets must be an integer from 1 to ${MAX_AGE_BUCKETS}, got ${show(ageBuckets)}`);
     this.percentiles = percentiles;
     this.maxAgeSeconds = maxAge;
     this.ageBuckets = ageBuckets;

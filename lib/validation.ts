@@ -10,6 +10,8 @@ export const METRIC_TYPES: readonly MetricType[] = ["counter", "gauge", "histogr
 export const GAUGE_MERGES: readonly GaugeMerge[] = ["set", "sum", "max", "min"];
 /** Summary windows when maxAgeSeconds is set and ageBuckets is not (as prom-client). */
 export const DEFAULT_AGE_BUCKETS = 5;
+/** At most this many summary windows: with the sketch's bucket cap a series' windows stay well under a 2 MB row. */
+export const MAX_AGE_BUCKETS = 10;
 
 /** A value shown inside an error message: JSON-quoted and cut to a readable length. */
 export function show(value: unknown): string {

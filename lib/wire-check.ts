@@ -2,8 +2,8 @@
 // first problem with its path and value. Strict: unknown fields, duplicates and non-finite numbers are refused.
 
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from "./limits.ts";
-import { SKETCH_MAX_BUCKETS, type SketchData, sketchCount } from "./sketch.ts";
-import { bucketsProblem, DEFAULT_AGE_BUCKETS, familyName, GAUGE_MERGES, labelNameProblem, METRIC_TYPES, metricNameProblem, percentilesProblem, show } from "./validation.ts";
+import { SKETCH_MAX_BUCKETS, SKETCH_MAX_INDEX, type SketchData, sketchCount } from "./sketch.ts";
+import { bucketsProblem, DEFAULT_AGE_BUCKETS, MAX_AGE_BUCKETS, familyName, GAUGE_MERGES, labelNameProblem, METRIC_TYPES, metricNameProblem, percentilesProblem, show } from "./validation.ts";
 import type { FamilyBatch, FamilyDefinition, GaugeMerge, Labels, MetricType, PushBatch, SeriesDelta } from "./wire.ts";
 
 export type CheckResult<T> = { ok: true; value: T } | { ok: false; error: string; status: 400 | 413 };
@@ -79,7 +79,7 @@ function checkSketch(value: unknown, path: string, observations: number): Sketch
     return list.map((pair, i) => {
       if (!Array.isArray(pair) || pair.length !== 2) fail(`${at}[${i}]`, `must be an [index, count] pair, got ${show(pair)}`);
       const [index, c] = pair as unknown[];
-      if (typeof index !== "number" || !Number.isInteger(index) || Math.abs(index) > 100_000) fail(`${at}[${i}][0]`, `must be an integer bucket index, got ${show(index)}`);
+      if (typeof index !== "number" || !Number.isInteger(index) || Math.abs(index) > SKETCH_MAX_INDEX) fail(`${at}[${i}][0]`, `must be an integer bucket index from -${SKETCH_MAX_INDEX} to ${SKETCH_MAX_INDEX}, got ${show(index)}`);
       if (i > 0 && index <= (list[i - 1] as number[])[0]!) fail(`${at}[${i}][0]`, `bucket indexes must be strictly increasing`);
       return [index, count(c, `${at}[${i}][1]`)];
     });
@@ -160,7 +160,7 @@ function checkTypeOptions(f: Record<string, unknown>, path: string, type: Metric
     if (problem) fail(`${path}.percentiles`, problem);
     out.percentiles = percentiles as number[];
     out.maxAgeSeconds = wholeNumber("maxAgeSeconds" in f ? f.maxAgeSeconds : 0, `${path}.maxAgeSeconds`, 0, 31_536_000);
-    out.ageBuckets = wholeNumber("ageBuckets" in f ? f.ageBuckets : out.maxAgeSeconds > 0 ? DEFAULT_AGE_BUCKETS : 1, `${path}.ageBuckets`, 1, 60);
+    out.ageBuckets = wholeNumber("ageBuckets" in f ? f.ageBuckets : out.maxAgeSeconds > 0 ? DEFAULT_AGE_BUCKETS : 1, `${path}.ageBuckets`, 1, MAX_AGE_BUCKETS);
   }
   return out;
 }

@@ -16,6 +16,10 @@ export class FamilyObject extends DurableObject<Env> {
   private readonly storage: SqlFamilyStorage;
   /** The scheduled expiry alarm (ms), null when none: a cache of getAlarm(), so pushes never re-arm needlessly. */
   private alarmAt: number | null = null;
+  /** The time to live the pending alarm was armed for; a shorter one re-arms it earlier. */
+  private armedTtl = 0;
+  /** Bumped by every deletion of the family: a push that awaited the catalog across one registers again. */
+  private generation = 0;
   /** The clock in milliseconds; tests replace it to drive expiry and summary windows deterministically. */
   now: () => number = () => Date.now();
 
@@ -42,15 +46,17 @@ export class FamilyObject extends DurableObject<Env> {
     if (own !== undefined && own !== canonical.name) {
       return { name: canonical.name, status: "rejected", code: 409, error: `family ${JSON.stringify(canonical.name)} was sent to the object of ${JSON.stringify(own)}` };
     }
-    if (!this.storage.isCatalogued()) {
+    while (!this.storage.isCatalogued()) {
+      const generation = this.generation;
       const registration = await catalog(this.env).register(canonical.name, canonical.type);
       if (!registration.ok) return { name: canonical.name, status: "rejected", code: 409, error: registration.error };
+      if (generation === this.generation) break;
     }
     let outcome: FamilyOutcome;
     const rowsBefore = this.storage.rowsWritten;
     try {
       outcome = this.ctx.storage.transactionSync(() => {
-        const applied = applyFamilyBatch(this.storage, batch, canonical, this.now(), maxSeriesPerFamily(this.env));
+        const applied = applyFamilyBatch(this.storage, batch, canonical, this.now(), maxSeriesPerFamily(this.env), defaultTtlSeconds(this.env));
         if (applied.status === "applied") this.storage.markCatalogued();
         return applied;
       });
@@ -85,29 +91,37 @@ export class FamilyObject extends DurableObject<Env> {
     this.scheduleExpiry();
   }
 
-  /** Arms the alarm for the oldest series' expiry, unless one is already pending (it re-arms itself). */
+  /**
+   * Arms the alarm for the oldest series' expiry, unless one is already pending for the same or a shorter time to
+   * live (it re-arms itself when it runs).
+   */
   private scheduleExpiry(): void {
     const ttl = ttlMs(this.storage.definition(), defaultTtlSeconds(this.env));
-    if (ttl <= 0 || this.alarmAt !== null) return;
+    if (ttl <= 0 || (this.alarmAt !== null && ttl >= this.armedTtl)) return;
     const oldest = this.storage.oldestUpdate();
     if (oldest === undefined) return;
     this.alarmAt = oldest + ttl;
+    this.armedTtl = ttl;
     void this.ctx.storage.setAlarm(this.alarmAt);
   }
 
   /**
-   * Deletes the family: leaves the catalog first (so a push racing the deletion re-registers afterwards),
-   * then drops every row, batch ids included. Returns how many series were deleted.
+   * Deletes the family: leaves the catalog, then drops every row, batch ids included, with no push in between;
+   * a push that was waiting on the catalog registers again. Returns how many series were deleted.
    */
   async deleteFamily(name: string): Promise<{ series: number }> {
-    const series = this.storage.definition() ? this.storage.seriesCount() : 0;
-    await catalog(this.env).remove(name);
-    await this.ctx.storage.deleteAll();
-    await this.ctx.storage.deleteAlarm();
-    this.alarmAt = null;
-    this.storage.forget();
-    this.storage.migrate();
-    return { series };
+    // No push may run between leaving the catalog and wiping the rows (deletion is rare: blocking is fine).
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const series = this.storage.definition() ? this.storage.seriesCount() : 0;
+      this.generation++;
+      await catalog(this.env).remove(name);
+      await this.ctx.storage.deleteAll();
+      await this.ctx.storage.deleteAlarm();
+      this.alarmAt = null;
+      this.storage.forget();
+      this.storage.migrate();
+      return { series };
+    });
   }
 
   /** Counters for cost accounting (the benchmark reads them): SQLite rows written since this instance started. */

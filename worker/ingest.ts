@@ -26,6 +26,11 @@ export async function ingest(env: Env, input: unknown): Promise<IngestReply> {
     if (problem) return { status: 400, body: { error: `families[${i}].name: ${problem}` } };
   }
   const transport = new DurableObjectTransport(env.METRICS_FAMILY as unknown as FamilyNamespace);
-  const families = await transport.push(checked.value);
+  // A family object's failure stays in the log; the client only learns that it may resend (503).
+  const families = (await transport.push(checked.value)).map((o) => {
+    if (o.status !== "failed") return o;
+    console.error(`prometheus-distributed-client: family ${JSON.stringify(o.name)} failed: ${o.error}`);
+    return { ...o, error: "the family's storage did not answer; resend the same push (same batch id)" };
+  });
   return { status: statusOf(families), body: { ...(checked.value.batch ? { batch: checked.value.batch } : {}), families } };
 }

@@ -39,9 +39,10 @@ const pushes = new Counter({
 });
 
 /** Counts one push by its HTTP status and flushes the count (after the response, through waitUntil). */
-export function countPush(status: number, env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }): void {
+export function countPush(status: number, env: Env, ctx: { waitUntil(promise: Promise<unknown>): void } | undefined): void {
   pushes.inc({ outcome: OUTCOMES[status] ?? "other" });
-  ctx.waitUntil(registry.flush(new DurableObjectTransport(env.METRICS_FAMILY as unknown as FamilyNamespace)));
+  // Without an execution context (an embedding that passes none) the count waits for the next flush.
+  ctx?.waitUntil(registry.flush(new DurableObjectTransport(env.METRICS_FAMILY as unknown as FamilyNamespace)));
 }
 
 function gauge(name: string, help: string, labelNames: string[], series: { labels: Record<string, string>; value: number }[], now: number): FamilySnapshot {

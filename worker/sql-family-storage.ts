@@ -87,7 +87,7 @@ export class SqlFamilyStorage implements FamilyStorage {
     this.write(
       `INSERT INTO series (key, value, sum, count, counts, windows, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, sum = excluded.sum, count = excluded.count,
-         counts = excluded.counts, windows = excluded.windows, updated = excluded.updated`,
+         counts = excluded.counts, windows = excluded.windows, created = excluded.created, updated = excluded.updated`,
       key,
       s.value ?? null,
       s.sum ?? null,

@@ -56,7 +56,8 @@ export class HttpTransport implements Transport {
     const text = await response.text().catch(() => "");
     if (response.status >= 500 || response.status === 429) throw new TransientHttpError(`push answered ${response.status}: ${text.slice(0, 200)}`);
     const families = parseOutcomes(text);
-    if ((response.ok || response.status === 409) && families) return families;
+    // A reply with per-family outcomes (200, or a 409/413/400 about some families) says what was applied.
+    if (families) return families;
     if (response.ok) throw new TransientHttpError(`push answered ${response.status} with an unreadable body`);
     throw new HttpRejection(response.status, `push refused (${response.status}): ${errorOf(text)}`);
   }

@@ -81,7 +81,7 @@ export class MemoryStore implements Transport {
         storage = new MemoryFamily();
         this.families.set(family.name, storage);
       }
-      return applyFamilyBatch(storage, checked.value.batch, family, this.now());
+      return applyFamilyBatch(storage, checked.value.batch, family, this.now(), Infinity, this.defaultTtlSeconds);
     });
   }
 

@@ -163,7 +163,7 @@ export function hostilePushes(): HostileCase[] {
     add(`percentiles ${JSON.stringify(percentiles).slice(0, 30)}`, push(summary({ percentiles, series: [] })), 400, message as RegExp);
   }
   add("percentiles on a histogram", push(histogram({ percentiles: [0.5] })), 400, /only a summary has percentiles/);
-  for (const [field, value] of [["maxAgeSeconds", -1], ["maxAgeSeconds", 1.5], ["ageBuckets", 0], ["ageBuckets", 61], ["ageBuckets", "5"]] as const) {
+  for (const [field, value] of [["maxAgeSeconds", -1], ["maxAgeSeconds", 1.5], ["ageBuckets", 0], ["ageBuckets", 11], ["ageBuckets", "5"]] as const) {
     add(`${field} ${JSON.stringify(value)}`, push(summary({ [field]: value, series: [] })), 400, new RegExp(`${field}: must be an integer`));
   }
   const quantiled = (sketch: Json, count = 1) => summary({ percentiles: [0.5], series: [{ labels: {}, count, sum: 1, ...(sketch === undefined ? {} : { sketch }) }] });
@@ -176,6 +176,7 @@ export function hostilePushes(): HostileCase[] {
     [{ zero: -1, pos: [[0, 2]], neg: [] }, /zero: must be a non-negative integer/],
     [{ zero: 0, pos: [[0.5, 1]], neg: [] }, /must be an integer bucket index/],
     [{ zero: 0, pos: [[1e9, 1]], neg: [] }, /must be an integer bucket index/],
+    [{ zero: 0, pos: [[3201, 1]], neg: [] }, /from -3200 to 3200/],
     [{ zero: 0, pos: [[1, 1, 1]], neg: [] }, /must be an \[index, count\] pair/],
     [{ zero: 0, pos: [[2, 0], [1, 1]], neg: [] }, /strictly increasing/],
     [{ zero: 0, pos: [[1, -1]], neg: [] }, /must be a non-negative integer/],

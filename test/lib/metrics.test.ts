@@ -12,7 +12,7 @@ import { Summary } from "../../lib/summary.ts";
 function pending(registry: Registry) {
   const batches = registry.take();
   expect(batches.length).toBeLessThanOrEqual(1);
-  return Object.fromEntries((batches[0]?.families ?? []).map((f) => [f.name, f]));
+  return Object.fromEntries((batches[0]?.families ?? []).map((f) => [f.type === "counter" ? f.name.replace(/_total$/, "") : f.name, f]));
 }
 
 describe("Counter", () => {
@@ -24,7 +24,7 @@ describe("Counter", () => {
     c.labels("/", "500").inc();
     c.labels({ route: "/x" }).inc(0.5);
     const f = pending(r).http_requests;
-    expect(f).toMatchObject({ name: "http_requests", type: "counter", help: "Requests.", labelNames: ["route", "code"] });
+    expect(f).toMatchObject({ name: "http_requests_total", type: "counter", help: "Requests.", labelNames: ["route", "code"] });
     expect(f?.series).toEqual([
       { labels: { route: "/", code: "200" }, inc: 3 },
       { labels: { route: "/", code: "500" }, inc: 1 },
@@ -258,11 +258,23 @@ describe("registry niceties", () => {
     c.inc({ region: "us" });
     c.remove({ region: "x" });
     expect(pending(r).shop_orders).toMatchObject({
-      name: "shop_orders",
+      name: "shop_orders_total",
       labelNames: ["region", "service"],
       series: [{ labels: { region: "us", service: "checkout" }, inc: 1 }],
       remove: [{ region: "x", service: "checkout" }],
     });
+  });
+
+  it("belongs to one registry: a second one is refused, so deltas are flushed once", () => {
+    const a = new Registry();
+    const b = new Registry();
+    expect(() => new Counter({ name: "twice_total", help: "T.", registers: [a, b] })).toThrow(/already belongs to another registry/);
+  });
+
+  it("sends a counter under its exposed name, so x_total_total stays family x_total", () => {
+    const r = new Registry();
+    new Counter({ name: "x_total_total", help: "X.", registers: [r] }).inc();
+    expect(r.take()[0]?.families[0]?.name).toBe("x_total_total");
   });
 
   it("refuses invalid default labels and prefixes", () => {

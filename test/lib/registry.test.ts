@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Counter } from "../../lib/counter.ts";
 import { Gauge } from "../../lib/gauge.ts";
 import { Registry } from "../../lib/registry.ts";
+import { Summary } from "../../lib/summary.ts";
 import { MemoryStore } from "../../lib/transports/memory.ts";
 import { allFailed, type DeliveryOutcome, type Transport } from "../../lib/transports/transport.ts";
 import type { PushBatch } from "../../lib/wire.ts";
@@ -97,7 +98,7 @@ describe("Registry.flush", () => {
     t.failures = 1;
     const seenBefore = t.seen.length;
     expect(await r.flush()).toMatchObject({ retained: 2, delivered: 1 });
-    expect(t.seen.slice(seenBefore).map((b) => b.families.map((f) => f.name))).toEqual([["g"], ["c"]]);
+    expect(t.seen.slice(seenBefore).map((b) => b.families.map((f) => f.name))).toEqual([["g"], ["c_total"]]);
     expect(await r.flush()).toMatchObject({ delivered: 2, retained: 0 });
     expect(value(t.store, "g")).toBe(2);
     expect(value(t.store, "c")).toBe(1);
@@ -146,6 +147,51 @@ describe("Registry.flush", () => {
     await Promise.all(flushes);
     await r.flush();
     expect(value(store, "c")).toBe(total);
+  });
+
+  it("runs overlapping flushes one after another, so a retried reset never lands after a newer increment", async () => {
+    const t = new FlakyTransport();
+    const r = new Registry({ transport: t });
+    const c = new Counter({ name: "c", help: "C.", registers: [r] });
+    c.inc(5);
+    await r.flush();
+    c.reset();
+    t.failures = 1;
+    const a = r.flush();
+    c.inc(2);
+    const b = r.flush();
+    await Promise.all([a, b]);
+    await r.flush();
+    expect(value(t.store, "c")).toBe(2);
+  });
+
+  it("delivers a counter named x_total_total once and exposes it under that name", async () => {
+    const t = new FlakyTransport();
+    const r = new Registry({ transport: t });
+    const c = new Counter({ name: "x_total_total", help: "X.", registers: [r] });
+    for (let i = 0; i < 3; i++) {
+      c.inc();
+      expect(await r.flush()).toMatchObject({ delivered: 1, retained: 0 });
+    }
+    expect(t.store.snapshot()[0]).toMatchObject({ name: "x_total", series: [{ value: 3 }] });
+  });
+
+  it("keeps pushes under the body limit and sends a family's removals before its deltas", async () => {
+    const t = new FlakyTransport();
+    const r = new Registry({ transport: t });
+    const c = new Counter({ name: "c", help: "C.", labelNames: ["i"], registers: [r] });
+    for (let i = 0; i < 6000; i++) c.inc({ i });
+    await r.flush();
+    for (let i = 0; i < 6000; i++) c.remove({ i });
+    c.inc({ i: "0" }, 7);
+    const wide = new Summary({ name: "wide", help: "W.", labelNames: ["k"], percentiles: [0.5], registers: [r] });
+    for (let k = 0; k < 300; k++) for (let v = 0; v < 400; v++) wide.observe({ k }, 1.03 ** v);
+    const before = t.seen.length;
+    expect(await r.flush()).toMatchObject({ rejected: 0, retained: 0 });
+    const pushes = t.seen.slice(before);
+    expect(Math.max(...pushes.map((b) => JSON.stringify(b).length))).toBeLessThan(1_000_000);
+    expect(t.store.snapshot().find((f) => f.name === "c")?.series).toMatchObject([{ labels: { i: "0" }, value: 7 }]);
+    expect(t.store.snapshot().find((f) => f.name === "wide")?.series).toHaveLength(300);
   });
 
   it("splits a large flush into batches within the default limits", async () => {

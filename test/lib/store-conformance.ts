@@ -181,7 +181,6 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: { k: "kept" }, inc: 1 }] }] });
       await store.setClock(name, t0 + 60_000);
       expect((await family(store, name))?.series.map((s) => s.labels.k)).toEqual(["kept"]);
-      await store.expire(name);
       await store.setClock(name, t0 + 61_000);
       await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: { k: "old" }, inc: 1 }] }] });
       const series = (await family(store, name))?.series;
@@ -189,6 +188,15 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       await store.setClock(name, t0 + 200_000);
       await store.expire(name);
       expect((await family(store, name))?.series).toEqual([]);
+    });
+
+    it("refuses a delta that would overflow a series to a non-finite value, and keeps the stored value", async () => {
+      const store = make();
+      const name = unique("g_big");
+      const push = () => store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "sum", series: [{ labels: {}, inc: 1.7e308 }] }] });
+      expect((await push())[0]?.status).toBe("applied");
+      expect((await push())[0]).toMatchObject({ status: "rejected", code: 400, error: expect.stringMatching(/would overflow/) });
+      expect((await family(store, name))?.series[0]?.value).toBe(1.7e308);
     });
 
     it("takes the latest help text", async () => {

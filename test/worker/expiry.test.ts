@@ -38,6 +38,16 @@ describe("expiry (TTL)", () => {
     expect(await alarmOf(name)).toBe(T0 + 60_000);
   });
 
+  it("moves the alarm earlier when the time to live shrinks", async () => {
+    const name = "ttl_shrink";
+    await setClock(name, T0);
+    await stubOf(name).push("sh-1", counter(name, ["a"], 600));
+    expect(await alarmOf(name)).toBe(T0 + 600_000);
+    await setClock(name, T0 + 1_000);
+    await stubOf(name).push("sh-2", counter(name, ["b"], 60));
+    expect(await alarmOf(name)).toBe(T0 + 60_000);
+  });
+
   it("deletes only expired series, re-arms for the rest, and is idempotent", async () => {
     const name = "ttl_sweep";
     await setClock(name, T0);

@@ -73,6 +73,18 @@ describe("transports", () => {
     expect(await scrape()).toContain("later_total 9\n");
   });
 
+  it("HTTP takes per-family outcomes from a 413: the family over its cap is refused, the other one applied", async () => {
+    const errors: string[] = [];
+    const r = new Registry({ transport: new HttpTransport({ url: "http://metrics.test/push", token: "test-push-token", fetch: worker as typeof fetch }), onError: (m) => errors.push(m) });
+    const wide = new Counter({ name: "wide_total", help: "W.", labelNames: ["i"] as const, registers: [r] });
+    const fine = new Counter({ name: "fine_total", help: "F.", registers: [r] });
+    for (let i = 0; i < 1001; i++) wide.inc({ i });
+    fine.inc();
+    expect(await r.flush()).toMatchObject({ delivered: 1, rejected: 1, retained: 0 });
+    expect(errors.join()).toMatch(/refused \(413\).*over the limit of 1000 per family/);
+    expect(await scrape()).toContain("fine_total 1\n");
+  });
+
   it("HTTP never retries a 4xx: a wrong token is refused once and counted", async () => {
     const calls: number[] = [];
     const fn = (async (url: string, init?: RequestInit) => {
