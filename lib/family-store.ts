@@ -56,7 +56,8 @@ export function applyFamilyBatch(storage: FamilyStorage, batchId: string | undef
     if (difference) return { name: family.name, status: "rejected", code: 409, error: `family ${JSON.stringify(family.name)} is stored with a different ${difference}` };
   }
   const removed = new Set((remove ?? []).map((labels) => labelKey(definition.labelNames, labels)));
-  const ttl = ttlMs(definition, defaultTtlSeconds);
+  // Expiry of what is stored is judged by the stored definition's TTL, as the scrape and the alarm judged it.
+  const ttl = ttlMs(stored ?? definition, defaultTtlSeconds);
   const updates = series.map((delta) => {
     const key = labelKey(definition.labelNames, delta.labels);
     const stored = reset || removed.has(key) ? undefined : storage.getSeries(key);

@@ -4,7 +4,8 @@
 import { DEFAULT_PUSH_LIMITS } from "./limits.ts";
 import type { Metric } from "./metric.ts";
 import { PendingFamily } from "./pending-family.ts";
-import type { Transport } from "./transports/transport.ts";
+import { errorMessage } from "./transports/retry.ts";
+import { allFailed, type DeliveryOutcome, type Transport } from "./transports/transport.ts";
 import { definitionDifference, labelNameProblem, metricNameProblem, show } from "./validation.ts";
 import type { FamilyBatch, Labels, PushBatch } from "./wire.ts";
 
@@ -51,6 +52,43 @@ interface Entry {
 
 const seriesIn = (families: FamilyBatch[]) => families.reduce((n, f) => n + f.series.length, 0);
 
+/** How long a flush waits for the previous one before sending anyway. */
+const MAX_WAIT_FOR_PREVIOUS_SEND_MS = 15_000;
+/** Resolves when `promise` settles or after `ms`, whichever is first; never leaves a timer behind. */
+function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise.then(() => undefined), timeout]).finally(() => {
+    if (timer !== undefined) clearTimeout(timer);
+  });
+}
+
+/** A transport's outcomes, or every family failed (kept for retry) if the transport throws. */
+async function pushSafely(transport: Transport, batch: PushBatch): Promise<DeliveryOutcome[]> {
+  try {
+    return await transport.push(batch);
+  } catch (error) {
+    return allFailed(batch, errorMessage(error));
+  }
+}
+
+/** Bytes a string takes in UTF-8 (what the server's body limit counts). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
 /**
  * Holds metrics and their pending deltas; `flush()` sends them. Like prom-client's Registry, plus `flush`.
  * @example
@@ -61,9 +99,9 @@ const seriesIn = (families: FamilyBatch[]) => families.reduce((n, f) => n + f.se
  */
 export class Registry {
   private readonly entries = new Map<string, Entry>();
-  /** Batches waiting to be sent, oldest first: undelivered ones stay at the front, with their batch ids. */
-  private outbox: PushBatch[] = [];
-  /** The flush in progress; flushes run one after another so batches land in order. */
+  /** Batches that could not be delivered, oldest first, with their batch ids: the next send starts with them. */
+  private retained: PushBatch[] = [];
+  /** The send in progress; sends run one after another so batches land in order. */
   private sending: Promise<unknown> = Promise.resolve();
   private transport: Transport | undefined;
   private readonly maxRetainedSeries: number;
@@ -143,7 +181,7 @@ export class Registry {
   /** Forgets every metric and every pending delta (not what is already stored). */
   clear(): void {
     for (const name of [...this.entries.keys()]) this.removeSingleMetric(name);
-    this.outbox = [];
+    this.retained = [];
   }
 
   setTransport(transport: Transport): void {
@@ -151,7 +189,7 @@ export class Registry {
   }
 
   get stats(): RegistryStats {
-    return { ...this.counters, retainedSeries: this.outbox.reduce((n, b) => n + seriesIn(b.families), 0) };
+    return { ...this.counters, retainedSeries: this.retained.reduce((n, b) => n + seriesIn(b.families), 0) };
   }
 
   /**
@@ -175,17 +213,24 @@ export class Registry {
    */
   async flush(transport: Transport | undefined = this.transport): Promise<FlushResult> {
     if (!transport) throw new TypeError("flush: no transport given and none set on the registry");
-    this.outbox.push(...this.take());
-    if (this.outbox.length === 0) return { delivered: 0, rejected: 0, retained: 0, dropped: 0 };
-    const run = this.sending.then(() => this.send(transport));
+    const mine = this.take();
+    if (mine.length === 0 && this.retained.length === 0) return { delivered: 0, rejected: 0, retained: 0, dropped: 0 };
+    // Wait for the send in progress (bounded: a send stuck in a cancelled request must not stall every later flush).
+    const previous = this.sending;
+    const run = (async () => {
+      await waitAtMost(previous, MAX_WAIT_FOR_PREVIOUS_SEND_MS);
+      return this.send([...this.retained.splice(0), ...mine], transport);
+    })();
     this.sending = run.catch(() => undefined);
     return run;
   }
 
-  /** Sends the outbox in order. Once a family fails, its later parts wait too: an old delta never lands after a newer one. */
-  private async send(transport: Transport): Promise<FlushResult> {
+  /**
+   * Sends batches in order: what earlier flushes could not deliver first, then this flush's own. Once a family
+   * fails, its later parts wait too, so an old delta never lands after a newer one.
+   */
+  private async send(batches: PushBatch[], transport: Transport): Promise<FlushResult> {
     const result: FlushResult = { delivered: 0, rejected: 0, retained: 0, dropped: 0 };
-    const batches = this.outbox.splice(0);
     if (batches.length === 0) return result;
     this.counters.flushes++;
     const kept: PushBatch[] = [];
@@ -193,7 +238,7 @@ export class Registry {
     for (const batch of batches) {
       const sendable = batch.families.filter((f) => !blocked.has(f.name));
       const failed = batch.families.filter((f) => blocked.has(f.name));
-      const outcomes = sendable.length > 0 ? await transport.push({ ...batch, families: sendable }) : [];
+      const outcomes = sendable.length > 0 ? await pushSafely(transport, { ...batch, families: sendable }) : [];
       sendable.forEach((family, i) => {
         const outcome = outcomes[i];
         if (outcome?.status === "applied" || outcome?.status === "duplicate") result.delivered++;
@@ -211,7 +256,7 @@ export class Registry {
         kept.push({ ...batch, families: failed });
       }
     }
-    this.outbox = [...kept, ...this.outbox];
+    this.retained = [...kept, ...this.retained];
     result.dropped = this.enforceRetryBound();
     return result;
   }
@@ -234,8 +279,8 @@ export class Registry {
   private enforceRetryBound(): number {
     let retained = this.stats.retainedSeries;
     let dropped = 0;
-    while (retained > this.maxRetainedSeries && this.outbox.length > 0) {
-      const n = seriesIn((this.outbox.shift() as PushBatch).families);
+    while (retained > this.maxRetainedSeries && this.retained.length > 0) {
+      const n = seriesIn((this.retained.shift() as PushBatch).families);
       retained -= n;
       dropped += n;
     }
@@ -269,24 +314,25 @@ function chunk(families: FamilyBatch[]): FamilyBatch[][] {
   };
   for (const family of families) {
     const { reset, remove = [], series, ...definition } = family;
-    const header = JSON.stringify(definition).length + 64;
+    const header = utf8Length(JSON.stringify(definition)) + 64;
     const items: { kind: "remove" | "series"; value: unknown; size: number }[] = [
-      ...remove.map((value) => ({ kind: "remove" as const, value, size: JSON.stringify(value).length + 1 })),
-      ...series.map((value) => ({ kind: "series" as const, value, size: JSON.stringify(value).length + 1 })),
+      ...remove.map((value) => ({ kind: "remove" as const, value, size: utf8Length(JSON.stringify(value)) + 1 })),
+      ...series.map((value) => ({ kind: "series" as const, value, size: utf8Length(JSON.stringify(value)) + 1 })),
     ];
     let i = 0;
     for (let first = true; first || i < items.length; first = false) {
       if (current.length === maxFamilies || room === 0 || bytes < header + (items[i]?.size ?? 0)) close();
+      const removals: Labels[] = [];
       const part: FamilyBatch = { ...definition, series: [], ...(first && reset ? { reset: true } : {}) };
       let partBytes = header;
-      while (i < items.length && room > 0 && (partBytes + (items[i] as { size: number }).size <= bytes || (part.series.length === 0 && !part.remove))) {
+      while (i < items.length && room > 0 && (partBytes + (items[i] as { size: number }).size <= bytes || part.series.length + removals.length === 0)) {
         const item = items[i++] as { kind: "remove" | "series"; value: unknown; size: number };
-        if (item.kind === "remove") part.remove = [...(part.remove ?? []), item.value as Labels];
+        if (item.kind === "remove") removals.push(item.value as Labels);
         else part.series.push(item.value as FamilyBatch["series"][number]);
         partBytes += item.size;
         room--;
       }
-      current.push(part);
+      current.push(removals.length > 0 ? { ...part, remove: removals } : part);
       bytes -= partBytes;
     }
   }

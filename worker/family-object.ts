@@ -29,6 +29,8 @@ export class FamilyObject extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       this.storage.migrate();
       this.alarmAt = await ctx.storage.getAlarm();
+      // Unknown what TTL a pending alarm was armed for: the next push checks it once.
+      this.armedTtl = this.alarmAt === null ? 0 : Infinity;
     });
   }
 
@@ -100,8 +102,9 @@ export class FamilyObject extends DurableObject<Env> {
     if (ttl <= 0 || (this.alarmAt !== null && ttl >= this.armedTtl)) return;
     const oldest = this.storage.oldestUpdate();
     if (oldest === undefined) return;
-    this.alarmAt = oldest + ttl;
     this.armedTtl = ttl;
+    if (this.alarmAt !== null && this.alarmAt <= oldest + ttl) return;
+    this.alarmAt = oldest + ttl;
     void this.ctx.storage.setAlarm(this.alarmAt);
   }
 

@@ -194,6 +194,66 @@ describe("Registry.flush", () => {
     expect(t.store.snapshot().find((f) => f.name === "wide")?.series).toHaveLength(300);
   });
 
+  it("never drops queued batches that were not yet tried; only undelivered ones count against the bound", async () => {
+    const store = new MemoryStore();
+    const slow: Transport = { push: async (batch) => (await new Promise((r) => setTimeout(r, 20)), store.push(batch)) };
+    const r = new Registry({ transport: slow, maxRetainedSeries: 10 });
+    const c = new Counter({ name: "c", help: "C.", labelNames: ["i"], registers: [r] });
+    const flushes: Promise<{ dropped: number }>[] = [];
+    for (let f = 0; f < 20; f++) {
+      for (let i = 0; i < 5; i++) c.inc({ i: `${f}-${i}` });
+      flushes.push(r.flush());
+    }
+    const results = await Promise.all(flushes);
+    expect(results.reduce((n, x) => n + x.dropped, 0)).toBe(0);
+    expect(r.stats.droppedSeries).toBe(0);
+    expect(store.snapshot()[0]?.series).toHaveLength(100);
+  });
+
+  it("reports each flush's own deliveries, even when flushes overlap", async () => {
+    const t = new FlakyTransport();
+    const r = new Registry({ transport: t });
+    const c = new Counter({ name: "c", help: "C.", registers: [r] });
+    const g = new Gauge({ name: "g", help: "G.", registers: [r] });
+    c.inc();
+    const a = r.flush();
+    g.set(1);
+    const b = r.flush();
+    expect(await a).toMatchObject({ delivered: 1 });
+    expect(await b).toMatchObject({ delivered: 1 });
+  });
+
+  it("keeps a batch whose transport throws, and delivers it next time", async () => {
+    const store = new MemoryStore();
+    let throwNext = true;
+    const t: Transport = {
+      async push(batch) {
+        if (throwNext) {
+          throwNext = false;
+          throw new Error("transport bug");
+        }
+        return store.push(batch);
+      },
+    };
+    const r = new Registry({ transport: t });
+    new Counter({ name: "c", help: "C.", registers: [r] }).inc(6);
+    expect(await r.flush()).toMatchObject({ retained: 1 });
+    expect(await r.flush()).toMatchObject({ delivered: 1 });
+    expect(value(store, "c")).toBe(6);
+  });
+
+  it("measures push size in UTF-8 bytes", async () => {
+    const t = new FlakyTransport();
+    const r = new Registry({ transport: t });
+    const c = new Counter({ name: "c", help: "C.", labelNames: ["v"], registers: [r] });
+    for (let i = 0; i < 3000; i++) c.inc({ v: `${i}${"漢".repeat(1000)}` });
+    await r.flush();
+    const sizes = t.seen.map((b) => new TextEncoder().encode(JSON.stringify(b)).length);
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(Math.max(...sizes)).toBeLessThan(1_000_000);
+    expect(t.store.snapshot()[0]?.series).toHaveLength(3000);
+  });
+
   it("splits a large flush into batches within the default limits", async () => {
     const t = new FlakyTransport();
     const r = new Registry({ transport: t });

@@ -190,6 +190,17 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       expect((await family(store, name))?.series).toEqual([]);
     });
 
+    it("judges expiry by the stored TTL, even when a later push declares none", async () => {
+      const store = make();
+      const name = unique("c_ttl2");
+      const t0 = 1_800_000_000_000;
+      await store.setClock(name, t0);
+      await store.transport.push({ batch: unique("b"), families: [{ name, type: "counter", help: "C.", labelNames: [], ttlSeconds: 10, series: [{ labels: {}, inc: 100 }] }] });
+      await store.setClock(name, t0 + 20_000);
+      await store.transport.push({ batch: unique("b"), families: [{ name, type: "counter", help: "C.", labelNames: [], series: [{ labels: {}, inc: 1 }] }] });
+      expect((await family(store, name))?.series.map((s) => [s.value, s.created])).toEqual([[1, (t0 + 20_000) / 1000]]);
+    });
+
     it("refuses a delta that would overflow a series to a non-finite value, and keeps the stored value", async () => {
       const store = make();
       const name = unique("g_big");

@@ -3,7 +3,7 @@
 // The Worker-wide default applies to families that declare no TTL. The clock is injected; nothing sleeps.
 
 import { env } from "cloudflare:workers";
-import { createExecutionContext, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, createExecutionContext, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { FamilyBatch } from "../../lib/wire.ts";
 import type { Env } from "../../worker/env.ts";
@@ -45,6 +45,17 @@ describe("expiry (TTL)", () => {
     expect(await alarmOf(name)).toBe(T0 + 600_000);
     await setClock(name, T0 + 1_000);
     await stubOf(name).push("sh-2", counter(name, ["b"], 60));
+    expect(await alarmOf(name)).toBe(T0 + 60_000);
+  });
+
+  it("moves the alarm earlier for a shrunk TTL after the object restarted", async () => {
+    const name = "ttl_restart";
+    await setClock(name, T0);
+    await stubOf(name).push("rs-1", counter(name, ["a"], 600));
+    expect(await alarmOf(name)).toBe(T0 + 600_000);
+    await abortAllDurableObjects();
+    await setClock(name, T0 + 1_000);
+    await stubOf(name).push("rs-2", counter(name, ["b"], 60));
     expect(await alarmOf(name)).toBe(T0 + 60_000);
   });
 
