@@ -52,15 +52,20 @@ function samples(family: FamilySnapshot, created: boolean): string[] {
           const le = i < bounds.length ? formatValue(bounds[i] as number) : "+Inf";
           out.push(line(`${family.name}_bucket`, s, cumulative, ["le", le]));
         });
-        // OpenMetrics: a histogram with negative observations must not expose a sum.
-        if (!created || (s.sum ?? 0) >= 0) out.push(line(`${family.name}_sum`, s, s.sum ?? 0));
-        out.push(line(`${family.name}_count`, s, cumulative));
+        // OpenMetrics: with negative bucket thresholds the sum is no counter, and _count goes with _sum.
+        if (!created || (bounds[0] ?? 0) >= 0) {
+          out.push(line(`${family.name}_sum`, s, s.sum ?? 0));
+          out.push(line(`${family.name}_count`, s, cumulative));
+        }
         break;
       }
       case "summary":
         for (const [q, v] of s.quantiles ?? []) out.push(line(family.name, s, v, ["quantile", formatValue(q)]));
-        out.push(line(`${family.name}_sum`, s, s.sum ?? 0));
-        out.push(line(`${family.name}_count`, s, s.count ?? 0));
+        // OpenMetrics: a negative sum is no counter; _count goes with _sum.
+        if (!created || (s.sum ?? 0) >= 0) {
+          out.push(line(`${family.name}_sum`, s, s.sum ?? 0));
+          out.push(line(`${family.name}_count`, s, s.count ?? 0));
+        }
         break;
     }
     if (created && family.type !== "gauge") out.push(line(`${family.name}_created`, s, s.created));

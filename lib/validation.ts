@@ -13,15 +13,20 @@ export const DEFAULT_AGE_BUCKETS = 5;
 /** At most this many summary windows: with the sketch's bucket cap a series' windows stay well under a 2 MB row. */
 export const MAX_AGE_BUCKETS = 10;
 
-/** A value shown inside an error message: JSON-quoted and cut to a readable length. */
+/** A value shown inside an error message: JSON-like, shallow (no deep recursion on hostile input), cut short. */
 export function show(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
+  const text = brief(value, 3);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function brief(value: unknown, depth: number): string {
+  if (typeof value === "number") return Number.isFinite(value) ? JSON.stringify(value) : String(value);
+  if (typeof value === "string") return JSON.stringify(value.length > 80 ? value.slice(0, 80) : value);
+  if (value === null || typeof value !== "object") return String(value);
+  if (depth === 0) return Array.isArray(value) ? "[…]" : "{…}";
+  if (Array.isArray(value)) return `[${value.slice(0, 8).map((v) => brief(v, depth - 1)).join(",")}${value.length > 8 ? ",…" : ""}]`;
+  const entries = Object.entries(value).slice(0, 8);
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${brief(v, depth - 1)}`).join(",")}${Object.keys(value).length > 8 ? ",…" : ""}}`;
 }
 
 export function metricNameProblem(name: unknown): string | undefined {

@@ -46,6 +46,8 @@ function count(value: unknown, path: string): number {
 
 function array(value: unknown, path: string): unknown[] {
   if (!Array.isArray(value)) fail(path, `must be an array, got ${show(value)}`);
+  // Structured clone (RPC) keeps holes, which map/forEach would skip.
+  for (let i = 0; i < value.length; i++) if (!(i in value)) fail(`${path}[${i}]`, "is missing (a hole in the array)");
   return value;
 }
 

@@ -47,6 +47,11 @@ export class CatalogObject extends DurableObject<Env> {
   async list(): Promise<string[]> {
     return this.ctx.storage.sql.exec<{ name: string }>(`SELECT name FROM families ORDER BY name`).toArray().map((r) => r.name);
   }
+
+  /** The type of a listed family, or null. */
+  async typeOf(name: string): Promise<string | null> {
+    return this.ctx.storage.sql.exec<{ type: string }>(`SELECT type FROM families WHERE name = ?`, name).toArray()[0]?.type ?? null;
+  }
 }
 
 /** The one catalog object of this Worker's namespace. */

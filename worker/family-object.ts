@@ -48,6 +48,11 @@ export class FamilyObject extends DurableObject<Env> {
     if (own !== undefined && own !== canonical.name) {
       return { name: canonical.name, status: "rejected", code: 409, error: `family ${JSON.stringify(canonical.name)} was sent to the object of ${JSON.stringify(own)}` };
     }
+    // A first push that will be refused for the series cap must not claim the name in the catalog.
+    const maxSeries = maxSeriesPerFamily(this.env);
+    if (!this.storage.isCatalogued() && canonical.series.length > maxSeries) {
+      return { name: canonical.name, status: "rejected", code: 413, error: `family ${JSON.stringify(canonical.name)} would hold ${canonical.series.length} series, over the limit of ${maxSeries} per family` };
+    }
     while (!this.storage.isCatalogued()) {
       const generation = this.generation;
       const registration = await catalog(this.env).register(canonical.name, canonical.type);
@@ -58,7 +63,7 @@ export class FamilyObject extends DurableObject<Env> {
     const rowsBefore = this.storage.rowsWritten;
     try {
       outcome = this.ctx.storage.transactionSync(() => {
-        const applied = applyFamilyBatch(this.storage, batch, canonical, this.now(), maxSeriesPerFamily(this.env), defaultTtlSeconds(this.env));
+        const applied = applyFamilyBatch(this.storage, batch, canonical, this.now(), maxSeries, defaultTtlSeconds(this.env));
         if (applied.status === "applied") this.storage.markCatalogued();
         return applied;
       });

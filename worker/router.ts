@@ -51,7 +51,7 @@ async function push(request: Request, env: Env): Promise<Response> {
 /** DELETE /families/:name — the whole family, its series and its batch ids. */
 async function handleDeleteFamily(request: Request & { params: Record<string, string> }, env: Env): Promise<Response> {
   await authorizeAdmin(request, env);
-  const name = await storedFamilyName(env, decodeURIComponent(request.params.name ?? ""));
+  const name = await storedFamilyName(env, request.params.name ?? "");
   const { series } = await env.METRICS_FAMILY.getByName(name).deleteFamily(name);
   return jsonResponse({ deleted: name, series });
 }
@@ -59,7 +59,7 @@ async function handleDeleteFamily(request: Request & { params: Record<string, st
 /** DELETE /families/:name/series?label=value… — the series whose labels include every given pair. */
 async function handleDeleteSeries(request: Request & { params: Record<string, string> }, env: Env): Promise<Response> {
   await authorizeAdmin(request, env);
-  const name = await storedFamilyName(env, decodeURIComponent(request.params.name ?? ""));
+  const name = await storedFamilyName(env, request.params.name ?? "");
   const match = Object.fromEntries(new URL(request.url).searchParams);
   if (Object.keys(match).length === 0) throw new HttpError(400, "name at least one label to match, e.g. ?route=/ (DELETE /families/<name> deletes every series)");
   const reply = await env.METRICS_FAMILY.getByName(name).deleteSeries(match);
@@ -67,12 +67,19 @@ async function handleDeleteSeries(request: Request & { params: Record<string, st
   return jsonResponse({ family: name, deleted: reply.series });
 }
 
-/** The stored family a path names (a counter may be named with its `_total`), or 404. */
-async function storedFamilyName(env: Env, requested: string): Promise<string> {
-  const names = await catalog(env).list();
-  const name = [requested, requested.replace(/_total$/, "")].find((n) => names.includes(n));
-  if (name === undefined) throw new HttpError(404, `no family named ${JSON.stringify(requested)}`);
-  return name;
+/** The stored family a path segment names (a counter may be named with its `_total`), or 404. */
+async function storedFamilyName(env: Env, segment: string): Promise<string> {
+  let requested: string;
+  try {
+    requested = decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, "the family name in the path is not valid percent-encoding");
+  }
+  const directory = catalog(env);
+  if ((await directory.typeOf(requested)) !== null) return requested;
+  const stripped = requested.replace(/_total$/, "");
+  if (stripped !== requested && (await directory.typeOf(stripped)) === "counter") return stripped;
+  throw new HttpError(404, `no family named ${JSON.stringify(requested)}`);
 }
 
 async function handleScrape(request: Request, env: Env): Promise<Response> {

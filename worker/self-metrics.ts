@@ -50,7 +50,7 @@ function gauge(name: string, help: string, labelNames: string[], series: { label
 }
 
 /** Gauges about the stored families and this scrape, computed from the snapshots (no storage of their own). */
-export function scrapeGauges(families: readonly FamilySnapshot[], collectSeconds: number, nowSeconds: number): FamilySnapshot[] {
+export function scrapeGauges(families: readonly FamilySnapshot[], collectSeconds: number, nowSeconds: number, unreadable: readonly string[] = []): FamilySnapshot[] {
   const perFamily = (value: (f: FamilySnapshot) => number | undefined) =>
     families.flatMap((f) => {
       const v = value(f);
@@ -67,5 +67,12 @@ export function scrapeGauges(families: readonly FamilySnapshot[], collectSeconds
       nowSeconds,
     ),
     gauge("pdc_scrape_collect_seconds", "Time this scrape spent collecting the families from storage.", [], [{ labels: {}, value: collectSeconds }], nowSeconds),
+    gauge(
+      "pdc_scrape_family_errors",
+      "1 for each family this scrape could not read (left out of it; see the Worker's log).",
+      ["family"],
+      unreadable.map((family) => ({ labels: { family }, value: 1 })),
+      nowSeconds,
+    ),
   ];
 }

@@ -16,6 +16,9 @@ export class MetricsService extends WorkerEntrypoint<Env> {
       const reply = await ingest(this.env, batch);
       status = reply.status;
       return "error" in reply.body ? allRejected(batch, reply.status, reply.body.error) : reply.body.families;
+    } catch (error) {
+      console.error("prometheus-distributed-client: unexpected error in MetricsService.push", error);
+      return allRejected(batch, 500, "internal error");
     } finally {
       countPush(status, this.env, this.ctx);
     }

@@ -45,6 +45,12 @@ export function hostilePushes(): HostileCase[] {
   for (const body of ["", " ", "{", "}", "[", "{families:[]}", "{'families':[]}", '{"families":[],}', '{"families":[1,]}', "nul", "NaN", "Infinity", '{"families": [] } trailing', "\u0000", '{"a":"\\x41"}', "<xml/>", "families=[]"]) {
     add(`not JSON: ${JSON.stringify(body)}`, body, 400, /body is not valid JSON/);
   }
+  // Deep nesting must not overflow the validator's stack (a 500) while describing the value.
+  const deep = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+  add("families nested 10,000 deep", `{"families":[${deep(10_000)}]}`, 400, /^families\[0\]: must be an object, got \[\[\[/);
+  add("batch nested 10,000 deep", `{"batch":${deep(10_000)},"families":[]}`, 400, /^batch: must be a non-empty string/);
+  add("a label value nested 5,000 deep", `{"families":[{"name":"x","type":"gauge","help":"X.","labelNames":["k"],"series":[{"labels":{"k":${deep(5_000)}},"set":1}]}]}`, 400, /labels\.k: must be a string/);
+
   // Valid JSON, wrong top-level shape.
   for (const body of ["null", "1", '"push"', "true", "[]", "[{}]", '[{"families":[]}]']) add(`top level ${body}`, body, 400, /^push: must be an object/);
   add("missing families", JSON.stringify({ batch: "x" }), 400, /push: missing field "families"/);

@@ -98,9 +98,12 @@ describe("encodeOpenMetrics (1.0)", () => {
     );
   });
 
-  it("omits a histogram's sum when it is negative", () => {
-    const h: FamilySnapshot = { name: "h", type: "histogram", help: "H.", labelNames: [], buckets: [0], series: [{ labels: {}, created: 2, counts: [1, 0], sum: -3 }] };
-    expect(encodeOpenMetrics([h])).toBe('# TYPE h histogram\n# HELP h H.\nh_bucket{le="0"} 1\nh_bucket{le="+Inf"} 1\nh_count 1\nh_created 2\n# EOF\n');
+  it("omits _sum and _count together for negative bucket thresholds and negative summary sums", () => {
+    const h: FamilySnapshot = { name: "h", type: "histogram", help: "H.", labelNames: [], buckets: [-1, 0], series: [{ labels: {}, created: 2, counts: [1, 0, 1], sum: 3 }] };
+    expect(encodeOpenMetrics([h])).toBe('# TYPE h histogram\n# HELP h H.\nh_bucket{le="-1"} 1\nh_bucket{le="0"} 1\nh_bucket{le="+Inf"} 2\nh_created 2\n# EOF\n');
+    const s: FamilySnapshot = { name: "s", type: "summary", help: "S.", labelNames: [], series: [{ labels: {}, created: 2, count: 2, sum: -3 }] };
+    expect(encodeOpenMetrics([s])).toBe("# TYPE s summary\n# HELP s S.\ns_created 2\n# EOF\n");
+    expect(encodeText([s])).toContain("s_sum -3\ns_count 2\n");
   });
 
   it("is just # EOF for no families", () => {

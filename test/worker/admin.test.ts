@@ -42,6 +42,22 @@ describe("DELETE /families/:name", () => {
     expect((await call({}, "DELETE", "/families/doomed2", "test-push-token")).status).toBe(200);
   });
 
+  it("answers bad percent-encoding with 400, and takes the _total form only for counters", async () => {
+    expect((await call({}, "DELETE", "/families/%E0%A4%A", "test-push-token")).status).toBe(400);
+    const gauge = { batch: "gt-1", families: [{ name: "plain_gauge", type: "gauge", help: "G.", series: [{ labels: {}, set: 1 }] }] };
+    expect((await call({}, "POST", "/push", "test-push-token", gauge)).status).toBe(200);
+    expect((await call({}, "DELETE", "/families/plain_gauge_total", "test-push-token")).status).toBe(404);
+    expect((await call({}, "DELETE", "/families/plain_gauge", "test-push-token")).status).toBe(200);
+  });
+
+  it("does not let a first push refused for the series cap claim the family's name", async () => {
+    const wide = { batch: "cap-1", families: [{ name: "claimed", type: "gauge", help: "G.", labelNames: ["i"], series: Array.from({ length: 1001 }, (_, i) => ({ labels: { i: String(i) }, set: 1 })) }] };
+    expect((await call({}, "POST", "/push", "test-push-token", wide)).status).toBe(413);
+    expect(await catalog(env).list()).not.toContain("claimed");
+    const asCounter = { batch: "cap-2", families: [{ name: "claimed", type: "counter", help: "C.", series: [{ labels: {}, inc: 1 }] }] };
+    expect((await call({}, "POST", "/push", "test-push-token", asCounter)).status).toBe(200);
+  });
+
   it("lets a deleted family start again from zero, with a new creation time and any definition", async () => {
     const scrape = async () => (await exports.default.fetch(new Request("http://metrics.test/metrics", { headers: { accept: "application/openmetrics-text" } }))).text();
     expect((await call({}, "POST", "/push", "test-push-token", family("reborn", "r-1"))).status).toBe(200);

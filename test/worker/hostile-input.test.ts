@@ -60,6 +60,7 @@ describe("hostile pushes (workerd)", () => {
         continue; // not JSON: cannot even be sent over RPC
       }
       if (c.body.length > 1_048_576) continue; // the body limit is HTTP's; RPC arguments are bounded by the platform
+      if (/nested [\d,]+ deep/.test(c.name)) continue; // structured clone overflows in the caller: it cannot be sent
       const outcomes = await service.push(input as PushBatch);
       const rejected = outcomes.filter((o) => o.status === "rejected");
       expect(rejected.length, c.name).toBeGreaterThan(0);

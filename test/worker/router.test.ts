@@ -191,4 +191,16 @@ describe("MetricsService RPC entrypoint", () => {
     ]);
     expect((await scrape()).text).toContain("svc_jobs_total 2\n");
   });
+
+  it("refuses arrays with holes, which structured clone keeps and JSON cannot carry", async () => {
+    const binding = exports.MetricsService as unknown as MetricsServiceBinding;
+    const family = { name: "holes", type: "counter", help: "H.", labelNames: [], series: [{ labels: {}, inc: 1 }] };
+    const sparseFamilies = [, family] as unknown as PushBatch["families"];
+    const sparseSeries = { ...family, series: [, { labels: {}, inc: 1 }] } as unknown as PushBatch["families"][number];
+    for (const families of [sparseFamilies, [sparseSeries]]) {
+      const outcomes = await binding.push({ batch: `holes-${families.length}`, families });
+      expect(outcomes.every((o) => o.status === "rejected" && o.code === 400 && /is missing \(a hole in the array\)/.test(o.error))).toBe(true);
+    }
+    expect((await scrape()).text).not.toContain("holes_total");
+  });
 });

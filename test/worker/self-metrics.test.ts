@@ -1,7 +1,8 @@
 // The Worker's own metrics in the scrape: pushes by outcome (exact, stored like any family), series and last
 // push time per family, and the scrape's collection time.
 
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { scrapeGauges } from "../../worker/self-metrics.ts";
 
@@ -46,6 +47,21 @@ describe("self-metrics", () => {
     expect(text.match(/^# TYPE pdc_family_series gauge$/gm)).toHaveLength(1);
   });
 
+  it("serves the other families when one family's storage cannot be read, and reports it", async () => {
+    await push({ batch: "corrupt-ok", families: [{ name: "healthy_gauge", type: "gauge", help: "H.", series: [{ labels: {}, set: 5 }] }] });
+    await push({ batch: "corrupt-bad", families: [{ name: "corrupted_gauge", type: "gauge", help: "C.", series: [{ labels: {}, set: 1 }] }] });
+    await runInDurableObject(env.METRICS_FAMILY.getByName("corrupted_gauge"), (instance, state) => {
+      state.storage.sql.exec("UPDATE meta SET value = 'not json' WHERE key = 'definition'");
+      (instance as unknown as { storage: { forget(): void } }).storage.forget();
+    });
+    const res = await exports.default.fetch(new Request("http://metrics.test/metrics"));
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(value(text, "healthy_gauge")).toBe(5);
+    expect(text).not.toContain("corrupted_gauge ");
+    expect(value(text, 'pdc_scrape_family_errors{family="corrupted_gauge"}')).toBe(1);
+  });
+
   it("derives the gauges from snapshots", () => {
     const gauges = scrapeGauges(
       [
@@ -54,12 +70,14 @@ describe("self-metrics", () => {
       ],
       0.25,
       100,
+      ["broken"],
     );
     expect(gauges.map((g) => [g.name, g.series.map((s) => [s.labels.family ?? "", s.value])])).toEqual([
       ["pdc_families", [["", 2]]],
       ["pdc_family_series", [["a", 2], ["b", 0]]],
       ["pdc_family_last_push_timestamp_seconds", [["a", 30]]],
       ["pdc_scrape_collect_seconds", [["", 0.25]]],
+      ["pdc_scrape_family_errors", [["broken", 1]]],
     ]);
   });
 });
