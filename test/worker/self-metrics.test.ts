@@ -60,6 +60,11 @@ describe("self-metrics", () => {
     expect(value(text, "healthy_gauge")).toBe(5);
     expect(text).not.toContain("corrupted_gauge ");
     expect(value(text, 'pdc_scrape_family_errors{family="corrupted_gauge"}')).toBe(1);
+    const failing = await push({ batch: "corrupt-2", families: [{ name: "corrupted_gauge", type: "gauge", help: "C.", series: [{ labels: {}, set: 2 }] }] });
+    expect(failing.status).toBe(503);
+    const body = await failing.text();
+    expect(JSON.parse(body)).toEqual({ batch: "corrupt-2", families: [{ name: "corrupted_gauge", status: "failed", error: "the family's storage did not answer; resend the same push (same batch id)" }] });
+    expect(body).not.toMatch(/JSON|token|SyntaxError|at /);
   });
 
   it("derives the gauges from snapshots", () => {
