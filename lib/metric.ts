@@ -1,5 +1,5 @@
 // The base every metric type shares: options, definition-time validation, label resolution,
-// and recording into the pending deltas of each registry the metric belongs to.
+// and recording into the pending deltas of the registry the metric belongs to.
 
 import type { PendingFamily, PendingSummary } from "./pending-family.ts";
 import type { Registry } from "./registry.ts";
@@ -33,8 +33,8 @@ export abstract class Metric<T extends string = string> {
   readonly labelNames: readonly T[];
   readonly ttlSeconds: number | undefined;
   abstract readonly type: MetricType;
-  /** The pending store of the registry this metric records into (a list so recording stays one loop). */
-  protected stores: PendingFamily[] = [];
+  /** The pending deltas of the registry this metric records into; none until registered. */
+  protected store: PendingFamily | undefined;
   /** The registry this metric belongs to, if any. */
   registry: Registry | undefined;
   private readonly labelSet: ReadonlySet<string>;
@@ -82,31 +82,28 @@ export abstract class Metric<T extends string = string> {
   remove(...values: (string | number)[]): void;
   remove(...args: [LabelValues<T>?] | (string | number)[]): void {
     const ref = args.length === 0 || args[0] === undefined ? this.series(undefined) : this.childRef(args as [LabelValues<T>]);
-    for (const store of this.stores) {
-      store.series.delete(ref.key);
-      store.removals.set(ref.key, this.labelsOf(ref.values));
-    }
+    this.store?.series.delete(ref.key);
+    this.store?.removals.set(ref.key, this.labelsOf(ref.values));
   }
 
   /** Deletes every series of this metric from the store on the next flush (and drops everything pending). */
   reset(): void {
-    for (const store of this.stores) {
-      store.series.clear();
-      store.removals.clear();
-      store.resetAll = true;
-    }
+    if (!this.store) return;
+    this.store.series.clear();
+    this.store.removals.clear();
+    this.store.resetAll = true;
   }
 
   /** @internal Called by a registry: from now on record into `store`. */
   attach(registry: Registry, store: PendingFamily): void {
     this.registry = registry;
-    this.stores = [store];
+    this.store = store;
   }
 
   /** @internal Called by a registry on removal: record nowhere. */
   detach(): void {
     this.registry = undefined;
-    this.stores = [];
+    this.store = undefined;
   }
 
   /**
@@ -154,16 +151,16 @@ export abstract class Metric<T extends string = string> {
     return this.series(typeof first === "object" && first !== null ? first : this.positional(args as (string | number)[]));
   }
 
-  /** Applies `update` to the pending delta of `ref` in every store, creating it with `create` first. */
+  /** Applies `update` to the pending delta of `ref`, creating it with `create` first; nothing when unregistered. */
   protected record<D extends SeriesDelta | PendingSummary>(ref: SeriesRef, create: (labels: Labels) => D, update: (delta: D) => void): void {
-    for (const store of this.stores) {
-      let delta = store.series.get(ref.key) as D | undefined;
-      if (delta === undefined) {
-        delta = create(this.labelsOf(ref.values));
-        store.series.set(ref.key, delta);
-      }
-      update(delta);
+    const store = this.store;
+    if (!store) return;
+    let delta = store.series.get(ref.key) as D | undefined;
+    if (delta === undefined) {
+      delta = create(this.labelsOf(ref.values));
+      store.series.set(ref.key, delta);
     }
+    update(delta);
   }
 }
 
