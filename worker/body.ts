@@ -1,10 +1,15 @@
-// Reads a request body as text, refusing (413) past a byte limit without buffering more than the limit.
+// Reads a request body as text, refusing (413) past a byte limit without keeping more than the limit. A body
+// somewhat over the limit is read to its end and dropped, so the client sees the 413 instead of a reset
+// connection; a far larger one is cut off at once.
 
 import { HttpError } from "./http-error.ts";
 
+/** Past this many bytes an oversized body is not drained: the connection is closed on the client. */
+const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
+
 export async function readBodyLimited(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (declared > maxBytes) throw new HttpError(413, `body is ${declared} bytes, over the limit of ${maxBytes}`);
+  if (declared > MAX_DRAIN_BYTES) throw new HttpError(413, `body is ${declared} bytes, over the limit of ${maxBytes}`);
   if (!request.body) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -13,12 +18,13 @@ export async function readBodyLimited(request: Request, maxBytes: number): Promi
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
-    if (total > maxBytes) {
+    if (total > MAX_DRAIN_BYTES) {
       await reader.cancel();
-      throw new HttpError(413, `body is over the limit of ${maxBytes} bytes`);
+      break;
     }
-    chunks.push(value);
+    if (total <= maxBytes) chunks.push(value);
   }
+  if (total > maxBytes) throw new HttpError(413, `body is ${Number.isFinite(declared) ? declared : `over ${total}`} bytes, over the limit of ${maxBytes}`);
   const bytes = new Uint8Array(total);
   let offset = 0;
   for (const c of chunks) {
