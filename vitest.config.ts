@@ -13,7 +13,9 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { PUSH_TOKEN: "test-push-token", ALLOW_ANONYMOUS_PUSH: "false", MAX_SERIES_PER_FAMILY: "1000" } },
+            miniflare: {
+              bindings: { PUSH_TOKEN: "test-push-token", ALLOW_ANONYMOUS_PUSH: "false", MAX_SERIES_PER_FAMILY: "1000" },
+            },
           }),
         ],
         test: { name: "workers", include: ["test/lib/**/*.test.ts", "test/worker/**/*.test.ts"] },

@@ -1,8 +1,8 @@
 // Benchmarks (b) and (c): jobs/s against the local Worker over HTTP, each job a fresh registry and one flush,
 // the scraped totals checked for exactness; and Durable Object requests and SQLite rows written per flush.
 
-import { Counter, Gauge, Histogram, HttpTransport, Registry } from "../lib/index.ts";
 import type { DeliveryOutcome, PushBatch, Transport } from "../lib/index.ts";
+import { Counter, Gauge, Histogram, HttpTransport, Registry } from "../lib/index.ts";
 import { PUSH_TOKEN, sampleValue, startMetricsWorker, tempDir } from "../test/blackbox/harness.ts";
 
 const JOBS = 400;
@@ -37,8 +37,19 @@ class CountingTransport implements Transport {
 
 async function job(index: number, transport: Transport): Promise<void> {
   const registry = new Registry({ transport });
-  const events = new Counter({ name: "bench_events_total", help: "Bench events.", labelNames: ["kind"] as const, registers: [registry] });
-  const steps = new Histogram({ name: "bench_step_seconds", help: "Bench step time.", labelNames: ["kind"] as const, buckets: [0.1, 0.5, 1, 5, 10], registers: [registry] });
+  const events = new Counter({
+    name: "bench_events_total",
+    help: "Bench events.",
+    labelNames: ["kind"] as const,
+    registers: [registry],
+  });
+  const steps = new Histogram({
+    name: "bench_step_seconds",
+    help: "Bench step time.",
+    labelNames: ["kind"] as const,
+    buckets: [0.1, 0.5, 1, 5, 10],
+    registers: [registry],
+  });
   const last = new Gauge({ name: "bench_last_job", help: "Index of a recently finished job.", registers: [registry] });
   for (let i = 0; i < 100; i++) events.inc({ kind: KINDS[i % 10] as string });
   for (let i = 0; i < 20; i++) steps.observe({ kind: KINDS[i % 10] as string }, (i % 7) * 0.9);
@@ -50,7 +61,9 @@ async function job(index: number, transport: Transport): Promise<void> {
 export async function endToEnd(): Promise<EndToEnd> {
   const worker = await startMetricsWorker({ persistDir: tempDir("pdc-bench-") });
   try {
-    const transport = new CountingTransport(new HttpTransport({ url: new URL("/push", worker.url).href, token: PUSH_TOKEN }));
+    const transport = new CountingTransport(
+      new HttpTransport({ url: new URL("/push", worker.url).href, token: PUSH_TOKEN }),
+    );
     let next = 0;
     const start = performance.now();
     await Promise.all(
@@ -71,11 +84,14 @@ export async function endToEnd(): Promise<EndToEnd> {
       expect(`bench_step_seconds_count{kind="${kind}"}`, JOBS * 2);
     }
     const lastJob = sampleValue(text, "bench_last_job");
-    if (lastJob === undefined || !Number.isInteger(lastJob) || lastJob < 0 || lastJob >= JOBS) problems.push(`bench_last_job = ${lastJob}`);
+    if (lastJob === undefined || !Number.isInteger(lastJob) || lastJob < 0 || lastJob >= JOBS)
+      problems.push(`bench_last_job = ${lastJob}`);
 
     const steady = transport.perBatch.slice(1);
     const families = await worker.mf.getDurableObjectNamespace("METRICS_FAMILY", "metrics");
-    const selfStats = await (families.getByName("pdc_pushes") as unknown as { stats(): Promise<{ rowsWritten: number }> }).stats();
+    const selfStats = await (
+      families.getByName("pdc_pushes") as unknown as { stats(): Promise<{ rowsWritten: number }> }
+    ).stats();
     const selfPushesCounted = sampleValue(await worker.scrape(), 'pdc_pushes_total{outcome="accepted"}') ?? 0;
     return {
       jobs: JOBS,

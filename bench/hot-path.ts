@@ -32,7 +32,11 @@ export function hotPath(): { name: string; ours: number; promClient: number }[] 
   const sm = new Summary({ name: "hot_summary_seconds", help: "H.", labelNames: ["kind"] as const, registers: [ours] });
   const ps = new client.Summary({ name: "hot_summary_seconds", help: "H.", labelNames: ["kind"], registers: [theirs] });
   const rows = [
-    { name: "Counter.inc({kind})", ours: () => opsPerSecond((i) => c.inc({ kind: KINDS[i % 10] as string })), promClient: () => opsPerSecond((i) => pc.inc({ kind: KINDS[i % 10] as string })) },
+    {
+      name: "Counter.inc({kind})",
+      ours: () => opsPerSecond((i) => c.inc({ kind: KINDS[i % 10] as string })),
+      promClient: () => opsPerSecond((i) => pc.inc({ kind: KINDS[i % 10] as string })),
+    },
     {
       name: "Histogram.observe({kind}, v)",
       ours: () => opsPerSecond((i) => h.observe({ kind: KINDS[i % 10] as string }, VALUES[i & 1023] as number)),

@@ -1,8 +1,9 @@
 // `npm run bench`: bundles bench/main.ts (TypeScript) with esbuild and runs it under Node. Prints figures only.
-import { build } from "esbuild";
+
 import { mkdirSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = join(root, ".bench");

@@ -1,6 +1,13 @@
 // Counter: a value that only goes up. Pending delta = the sum of increments since the last flush.
 
-import { assertFinite, type LabelValues, Metric, type MetricConfiguration, type SeriesRef, splitArgs } from "./metric.ts";
+import {
+  assertFinite,
+  type LabelValues,
+  Metric,
+  type MetricConfiguration,
+  type SeriesRef,
+  splitArgs,
+} from "./metric.ts";
 import { register } from "./registry.ts";
 import type { CounterDelta } from "./wire.ts";
 
@@ -40,7 +47,11 @@ export class Counter<T extends string = string> extends Metric<T> {
   private add(ref: SeriesRef, value: number): void {
     assertFinite(this.name, "counter increment", value);
     if (value < 0) throw new TypeError(`metric "${this.name}": a counter cannot decrease, got ${value}`);
-    this.record<CounterDelta>(ref, (labels) => ({ labels, inc: 0 }), (d) => (d.inc += value));
+    this.record<CounterDelta>(
+      ref,
+      (labels) => ({ labels, inc: 0 }),
+      (d) => (d.inc += value),
+    );
   }
 }
 

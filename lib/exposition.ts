@@ -33,7 +33,8 @@ type Line = (name: string, series: SeriesSnapshot, value: number, extra?: [strin
 
 /** The sample lines of one family; `created` adds OpenMetrics `_created` samples. */
 function samples(family: FamilySnapshot, created: boolean): string[] {
-  const line: Line = (name, s, value, extra) => `${name}${labelString(s.labels, family.labelNames, extra)} ${formatValue(value)}`;
+  const line: Line = (name, s, value, extra) =>
+    `${name}${labelString(s.labels, family.labelNames, extra)} ${formatValue(value)}`;
   const out: string[] = [];
   for (const s of family.series) {
     switch (family.type) {
@@ -98,7 +99,11 @@ export function encodeText(families: readonly FamilySnapshot[]): string {
 export function encodeOpenMetrics(families: readonly FamilySnapshot[]): string {
   const out: string[] = [];
   for (const family of [...families].sort(byName)) {
-    out.push(`# TYPE ${family.name} ${family.type}`, `# HELP ${family.name} ${escapeLabelValue(family.help)}`, ...samples(family, true));
+    out.push(
+      `# TYPE ${family.name} ${family.type}`,
+      `# HELP ${family.name} ${escapeLabelValue(family.help)}`,
+      ...samples(family, true),
+    );
   }
   out.push("# EOF");
   return `${out.join("\n")}\n`;

@@ -5,8 +5,8 @@
 import { mergeSeries, type SeriesState } from "./merge.ts";
 import { windowQuantiles } from "./quantile-windows.ts";
 import { definitionDifference } from "./validation.ts";
-import { labelKey } from "./wire-check.ts";
 import type { FamilyBatch, FamilyDefinition, FamilyOutcome, FamilySnapshot, Labels } from "./wire.ts";
+import { labelKey } from "./wire-check.ts";
 
 /** A series as stored: its labels, mutable state, and times in milliseconds since the epoch. */
 export interface StoredSeries extends SeriesState {
@@ -47,13 +47,29 @@ export function ttlMs(definition: FamilyDefinition | undefined, defaultTtlSecond
  * either way); otherwise "applied": deletions (`reset`, `remove`) first, then the deltas.
  * The caller runs it inside one transaction.
  */
-export function applyFamilyBatch(storage: FamilyStorage, batchId: string | undefined, family: FamilyBatch, nowMs: number, maxSeries = Infinity, defaultTtlSeconds = 0): FamilyOutcome {
+export function applyFamilyBatch(
+  storage: FamilyStorage,
+  batchId: string | undefined,
+  family: FamilyBatch,
+  nowMs: number,
+  maxSeries = Infinity,
+  defaultTtlSeconds = 0,
+): FamilyOutcome {
   if (batchId !== undefined && storage.hasBatch(batchId)) return { name: family.name, status: "duplicate" };
   const { series, reset, remove, ...definition } = family;
   const stored = storage.definition();
   if (stored) {
-    const difference = stored.name !== definition.name ? `name (${stored.name} vs ${definition.name})` : definitionDifference(stored, definition);
-    if (difference) return { name: family.name, status: "rejected", code: 409, error: `family ${JSON.stringify(family.name)} is stored with a different ${difference}` };
+    const difference =
+      stored.name !== definition.name
+        ? `name (${stored.name} vs ${definition.name})`
+        : definitionDifference(stored, definition);
+    if (difference)
+      return {
+        name: family.name,
+        status: "rejected",
+        code: 409,
+        error: `family ${JSON.stringify(family.name)} is stored with a different ${difference}`,
+      };
   }
   const removed = new Set((remove ?? []).map((labels) => labelKey(definition.labelNames, labels)));
   // Expiry of what is stored is judged by the stored definition's TTL, as the scrape and the alarm judged it.
@@ -67,18 +83,34 @@ export function applyFamilyBatch(storage: FamilyStorage, batchId: string | undef
   });
   const overflow = updates.find((u) => !finiteState(u.state));
   if (overflow) {
-    return { name: family.name, status: "rejected", code: 400, error: `series ${JSON.stringify(overflow.delta.labels)} of family ${JSON.stringify(family.name)} would overflow to a non-finite value` };
+    return {
+      name: family.name,
+      status: "rejected",
+      code: 400,
+      error: `series ${JSON.stringify(overflow.delta.labels)} of family ${JSON.stringify(family.name)} would overflow to a non-finite value`,
+    };
   }
-  const remaining = reset ? 0 : storage.seriesCount() - [...removed].filter((k) => storage.getSeries(k) !== undefined).length;
+  const remaining = reset
+    ? 0
+    : storage.seriesCount() - [...removed].filter((k) => storage.getSeries(k) !== undefined).length;
   const total = remaining + updates.filter((u) => !u.exists).length;
   if (total > maxSeries) {
-    return { name: family.name, status: "rejected", code: 413, error: `family ${JSON.stringify(family.name)} would hold ${total} series, over the limit of ${maxSeries} per family` };
+    return {
+      name: family.name,
+      status: "rejected",
+      code: 413,
+      error: `family ${JSON.stringify(family.name)} would hold ${total} series, over the limit of ${maxSeries} per family`,
+    };
   }
   if (!stored || JSON.stringify(stored) !== JSON.stringify(definition)) storage.setDefinition(definition);
   if (reset) storage.deleteSeriesUpdatedBefore(Infinity);
   for (const key of removed) storage.deleteSeries(key);
   for (const { key, delta, before, exists, state } of updates) {
-    storage.putSeries(key, { ...state, labels: delta.labels, created: before?.created ?? nowMs, updated: nowMs }, !exists);
+    storage.putSeries(
+      key,
+      { ...state, labels: delta.labels, created: before?.created ?? nowMs, updated: nowMs },
+      !exists,
+    );
   }
   if (batchId !== undefined) storage.addBatch(batchId, nowMs);
   return { name: family.name, status: "applied", series: series.length };
@@ -106,7 +138,11 @@ export function deleteMatching(storage: FamilyStorage, match: Labels): number {
  * The family as the encoder renders it at `nowMs`, or undefined when it has no definition yet. Series past their
  * time to live are left out (even before the expiry alarm deletes them); summaries carry their quantiles.
  */
-export function snapshotFamily(storage: FamilyStorage, nowMs: number, defaultTtlSeconds = 0): FamilySnapshot | undefined {
+export function snapshotFamily(
+  storage: FamilyStorage,
+  nowMs: number,
+  defaultTtlSeconds = 0,
+): FamilySnapshot | undefined {
   const definition = storage.definition();
   if (!definition) return undefined;
   const ttl = ttlMs(definition, defaultTtlSeconds);

@@ -1,7 +1,15 @@
 // Gauge: a value that goes up and down. Pending delta = an absolute value once `set` happened
 // (later inc/dec adjust it), otherwise the sum of inc/dec since the last flush.
 
-import { assertFinite, type LabelValues, Metric, type MetricConfiguration, type SeriesRef, splitArgs, timer } from "./metric.ts";
+import {
+  assertFinite,
+  type LabelValues,
+  Metric,
+  type MetricConfiguration,
+  type SeriesRef,
+  splitArgs,
+  timer,
+} from "./metric.ts";
 import { register } from "./registry.ts";
 import { GAUGE_MERGES, show } from "./validation.ts";
 import type { FamilyDefinition, GaugeDelta, GaugeMerge } from "./wire.ts";
@@ -29,7 +37,10 @@ export class Gauge<T extends string = string> extends Metric<T> {
   constructor(config: GaugeConfiguration<T>) {
     super(config, "gauge");
     const merge = config.merge ?? "set";
-    if (!GAUGE_MERGES.includes(merge)) throw new TypeError(`metric ${show(config.name)}: merge must be one of ${GAUGE_MERGES.join(", ")}, got ${show(merge)}`);
+    if (!GAUGE_MERGES.includes(merge))
+      throw new TypeError(
+        `metric ${show(config.name)}: merge must be one of ${GAUGE_MERGES.join(", ")}, got ${show(merge)}`,
+      );
     this.merge = merge;
     this.registerWith(config, register);
   }
@@ -67,7 +78,9 @@ export class Gauge<T extends string = string> extends Metric<T> {
 
   /** Starts a timer; the returned function sets the gauge to the elapsed seconds and returns them. */
   startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
-    return timer((seconds, endLabels) => this.assign(this.series({ ...labels, ...endLabels } as LabelValues<T>), seconds));
+    return timer((seconds, endLabels) =>
+      this.assign(this.series({ ...labels, ...endLabels } as LabelValues<T>), seconds),
+    );
   }
 
   labels(values: LabelValues<T>): GaugeChild;
@@ -88,21 +101,36 @@ export class Gauge<T extends string = string> extends Metric<T> {
 
   private change(ref: SeriesRef, value: number): void {
     assertFinite(this.name, "gauge change", value);
-    if (this.merge === "max" || this.merge === "min") throw new TypeError(`metric ${show(this.name)}: a gauge merged by "${this.merge}" takes set, not inc/dec`);
-    this.record<GaugeDelta>(ref, (labels) => ({ labels, inc: 0 }), (d) => {
-      if (d.set !== undefined) d.set += value;
-      else d.inc = (d.inc ?? 0) + value;
-    });
+    if (this.merge === "max" || this.merge === "min")
+      throw new TypeError(`metric ${show(this.name)}: a gauge merged by "${this.merge}" takes set, not inc/dec`);
+    this.record<GaugeDelta>(
+      ref,
+      (labels) => ({ labels, inc: 0 }),
+      (d) => {
+        if (d.set !== undefined) d.set += value;
+        else d.inc = (d.inc ?? 0) + value;
+      },
+    );
   }
 
   private assign(ref: SeriesRef, value: number): void {
     assertFinite(this.name, "gauge value", value);
-    if (this.merge === "sum") throw new TypeError(`metric ${show(this.name)}: a gauge merged by "sum" takes inc/dec, not set`);
+    if (this.merge === "sum")
+      throw new TypeError(`metric ${show(this.name)}: a gauge merged by "sum" takes inc/dec, not set`);
     const merge = this.merge;
-    this.record<GaugeDelta>(ref, (labels) => ({ labels }), (d) => {
-      d.set = d.set === undefined || merge === "set" ? value : merge === "max" ? Math.max(d.set, value) : Math.min(d.set, value);
-      delete d.inc;
-    });
+    this.record<GaugeDelta>(
+      ref,
+      (labels) => ({ labels }),
+      (d) => {
+        d.set =
+          d.set === undefined || merge === "set"
+            ? value
+            : merge === "max"
+              ? Math.max(d.set, value)
+              : Math.min(d.set, value);
+        delete d.inc;
+      },
+    );
   }
 }
 

@@ -34,7 +34,12 @@ function mergeGauge(definition: FamilyDefinition, before: number | undefined, de
  * @example
  * mergeSeries({ name: "c", type: "counter", help: "", labelNames: [] }, { value: 2 }, { labels: {}, inc: 3 }, 0); // { value: 5 }
  */
-export function mergeSeries(definition: FamilyDefinition, state: SeriesState | undefined, delta: SeriesDelta, nowMs: number): SeriesState {
+export function mergeSeries(
+  definition: FamilyDefinition,
+  state: SeriesState | undefined,
+  delta: SeriesDelta,
+  nowMs: number,
+): SeriesState {
   switch (definition.type) {
     case "counter":
       return { value: (state?.value ?? 0) + (delta as CounterDelta).inc };

@@ -4,8 +4,8 @@
 import type { PendingFamily, PendingSummary } from "./pending-family.ts";
 import type { Registry } from "./registry.ts";
 import { familyName, labelNameProblem, metricNameProblem, show } from "./validation.ts";
-import { labelKey } from "./wire-check.ts";
 import type { FamilyDefinition, Labels, MetricType, SeriesDelta } from "./wire.ts";
+import { labelKey } from "./wire-check.ts";
 
 /** Label values by name, as prom-client takes them: numbers are turned into strings. */
 export type LabelValues<T extends string> = Partial<Record<T, string | number>>;
@@ -43,22 +43,27 @@ export abstract class Metric<T extends string = string> {
     if (typeof config !== "object" || config === null) throw new TypeError("metric options must be an object");
     const nameProblem = metricNameProblem(config.name);
     if (nameProblem) throw new TypeError(`metric name ${nameProblem}`);
-    if (typeof config.help !== "string" || config.help === "") throw new TypeError(`metric ${show(config.name)}: help must be a non-empty string`);
+    if (typeof config.help !== "string" || config.help === "")
+      throw new TypeError(`metric ${show(config.name)}: help must be a non-empty string`);
     const labelNames = [...(config.labelNames ?? [])];
     labelNames.forEach((l, i) => {
       const problem = labelNameProblem(l, type);
       if (problem) throw new TypeError(`metric ${show(config.name)}: label name ${problem}`);
-      if (labelNames.indexOf(l) !== i) throw new TypeError(`metric ${show(config.name)}: label name ${show(l)} appears twice`);
+      if (labelNames.indexOf(l) !== i)
+        throw new TypeError(`metric ${show(config.name)}: label name ${show(l)} appears twice`);
     });
     this.name = config.name;
     this.help = config.help;
     this.labelNames = labelNames;
     this.labelSet = new Set(labelNames);
     if (config.ttlSeconds !== undefined && !(Number.isInteger(config.ttlSeconds) && config.ttlSeconds >= 0)) {
-      throw new TypeError(`metric ${show(config.name)}: ttlSeconds must be a non-negative integer, got ${show(config.ttlSeconds)}`);
+      throw new TypeError(
+        `metric ${show(config.name)}: ttlSeconds must be a non-negative integer, got ${show(config.ttlSeconds)}`,
+      );
     }
     this.ttlSeconds = config.ttlSeconds;
-    if (metricNameProblem(familyName(type, config.name))) throw new TypeError(`metric name ${show(config.name)} leaves no valid family name once "_total" is removed`);
+    if (metricNameProblem(familyName(type, config.name)))
+      throw new TypeError(`metric name ${show(config.name)} leaves no valid family name once "_total" is removed`);
   }
 
   /** Registers with the configured registries; called by subclasses once fully constructed. */
@@ -81,7 +86,8 @@ export abstract class Metric<T extends string = string> {
   remove(labels?: LabelValues<T>): void;
   remove(...values: (string | number)[]): void;
   remove(...args: [LabelValues<T>?] | (string | number)[]): void {
-    const ref = args.length === 0 || args[0] === undefined ? this.series(undefined) : this.childRef(args as [LabelValues<T>]);
+    const ref =
+      args.length === 0 || args[0] === undefined ? this.series(undefined) : this.childRef(args as [LabelValues<T>]);
     this.store?.series.delete(ref.key);
     this.store?.removals.set(ref.key, this.labelsOf(ref.values));
   }
@@ -114,7 +120,10 @@ export abstract class Metric<T extends string = string> {
   protected series(values: LabelValues<T> | undefined): SeriesRef {
     if (values !== undefined) {
       for (const name in values) {
-        if (!this.labelSet.has(name)) throw new TypeError(`metric ${show(this.name)}: unknown label ${show(name)} (declared: ${show(this.labelNames)})`);
+        if (!this.labelSet.has(name))
+          throw new TypeError(
+            `metric ${show(this.name)}: unknown label ${show(name)} (declared: ${show(this.labelNames)})`,
+          );
       }
     }
     const names = this.labelNames;
@@ -139,20 +148,31 @@ export abstract class Metric<T extends string = string> {
   }
 
   protected positional(values: (string | number)[]): LabelValues<T> {
-    if (values.length > this.labelNames.length) throw new TypeError(`metric ${show(this.name)}: ${values.length} label values for ${this.labelNames.length} label names`);
+    if (values.length > this.labelNames.length)
+      throw new TypeError(
+        `metric ${show(this.name)}: ${values.length} label values for ${this.labelNames.length} label names`,
+      );
     const out: LabelValues<T> = {};
-    values.forEach((v, i) => (out[this.labelNames[i] as T] = v));
+    values.forEach((v, i) => {
+      out[this.labelNames[i] as T] = v;
+    });
     return out;
   }
 
   /** Resolves the arguments of `labels(...)`: one object, or values in labelNames order. */
   protected childRef(args: [LabelValues<T>] | (string | number)[]): SeriesRef {
     const first = args[0];
-    return this.series(typeof first === "object" && first !== null ? first : this.positional(args as (string | number)[]));
+    return this.series(
+      typeof first === "object" && first !== null ? first : this.positional(args as (string | number)[]),
+    );
   }
 
   /** Applies `update` to the pending delta of `ref`, creating it with `create` first; nothing when unregistered. */
-  protected record<D extends SeriesDelta | PendingSummary>(ref: SeriesRef, create: (labels: Labels) => D, update: (delta: D) => void): void {
+  protected record<D extends SeriesDelta | PendingSummary>(
+    ref: SeriesRef,
+    create: (labels: Labels) => D,
+    update: (delta: D) => void,
+  ): void {
     const store = this.store;
     if (!store) return;
     let delta = store.series.get(ref.key) as D | undefined;
@@ -165,14 +185,19 @@ export abstract class Metric<T extends string = string> {
 }
 
 /** Splits prom-client style arguments `(labels?, value?)` or `(value?)`. */
-export function splitArgs<T extends string>(a: LabelValues<T> | number | undefined, b: number | undefined, fallback: number): [LabelValues<T> | undefined, number] {
+export function splitArgs<T extends string>(
+  a: LabelValues<T> | number | undefined,
+  b: number | undefined,
+  fallback: number,
+): [LabelValues<T> | undefined, number] {
   if (typeof a === "object" && a !== null) return [a, b ?? fallback];
   return [undefined, a ?? fallback];
 }
 
 /** Throws a TypeError naming the metric unless `value` is a finite number. */
 export function assertFinite(metric: string, what: string, value: unknown): asserts value is number {
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new TypeError(`metric ${show(metric)}: ${what} must be a finite number, got ${show(value)}`);
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new TypeError(`metric ${show(metric)}: ${what} must be a finite number, got ${show(value)}`);
 }
 
 /** Starts a timer; the returned function hands the elapsed seconds (and any end labels) to `stop` and returns them. */

@@ -19,7 +19,9 @@ export class PendingFamily {
   take(): FamilyBatch | undefined {
     if (this.series.size === 0 && this.removals.size === 0 && !this.resetAll) return undefined;
     const summary = this.definition.type === "summary";
-    const series = [...this.series.values()].map((d) => (summary ? finishSummary(d as PendingSummary) : (d as SeriesDelta)));
+    const series = [...this.series.values()].map((d) =>
+      summary ? finishSummary(d as PendingSummary) : (d as SeriesDelta),
+    );
     const remove = [...this.removals.values()];
     const reset = this.resetAll;
     this.series = new Map();
@@ -28,7 +30,14 @@ export class PendingFamily {
     // A counter travels under its exposed name (the store removes exactly one "_total"), so a counter named
     // "x_total_total" stays family "x_total".
     const name = this.definition.type === "counter" ? `${this.definition.name}_total` : this.definition.name;
-    return { ...this.definition, name, labelNames: [...this.definition.labelNames], ...(reset ? { reset: true } : {}), ...(remove.length > 0 ? { remove } : {}), series };
+    return {
+      ...this.definition,
+      name,
+      labelNames: [...this.definition.labelNames],
+      ...(reset ? { reset: true } : {}),
+      ...(remove.length > 0 ? { remove } : {}),
+      series,
+    };
   }
 }
 

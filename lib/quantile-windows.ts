@@ -21,14 +21,26 @@ function live(windows: SketchWindows, definition: FamilyDefinition, nowMs: numbe
 }
 
 /** Adds a sketch to the window of `nowMs`, dropping windows that aged out. */
-export function addToWindows(windows: SketchWindows | undefined, definition: FamilyDefinition, sketch: SketchData, nowMs: number): SketchWindows {
+export function addToWindows(
+  windows: SketchWindows | undefined,
+  definition: FamilyDefinition,
+  sketch: SketchData,
+  nowMs: number,
+): SketchWindows {
   const kept = live(windows ?? {}, definition, nowMs);
   const key = String(windowIndex(definition, nowMs));
   return { ...kept, [key]: mergeSketchData(kept[key], sketch) };
 }
 
 /** The configured quantiles over the live windows; NaN where no observation is live. */
-export function windowQuantiles(windows: SketchWindows | undefined, definition: FamilyDefinition, nowMs: number): [number, number][] {
-  const merged = Object.values(live(windows ?? {}, definition, nowMs)).reduce<SketchData | undefined>((acc, s) => mergeSketchData(acc, s), undefined);
+export function windowQuantiles(
+  windows: SketchWindows | undefined,
+  definition: FamilyDefinition,
+  nowMs: number,
+): [number, number][] {
+  const merged = Object.values(live(windows ?? {}, definition, nowMs)).reduce<SketchData | undefined>(
+    (acc, s) => mergeSketchData(acc, s),
+    undefined,
+  );
   return (definition.percentiles ?? []).map((q) => [q, merged ? sketchQuantile(merged, q) : Number.NaN]);
 }

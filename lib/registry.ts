@@ -115,7 +115,8 @@ export class Registry {
     this.maxRetainedSeries = options.maxRetainedSeries ?? 10_000;
     this.onError = options.onError ?? ((m) => console.error(`prometheus-distributed-client: ${m}`));
     this.prefix = options.prefix ?? "";
-    if (this.prefix !== "" && metricNameProblem(`${this.prefix}x`)) throw new TypeError(`registry prefix ${show(this.prefix)} does not start a valid metric name`);
+    if (this.prefix !== "" && metricNameProblem(`${this.prefix}x`))
+      throw new TypeError(`registry prefix ${show(this.prefix)} does not start a valid metric name`);
     if (options.defaultLabels) this.setDefaultLabels(options.defaultLabels);
   }
 
@@ -146,11 +147,15 @@ export class Registry {
    */
   registerMetric(metric: Metric): void {
     const definition = metric.definition();
-    if (metric.registry !== undefined && metric.registry !== this) throw new Error(`metric ${show(metric.name)} already belongs to another registry: a metric records into one registry, so its deltas are flushed once`);
+    if (metric.registry !== undefined && metric.registry !== this)
+      throw new Error(
+        `metric ${show(metric.name)} already belongs to another registry: a metric records into one registry, so its deltas are flushed once`,
+      );
     const entry = this.entries.get(definition.name);
     if (entry) {
       const difference = definitionDifference(entry.store.definition, definition);
-      if (difference) throw new Error(`a metric named ${show(metric.name)} is already registered with a different ${difference}`);
+      if (difference)
+        throw new Error(`a metric named ${show(metric.name)} is already registered with a different ${difference}`);
       if (!entry.metrics.includes(metric)) entry.metrics.push(metric);
       metric.attach(this, entry.store);
       return;
@@ -162,7 +167,9 @@ export class Registry {
 
   /** The metric registered under `name` (with or without a counter's `_total`). */
   getSingleMetric(name: string): Metric | undefined {
-    return (this.entries.get(name) ?? this.entries.get(name.replace(/_total$/, "")))?.metrics.find((m) => m.name === name || m.definition().name === name);
+    return (this.entries.get(name) ?? this.entries.get(name.replace(/_total$/, "")))?.metrics.find(
+      (m) => m.name === name || m.definition().name === name,
+    );
   }
 
   getMetricsAsArray(): Metric[] {
@@ -286,7 +293,9 @@ export class Registry {
     }
     if (dropped > 0) {
       this.counters.droppedSeries += dropped;
-      this.onError(`retry buffer full: dropped ${dropped} undelivered series (maxRetainedSeries ${this.maxRetainedSeries})`);
+      this.onError(
+        `retry buffer full: dropped ${dropped} undelivered series (maxRetainedSeries ${this.maxRetainedSeries})`,
+      );
     }
     return dropped;
   }
@@ -325,7 +334,11 @@ function chunk(families: FamilyBatch[]): FamilyBatch[][] {
       const removals: Labels[] = [];
       const part: FamilyBatch = { ...definition, series: [], ...(first && reset ? { reset: true } : {}) };
       let partBytes = header;
-      while (i < items.length && room > 0 && (partBytes + (items[i] as { size: number }).size <= bytes || part.series.length + removals.length === 0)) {
+      while (
+        i < items.length &&
+        room > 0 &&
+        (partBytes + (items[i] as { size: number }).size <= bytes || part.series.length + removals.length === 0)
+      ) {
         const item = items[i++] as { kind: "remove" | "series"; value: unknown; size: number };
         if (item.kind === "remove") removals.push(item.value as Labels);
         else part.series.push(item.value as FamilyBatch["series"][number]);

@@ -41,8 +41,14 @@ export class Summary<T extends string = string> extends Observer<T> {
     if (problem) throw new TypeError(`metric ${show(config.name)}: percentiles ${problem}`);
     const maxAge = config.maxAgeSeconds ?? 0;
     const ageBuckets = config.ageBuckets ?? (maxAge > 0 ? DEFAULT_AGE_BUCKETS : 1);
-    if (!Number.isInteger(maxAge) || maxAge < 0) throw new TypeError(`metric ${show(config.name)}: maxAgeSeconds must be a non-negative integer, got ${show(maxAge)}`);
-    if (!Number.isInteger(ageBuckets) || ageBuckets < 1 || ageBuckets > MAX_AGE_BUCKETS) throw new TypeError(`metric ${show(config.name)}: ageBuckets must be an integer from 1 to ${MAX_AGE_BUCKETS}, got ${show(ageBuckets)}`);
+    if (!Number.isInteger(maxAge) || maxAge < 0)
+      throw new TypeError(
+        `metric ${show(config.name)}: maxAgeSeconds must be a non-negative integer, got ${show(maxAge)}`,
+      );
+    if (!Number.isInteger(ageBuckets) || ageBuckets < 1 || ageBuckets > MAX_AGE_BUCKETS)
+      throw new TypeError(
+        `metric ${show(config.name)}: ageBuckets must be an integer from 1 to ${MAX_AGE_BUCKETS}, got ${show(ageBuckets)}`,
+      );
     this.percentiles = percentiles;
     this.maxAgeSeconds = maxAge;
     this.ageBuckets = ageBuckets;
@@ -50,17 +56,26 @@ export class Summary<T extends string = string> extends Observer<T> {
   }
 
   override definition(): FamilyDefinition {
-    return { ...super.definition(), percentiles: [...this.percentiles], maxAgeSeconds: this.maxAgeSeconds, ageBuckets: this.ageBuckets };
+    return {
+      ...super.definition(),
+      percentiles: [...this.percentiles],
+      maxAgeSeconds: this.maxAgeSeconds,
+      ageBuckets: this.ageBuckets,
+    };
   }
 
   protected add(ref: SeriesRef, value: number): void {
     assertFinite(this.name, "observation", value);
     const quantiles = this.percentiles.length > 0;
-    this.record<PendingSummary>(ref, (labels) => ({ labels, count: 0, sum: 0, ...(quantiles ? { sketch: emptySketch() } : {}) }), (d) => {
-      d.count++;
-      d.sum += value;
-      if (d.sketch) addToSketch(d.sketch, value);
-    });
+    this.record<PendingSummary>(
+      ref,
+      (labels) => ({ labels, count: 0, sum: 0, ...(quantiles ? { sketch: emptySketch() } : {}) }),
+      (d) => {
+        d.count++;
+        d.sum += value;
+        if (d.sketch) addToSketch(d.sketch, value);
+      },
+    );
   }
 }
 

@@ -24,7 +24,11 @@ function brief(value: unknown, depth: number): string {
   if (typeof value === "string") return JSON.stringify(value.length > 80 ? value.slice(0, 80) : value);
   if (value === null || typeof value !== "object") return String(value);
   if (depth === 0) return Array.isArray(value) ? "[…]" : "{…}";
-  if (Array.isArray(value)) return `[${value.slice(0, 8).map((v) => brief(v, depth - 1)).join(",")}${value.length > 8 ? ",…" : ""}]`;
+  if (Array.isArray(value))
+    return `[${value
+      .slice(0, 8)
+      .map((v) => brief(v, depth - 1))
+      .join(",")}${value.length > 8 ? ",…" : ""}]`;
   const entries = Object.entries(value).slice(0, 8);
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${brief(v, depth - 1)}`).join(",")}${Object.keys(value).length > 8 ? ",…" : ""}}`;
 }
@@ -51,7 +55,8 @@ export function bucketsProblem(buckets: unknown): string | undefined {
   for (let i = 0; i < buckets.length; i++) {
     const b: unknown = buckets[i];
     if (typeof b !== "number" || !Number.isFinite(b)) return `[${i}] must be a finite number, got ${show(b)}`;
-    if (i > 0 && b <= (buckets[i - 1] as number)) return `must be strictly increasing, got ${show(buckets[i - 1])} then ${show(b)}`;
+    if (i > 0 && b <= (buckets[i - 1] as number))
+      return `must be strictly increasing, got ${show(buckets[i - 1])} then ${show(b)}`;
   }
   return undefined;
 }
@@ -62,7 +67,8 @@ export function percentilesProblem(percentiles: unknown): string | undefined {
   for (let i = 0; i < percentiles.length; i++) {
     const q: unknown = percentiles[i];
     if (typeof q !== "number" || !(q >= 0 && q <= 1)) return `[${i}] must be a number from 0 to 1, got ${show(q)}`;
-    if (i > 0 && q <= (percentiles[i - 1] as number)) return `must be strictly increasing, got ${show(percentiles[i - 1])} then ${show(q)}`;
+    if (i > 0 && q <= (percentiles[i - 1] as number))
+      return `must be strictly increasing, got ${show(percentiles[i - 1])} then ${show(q)}`;
   }
   return undefined;
 }
@@ -75,11 +81,15 @@ export function familyName(type: MetricType, name: string): string {
 /** Which part of two definitions of one family differs, or undefined when they agree. */
 export function definitionDifference(a: FamilyDefinition, b: FamilyDefinition): string | undefined {
   if (a.type !== b.type) return `type (${a.type} vs ${b.type})`;
-  if (JSON.stringify(a.labelNames) !== JSON.stringify(b.labelNames)) return `labelNames (${show(a.labelNames)} vs ${show(b.labelNames)})`;
-  if (JSON.stringify(a.buckets ?? null) !== JSON.stringify(b.buckets ?? null)) return `buckets (${show(a.buckets)} vs ${show(b.buckets)})`;
-  if (a.type === "gauge" && (a.merge ?? "set") !== (b.merge ?? "set")) return `merge policy (${a.merge ?? "set"} vs ${b.merge ?? "set"})`;
+  if (JSON.stringify(a.labelNames) !== JSON.stringify(b.labelNames))
+    return `labelNames (${show(a.labelNames)} vs ${show(b.labelNames)})`;
+  if (JSON.stringify(a.buckets ?? null) !== JSON.stringify(b.buckets ?? null))
+    return `buckets (${show(a.buckets)} vs ${show(b.buckets)})`;
+  if (a.type === "gauge" && (a.merge ?? "set") !== (b.merge ?? "set"))
+    return `merge policy (${a.merge ?? "set"} vs ${b.merge ?? "set"})`;
   if (a.type === "summary") {
-    if (JSON.stringify(a.percentiles ?? []) !== JSON.stringify(b.percentiles ?? [])) return `percentiles (${show(a.percentiles ?? [])} vs ${show(b.percentiles ?? [])})`;
+    if (JSON.stringify(a.percentiles ?? []) !== JSON.stringify(b.percentiles ?? []))
+      return `percentiles (${show(a.percentiles ?? [])} vs ${show(b.percentiles ?? [])})`;
     if ((a.maxAgeSeconds ?? 0) !== (b.maxAgeSeconds ?? 0) || (a.ageBuckets ?? 1) !== (b.ageBuckets ?? 1)) {
       return `quantile window (maxAgeSeconds ${a.maxAgeSeconds ?? 0} / ageBuckets ${a.ageBuckets ?? 1} vs ${b.maxAgeSeconds ?? 0} / ${b.ageBuckets ?? 1})`;
     }

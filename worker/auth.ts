@@ -7,14 +7,20 @@ import { HttpError } from "./http-error.ts";
 const encoder = new TextEncoder();
 
 async function sameToken(given: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", encoder.encode(given)), crypto.subtle.digest("SHA-256", encoder.encode(expected))]);
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest("SHA-256", encoder.encode(given)),
+    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
+  ]);
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
 /** The presented secret: a Bearer token, or the password of Basic credentials. */
 function presented(request: Request): string | undefined {
   const header = request.headers.get("authorization") ?? "";
-  const [scheme, value] = [header.slice(0, header.indexOf(" ")).toLowerCase(), header.slice(header.indexOf(" ") + 1).trim()];
+  const [scheme, value] = [
+    header.slice(0, header.indexOf(" ")).toLowerCase(),
+    header.slice(header.indexOf(" ") + 1).trim(),
+  ];
   if (scheme === "bearer" && value) return value;
   if (scheme === "basic" && value) {
     try {
@@ -30,15 +36,20 @@ function presented(request: Request): string | undefined {
 
 async function requireToken(request: Request, expected: string, challenge: string): Promise<void> {
   const token = presented(request);
-  if (token === undefined) throw new HttpError(401, "missing or malformed credentials", { "www-authenticate": challenge });
-  if (!(await sameToken(token, expected))) throw new HttpError(401, "invalid credentials", { "www-authenticate": challenge });
+  if (token === undefined)
+    throw new HttpError(401, "missing or malformed credentials", { "www-authenticate": challenge });
+  if (!(await sameToken(token, expected)))
+    throw new HttpError(401, "invalid credentials", { "www-authenticate": challenge });
 }
 
 /** Pushes need PUSH_TOKEN; without one configured they are refused unless ALLOW_ANONYMOUS_PUSH is "true". */
 export async function authorizePush(request: Request, env: Env): Promise<void> {
   if (env.PUSH_TOKEN) return requireToken(request, env.PUSH_TOKEN, 'Bearer realm="metrics push"');
   if (env.ALLOW_ANONYMOUS_PUSH === "true") return;
-  throw new HttpError(403, 'pushes are disabled: set the PUSH_TOKEN secret (wrangler secret put PUSH_TOKEN), or ALLOW_ANONYMOUS_PUSH = "true" to accept anonymous pushes');
+  throw new HttpError(
+    403,
+    'pushes are disabled: set the PUSH_TOKEN secret (wrangler secret put PUSH_TOKEN), or ALLOW_ANONYMOUS_PUSH = "true" to accept anonymous pushes',
+  );
 }
 
 /** The scrape is open unless SCRAPE_TOKEN is set. */

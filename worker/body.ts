@@ -24,7 +24,11 @@ export async function readBodyLimited(request: Request, maxBytes: number): Promi
     }
     if (total <= maxBytes) chunks.push(value);
   }
-  if (total > maxBytes) throw new HttpError(413, `body is ${Number.isFinite(declared) ? declared : `over ${total}`} bytes, over the limit of ${maxBytes}`);
+  if (total > maxBytes)
+    throw new HttpError(
+      413,
+      `body is ${Number.isFinite(declared) ? declared : `over ${total}`} bytes, over the limit of ${maxBytes}`,
+    );
   const bytes = new Uint8Array(total);
   let offset = 0;
   for (const c of chunks) {

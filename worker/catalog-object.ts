@@ -13,8 +13,12 @@ export class CatalogObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS families (name TEXT PRIMARY KEY, type TEXT NOT NULL, added INTEGER NOT NULL) WITHOUT ROWID`);
-      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS samples (sample TEXT PRIMARY KEY, family TEXT NOT NULL) WITHOUT ROWID`);
+      ctx.storage.sql.exec(
+        `CREATE TABLE IF NOT EXISTS families (name TEXT PRIMARY KEY, type TEXT NOT NULL, added INTEGER NOT NULL) WITHOUT ROWID`,
+      );
+      ctx.storage.sql.exec(
+        `CREATE TABLE IF NOT EXISTS samples (sample TEXT PRIMARY KEY, family TEXT NOT NULL) WITHOUT ROWID`,
+      );
     });
   }
 
@@ -22,11 +26,21 @@ export class CatalogObject extends DurableObject<Env> {
   async register(name: string, type: MetricType): Promise<Registration> {
     const sql = this.ctx.storage.sql;
     const existing = sql.exec<{ type: string }>(`SELECT type FROM families WHERE name = ?`, name).toArray()[0];
-    if (existing) return existing.type === type ? { ok: true } : { ok: false, error: `family ${JSON.stringify(name)} is stored with a different type (${existing.type} vs ${type})` };
+    if (existing)
+      return existing.type === type
+        ? { ok: true }
+        : {
+            ok: false,
+            error: `family ${JSON.stringify(name)} is stored with a different type (${existing.type} vs ${type})`,
+          };
     const samples = sampleNames(name, type);
     for (const sample of samples) {
       const owner = sql.exec<{ family: string }>(`SELECT family FROM samples WHERE sample = ?`, sample).toArray()[0];
-      if (owner) return { ok: false, error: `the ${type} ${JSON.stringify(name)} would expose ${JSON.stringify(sample)}, which family ${JSON.stringify(owner.family)} already exposes` };
+      if (owner)
+        return {
+          ok: false,
+          error: `the ${type} ${JSON.stringify(name)} would expose ${JSON.stringify(sample)}, which family ${JSON.stringify(owner.family)} already exposes`,
+        };
     }
     this.ctx.storage.transactionSync(() => {
       sql.exec(`INSERT INTO families (name, type, added) VALUES (?, ?, ?)`, name, type, Date.now());
@@ -45,12 +59,18 @@ export class CatalogObject extends DurableObject<Env> {
 
   /** Every family name, sorted. */
   async list(): Promise<string[]> {
-    return this.ctx.storage.sql.exec<{ name: string }>(`SELECT name FROM families ORDER BY name`).toArray().map((r) => r.name);
+    return this.ctx.storage.sql
+      .exec<{ name: string }>(`SELECT name FROM families ORDER BY name`)
+      .toArray()
+      .map((r) => r.name);
   }
 
   /** The type of a listed family, or null. */
   async typeOf(name: string): Promise<string | null> {
-    return this.ctx.storage.sql.exec<{ type: string }>(`SELECT type FROM families WHERE name = ?`, name).toArray()[0]?.type ?? null;
+    return (
+      this.ctx.storage.sql.exec<{ type: string }>(`SELECT type FROM families WHERE name = ?`, name).toArray()[0]
+        ?.type ?? null
+    );
   }
 }
 

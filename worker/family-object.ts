@@ -4,8 +4,8 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { applyFamilyBatch, deleteMatching, snapshotFamily, ttlMs } from "../lib/family-store.ts";
-import { checkPushBatch } from "../lib/wire-check.ts";
 import type { FamilyBatch, FamilyOutcome, FamilySnapshot, Labels } from "../lib/wire.ts";
+import { checkPushBatch } from "../lib/wire-check.ts";
 import { catalog } from "./catalog-object.ts";
 import { batchRetentionMs, defaultTtlSeconds, maxSeriesPerFamily, pushLimits } from "./config.ts";
 import type { Env } from "./env.ts";
@@ -39,19 +39,33 @@ export class FamilyObject extends DurableObject<Env> {
    * The reply is released only once the writes are durable (output gate).
    */
   async push(batch: string | undefined, family: FamilyBatch): Promise<FamilyOutcome> {
-    const checked = checkPushBatch({ ...(batch !== undefined ? { batch } : {}), families: [family] }, pushLimits(this.env));
+    const checked = checkPushBatch(
+      { ...(batch !== undefined ? { batch } : {}), families: [family] },
+      pushLimits(this.env),
+    );
     if (!checked.ok) return { name: nameOf(family), status: "rejected", code: checked.status, error: checked.error };
     const canonical = checked.value.families[0] as FamilyBatch;
     const reserved = reservedNameProblem(canonical.name, true);
-    if (reserved) return { name: canonical.name, status: "rejected", code: 400, error: `families[0].name: ${reserved}` };
+    if (reserved)
+      return { name: canonical.name, status: "rejected", code: 400, error: `families[0].name: ${reserved}` };
     const own = this.ctx.id.name;
     if (own !== undefined && own !== canonical.name) {
-      return { name: canonical.name, status: "rejected", code: 409, error: `family ${JSON.stringify(canonical.name)} was sent to the object of ${JSON.stringify(own)}` };
+      return {
+        name: canonical.name,
+        status: "rejected",
+        code: 409,
+        error: `family ${JSON.stringify(canonical.name)} was sent to the object of ${JSON.stringify(own)}`,
+      };
     }
     // A first push that will be refused for the series cap must not claim the name in the catalog.
     const maxSeries = maxSeriesPerFamily(this.env);
     if (!this.storage.isCatalogued() && canonical.series.length > maxSeries) {
-      return { name: canonical.name, status: "rejected", code: 413, error: `family ${JSON.stringify(canonical.name)} would hold ${canonical.series.length} series, over the limit of ${maxSeries} per family` };
+      return {
+        name: canonical.name,
+        status: "rejected",
+        code: 413,
+        error: `family ${JSON.stringify(canonical.name)} would hold ${canonical.series.length} series, over the limit of ${maxSeries} per family`,
+      };
     }
     while (!this.storage.isCatalogued()) {
       const generation = this.generation;
@@ -63,7 +77,14 @@ export class FamilyObject extends DurableObject<Env> {
     const rowsBefore = this.storage.rowsWritten;
     try {
       outcome = this.ctx.storage.transactionSync(() => {
-        const applied = applyFamilyBatch(this.storage, batch, canonical, this.now(), maxSeries, defaultTtlSeconds(this.env));
+        const applied = applyFamilyBatch(
+          this.storage,
+          batch,
+          canonical,
+          this.now(),
+          maxSeries,
+          defaultTtlSeconds(this.env),
+        );
         if (applied.status === "applied") this.storage.markCatalogued();
         return applied;
       });
@@ -82,7 +103,8 @@ export class FamilyObject extends DurableObject<Env> {
   async deleteSeries(match: Labels): Promise<{ series: number } | { error: string }> {
     const labelNames = this.storage.definition()?.labelNames ?? [];
     const unknown = Object.keys(match).find((name) => !labelNames.includes(name));
-    if (unknown !== undefined) return { error: `the family has no label ${JSON.stringify(unknown)} (labels: ${JSON.stringify(labelNames)})` };
+    if (unknown !== undefined)
+      return { error: `the family has no label ${JSON.stringify(unknown)} (labels: ${JSON.stringify(labelNames)})` };
     return { series: this.ctx.storage.transactionSync(() => deleteMatching(this.storage, match)) };
   }
 
@@ -134,7 +156,10 @@ export class FamilyObject extends DurableObject<Env> {
 
   /** Counters for cost accounting (the benchmark reads them): SQLite rows written since this instance started. */
   async stats(): Promise<{ rowsWritten: number; series: number }> {
-    return { rowsWritten: this.storage.rowsWritten, series: this.storage.definition() ? this.storage.seriesCount() : 0 };
+    return {
+      rowsWritten: this.storage.rowsWritten,
+      series: this.storage.definition() ? this.storage.seriesCount() : 0,
+    };
   }
 
   /** The family with every series, or null when nothing was ever pushed here. */

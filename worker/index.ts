@@ -5,12 +5,12 @@ import type { Env } from "./env.ts";
 import { createMetricsRouter } from "./router.ts";
 
 export { CatalogObject } from "./catalog-object.ts";
+export type { Env } from "./env.ts";
 export { FamilyObject } from "./family-object.ts";
-export { MetricsService } from "./service.ts";
+export type { MetricsRouterOptions } from "./router.ts";
 export { createMetricsRouter } from "./router.ts";
 export { collectFamilies } from "./scrape.ts";
-export type { Env } from "./env.ts";
-export type { MetricsRouterOptions } from "./router.ts";
+export { MetricsService } from "./service.ts";
 
 const router = createMetricsRouter();
 

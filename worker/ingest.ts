@@ -32,5 +32,8 @@ export async function ingest(env: Env, input: unknown): Promise<IngestReply> {
     console.error(`prometheus-distributed-client: family ${JSON.stringify(o.name)} failed: ${o.error}`);
     return { ...o, error: "the family's storage did not answer; resend the same push (same batch id)" };
   });
-  return { status: statusOf(families), body: { ...(checked.value.batch ? { batch: checked.value.batch } : {}), families } };
+  return {
+    status: statusOf(families),
+    body: { ...(checked.value.batch ? { batch: checked.value.batch } : {}), families },
+  };
 }

@@ -14,7 +14,8 @@ function parseOffer(part: string, order: number): Offer {
   const q = param("q") === undefined ? 1 : Number(param("q"));
   const version = param("version");
   let format: ExpositionFormat | undefined;
-  if (type === "application/openmetrics-text" && (version === undefined || version === "1.0.0" || version === "0.0.1")) format = "openmetrics";
+  if (type === "application/openmetrics-text" && (version === undefined || version === "1.0.0" || version === "0.0.1"))
+    format = "openmetrics";
   else if (type === "text/plain" && (version === undefined || version === "0.0.4")) format = "text";
   else if (type === "*/*" || type === "text/*") format = "text";
   return { format, q: Number.isFinite(q) ? q : 0, order };

@@ -4,8 +4,8 @@
 
 import { Router } from "itty-router";
 import { authorizeAdmin, authorizePush, authorizeScrape } from "./auth.ts";
-import { catalog } from "./catalog-object.ts";
 import { readBodyLimited } from "./body.ts";
+import { catalog } from "./catalog-object.ts";
 import { maxBodyBytes } from "./config.ts";
 import type { Env } from "./env.ts";
 import { errorResponse, HttpError, jsonResponse } from "./http-error.ts";
@@ -36,7 +36,8 @@ async function handlePush(request: Request, env: Env, ctx: ExecutionContext): Pr
 async function push(request: Request, env: Env): Promise<Response> {
   await authorizePush(request, env);
   const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
-  if (type !== "application/json") throw new HttpError(415, `content-type must be application/json, got ${JSON.stringify(type ?? "")}`);
+  if (type !== "application/json")
+    throw new HttpError(415, `content-type must be application/json, got ${JSON.stringify(type ?? "")}`);
   const text = await readBodyLimited(request, maxBodyBytes(env));
   let input: unknown;
   try {
@@ -61,7 +62,11 @@ async function handleDeleteSeries(request: Request & { params: Record<string, st
   await authorizeAdmin(request, env);
   const name = await storedFamilyName(env, request.params.name ?? "");
   const match = Object.fromEntries(new URL(request.url).searchParams);
-  if (Object.keys(match).length === 0) throw new HttpError(400, "name at least one label to match, e.g. ?route=/ (DELETE /families/<name> deletes every series)");
+  if (Object.keys(match).length === 0)
+    throw new HttpError(
+      400,
+      "name at least one label to match, e.g. ?route=/ (DELETE /families/<name> deletes every series)",
+    );
   const reply = await env.METRICS_FAMILY.getByName(name).deleteSeries(match);
   if ("error" in reply) throw new HttpError(400, reply.error);
   return jsonResponse({ family: name, deleted: reply.series });
@@ -101,6 +106,8 @@ export function createMetricsRouter(options: MetricsRouterOptions = {}) {
     .delete("/families/:name", handleDeleteFamily)
     .delete("/families/:name/series", handleDeleteSeries)
     .get("/healthz", () => jsonResponse({ ok: true }))
-    .all("*", (request: Request) => jsonResponse({ error: `no route for ${request.method} ${new URL(request.url).pathname}` }, 404));
+    .all("*", (request: Request) =>
+      jsonResponse({ error: `no route for ${request.method} ${new URL(request.url).pathname}` }, 404),
+    );
   return router;
 }

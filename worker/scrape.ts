@@ -13,9 +13,14 @@ import { scrapeGauges } from "./self-metrics.ts";
  * Every stored family, sorted by name. A family whose snapshot cannot be read (after retries) is left out and
  * handed to `onFailure`, so one family can never break the whole scrape.
  */
-export async function collectFamilies(env: Env, onFailure: (family: string, error: unknown) => void = () => {}): Promise<FamilySnapshot[]> {
+export async function collectFamilies(
+  env: Env,
+  onFailure: (family: string, error: unknown) => void = () => {},
+): Promise<FamilySnapshot[]> {
   const names = await withRetries(() => catalog(env).list(), isRetryableObjectError);
-  const settled = await Promise.allSettled(names.map((name) => withRetries(() => env.METRICS_FAMILY.getByName(name).snapshot(), isRetryableObjectError)));
+  const settled = await Promise.allSettled(
+    names.map((name) => withRetries(() => env.METRICS_FAMILY.getByName(name).snapshot(), isRetryableObjectError)),
+  );
   const families: FamilySnapshot[] = [];
   settled.forEach((result, i) => {
     if (result.status === "rejected") onFailure(names[i] as string, result.reason);
@@ -29,11 +34,17 @@ export async function scrapeResponse(request: Request, env: Env): Promise<Respon
   const failed: string[] = [];
   const stored = await collectFamilies(env, (family, error) => {
     failed.push(family);
-    console.error(`prometheus-distributed-client: could not read family ${JSON.stringify(family)} for the scrape`, error);
+    console.error(
+      `prometheus-distributed-client: could not read family ${JSON.stringify(family)} for the scrape`,
+      error,
+    );
   });
   const families = [...stored, ...scrapeGauges(stored, (Date.now() - started) / 1000, Date.now() / 1000, failed)];
   const openMetrics = negotiate(request.headers.get("accept")) === "openmetrics";
   return new Response(openMetrics ? encodeOpenMetrics(families) : encodeText(families), {
-    headers: { "content-type": openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE, "cache-control": "no-store" },
+    headers: {
+      "content-type": openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
+      "cache-control": "no-store",
+    },
   });
 }

@@ -39,18 +39,33 @@ const pushes = new Counter({
 });
 
 /** Counts one push by its HTTP status and flushes the count (after the response, through waitUntil). */
-export function countPush(status: number, env: Env, ctx: { waitUntil(promise: Promise<unknown>): void } | undefined): void {
+export function countPush(
+  status: number,
+  env: Env,
+  ctx: { waitUntil(promise: Promise<unknown>): void } | undefined,
+): void {
   pushes.inc({ outcome: OUTCOMES[status] ?? "other" });
   // Without an execution context (an embedding that passes none) the count waits for the next flush.
   ctx?.waitUntil(registry.flush(new DurableObjectTransport(env.METRICS_FAMILY as unknown as FamilyNamespace)));
 }
 
-function gauge(name: string, help: string, labelNames: string[], series: { labels: Record<string, string>; value: number }[], now: number): FamilySnapshot {
+function gauge(
+  name: string,
+  help: string,
+  labelNames: string[],
+  series: { labels: Record<string, string>; value: number }[],
+  now: number,
+): FamilySnapshot {
   return { name, type: "gauge", help, labelNames, series: series.map((s) => ({ ...s, created: now })) };
 }
 
 /** Gauges about the stored families and this scrape, computed from the snapshots (no storage of their own). */
-export function scrapeGauges(families: readonly FamilySnapshot[], collectSeconds: number, nowSeconds: number, unreadable: readonly string[] = []): FamilySnapshot[] {
+export function scrapeGauges(
+  families: readonly FamilySnapshot[],
+  collectSeconds: number,
+  nowSeconds: number,
+  unreadable: readonly string[] = [],
+): FamilySnapshot[] {
   const perFamily = (value: (f: FamilySnapshot) => number | undefined) =>
     families.flatMap((f) => {
       const v = value(f);
@@ -58,15 +73,29 @@ export function scrapeGauges(families: readonly FamilySnapshot[], collectSeconds
     });
   return [
     gauge("pdc_families", "Metric families stored.", [], [{ labels: {}, value: families.length }], nowSeconds),
-    gauge("pdc_family_series", "Series stored per family.", ["family"], perFamily((f) => f.series.length), nowSeconds),
+    gauge(
+      "pdc_family_series",
+      "Series stored per family.",
+      ["family"],
+      perFamily((f) => f.series.length),
+      nowSeconds,
+    ),
     gauge(
       "pdc_family_last_push_timestamp_seconds",
       "Unix time of the last applied push per family (alert on silent producers).",
       ["family"],
-      perFamily((f) => (f.series.length === 0 ? undefined : f.series.reduce((max, s) => Math.max(max, s.updated ?? s.created), 0))),
+      perFamily((f) =>
+        f.series.length === 0 ? undefined : f.series.reduce((max, s) => Math.max(max, s.updated ?? s.created), 0),
+      ),
       nowSeconds,
     ),
-    gauge("pdc_scrape_collect_seconds", "Time this scrape spent collecting the families from storage.", [], [{ labels: {}, value: collectSeconds }], nowSeconds),
+    gauge(
+      "pdc_scrape_collect_seconds",
+      "Time this scrape spent collecting the families from storage.",
+      [],
+      [{ labels: {}, value: collectSeconds }],
+      nowSeconds,
+    ),
     gauge(
       "pdc_scrape_family_errors",
       "1 for each family this scrape could not read (left out of it; see the Worker's log).",

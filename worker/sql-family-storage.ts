@@ -8,7 +8,16 @@ import type { FamilyDefinition } from "../lib/wire.ts";
 const SCHEMA_VERSION = "2";
 const PRUNE_EVERY_MS = 60_000;
 
-type SeriesRow = { key: string; value: number | null; sum: number | null; count: number | null; counts: string | null; windows: string | null; created: number; updated: number };
+type SeriesRow = {
+  key: string;
+  value: number | null;
+  sum: number | null;
+  count: number | null;
+  counts: string | null;
+  windows: string | null;
+  created: number;
+  updated: number;
+};
 
 export class SqlFamilyStorage implements FamilyStorage {
   private cached: FamilyDefinition | null | undefined;
@@ -25,13 +34,18 @@ export class SqlFamilyStorage implements FamilyStorage {
   /** Creates the tables; run once in the object's constructor under blockConcurrencyWhile. */
   migrate(): void {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
-    const version = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).toArray()[0]?.value;
+    const version = this.sql
+      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`)
+      .toArray()[0]?.value;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS series (
       key TEXT PRIMARY KEY, value REAL, sum REAL, count INTEGER, counts TEXT, windows TEXT,
       created INTEGER NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID`);
     if (version === "1") this.sql.exec(`ALTER TABLE series ADD COLUMN windows TEXT`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`);
-    this.sql.exec(`INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, SCHEMA_VERSION);
+    this.sql.exec(
+      `INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      SCHEMA_VERSION,
+    );
   }
 
   private write(query: string, ...bindings: (string | number | null)[]): void {
@@ -56,7 +70,10 @@ export class SqlFamilyStorage implements FamilyStorage {
   }
 
   setDefinition(definition: FamilyDefinition): void {
-    this.write(`INSERT INTO meta (key, value) VALUES ('definition', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, JSON.stringify(definition));
+    this.write(
+      `INSERT INTO meta (key, value) VALUES ('definition', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      JSON.stringify(definition),
+    );
     this.cached = definition;
   }
 
@@ -121,7 +138,10 @@ export class SqlFamilyStorage implements FamilyStorage {
   }
 
   allSeries(): StoredSeries[] {
-    return this.sql.exec<SeriesRow>(`SELECT * FROM series ORDER BY key`).toArray().map((row) => this.fromRow(row));
+    return this.sql
+      .exec<SeriesRow>(`SELECT * FROM series ORDER BY key`)
+      .toArray()
+      .map((row) => this.fromRow(row));
   }
 
   private catalogued: boolean | undefined;

@@ -4,11 +4,28 @@
 import { Counter, Gauge, Histogram, HttpTransport, Registry } from "../../lib/index.ts";
 
 const registry = new Registry({
-  transport: new HttpTransport({ url: process.env.METRICS_PUSH_URL ?? "http://127.0.0.1:8787/push", token: process.env.PUSH_TOKEN }),
+  transport: new HttpTransport({
+    url: process.env.METRICS_PUSH_URL ?? "http://127.0.0.1:8787/push",
+    token: process.env.PUSH_TOKEN,
+  }),
 });
-const processed = new Counter({ name: "batch_items_total", help: "Items processed by the batch job.", labelNames: ["outcome"] as const, registers: [registry] });
-const itemSeconds = new Histogram({ name: "batch_item_seconds", help: "Time per item.", buckets: [0.001, 0.01, 0.1], registers: [registry] });
-const lastRun = new Gauge({ name: "batch_last_run_seconds", help: "When the batch job last finished.", registers: [registry] });
+const processed = new Counter({
+  name: "batch_items_total",
+  help: "Items processed by the batch job.",
+  labelNames: ["outcome"] as const,
+  registers: [registry],
+});
+const itemSeconds = new Histogram({
+  name: "batch_item_seconds",
+  help: "Time per item.",
+  buckets: [0.001, 0.01, 0.1],
+  registers: [registry],
+});
+const lastRun = new Gauge({
+  name: "batch_last_run_seconds",
+  help: "When the batch job last finished.",
+  registers: [registry],
+});
 
 const items = Number(process.env.ITEMS ?? "25");
 for (let i = 0; i < items; i++) {

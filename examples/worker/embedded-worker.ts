@@ -1,8 +1,8 @@
 // A user's own Worker that embeds the metrics router under /_metrics and re-exports the Durable Object
 // classes, so one deployment serves both the app and its metrics.
 
-import { Counter, DurableObjectTransport, Registry } from "../../lib/index.ts";
 import type { FamilyNamespace } from "../../lib/index.ts";
+import { Counter, DurableObjectTransport, Registry } from "../../lib/index.ts";
 import { createMetricsRouter, type Env } from "../../worker/index.ts";
 
 export { CatalogObject, FamilyObject } from "../../worker/index.ts";

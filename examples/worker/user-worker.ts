@@ -1,8 +1,8 @@
 // A user's Worker, as the README shows it: records metrics with the client library during a request and
 // flushes them in ctx.waitUntil — through the family Durable Objects (?via=do) or the service binding (?via=service).
 
-import { Counter, DurableObjectTransport, Histogram, Registry, ServiceTransport } from "../../lib/index.ts";
 import type { FamilyNamespace, MetricsServiceBinding } from "../../lib/index.ts";
+import { Counter, DurableObjectTransport, Histogram, Registry, ServiceTransport } from "../../lib/index.ts";
 
 interface UserEnv {
   METRICS_FAMILY: FamilyNamespace;
@@ -10,8 +10,19 @@ interface UserEnv {
 }
 
 const registry = new Registry();
-const jobs = new Counter({ name: "user_jobs_total", help: "Jobs run by the user Worker.", labelNames: ["via"] as const, registers: [registry] });
-const duration = new Histogram({ name: "user_job_seconds", help: "Job time.", labelNames: ["via"] as const, buckets: [0.1, 1], registers: [registry] });
+const jobs = new Counter({
+  name: "user_jobs_total",
+  help: "Jobs run by the user Worker.",
+  labelNames: ["via"] as const,
+  registers: [registry],
+});
+const duration = new Histogram({
+  name: "user_job_seconds",
+  help: "Job time.",
+  labelNames: ["via"] as const,
+  buckets: [0.1, 1],
+  registers: [registry],
+});
 
 export default {
   async fetch(request: Request, env: UserEnv, ctx: ExecutionContext): Promise<Response> {
@@ -20,7 +31,8 @@ export default {
     const n = Number(url.searchParams.get("n") ?? "1");
     for (let i = 0; i < n; i++) jobs.inc({ via });
     duration.observe({ via }, 0.5);
-    const transport = via === "service" ? new ServiceTransport(env.METRICS) : new DurableObjectTransport(env.METRICS_FAMILY);
+    const transport =
+      via === "service" ? new ServiceTransport(env.METRICS) : new DurableObjectTransport(env.METRICS_FAMILY);
     ctx.waitUntil(registry.flush(transport));
     return new Response(`ran ${n} jobs via ${via}\n`);
   },

@@ -54,7 +54,8 @@ export class HttpTransport implements Transport {
       throw new TransientHttpError(`push to ${this.options.url} failed: ${errorMessage(error)}`);
     }
     const text = await response.text().catch(() => "");
-    if (response.status >= 500 || response.status === 429) throw new TransientHttpError(`push answered ${response.status}: ${text.slice(0, 200)}`);
+    if (response.status >= 500 || response.status === 429)
+      throw new TransientHttpError(`push answered ${response.status}: ${text.slice(0, 200)}`);
     const families = parseOutcomes(text);
     // A reply with per-family outcomes (200, or a 409/413/400 about some families) says what was applied.
     if (families) return families;

@@ -1,10 +1,10 @@
 // An in-memory store that is also a transport: the same rules as the Durable Objects, no Cloudflare needed.
 // For tests (yours and ours) and for single-process use.
 
-import { applyFamilyBatch, type FamilyStorage, snapshotFamily, type StoredSeries, ttlMs } from "../family-store.ts";
+import { applyFamilyBatch, type FamilyStorage, type StoredSeries, snapshotFamily, ttlMs } from "../family-store.ts";
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from "../limits.ts";
-import { checkPushBatch } from "../wire-check.ts";
 import type { FamilyDefinition, FamilySnapshot, PushBatch } from "../wire.ts";
+import { checkPushBatch } from "../wire-check.ts";
 import { allRejected, type DeliveryOutcome, type Transport } from "./transport.ts";
 
 class MemoryFamily implements FamilyStorage {

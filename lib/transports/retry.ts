@@ -14,7 +14,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * @example
  * await withRetries(() => stub.push(id, family), (e) => isRetryable(e), { retries: 3 });
  */
-export async function withRetries<T>(fn: (attempt: number) => Promise<T>, shouldRetry: (error: unknown) => boolean, options: RetryOptions = {}): Promise<T> {
+export async function withRetries<T>(
+  fn: (attempt: number) => Promise<T>,
+  shouldRetry: (error: unknown) => boolean,
+  options: RetryOptions = {},
+): Promise<T> {
   const retries = options.retries ?? 2;
   const base = options.backoffMs ?? 50;
   for (let attempt = 0; ; attempt++) {

@@ -27,6 +27,12 @@ export function allFailed(batch: PushBatch, error: string): DeliveryOutcome[] {
 
 /** Every family of `batch` marked rejected with `code` and `error` (one outcome named "" when it has none). */
 export function allRejected(batch: PushBatch, code: number, error: string): DeliveryOutcome[] {
-  const families: unknown[] = Array.isArray(batch?.families) && batch.families.length > 0 ? batch.families : [{ name: "" }];
-  return families.map((f) => ({ name: String((f as { name?: unknown } | null)?.name ?? ""), status: "rejected", code, error }));
+  const families: unknown[] =
+    Array.isArray(batch?.families) && batch.families.length > 0 ? batch.families : [{ name: "" }];
+  return families.map((f) => ({
+    name: String((f as { name?: unknown } | null)?.name ?? ""),
+    status: "rejected",
+    code,
+    error,
+  }));
 }

@@ -10,9 +10,21 @@ describe("durability and exactness (black box)", () => {
   afterAll(async () => worker?.stop());
 
   it("adds 200 concurrent pushes to one series exactly", async () => {
-    worker = await startMetricsWorker({ persistDir });
+    const running = await startMetricsWorker({ persistDir });
+    worker = running;
     const pushes = Array.from({ length: 200 }, (_, i) =>
-      worker!.push({ batch: `concurrent-${i}`, families: [{ name: "bb_hits_total", type: "counter", help: "Hits.", labelNames: ["k"], series: [{ labels: { k: "x" }, inc: i + 1 }] }] }),
+      running.push({
+        batch: `concurrent-${i}`,
+        families: [
+          {
+            name: "bb_hits_total",
+            type: "counter",
+            help: "Hits.",
+            labelNames: ["k"],
+            series: [{ labels: { k: "x" }, inc: i + 1 }],
+          },
+        ],
+      }),
     );
     const statuses = (await Promise.all(pushes)).map((r) => r.status);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
@@ -41,7 +53,10 @@ describe("durability and exactness (black box)", () => {
     expect(sampleValue(text, "bb_restart_total")).toBe(60);
     expect(sampleValue(text, "bb_restart_last")).toBe(19);
     expect(sampleValue(text, 'bb_hits_total{k="x"}')).toBe(20_100);
-    const replay = await worker.push({ batch: "restart-3", families: [{ name: "bb_restart_total", type: "counter", help: "R.", series: [{ labels: {}, inc: 3 }] }] });
+    const replay = await worker.push({
+      batch: "restart-3",
+      families: [{ name: "bb_restart_total", type: "counter", help: "R.", series: [{ labels: {}, inc: 3 }] }],
+    });
     expect(((await replay.json()) as { families: { status: string }[] }).families[0]?.status).toBe("duplicate");
     expect(sampleValue(await worker.scrape(), "bb_restart_total")).toBe(60);
   });

@@ -11,7 +11,10 @@ import { PUSH_TOKEN, type RunningWorker, sampleValue, scriptDir, startMetricsWor
 import { freePort } from "./ports.ts";
 
 async function serveInChild(script: string, port: number, persistDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [script, String(port), persistDir], { detached: true, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [script, String(port), persistDir], {
+    detached: true,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the Worker process did not start in 30 s")), 30_000);
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -41,7 +44,17 @@ describe("faults (black box)", () => {
     const persistDir = tempDir("pdc-kill-");
     const port = await freePort();
     const script = join(scriptDir("pdc-serve-"), "serve.mjs");
-    await build({ entryPoints: ["test/blackbox/serve.ts"], bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", outfile: script, logLevel: "error", define: { "import.meta.dirname": JSON.stringify(import.meta.dirname) } });
+    await build({
+      entryPoints: ["test/blackbox/serve.ts"],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      outfile: script,
+      logLevel: "error",
+      define: { "import.meta.dirname": JSON.stringify(import.meta.dirname) },
+    });
     let server = await serveInChild(script, port, persistDir);
 
     const CLIENTS = 4;
@@ -51,8 +64,16 @@ describe("faults (black box)", () => {
     const failedFlushes = { count: 0 };
     let acknowledged = 0;
     const clients = Array.from({ length: CLIENTS }, async (_, c) => {
-      const registry = new Registry({ transport: new HttpTransport({ url, token: PUSH_TOKEN, timeoutMs: 2_000, retries: 1, backoffMs: 20 }), onError: () => {} });
-      const jobs = new Counter({ name: "kill_jobs_total", help: "Jobs under fault.", labelNames: ["client"] as const, registers: [registry] });
+      const registry = new Registry({
+        transport: new HttpTransport({ url, token: PUSH_TOKEN, timeoutMs: 2_000, retries: 1, backoffMs: 20 }),
+        onError: () => {},
+      });
+      const jobs = new Counter({
+        name: "kill_jobs_total",
+        help: "Jobs under fault.",
+        labelNames: ["client"] as const,
+        registers: [registry],
+      });
       for (let i = 0; i < FLUSHES; i++) {
         const n = 1 + ((i * 7 + c) % 5);
         jobs.inc({ client: String(c) }, n);
@@ -79,30 +100,45 @@ describe("faults (black box)", () => {
       expect(stats.every((s) => s.retainedSeries === 0 && s.droppedSeries === 0 && s.rejectedSeries === 0)).toBe(true);
       expect(failedFlushes.count).toBeGreaterThan(0);
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      for (let c = 0; c < CLIENTS; c++) expect(sampleValue(text, `kill_jobs_total{client="${c}"}`), `client ${c}`).toBe(sent[c]);
+      for (let c = 0; c < CLIENTS; c++)
+        expect(sampleValue(text, `kill_jobs_total{client="${c}"}`), `client ${c}`).toBe(sent[c]);
     } finally {
       await killHard(server);
     }
   });
 
   it("adds 10,000 increments sent as 500 concurrent pushes over 3 families exactly", async () => {
-    worker = await startMetricsWorker({ persistDir: tempDir("pdc-500-") });
+    const running = await startMetricsWorker({ persistDir: tempDir("pdc-500-") });
+    worker = running;
     const pushes = Array.from({ length: 500 }, (_, i) => {
       const a = i % 11;
       const b = (i * 3) % 7;
       const hist = 20 - a - b;
-      return worker!.push({
+      return running.push({
         batch: `five-hundred-${i}`,
         families: [
-          { name: "many_a_total", type: "counter", help: "A.", labelNames: ["k"], series: [{ labels: { k: String(i % 4) }, inc: a }] },
+          {
+            name: "many_a_total",
+            type: "counter",
+            help: "A.",
+            labelNames: ["k"],
+            series: [{ labels: { k: String(i % 4) }, inc: a }],
+          },
           { name: "many_b", type: "gauge", help: "B.", labelNames: [], series: [{ labels: {}, inc: b }] },
-          { name: "many_c_seconds", type: "histogram", help: "C.", labelNames: [], buckets: [1], series: [{ labels: {}, counts: [hist, 0], sum: hist }] },
+          {
+            name: "many_c_seconds",
+            type: "histogram",
+            help: "C.",
+            labelNames: [],
+            buckets: [1],
+            series: [{ labels: {}, counts: [hist, 0], sum: hist }],
+          },
         ],
       });
     });
     const statuses = (await Promise.all(pushes)).map((r) => r.status);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
-    const text = await worker.scrape();
+    const text = await running.scrape();
     const a = [0, 1, 2, 3].reduce((n, k) => n + (sampleValue(text, `many_a_total{k="${k}"}`) ?? 0), 0);
     const b = sampleValue(text, "many_b") ?? 0;
     const c = sampleValue(text, "many_c_seconds_count") ?? 0;

@@ -14,7 +14,18 @@ export const PUSH_TOKEN = "blackbox-push-token";
 /** Bundles a Worker entry (TypeScript) to one ES module, as wrangler would. */
 export async function bundle(entry: string): Promise<string> {
   const outfile = join(mkdtempSync(join(tmpdir(), "pdc-bundle-")), "worker.mjs");
-  await build({ entryPoints: [resolve(root, entry)], bundle: true, format: "esm", platform: "neutral", target: "es2022", external: ["cloudflare:*"], outfile, logLevel: "error", conditions: ["workerd", "worker", "browser"], mainFields: ["module", "main"] });
+  await build({
+    entryPoints: [resolve(root, entry)],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    external: ["cloudflare:*"],
+    outfile,
+    logLevel: "error",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+  });
   return outfile;
 }
 
@@ -62,7 +73,8 @@ export async function startMetricsWorker(options: {
     ...(options.onOutput
       ? {
           handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
-            for (const stream of [stdout, stderr]) stream.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString("utf8")));
+            for (const stream of [stdout, stderr])
+              stream.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString("utf8")));
           },
         }
       : {}),
@@ -86,7 +98,11 @@ export async function startMetricsWorker(options: {
     mf,
     stop: () => mf.dispose(),
     push: (body, token = PUSH_TOKEN) =>
-      fetch(new URL("/push", url), { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) }),
+      fetch(new URL("/push", url), {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      }),
     scrape: async (accept) => {
       const res = await fetch(new URL("/metrics", url), accept ? { headers: { accept } } : {});
       if (res.status !== 200) throw new Error(`scrape answered ${res.status}: ${await res.text()}`);

@@ -8,7 +8,11 @@ import { hostilePushes, seed } from "../corpus/hostile-pushes.ts";
 import { PUSH_TOKEN, type RunningWorker, startMetricsWorker, tempDir } from "./harness.ts";
 
 const hasPromtool = spawnSync("promtool", ["--version"], { stdio: "ignore" }).status === 0;
-const withoutSelf = (text: string) => text.split("\n").filter((l) => !/^(# (HELP|TYPE) )?pdc_/.test(l)).join("\n");
+const withoutSelf = (text: string) =>
+  text
+    .split("\n")
+    .filter((l) => !/^(# (HELP|TYPE) )?pdc_/.test(l))
+    .join("\n");
 const SCRAPE_TOKEN = "blackbox-scrape-token";
 const ADMIN_TOKEN = "blackbox-admin-token";
 
@@ -16,14 +20,20 @@ describe("hostile and nasty input (black box)", () => {
   let worker: RunningWorker;
   let logs = "";
   const scrape = async (accept?: string) => {
-    const res = await fetch(new URL("/metrics", worker.url), { headers: { authorization: `Bearer ${SCRAPE_TOKEN}`, ...(accept ? { accept } : {}) } });
+    const res = await fetch(new URL("/metrics", worker.url), {
+      headers: { authorization: `Bearer ${SCRAPE_TOKEN}`, ...(accept ? { accept } : {}) },
+    });
     expect(res.status).toBe(200);
     return res.text();
   };
   const promtool = (text: string) => spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
 
   beforeAll(async () => {
-    worker = await startMetricsWorker({ persistDir: tempDir("pdc-hostile-"), vars: { MAX_SERIES_PER_FAMILY: "1000", SCRAPE_TOKEN, ADMIN_TOKEN }, onOutput: (t) => (logs += t) });
+    worker = await startMetricsWorker({
+      persistDir: tempDir("pdc-hostile-"),
+      vars: { MAX_SERIES_PER_FAMILY: "1000", SCRAPE_TOKEN, ADMIN_TOKEN },
+      onOutput: (t) => (logs += t),
+    });
     expect((await worker.push(seed)).status).toBe(200);
   });
   afterAll(async () => worker?.stop());
@@ -32,7 +42,9 @@ describe("hostile and nasty input (black box)", () => {
     const before = withoutSelf(await scrape());
     const failures: string[] = [];
     for (const c of hostilePushes()) {
-      const headers: Record<string, string> = { authorization: c.authorization?.replace("test-push-token", PUSH_TOKEN) ?? `Bearer ${PUSH_TOKEN}` };
+      const headers: Record<string, string> = {
+        authorization: c.authorization?.replace("test-push-token", PUSH_TOKEN) ?? `Bearer ${PUSH_TOKEN}`,
+      };
       if (c.contentType !== null) headers["content-type"] = c.contentType ?? "application/json";
       const res = await fetch(new URL("/push", worker.url), { method: "POST", headers, body: c.body });
       const text = await res.text();
@@ -43,7 +55,8 @@ describe("hostile and nasty input (black box)", () => {
       } catch {
         message = `(not JSON) ${text.slice(0, 80)}`;
       }
-      if (res.status !== c.status || !c.message.test(message)) failures.push(`${c.name}: ${res.status} ${message.slice(0, 120)}`);
+      if (res.status !== c.status || !c.message.test(message))
+        failures.push(`${c.name}: ${res.status} ${message.slice(0, 120)}`);
     }
     expect(failures).toEqual([]);
     expect(withoutSelf(await scrape())).toBe(before);
@@ -60,8 +73,20 @@ describe("hostile and nasty input (black box)", () => {
     const res = await worker.push({
       batch: "nasty-1",
       families: [
-        { name: "nasty_info", type: "gauge", help: 'Help with "quotes", \\ backslash,\nnewline and ✓.', labelNames: ["v"], series: [{ labels: { v: nasty }, set: 1 }] },
-        { name: "nasty_total", type: "counter", help: "ünïcödé", labelNames: ["a", "b"], series: [{ labels: { a: "", b: "\\" }, inc: 2 }] },
+        {
+          name: "nasty_info",
+          type: "gauge",
+          help: 'Help with "quotes", \\ backslash,\nnewline and ✓.',
+          labelNames: ["v"],
+          series: [{ labels: { v: nasty }, set: 1 }],
+        },
+        {
+          name: "nasty_total",
+          type: "counter",
+          help: "ünïcödé",
+          labelNames: ["a", "b"],
+          series: [{ labels: { a: "", b: "\\" }, inc: 2 }],
+        },
       ],
     });
     expect(res.status).toBe(200);
@@ -76,10 +101,23 @@ describe("hostile and nasty input (black box)", () => {
 
   it("never shows a token in a response or in the Worker's logs", async () => {
     const attempts = [
-      fetch(new URL("/push", worker.url), { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer guess-the-token" }, body: "{}" }),
-      fetch(new URL("/metrics", worker.url), { headers: { authorization: `Basic ${btoa("prometheus:wrong-scrape")}` } }),
-      fetch(new URL("/families/nasty_total", worker.url), { method: "DELETE", headers: { authorization: `Bearer ${PUSH_TOKEN}` } }),
-      fetch(new URL("/push", worker.url), { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${PUSH_TOKEN}` }, body: "{" }),
+      fetch(new URL("/push", worker.url), {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer guess-the-token" },
+        body: "{}",
+      }),
+      fetch(new URL("/metrics", worker.url), {
+        headers: { authorization: `Basic ${btoa("prometheus:wrong-scrape")}` },
+      }),
+      fetch(new URL("/families/nasty_total", worker.url), {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${PUSH_TOKEN}` },
+      }),
+      fetch(new URL("/push", worker.url), {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${PUSH_TOKEN}` },
+        body: "{",
+      }),
     ];
     const responses = await Promise.all(attempts);
     expect(responses.map((r) => r.status)).toEqual([401, 401, 401, 400]);

@@ -17,7 +17,9 @@ if ((!hasPromtool || !hasPrometheus) && process.env.PDC_REQUIRE_PROMETHEUS === "
   throw new Error("PDC_REQUIRE_PROMETHEUS=1 but promtool/prometheus are not installed (apt-get install -y prometheus)");
 }
 if (!hasPromtool || !hasPrometheus) {
-  console.warn(`\n*** SKIPPING real-Prometheus checks: ${[!hasPromtool && "promtool", !hasPrometheus && "prometheus"].filter(Boolean).join(" and ")} not installed (apt-get install -y prometheus) ***\n`);
+  console.warn(
+    `\n*** SKIPPING real-Prometheus checks: ${[!hasPromtool && "promtool", !hasPrometheus && "prometheus"].filter(Boolean).join(" and ")} not installed (apt-get install -y prometheus) ***\n`,
+  );
 }
 
 describe("real Prometheus tools (black box)", () => {
@@ -25,12 +27,34 @@ describe("real Prometheus tools (black box)", () => {
 
   beforeAll(async () => {
     worker = await startMetricsWorker({ persistDir: tempDir("pdc-prom-") });
-    const registry = new Registry({ transport: new HttpTransport({ url: new URL("/push", worker.url).href, token: PUSH_TOKEN }) });
-    const requests = new Counter({ name: "edge_requests_total", help: "Requests served.\nSecond line with a \\ backslash.", labelNames: ["route", "code"] as const, registers: [registry] });
+    const registry = new Registry({
+      transport: new HttpTransport({ url: new URL("/push", worker.url).href, token: PUSH_TOKEN }),
+    });
+    const requests = new Counter({
+      name: "edge_requests_total",
+      help: "Requests served.\nSecond line with a \\ backslash.",
+      labelNames: ["route", "code"] as const,
+      registers: [registry],
+    });
     const inflight = new Gauge({ name: "edge_inflight", help: "In-flight requests.", registers: [registry] });
-    const latency = new Histogram({ name: "edge_request_seconds", help: "Request latency.", labelNames: ["route"] as const, registers: [registry] });
-    const plain = new Histogram({ name: "edge_unlabelled_seconds", help: "Unlabelled histogram.", buckets: [1, 2], registers: [registry] });
-    const size = new Summary({ name: "edge_payload_bytes", help: "Payload size.", labelNames: ["kind"] as const, registers: [registry] });
+    const latency = new Histogram({
+      name: "edge_request_seconds",
+      help: "Request latency.",
+      labelNames: ["route"] as const,
+      registers: [registry],
+    });
+    const plain = new Histogram({
+      name: "edge_unlabelled_seconds",
+      help: "Unlabelled histogram.",
+      buckets: [1, 2],
+      registers: [registry],
+    });
+    const size = new Summary({
+      name: "edge_payload_bytes",
+      help: "Payload size.",
+      labelNames: ["kind"] as const,
+      registers: [registry],
+    });
     requests.inc({ route: "/", code: "200" }, 41);
     requests.inc({ route: "/", code: "200" });
     requests.inc({ route: '/q"uote\\d\nnewline ✓', code: "500" }, 2);
@@ -58,25 +82,45 @@ describe("real Prometheus tools (black box)", () => {
       join(dir, "prometheus.yml"),
       `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: pdc\n    static_configs:\n      - targets: ["${worker.url.host}"]\n`,
     );
-    const server = spawn("prometheus", [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
+    const server = spawn(
+      "prometheus",
+      [
+        `--config.file=${join(dir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: "ignore" },
+    );
     try {
       const query = async (q: string) => {
-        const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`).catch(() => undefined);
+        const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`).catch(
+          () => undefined,
+        );
         if (!res?.ok) return undefined;
         const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
         return body.data.result[0]?.value[1];
       };
-      await waitFor(async () => (await query('edge_requests_total{route="/",code="200"}')) !== undefined, 60_000, "Prometheus to ingest a scrape");
+      await waitFor(
+        async () => (await query('edge_requests_total{route="/",code="200"}')) !== undefined,
+        60_000,
+        "Prometheus to ingest a scrape",
+      );
       expect(await query('up{job="pdc"}')).toBe("1");
       expect(await query('edge_requests_total{route="/",code="200"}')).toBe("42");
       expect(await query('edge_requests_total{code="500"}')).toBe("2");
       expect(await query("edge_inflight")).toBe("7");
       expect(await query('edge_request_seconds_bucket{route="/",le="0.25"}')).toBe("3");
       expect(await query('edge_request_seconds_count{route="/"}')).toBe("5");
-      expect(await query("edge_unlabelled_seconds_bucket{le=\"2.0\"} or edge_unlabelled_seconds_bucket{le=\"2\"}")).toBe("1");
+      expect(await query('edge_unlabelled_seconds_bucket{le="2.0"} or edge_unlabelled_seconds_bucket{le="2"}')).toBe(
+        "1",
+      );
       expect(await query('edge_payload_bytes_sum{kind="json"}')).toBe("900");
       expect(Number(await query('edge_requests_created{route="/",code="200"}'))).toBeGreaterThan(1_700_000_000);
-      await waitFor(async () => (await query('pdc_pushes_total{outcome="accepted"}')) === "1", 30_000, "the Worker's own push counter");
+      await waitFor(
+        async () => (await query('pdc_pushes_total{outcome="accepted"}')) === "1",
+        30_000,
+        "the Worker's own push counter",
+      );
       expect(await query('pdc_family_series{family="edge_requests"}')).toBe("2");
     } finally {
       server.kill("SIGTERM");

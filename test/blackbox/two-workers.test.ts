@@ -2,11 +2,21 @@
 // (and through the service binding), and a separate Node process pushing over HTTP. Plus the embedded mode.
 
 import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { bundle, COMPATIBILITY_DATE, familyObjects, PUSH_TOKEN, type RunningWorker, sampleValue, startMetricsWorker, tempDir, waitFor } from "./harness.ts";
-import { dirname, join } from "node:path";
+import {
+  bundle,
+  COMPATIBILITY_DATE,
+  familyObjects,
+  PUSH_TOKEN,
+  type RunningWorker,
+  sampleValue,
+  startMetricsWorker,
+  tempDir,
+  waitFor,
+} from "./harness.ts";
 
 const run = promisify(execFile);
 
@@ -16,7 +26,7 @@ describe("a Worker and a Node process land in one scrape (black box)", () => {
 
   it("adds the user Worker's DO and service flushes and a Node process's HTTP push", async () => {
     const userScript = await bundle("examples/worker/user-worker.ts");
-    worker = await startMetricsWorker({
+    const running = await startMetricsWorker({
       persistDir: tempDir("pdc-two-"),
       others: [
         {
@@ -30,19 +40,38 @@ describe("a Worker and a Node process land in one scrape (black box)", () => {
         },
       ],
     });
-    const user = await worker.mf.getWorker("user");
-    for (const [via, n] of [["do", 3], ["service", 4], ["do", 5]] as const) {
+    worker = running;
+    const user = await running.mf.getWorker("user");
+    for (const [via, n] of [
+      ["do", 3],
+      ["service", 4],
+      ["do", 5],
+    ] as const) {
       const res = await user.fetch(`http://user.test/job?via=${via}&n=${n}`);
       expect(await res.text()).toBe(`ran ${n} jobs via ${via}\n`);
     }
 
     const jobOut = join(tempDir("pdc-node-"), "batch-job.mjs");
-    await build({ entryPoints: ["examples/node/batch-job.ts"], bundle: true, platform: "node", format: "esm", target: "node20", outfile: jobOut, logLevel: "error" });
-    const { stdout } = await run(process.execPath, [jobOut], { env: { ...process.env, METRICS_PUSH_URL: new URL("/push", worker.url).href, PUSH_TOKEN, ITEMS: "25" } });
+    await build({
+      entryPoints: ["examples/node/batch-job.ts"],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      outfile: jobOut,
+      logLevel: "error",
+    });
+    const { stdout } = await run(process.execPath, [jobOut], {
+      env: { ...process.env, METRICS_PUSH_URL: new URL("/push", running.url).href, PUSH_TOKEN, ITEMS: "25" },
+    });
     expect(JSON.parse(stdout)).toEqual({ delivered: 3, rejected: 0, retained: 0, dropped: 0 });
 
-    await waitFor(async () => sampleValue(await worker!.scrape(), 'user_jobs_total{via="do"}') === 8, 10_000, "the user Worker's flushes");
-    const text = await worker.scrape();
+    await waitFor(
+      async () => sampleValue(await running.scrape(), 'user_jobs_total{via="do"}') === 8,
+      10_000,
+      "the user Worker's flushes",
+    );
+    const text = await running.scrape();
     expect(sampleValue(text, 'user_jobs_total{via="do"}')).toBe(8);
     expect(sampleValue(text, 'user_jobs_total{via="service"}')).toBe(4);
     expect(sampleValue(text, 'user_job_seconds_count{via="do"}')).toBe(2);
@@ -56,9 +85,14 @@ describe("a Worker and a Node process land in one scrape (black box)", () => {
     const script = await bundle("examples/worker/embedded-worker.ts");
     const embedded = await startMetricsWorker({ persistDir: tempDir("pdc-embedded-"), script });
     try {
-      for (let i = 0; i < 3; i++) expect(await (await fetch(new URL("/", embedded.url))).text()).toBe("hello from the app\n");
+      for (let i = 0; i < 3; i++)
+        expect(await (await fetch(new URL("/", embedded.url))).text()).toBe("hello from the app\n");
       const scrapeUrl = new URL("/_metrics/metrics", embedded.url);
-      await waitFor(async () => sampleValue(await (await fetch(scrapeUrl)).text(), "app_hits_total") === 3, 10_000, "embedded flushes");
+      await waitFor(
+        async () => sampleValue(await (await fetch(scrapeUrl)).text(), "app_hits_total") === 3,
+        10_000,
+        "embedded flushes",
+      );
       expect((await fetch(new URL("/_metrics/healthz", embedded.url))).status).toBe(200);
     } finally {
       await embedded.stop();

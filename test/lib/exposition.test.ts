@@ -15,7 +15,13 @@ const families: FamilySnapshot[] = [
       { labels: { route: "/x", code: "500" }, created: 1700000001, value: 1.5 },
     ],
   },
-  { name: "queue_depth", type: "gauge", help: "Queue depth.", labelNames: [], series: [{ labels: {}, created: 1700000000, value: -12 }] },
+  {
+    name: "queue_depth",
+    type: "gauge",
+    help: "Queue depth.",
+    labelNames: [],
+    series: [{ labels: {}, created: 1700000000, value: -12 }],
+  },
   {
     name: "job_seconds",
     type: "histogram",
@@ -24,7 +30,13 @@ const families: FamilySnapshot[] = [
     buckets: [0.1, 0.5, 1],
     series: [{ labels: { kind: "a" }, created: 1700000002, counts: [1, 0, 2, 1], sum: 4.7 }],
   },
-  { name: "payload_bytes", type: "summary", help: "Payload size.", labelNames: [], series: [{ labels: {}, created: 1700000003, count: 3, sum: 900 }] },
+  {
+    name: "payload_bytes",
+    type: "summary",
+    help: "Payload size.",
+    labelNames: [],
+    series: [{ labels: {}, created: 1700000003, count: 3, sum: 900 }],
+  },
 ];
 
 describe("encodeText (0.0.4)", () => {
@@ -56,8 +68,17 @@ describe("encodeText (0.0.4)", () => {
   });
 
   it("renders an unlabelled histogram", () => {
-    const h: FamilySnapshot = { name: "h", type: "histogram", help: "H.", labelNames: [], buckets: [1], series: [{ labels: {}, created: 1, counts: [0, 2], sum: 5 }] };
-    expect(encodeText([h])).toBe('# HELP h H.\n# TYPE h histogram\nh_bucket{le="1"} 0\nh_bucket{le="+Inf"} 2\nh_sum 5\nh_count 2\n');
+    const h: FamilySnapshot = {
+      name: "h",
+      type: "histogram",
+      help: "H.",
+      labelNames: [],
+      buckets: [1],
+      series: [{ labels: {}, created: 1, counts: [0, 2], sum: 5 }],
+    };
+    expect(encodeText([h])).toBe(
+      '# HELP h H.\n# TYPE h histogram\nh_bucket{le="1"} 0\nh_bucket{le="+Inf"} 2\nh_sum 5\nh_count 2\n',
+    );
   });
 
   it("is empty for no families", () => {
@@ -99,9 +120,24 @@ describe("encodeOpenMetrics (1.0)", () => {
   });
 
   it("omits _sum and _count together for negative bucket thresholds and negative summary sums", () => {
-    const h: FamilySnapshot = { name: "h", type: "histogram", help: "H.", labelNames: [], buckets: [-1, 0], series: [{ labels: {}, created: 2, counts: [1, 0, 1], sum: 3 }] };
-    expect(encodeOpenMetrics([h])).toBe('# TYPE h histogram\n# HELP h H.\nh_bucket{le="-1"} 1\nh_bucket{le="0"} 1\nh_bucket{le="+Inf"} 2\nh_created 2\n# EOF\n');
-    const s: FamilySnapshot = { name: "s", type: "summary", help: "S.", labelNames: [], series: [{ labels: {}, created: 2, count: 2, sum: -3 }] };
+    const h: FamilySnapshot = {
+      name: "h",
+      type: "histogram",
+      help: "H.",
+      labelNames: [],
+      buckets: [-1, 0],
+      series: [{ labels: {}, created: 2, counts: [1, 0, 1], sum: 3 }],
+    };
+    expect(encodeOpenMetrics([h])).toBe(
+      '# TYPE h histogram\n# HELP h H.\nh_bucket{le="-1"} 1\nh_bucket{le="0"} 1\nh_bucket{le="+Inf"} 2\nh_created 2\n# EOF\n',
+    );
+    const s: FamilySnapshot = {
+      name: "s",
+      type: "summary",
+      help: "S.",
+      labelNames: [],
+      series: [{ labels: {}, created: 2, count: 2, sum: -3 }],
+    };
     expect(encodeOpenMetrics([s])).toBe("# TYPE s summary\n# HELP s S.\ns_created 2\n# EOF\n");
     expect(encodeText([s])).toContain("s_sum -3\ns_count 2\n");
   });
@@ -127,7 +163,13 @@ describe("escaping", () => {
   });
 
   it("applies inside a rendered family", () => {
-    const f: FamilySnapshot = { name: "g", type: "gauge", help: "Line1\nLine2 \\ é", labelNames: ["v"], series: [{ labels: { v: 'q"\\\nü' }, created: 0, value: 1 }] };
+    const f: FamilySnapshot = {
+      name: "g",
+      type: "gauge",
+      help: "Line1\nLine2 \\ é",
+      labelNames: ["v"],
+      series: [{ labels: { v: 'q"\\\nü' }, created: 0, value: 1 }],
+    };
     expect(encodeText([f])).toBe('# HELP g Line1\\nLine2 \\\\ é\n# TYPE g gauge\ng{v="q\\"\\\\\\nü"} 1\n');
   });
 });

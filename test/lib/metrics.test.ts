@@ -12,19 +12,31 @@ import { Summary } from "../../lib/summary.ts";
 function pending(registry: Registry) {
   const batches = registry.take();
   expect(batches.length).toBeLessThanOrEqual(1);
-  return Object.fromEntries((batches[0]?.families ?? []).map((f) => [f.type === "counter" ? f.name.replace(/_total$/, "") : f.name, f]));
+  return Object.fromEntries(
+    (batches[0]?.families ?? []).map((f) => [f.type === "counter" ? f.name.replace(/_total$/, "") : f.name, f]),
+  );
 }
 
 describe("Counter", () => {
   it("sums increments per series, labels by object or positional child", () => {
     const r = new Registry();
-    const c = new Counter({ name: "http_requests_total", help: "Requests.", labelNames: ["route", "code"] as const, registers: [r] });
+    const c = new Counter({
+      name: "http_requests_total",
+      help: "Requests.",
+      labelNames: ["route", "code"] as const,
+      registers: [r],
+    });
     c.inc({ route: "/", code: 200 });
     c.inc({ route: "/", code: "200" }, 2);
     c.labels("/", "500").inc();
     c.labels({ route: "/x" }).inc(0.5);
     const f = pending(r).http_requests;
-    expect(f).toMatchObject({ name: "http_requests_total", type: "counter", help: "Requests.", labelNames: ["route", "code"] });
+    expect(f).toMatchObject({
+      name: "http_requests_total",
+      type: "counter",
+      help: "Requests.",
+      labelNames: ["route", "code"],
+    });
     expect(f?.series).toEqual([
       { labels: { route: "/", code: "200" }, inc: 3 },
       { labels: { route: "/", code: "500" }, inc: 1 },
@@ -114,7 +126,13 @@ describe("Gauge", () => {
 describe("Histogram", () => {
   it("counts observations per bucket (+Inf last) and sums them", () => {
     const r = new Registry();
-    const h = new Histogram({ name: "job_seconds", help: "Job time.", labelNames: ["kind"] as const, buckets: [0.1, 0.5, 1], registers: [r] });
+    const h = new Histogram({
+      name: "job_seconds",
+      help: "Job time.",
+      labelNames: ["kind"] as const,
+      buckets: [0.1, 0.5, 1],
+      registers: [r],
+    });
     for (const v of [0.05, 0.1, 0.3, 0.7, 3]) h.observe({ kind: "a" }, v);
     h.labels("b").observe(1);
     const f = pending(r).job_seconds;
@@ -129,7 +147,10 @@ describe("Histogram", () => {
     const r = new Registry();
     const h = new Histogram({ name: "h", help: "H.", registers: [r] });
     h.observe(0.003);
-    expect(pending(r).h).toMatchObject({ buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], series: [{ labels: {}, counts: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], sum: 0.003 }] });
+    expect(pending(r).h).toMatchObject({
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      series: [{ labels: {}, counts: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], sum: 0.003 }],
+    });
   });
 
   it("startTimer observes elapsed seconds with start and end labels", () => {
@@ -150,7 +171,9 @@ describe("Histogram", () => {
   });
 
   it("reserves the le label", () => {
-    expect(() => new Histogram({ name: "h", help: "H.", labelNames: ["le"], registers: [] })).toThrow(/"le" is reserved/);
+    expect(() => new Histogram({ name: "h", help: "H.", labelNames: ["le"], registers: [] })).toThrow(
+      /"le" is reserved/,
+    );
   });
 
   it("builds linear and exponential buckets", () => {
@@ -168,7 +191,9 @@ describe("Summary", () => {
     s.observe(100);
     s.observe(800);
     expect(pending(r).payload_bytes?.series).toEqual([{ labels: {}, count: 2, sum: 900 }]);
-    expect(() => new Summary({ name: "s", help: "S.", labelNames: ["quantile"], registers: [] })).toThrow(/"quantile" is reserved/);
+    expect(() => new Summary({ name: "s", help: "S.", labelNames: ["quantile"], registers: [] })).toThrow(
+      /"quantile" is reserved/,
+    );
   });
 });
 
@@ -178,7 +203,11 @@ describe("Summary quantiles", () => {
     const s = new Summary({ name: "lat", help: "L.", registers: [r] });
     for (const v of [1, 2, 3, -4, 0]) s.observe(v);
     const f = pending(r).lat;
-    expect(f).toMatchObject({ percentiles: [0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999], maxAgeSeconds: 0, ageBuckets: 1 });
+    expect(f).toMatchObject({
+      percentiles: [0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999],
+      maxAgeSeconds: 0,
+      ageBuckets: 1,
+    });
     const delta = f?.series[0] as { count: number; sketch: { zero: number; pos: unknown[]; neg: unknown[] } };
     expect(delta.count).toBe(5);
     expect(delta.sketch.zero).toBe(1);
@@ -217,7 +246,9 @@ describe("Gauge merge policies (client side)", () => {
     sum.dec();
     const max = new Gauge({ name: "peak", help: "P.", merge: "max", registers: [] });
     expect(() => max.inc()).toThrow(/"max" takes set, not inc\/dec/);
-    expect(() => new Gauge({ name: "x", help: "X.", merge: "avg" as never, registers: [] })).toThrow(/merge must be one of/);
+    expect(() => new Gauge({ name: "x", help: "X.", merge: "avg" as never, registers: [] })).toThrow(
+      /merge must be one of/,
+    );
   });
 });
 
@@ -268,7 +299,9 @@ describe("registry niceties", () => {
   it("belongs to one registry: a second one is refused, so deltas are flushed once", () => {
     const a = new Registry();
     const b = new Registry();
-    expect(() => new Counter({ name: "twice_total", help: "T.", registers: [a, b] })).toThrow(/already belongs to another registry/);
+    expect(() => new Counter({ name: "twice_total", help: "T.", registers: [a, b] })).toThrow(
+      /already belongs to another registry/,
+    );
   });
 
   it("sends a counter under its exposed name, so x_total_total stays family x_total", () => {
@@ -300,7 +333,9 @@ describe("definition-time validation", () => {
     const r = new Registry();
     const a = new Counter({ name: "jobs_total", help: "Jobs.", labelNames: ["k"], registers: [r] });
     expect(() => new Gauge({ name: "jobs", help: "Jobs.", registers: [r] })).toThrow(/different type/);
-    expect(() => new Counter({ name: "jobs", help: "Jobs.", labelNames: ["other"], registers: [r] })).toThrow(/different labelNames/);
+    expect(() => new Counter({ name: "jobs", help: "Jobs.", labelNames: ["other"], registers: [r] })).toThrow(
+      /different labelNames/,
+    );
     const b = new Counter({ name: "jobs", help: "Jobs.", labelNames: ["k"], registers: [r] });
     a.inc({ k: "x" });
     b.inc({ k: "x" }, 2);

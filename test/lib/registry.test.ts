@@ -196,7 +196,12 @@ describe("Registry.flush", () => {
 
   it("never drops queued batches that were not yet tried; only undelivered ones count against the bound", async () => {
     const store = new MemoryStore();
-    const slow: Transport = { push: async (batch) => (await new Promise((r) => setTimeout(r, 20)), store.push(batch)) };
+    const slow: Transport = {
+      push: async (batch) => {
+        await new Promise((r) => setTimeout(r, 20));
+        return store.push(batch);
+      },
+    };
     const r = new Registry({ transport: slow, maxRetainedSeries: 10 });
     const c = new Counter({ name: "c", help: "C.", labelNames: ["i"], registers: [r] });
     const flushes: Promise<{ dropped: number }>[] = [];

@@ -6,8 +6,15 @@ import { DurableObjectTransport, type FamilyNamespace } from "../../lib/transpor
 import { isRetryableObjectError, withRetries } from "../../lib/transports/retry.ts";
 import type { FamilyBatch, FamilyOutcome } from "../../lib/wire.ts";
 
-const objectError = (flags: { retryable?: boolean; overloaded?: boolean }) => Object.assign(new Error("object error"), flags);
-const family: FamilyBatch = { name: "f", type: "counter", help: "F.", labelNames: [], series: [{ labels: {}, inc: 1 }] };
+const objectError = (flags: { retryable?: boolean; overloaded?: boolean }) =>
+  Object.assign(new Error("object error"), flags);
+const family: FamilyBatch = {
+  name: "f",
+  type: "counter",
+  help: "F.",
+  labelNames: [],
+  series: [{ labels: {}, inc: 1 }],
+};
 
 /** A namespace whose stubs fail with the queued errors, then succeed; it records every stub it hands out. */
 function namespaceFailingWith(errors: Error[]) {
@@ -39,27 +46,47 @@ describe("retry policy", () => {
 
   it("withRetries stops after `retries` attempts and rethrows the last error", async () => {
     let calls = 0;
-    await expect(withRetries(async () => { calls++; throw objectError({ retryable: true }); }, isRetryableObjectError, { retries: 3, backoffMs: 1 })).rejects.toThrow("object error");
+    await expect(
+      withRetries(
+        async () => {
+          calls++;
+          throw objectError({ retryable: true });
+        },
+        isRetryableObjectError,
+        { retries: 3, backoffMs: 1 },
+      ),
+    ).rejects.toThrow("object error");
     expect(calls).toBe(4);
   });
 
   it("retries a retryable error on a fresh stub and delivers", async () => {
-    const { namespace, stubs } = namespaceFailingWith([objectError({ retryable: true }), objectError({ retryable: true })]);
-    const outcomes = await new DurableObjectTransport(namespace, { retries: 2, backoffMs: 1 }).push({ batch: "b", families: [family] });
+    const { namespace, stubs } = namespaceFailingWith([
+      objectError({ retryable: true }),
+      objectError({ retryable: true }),
+    ]);
+    const outcomes = await new DurableObjectTransport(namespace, { retries: 2, backoffMs: 1 }).push({
+      batch: "b",
+      families: [family],
+    });
     expect(outcomes).toEqual([{ name: "f", status: "applied", series: 1 }]);
     expect(stubs).toHaveLength(3);
   });
 
   it("never retries an overloaded object: the family fails at once and stays pending", async () => {
     const { namespace, stubs } = namespaceFailingWith([objectError({ retryable: true, overloaded: true })]);
-    const outcomes = await new DurableObjectTransport(namespace, { retries: 5, backoffMs: 1 }).push({ batch: "b", families: [family] });
+    const outcomes = await new DurableObjectTransport(namespace, { retries: 5, backoffMs: 1 }).push({
+      batch: "b",
+      families: [family],
+    });
     expect(outcomes).toEqual([{ name: "f", status: "failed", error: "object error" }]);
     expect(stubs).toHaveLength(1);
   });
 
   it("never retries a batch without an id", async () => {
     const { namespace, stubs } = namespaceFailingWith([objectError({ retryable: true })]);
-    const outcomes = await new DurableObjectTransport(namespace, { retries: 5, backoffMs: 1 }).push({ families: [family] });
+    const outcomes = await new DurableObjectTransport(namespace, { retries: 5, backoffMs: 1 }).push({
+      families: [family],
+    });
     expect(outcomes[0]?.status).toBe("failed");
     expect(stubs).toHaveLength(1);
   });

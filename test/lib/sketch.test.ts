@@ -3,7 +3,14 @@
 
 import { describe, expect, it } from "vitest";
 import { Registry } from "../../lib/registry.ts";
-import { addToSketch, emptySketch, mergeSketchData, SKETCH_RELATIVE_ACCURACY, sketchData, sketchQuantile } from "../../lib/sketch.ts";
+import {
+  addToSketch,
+  emptySketch,
+  mergeSketchData,
+  SKETCH_RELATIVE_ACCURACY,
+  sketchData,
+  sketchQuantile,
+} from "../../lib/sketch.ts";
 import { Summary } from "../../lib/summary.ts";
 import { MemoryStore } from "../../lib/transports/memory.ts";
 
@@ -38,7 +45,12 @@ describe("mergeable summary quantiles", () => {
     const all: number[] = [];
     for (let invocation = 0; invocation < 100; invocation++) {
       const registry = new Registry({ transport: store });
-      const summary = new Summary({ name: "work_seconds", help: "Work.", percentiles: [0.5, 0.9, 0.99], registers: [registry] });
+      const summary = new Summary({
+        name: "work_seconds",
+        help: "Work.",
+        percentiles: [0.5, 0.9, 0.99],
+        registers: [registry],
+      });
       for (let i = 0; i < 1000; i++) {
         const v = draw(r);
         all.push(v);
@@ -51,7 +63,9 @@ describe("mergeable summary quantiles", () => {
     expect(series?.count).toBe(100_000);
     for (const [q, estimate] of series?.quantiles ?? []) {
       const truth = exact(all, q);
-      expect(Math.abs(estimate - truth), `q=${q} estimate ${estimate} exact ${truth}`).toBeLessThanOrEqual(SKETCH_RELATIVE_ACCURACY * Math.abs(truth) + 1e-9);
+      expect(Math.abs(estimate - truth), `q=${q} estimate ${estimate} exact ${truth}`).toBeLessThanOrEqual(
+        SKETCH_RELATIVE_ACCURACY * Math.abs(truth) + 1e-9,
+      );
     }
     expect(series?.quantiles?.map(([q]) => q)).toEqual([0.5, 0.9, 0.99]);
   });

@@ -26,7 +26,10 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const store = make();
       const name = unique("c");
       const push = (id: string, inc: number) =>
-        store.transport.push({ batch: id, families: [{ name, type: "counter", help: "C.", labelNames: ["k"], series: [{ labels: { k: "a" }, inc }] }] });
+        store.transport.push({
+          batch: id,
+          families: [{ name, type: "counter", help: "C.", labelNames: ["k"], series: [{ labels: { k: "a" }, inc }] }],
+        });
       expect(await push(unique("b"), 2)).toMatchObject([{ name, status: "applied", series: 1 }]);
       const created = (await family(store, name))?.series[0]?.created;
       expect(created).toBeGreaterThan(1_600_000_000);
@@ -40,7 +43,10 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const store = make();
       const base = unique("jobs");
       for (const name of [base, `${base}_total`]) {
-        await store.transport.push({ batch: unique("b"), families: [{ name, type: "counter", help: "J.", labelNames: [], series: [{ labels: {}, inc: 1 }] }] });
+        await store.transport.push({
+          batch: unique("b"),
+          families: [{ name, type: "counter", help: "J.", labelNames: [], series: [{ labels: {}, inc: 1 }] }],
+        });
       }
       expect((await family(store, base))?.series[0]?.value).toBe(2);
     });
@@ -48,11 +54,24 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
     it("gauges: set replaces, inc adds, inc on a new series starts from zero", async () => {
       const store = make();
       const name = unique("g");
-      const push = (series: FamilyBatch["series"]) => store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: ["k"], series }] });
-      await push([{ labels: { k: "a" }, inc: -4 }, { labels: { k: "b" }, set: 7 }]);
-      await push([{ labels: { k: "a" }, inc: 1 }, { labels: { k: "b" }, set: 3 }]);
+      const push = (series: FamilyBatch["series"]) =>
+        store.transport.push({
+          batch: unique("b"),
+          families: [{ name, type: "gauge", help: "G.", labelNames: ["k"], series }],
+        });
+      await push([
+        { labels: { k: "a" }, inc: -4 },
+        { labels: { k: "b" }, set: 7 },
+      ]);
+      await push([
+        { labels: { k: "a" }, inc: 1 },
+        { labels: { k: "b" }, set: 3 },
+      ]);
       const values = (await family(store, name))?.series.map((s) => [s.labels.k, s.value]);
-      expect(values).toEqual([["a", -3], ["b", 3]]);
+      expect(values).toEqual([
+        ["a", -3],
+        ["b", 3],
+      ]);
     });
 
     it("histograms add per bucket and sum; summaries add count and sum", async () => {
@@ -63,7 +82,14 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         store.transport.push({
           batch: unique("b"),
           families: [
-            { name: h, type: "histogram", help: "H.", labelNames: [], buckets: [0.1, 1], series: [{ labels: {}, counts: [1, 2, 0], sum: 1.25 }] },
+            {
+              name: h,
+              type: "histogram",
+              help: "H.",
+              labelNames: [],
+              buckets: [0.1, 1],
+              series: [{ labels: {}, counts: [1, 2, 0], sum: 1.25 }],
+            },
             { name: s, type: "summary", help: "S.", labelNames: [], series: [{ labels: {}, count: 3, sum: 9 }] },
           ],
         });
@@ -76,7 +102,10 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
     it("drops a replayed batch id: it never counts twice", async () => {
       const store = make();
       const name = unique("c");
-      const batch = { batch: unique("b"), families: [{ name, type: "counter" as const, help: "C.", labelNames: [], series: [{ labels: {}, inc: 4 }] }] };
+      const batch = {
+        batch: unique("b"),
+        families: [{ name, type: "counter" as const, help: "C.", labelNames: [], series: [{ labels: {}, inc: 4 }] }],
+      };
       expect((await store.transport.push(batch))[0]?.status).toBe("applied");
       expect(await store.transport.push(batch)).toEqual([{ name, status: "duplicate" }]);
       expect((await family(store, name))?.series[0]?.value).toBe(4);
@@ -87,7 +116,10 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const name = unique("h");
       const other = unique("c");
       const def = { name, type: "histogram" as const, help: "H.", labelNames: ["k"], buckets: [1, 2] };
-      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: { k: "a" }, counts: [1, 0, 0], sum: 1 }] }] });
+      await store.transport.push({
+        batch: unique("b"),
+        families: [{ ...def, series: [{ labels: { k: "a" }, counts: [1, 0, 0], sum: 1 }] }],
+      });
       const changes: FamilyBatch[] = [
         { ...def, buckets: [1, 3], series: [{ labels: { k: "a" }, counts: [1, 0, 0], sum: 1 }] },
         { ...def, labelNames: ["j"], series: [{ labels: { j: "a" }, counts: [1, 0, 0], sum: 1 }] },
@@ -96,7 +128,10 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       for (const change of changes) {
         const outcomes = await store.transport.push({
           batch: unique("b"),
-          families: [change, { name: other, type: "counter", help: "C.", labelNames: [], series: [{ labels: {}, inc: 1 }] }],
+          families: [
+            change,
+            { name: other, type: "counter", help: "C.", labelNames: [], series: [{ labels: {}, inc: 1 }] },
+          ],
         });
         expect(outcomes[0]).toMatchObject({ name, status: "rejected", code: 409 });
         expect(outcomes[0]?.status === "rejected" && outcomes[0].error).toMatch(/different (buckets|labelNames|type)/);
@@ -107,14 +142,19 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
     });
 
     it.each([
-      ["sum", Array.from({ length: 20 }, (_, i) => ({ inc: i - 5 })), 20 * 19 / 2 - 100],
-      ["max", Array.from({ length: 20 }, (_, i) => ({ set: (i * 7) % 20 - 3 })), 16],
-      ["min", Array.from({ length: 20 }, (_, i) => ({ set: (i * 7) % 20 - 3 })), -3],
+      ["sum", Array.from({ length: 20 }, (_, i) => ({ inc: i - 5 })), (20 * 19) / 2 - 100],
+      ["max", Array.from({ length: 20 }, (_, i) => ({ set: ((i * 7) % 20) - 3 })), 16],
+      ["min", Array.from({ length: 20 }, (_, i) => ({ set: ((i * 7) % 20) - 3 })), -3],
     ] as const)("gauges merged by %s combine 20 concurrent writers", async (merge, writes, expected) => {
       const store = make();
       const name = unique(`g_${merge}`);
       const outcomes = await Promise.all(
-        writes.map((w) => store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: [], merge, series: [{ labels: {}, ...w }] }] })),
+        writes.map((w) =>
+          store.transport.push({
+            batch: unique("b"),
+            families: [{ name, type: "gauge", help: "G.", labelNames: [], merge, series: [{ labels: {}, ...w }] }],
+          }),
+        ),
       );
       expect(outcomes.every((o) => o[0]?.status === "applied")).toBe(true);
       expect((await family(store, name))?.series[0]?.value).toBe(expected);
@@ -124,7 +164,10 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const store = make();
       const name = unique("g_set");
       for (const w of [{ set: 5 }, { set: 2 }, { inc: 3 }]) {
-        await store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: [], series: [{ labels: {}, ...w }] }] });
+        await store.transport.push({
+          batch: unique("b"),
+          families: [{ name, type: "gauge", help: "G.", labelNames: [], series: [{ labels: {}, ...w }] }],
+        });
       }
       expect((await family(store, name))?.series[0]?.value).toBe(5);
     });
@@ -132,38 +175,91 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
     it("refuses a changed merge policy (409) and a set on a sum gauge (400)", async () => {
       const store = make();
       const name = unique("g_policy");
-      await store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "max", series: [{ labels: {}, set: 1 }] }] });
-      const changed = await store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "min", series: [{ labels: {}, set: 1 }] }] });
-      expect(changed[0]).toMatchObject({ status: "rejected", code: 409, error: expect.stringMatching(/merge policy \(max vs min\)/) });
-      const wrong = await store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "max", series: [{ labels: {}, inc: 1 }] }] });
-      expect(wrong[0]).toMatchObject({ status: "rejected", code: 400, error: expect.stringMatching(/merged by "max" takes set, not inc/) });
+      await store.transport.push({
+        batch: unique("b"),
+        families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "max", series: [{ labels: {}, set: 1 }] }],
+      });
+      const changed = await store.transport.push({
+        batch: unique("b"),
+        families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "min", series: [{ labels: {}, set: 1 }] }],
+      });
+      expect(changed[0]).toMatchObject({
+        status: "rejected",
+        code: 409,
+        error: expect.stringMatching(/merge policy \(max vs min\)/),
+      });
+      const wrong = await store.transport.push({
+        batch: unique("b"),
+        families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "max", series: [{ labels: {}, inc: 1 }] }],
+      });
+      expect(wrong[0]).toMatchObject({
+        status: "rejected",
+        code: 400,
+        error: expect.stringMatching(/merged by "max" takes set, not inc/),
+      });
     });
 
     it("applies removals and resets before the deltas of the same push", async () => {
       const store = make();
       const name = unique("c_rm");
       const def = { name, type: "counter" as const, help: "C.", labelNames: ["k"] };
-      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: ["a", "b", "c"].map((k) => ({ labels: { k }, inc: 5 })) }] });
-      await store.transport.push({ batch: unique("b"), families: [{ ...def, remove: [{ k: "a" }, { k: "b" }, { k: "zz" }], series: [{ labels: { k: "b" }, inc: 1 }] }] });
-      expect((await family(store, name))?.series.map((s) => [s.labels.k, s.value])).toEqual([["b", 1], ["c", 5]]);
-      await store.transport.push({ batch: unique("b"), families: [{ ...def, reset: true, series: [{ labels: { k: "d" }, inc: 2 }] }] });
+      await store.transport.push({
+        batch: unique("b"),
+        families: [{ ...def, series: ["a", "b", "c"].map((k) => ({ labels: { k }, inc: 5 })) }],
+      });
+      await store.transport.push({
+        batch: unique("b"),
+        families: [{ ...def, remove: [{ k: "a" }, { k: "b" }, { k: "zz" }], series: [{ labels: { k: "b" }, inc: 1 }] }],
+      });
+      expect((await family(store, name))?.series.map((s) => [s.labels.k, s.value])).toEqual([
+        ["b", 1],
+        ["c", 5],
+      ]);
+      await store.transport.push({
+        batch: unique("b"),
+        families: [{ ...def, reset: true, series: [{ labels: { k: "d" }, inc: 2 }] }],
+      });
       expect((await family(store, name))?.series.map((s) => [s.labels.k, s.value])).toEqual([["d", 2]]);
     });
 
     it("summaries report quantiles of the merged sketches; windows age out", async () => {
       const store = make();
       const name = unique("s_q");
-      const def = { name, type: "summary" as const, help: "S.", labelNames: [], percentiles: [0.5, 0.99], maxAgeSeconds: 60, ageBuckets: 3 };
+      const def = {
+        name,
+        type: "summary" as const,
+        help: "S.",
+        labelNames: [],
+        percentiles: [0.5, 0.99],
+        maxAgeSeconds: 60,
+        ageBuckets: 3,
+      };
       const t0 = 1_800_000_000_000;
       await store.setClock(name, t0);
-      const sketch = (index: number, count: number) => ({ zero: 0, pos: [[index, count]] as [number, number][], neg: [] });
-      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: {}, count: 10, sum: 10, sketch: sketch(0, 10) }] }] });
+      const sketch = (index: number, count: number) => ({
+        zero: 0,
+        pos: [[index, count]] as [number, number][],
+        neg: [],
+      });
+      await store.transport.push({
+        batch: unique("b"),
+        families: [{ ...def, series: [{ labels: {}, count: 10, sum: 10, sketch: sketch(0, 10) }] }],
+      });
       await store.setClock(name, t0 + 25_000);
-      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: {}, count: 10, sum: 1000, sketch: sketch(233, 10) }] }] });
+      await store.transport.push({
+        batch: unique("b"),
+        families: [{ ...def, series: [{ labels: {}, count: 10, sum: 1000, sketch: sketch(233, 10) }] }],
+      });
       const q = async () => (await family(store, name))?.series[0]?.quantiles;
-      expect(await q()).toEqual([[0.5, bucketValue(0)], [0.99, bucketValue(233)]]);
+      expect(await q()).toEqual([
+        [0.5, bucketValue(0)],
+        [0.99, bucketValue(233)],
+      ]);
       await store.setClock(name, t0 + 61_000);
-      expect(await q()).toEqual([[0.5, bucketValue(233)], [0.99, bucketValue(233)]]);
+      expect(await q()).toEqual([
+        [0.5, bucketValue(233)],
+        [0.99, bucketValue(233)],
+      ]);
       await store.setClock(name, t0 + 90_000);
       const after = (await family(store, name))?.series[0];
       expect(after?.quantiles?.every(([, v]) => Number.isNaN(v))).toBe(true);
@@ -176,15 +272,35 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const def = { name, type: "counter" as const, help: "C.", labelNames: ["k"], ttlSeconds: 60 };
       const t0 = 1_800_000_000_000;
       await store.setClock(name, t0);
-      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: { k: "old" }, inc: 4 }, { labels: { k: "kept" }, inc: 1 }] }] });
+      await store.transport.push({
+        batch: unique("b"),
+        families: [
+          {
+            ...def,
+            series: [
+              { labels: { k: "old" }, inc: 4 },
+              { labels: { k: "kept" }, inc: 1 },
+            ],
+          },
+        ],
+      });
       await store.setClock(name, t0 + 30_000);
-      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: { k: "kept" }, inc: 1 }] }] });
+      await store.transport.push({
+        batch: unique("b"),
+        families: [{ ...def, series: [{ labels: { k: "kept" }, inc: 1 }] }],
+      });
       await store.setClock(name, t0 + 60_000);
       expect((await family(store, name))?.series.map((s) => s.labels.k)).toEqual(["kept"]);
       await store.setClock(name, t0 + 61_000);
-      await store.transport.push({ batch: unique("b"), families: [{ ...def, series: [{ labels: { k: "old" }, inc: 1 }] }] });
+      await store.transport.push({
+        batch: unique("b"),
+        families: [{ ...def, series: [{ labels: { k: "old" }, inc: 1 }] }],
+      });
       const series = (await family(store, name))?.series;
-      expect(series?.map((s) => [s.labels.k, s.value, s.created])).toEqual([["kept", 2, t0 / 1000], ["old", 1, (t0 + 61_000) / 1000]]);
+      expect(series?.map((s) => [s.labels.k, s.value, s.created])).toEqual([
+        ["kept", 2, t0 / 1000],
+        ["old", 1, (t0 + 61_000) / 1000],
+      ]);
       await store.setClock(name, t0 + 200_000);
       await store.expire(name);
       expect((await family(store, name))?.series).toEqual([]);
@@ -195,18 +311,36 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const name = unique("c_ttl2");
       const t0 = 1_800_000_000_000;
       await store.setClock(name, t0);
-      await store.transport.push({ batch: unique("b"), families: [{ name, type: "counter", help: "C.", labelNames: [], ttlSeconds: 10, series: [{ labels: {}, inc: 100 }] }] });
+      await store.transport.push({
+        batch: unique("b"),
+        families: [
+          { name, type: "counter", help: "C.", labelNames: [], ttlSeconds: 10, series: [{ labels: {}, inc: 100 }] },
+        ],
+      });
       await store.setClock(name, t0 + 20_000);
-      await store.transport.push({ batch: unique("b"), families: [{ name, type: "counter", help: "C.", labelNames: [], series: [{ labels: {}, inc: 1 }] }] });
+      await store.transport.push({
+        batch: unique("b"),
+        families: [{ name, type: "counter", help: "C.", labelNames: [], series: [{ labels: {}, inc: 1 }] }],
+      });
       expect((await family(store, name))?.series.map((s) => [s.value, s.created])).toEqual([[1, (t0 + 20_000) / 1000]]);
     });
 
     it("refuses a delta that would overflow a series to a non-finite value, and keeps the stored value", async () => {
       const store = make();
       const name = unique("g_big");
-      const push = () => store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "sum", series: [{ labels: {}, inc: 1.7e308 }] }] });
+      const push = () =>
+        store.transport.push({
+          batch: unique("b"),
+          families: [
+            { name, type: "gauge", help: "G.", labelNames: [], merge: "sum", series: [{ labels: {}, inc: 1.7e308 }] },
+          ],
+        });
       expect((await push())[0]?.status).toBe("applied");
-      expect((await push())[0]).toMatchObject({ status: "rejected", code: 400, error: expect.stringMatching(/would overflow/) });
+      expect((await push())[0]).toMatchObject({
+        status: "rejected",
+        code: 400,
+        error: expect.stringMatching(/would overflow/),
+      });
       expect((await family(store, name))?.series[0]?.value).toBe(1.7e308);
     });
 
@@ -214,7 +348,10 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const store = make();
       const name = unique("g");
       for (const help of ["Old.", "New."]) {
-        await store.transport.push({ batch: unique("b"), families: [{ name, type: "gauge", help, labelNames: [], series: [{ labels: {}, set: 1 }] }] });
+        await store.transport.push({
+          batch: unique("b"),
+          families: [{ name, type: "gauge", help, labelNames: [], series: [{ labels: {}, set: 1 }] }],
+        });
       }
       expect((await family(store, name))?.help).toBe("New.");
     });

@@ -2,8 +2,13 @@
 // push, deletes only what is past its time to live (idempotently), and re-arms only while series remain.
 // The Worker-wide default applies to families that declare no TTL. The clock is injected; nothing sleeps.
 
+import {
+  abortAllDurableObjects,
+  createExecutionContext,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { abortAllDurableObjects, createExecutionContext, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { FamilyBatch } from "../../lib/wire.ts";
 import type { Env } from "../../worker/env.ts";
@@ -68,7 +73,12 @@ describe("expiry (TTL)", () => {
     await setClock(name, T0 + 60_000);
     expect(await runDurableObjectAlarm(stubOf(name))).toBe(true);
     expect(await keys(name)).toEqual(["b"]);
-    expect(await runInDurableObject(stubOf(name), (_, state) => state.storage.sql.exec("SELECT key FROM series").toArray().length)).toBe(1);
+    expect(
+      await runInDurableObject(
+        stubOf(name),
+        (_, state) => state.storage.sql.exec("SELECT key FROM series").toArray().length,
+      ),
+    ).toBe(1);
     expect(await alarmOf(name)).toBe(T0 + 90_000);
     await setClock(name, T0 + 70_000);
     expect(await runDurableObjectAlarm(stubOf(name))).toBe(true);
@@ -98,7 +108,11 @@ describe("expiry (TTL)", () => {
     await setClock(name, T0);
     await stubOf(name).push("h-1", counter(name, ["a"], 5));
     await setClock(name, T0 + 5_000);
-    const res = await createMetricsRouter().fetch(new Request("http://x/metrics"), env as Env, createExecutionContext());
+    const res = await createMetricsRouter().fetch(
+      new Request("http://x/metrics"),
+      env as Env,
+      createExecutionContext(),
+    );
     const text = await res.text();
     expect(text).toContain("# TYPE ttl_hidden_total counter");
     expect(text).not.toContain('ttl_hidden_total{k="a"}');
@@ -108,21 +122,33 @@ describe("expiry (TTL)", () => {
 describe("DELETE /families/:name/series", () => {
   const call = (method: string, path: string, body?: unknown) =>
     createMetricsRouter().fetch(
-      new Request(`http://metrics.test${path}`, { method, headers: { "content-type": "application/json", authorization: "Bearer test-push-token" }, ...(body ? { body: JSON.stringify(body) } : {}) }),
+      new Request(`http://metrics.test${path}`, {
+        method,
+        headers: { "content-type": "application/json", authorization: "Bearer test-push-token" },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      }),
       env as Env,
       createExecutionContext(),
     );
 
   it("deletes the series matching every given label, and names bad requests", async () => {
-    const family = { name: "route_hits_total", type: "counter", help: "H.", labelNames: ["route", "code"], series: [
-      { labels: { route: "/a", code: "200" }, inc: 1 },
-      { labels: { route: "/a", code: "500" }, inc: 1 },
-      { labels: { route: "/b", code: "200" }, inc: 1 },
-    ] };
+    const family = {
+      name: "route_hits_total",
+      type: "counter",
+      help: "H.",
+      labelNames: ["route", "code"],
+      series: [
+        { labels: { route: "/a", code: "200" }, inc: 1 },
+        { labels: { route: "/a", code: "500" }, inc: 1 },
+        { labels: { route: "/b", code: "200" }, inc: 1 },
+      ],
+    };
     expect((await call("POST", "/push", { batch: "rh-1", families: [family] })).status).toBe(200);
     const res = await call("DELETE", "/families/route_hits_total/series?route=%2Fa");
     expect(await res.json()).toEqual({ family: "route_hits", deleted: 2 });
-    expect((await stubOf("route_hits").snapshot())?.series.map((s) => s.labels)).toEqual([{ route: "/b", code: "200" }]);
+    expect((await stubOf("route_hits").snapshot())?.series.map((s) => s.labels)).toEqual([
+      { route: "/b", code: "200" },
+    ]);
     const none = await call("DELETE", "/families/route_hits/series");
     expect(none.status).toBe(400);
     expect(await none.json()).toEqual({ error: expect.stringMatching(/at least one label/) });

@@ -1,8 +1,8 @@
 // The real Durable Objects (inside workerd) pass the store conformance suite, and keep their promises:
 // one SQLite row per series, registration in the catalog, validation at the RPC boundary.
 
-import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DurableObjectTransport, type FamilyNamespace } from "../../lib/transports/durable-object.ts";
 import type { FamilyBatch } from "../../lib/wire.ts";
@@ -27,7 +27,13 @@ describeStoreConformance("FamilyObject (workerd, SQLite)", () => ({
 
 describe("FamilyObject", () => {
   it("registers its family in the catalog on the first applied push", async () => {
-    const family: FamilyBatch = { name: "catalogued_gauge", type: "gauge", help: "G.", labelNames: [], series: [{ labels: {}, set: 1 }] };
+    const family: FamilyBatch = {
+      name: "catalogued_gauge",
+      type: "gauge",
+      help: "G.",
+      labelNames: [],
+      series: [{ labels: {}, set: 1 }],
+    };
     expect(await catalog(env).list()).not.toContain("catalogued_gauge");
     await env.METRICS_FAMILY.getByName(family.name).push("b-1", family);
     expect(await catalog(env).list()).toContain("catalogued_gauge");
@@ -36,13 +42,27 @@ describe("FamilyObject", () => {
   it("stores one row per series and writes only the series a push touches", async () => {
     const stub = env.METRICS_FAMILY.getByName("rows_counter");
     const push = (id: string, keys: string[]) =>
-      stub.push(id, { name: "rows_counter", type: "counter", help: "C.", labelNames: ["k"], series: keys.map((k) => ({ labels: { k }, inc: 1 })) });
+      stub.push(id, {
+        name: "rows_counter",
+        type: "counter",
+        help: "C.",
+        labelNames: ["k"],
+        series: keys.map((k) => ({ labels: { k }, inc: 1 })),
+      });
     await push("r-1", ["a", "b", "c"]);
-    const before = await runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ key: string; updated: number }>("SELECT key, updated FROM series ORDER BY key").toArray());
+    const before = await runInDurableObject(stub, (_, state) =>
+      state.storage.sql
+        .exec<{ key: string; updated: number }>("SELECT key, updated FROM series ORDER BY key")
+        .toArray(),
+    );
     expect(before.map((r) => r.key)).toEqual(['["a"]', '["b"]', '["c"]']);
     await new Promise((r) => setTimeout(r, 5));
     await push("r-2", ["b"]);
-    const after = await runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ key: string; updated: number }>("SELECT key, updated FROM series ORDER BY key").toArray());
+    const after = await runInDurableObject(stub, (_, state) =>
+      state.storage.sql
+        .exec<{ key: string; updated: number }>("SELECT key, updated FROM series ORDER BY key")
+        .toArray(),
+    );
     expect(after[0]?.updated).toBe(before[0]?.updated);
     expect(after[2]?.updated).toBe(before[2]?.updated);
     expect(after[1]?.updated).toBeGreaterThan(before[1]?.updated as number);
@@ -50,7 +70,14 @@ describe("FamilyObject", () => {
 
   it("writes one row per touched series plus one for the batch id (plus definition and catalog marker on a family's first push)", async () => {
     const stub = env.METRICS_FAMILY.getByName("cost_histogram");
-    const family = (keys: string[]): FamilyBatch => ({ name: "cost_histogram", type: "histogram", help: "H.", labelNames: ["k"], buckets: [1], series: keys.map((k) => ({ labels: { k }, counts: [1, 0], sum: 0.5 })) });
+    const family = (keys: string[]): FamilyBatch => ({
+      name: "cost_histogram",
+      type: "histogram",
+      help: "H.",
+      labelNames: ["k"],
+      buckets: [1],
+      series: keys.map((k) => ({ labels: { k }, counts: [1, 0], sum: 0.5 })),
+    });
     expect(await stub.push("cost-1", family(["a"]))).toMatchObject({ status: "applied", rowsWritten: 4 });
     expect(await stub.push("cost-2", family(["a", "b", "c"]))).toMatchObject({ status: "applied", rowsWritten: 4 });
     expect(await stub.push("cost-3", family(["b"]))).toMatchObject({ status: "applied", rowsWritten: 2 });
@@ -59,15 +86,37 @@ describe("FamilyObject", () => {
 
   it("refuses an invalid family at the RPC boundary and stores nothing", async () => {
     const stub = env.METRICS_FAMILY.getByName("rpc_invalid");
-    const bad = { name: "rpc_invalid", type: "counter", help: "C.", labelNames: [], series: [{ labels: {}, inc: -1 }] } as FamilyBatch;
-    expect(await stub.push("x-1", bad)).toMatchObject({ status: "rejected", code: 400, error: expect.stringMatching(/inc: a counter cannot decrease/) });
+    const bad = {
+      name: "rpc_invalid",
+      type: "counter",
+      help: "C.",
+      labelNames: [],
+      series: [{ labels: {}, inc: -1 }],
+    } as FamilyBatch;
+    expect(await stub.push("x-1", bad)).toMatchObject({
+      status: "rejected",
+      code: 400,
+      error: expect.stringMatching(/inc: a counter cannot decrease/),
+    });
     expect(await stub.snapshot()).toBeNull();
   });
 
   it("refuses a family sent to another family's object", async () => {
     const stub = env.METRICS_FAMILY.getByName("home_gauge");
-    await stub.push("h-1", { name: "home_gauge", type: "gauge", help: "G.", labelNames: [], series: [{ labels: {}, set: 1 }] });
-    const outcome = await stub.push("h-2", { name: "stray_gauge", type: "gauge", help: "G.", labelNames: [], series: [{ labels: {}, set: 2 }] });
+    await stub.push("h-1", {
+      name: "home_gauge",
+      type: "gauge",
+      help: "G.",
+      labelNames: [],
+      series: [{ labels: {}, set: 1 }],
+    });
+    const outcome = await stub.push("h-2", {
+      name: "stray_gauge",
+      type: "gauge",
+      help: "G.",
+      labelNames: [],
+      series: [{ labels: {}, set: 2 }],
+    });
     expect(outcome).toMatchObject({ status: "rejected", code: 409 });
   });
 });

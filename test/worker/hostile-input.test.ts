@@ -10,7 +10,8 @@ import { withoutSelfMetrics } from "./self-metrics-filter.ts";
 
 const TOKEN = "test-push-token";
 const corpus = hostilePushes();
-const scrape = async () => withoutSelfMetrics(await (await exports.default.fetch(new Request("http://metrics.test/metrics"))).text());
+const scrape = async () =>
+  withoutSelfMetrics(await (await exports.default.fetch(new Request("http://metrics.test/metrics"))).text());
 
 function send(c: HostileCase): Promise<Response> {
   const headers: Record<string, string> = { authorization: c.authorization ?? `Bearer ${TOKEN}` };
@@ -38,7 +39,12 @@ describe("hostile pushes (workerd)", () => {
     expect(res.status, text).toBe(c.status);
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
     const body = JSON.parse(text) as { error?: string; families?: { status: string; error?: string }[] };
-    const message = body.error ?? body.families?.filter((f) => f.status === "rejected").map((f) => f.error).join("; ");
+    const message =
+      body.error ??
+      body.families
+        ?.filter((f) => f.status === "rejected")
+        .map((f) => f.error)
+        .join("; ");
     expect(message).toMatch(c.message);
     expect(text).not.toMatch(/\n\s+at |Error:|\.ts:\d+/);
     expect(text).not.toContain(TOKEN);
@@ -64,7 +70,9 @@ describe("hostile pushes (workerd)", () => {
       const outcomes = await service.push(input as PushBatch);
       const rejected = outcomes.filter((o) => o.status === "rejected");
       expect(rejected.length, c.name).toBeGreaterThan(0);
-      expect(rejected.map((o) => (o.status === "rejected" ? `${o.code} ${o.error}` : "")).join("; "), c.name).toMatch(new RegExp(`^${c.status} .*${c.message.source.replace(/^\^/, "")}`));
+      expect(rejected.map((o) => (o.status === "rejected" ? `${o.code} ${o.error}` : "")).join("; "), c.name).toMatch(
+        new RegExp(`^${c.status} .*${c.message.source.replace(/^\^/, "")}`),
+      );
       checked++;
     }
     expect(checked).toBeGreaterThan(150);

@@ -1,16 +1,17 @@
 // The router inside workerd: push and scrape over HTTP, negotiation, auth, errors, and the RPC entrypoint.
 
-import { env, exports } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ServiceTransport, type MetricsServiceBinding } from "../../lib/transports/service.ts";
+import { type MetricsServiceBinding, ServiceTransport } from "../../lib/transports/service.ts";
 import type { PushBatch } from "../../lib/wire.ts";
 import type { Env } from "../../worker/env.ts";
 import { createMetricsRouter } from "../../worker/router.ts";
 import { withoutSelfMetrics } from "./self-metrics-filter.ts";
 
 const TOKEN = "test-push-token";
-const fetchWorker = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://metrics.test${path}`, init));
+const fetchWorker = (path: string, init?: RequestInit) =>
+  exports.default.fetch(new Request(`http://metrics.test${path}`, init));
 const push = (body: unknown, headers: Record<string, string> = {}) =>
   fetchWorker("/push", {
     method: "POST",
@@ -23,15 +24,38 @@ const scrape = async (accept?: string) => {
 };
 /** The router with some variables changed, against the same real bindings. */
 const withVars = (vars: Partial<Env>) => (path: string, init?: RequestInit) =>
-  createMetricsRouter().fetch(new Request(`http://metrics.test${path}`, init), { ...env, ...vars } as Env, createExecutionContext());
+  createMetricsRouter().fetch(
+    new Request(`http://metrics.test${path}`, init),
+    { ...env, ...vars } as Env,
+    createExecutionContext(),
+  );
 
 const example: PushBatch = {
   batch: "example-1",
   families: [
-    { name: "http_requests_total", type: "counter", help: "Requests served.", labelNames: ["route", "code"], series: [{ labels: { route: "/", code: "200" }, inc: 3 }] },
+    {
+      name: "http_requests_total",
+      type: "counter",
+      help: "Requests served.",
+      labelNames: ["route", "code"],
+      series: [{ labels: { route: "/", code: "200" }, inc: 3 }],
+    },
     { name: "queue_depth", type: "gauge", help: "Queue depth.", labelNames: [], series: [{ labels: {}, set: 12 }] },
-    { name: "job_seconds", type: "histogram", help: "Job time.", labelNames: ["kind"], buckets: [0.1, 0.5, 1], series: [{ labels: { kind: "a" }, counts: [1, 0, 2, 0], sum: 1.7 }] },
-    { name: "payload_bytes", type: "summary", help: "Payload size.", labelNames: [], series: [{ labels: {}, count: 3, sum: 900 }] },
+    {
+      name: "job_seconds",
+      type: "histogram",
+      help: "Job time.",
+      labelNames: ["kind"],
+      buckets: [0.1, 0.5, 1],
+      series: [{ labels: { kind: "a" }, counts: [1, 0, 2, 0], sum: 1.7 }],
+    },
+    {
+      name: "payload_bytes",
+      type: "summary",
+      help: "Payload size.",
+      labelNames: [],
+      series: [{ labels: {}, count: 3, sum: 900 }],
+    },
   ],
 };
 
@@ -78,12 +102,17 @@ describe("POST /push and GET /metrics", () => {
   it("never counts a replayed batch twice", async () => {
     const res = await push(example);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { families: { status: string }[] }).families.every((f) => f.status === "duplicate")).toBe(true);
+    expect(
+      ((await res.json()) as { families: { status: string }[] }).families.every((f) => f.status === "duplicate"),
+    ).toBe(true);
     expect((await scrape()).text).toContain('http_requests_total{route="/",code="200"} 3\n');
   });
 
   it.each([
-    ["application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1", "openmetrics"],
+    [
+      "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+      "openmetrics",
+    ],
     ["application/openmetrics-text; version=1.0.0", "openmetrics"],
     ["text/plain;version=0.0.4", "text"],
     ["application/openmetrics-text;q=0.2,text/plain;q=0.9", "text"],
@@ -104,9 +133,24 @@ describe("POST /push and GET /metrics", () => {
 
   it.each([
     ["not json", "{", 400, /not valid JSON/],
-    ["a bad field", { families: [{ name: "x", type: "counter", help: "X.", series: [{ labels: {}, inc: "1" }] }] }, 400, /families\[0\]\.series\[0\]\.inc: must be a finite number, got "1"/],
-    ["an unknown type", { families: [{ name: "x", type: "meter", help: "X.", series: [] }] }, 400, /families\[0\]\.type: .*got "meter"/],
-    ["a type change", { families: [{ name: "queue_depth", type: "counter", help: "Q.", series: [{ labels: {}, inc: 1 }] }] }, 409, /different type \(gauge vs counter\)/],
+    [
+      "a bad field",
+      { families: [{ name: "x", type: "counter", help: "X.", series: [{ labels: {}, inc: "1" }] }] },
+      400,
+      /families\[0\]\.series\[0\]\.inc: must be a finite number, got "1"/,
+    ],
+    [
+      "an unknown type",
+      { families: [{ name: "x", type: "meter", help: "X.", series: [] }] },
+      400,
+      /families\[0\]\.type: .*got "meter"/,
+    ],
+    [
+      "a type change",
+      { families: [{ name: "queue_depth", type: "counter", help: "Q.", series: [{ labels: {}, inc: 1 }] }] },
+      409,
+      /different type \(gauge vs counter\)/,
+    ],
   ])("refuses %s and changes nothing", async (_, body, status, message) => {
     const before = (await scrape()).text;
     const res = await push(body);
@@ -137,7 +181,11 @@ describe("auth", () => {
 
   it("refuses pushes when no token is configured, unless anonymous pushes are enabled", async () => {
     const closed = withVars({ PUSH_TOKEN: undefined, ALLOW_ANONYMOUS_PUSH: "false" });
-    const init = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ families: [] }) };
+    const init = {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ families: [] }),
+    };
     const refused = await closed("/push", init);
     expect(refused.status).toBe(403);
     expect(await refused.json()).toEqual({ error: expect.stringMatching(/PUSH_TOKEN.*ALLOW_ANONYMOUS_PUSH/) });
@@ -152,8 +200,12 @@ describe("auth", () => {
     expect(missing.headers.get("www-authenticate")).toContain("Basic");
     expect((await guarded("/metrics", { headers: { authorization: "Bearer nope" } })).status).toBe(401);
     expect((await guarded("/metrics", { headers: { authorization: "Bearer scrape-secret" } })).status).toBe(200);
-    expect((await guarded("/metrics", { headers: { authorization: `Basic ${btoa("prometheus:scrape-secret")}` } })).status).toBe(200);
-    expect((await guarded("/metrics", { headers: { authorization: `Basic ${btoa("prometheus:wrong")}` } })).status).toBe(401);
+    expect(
+      (await guarded("/metrics", { headers: { authorization: `Basic ${btoa("prometheus:scrape-secret")}` } })).status,
+    ).toBe(200);
+    expect(
+      (await guarded("/metrics", { headers: { authorization: `Basic ${btoa("prometheus:wrong")}` } })).status,
+    ).toBe(401);
   });
 });
 
@@ -174,7 +226,11 @@ describe("other routes and errors", () => {
   });
 
   it("mounts under a base path when embedded", async () => {
-    const res = await createMetricsRouter({ base: "/_metrics" }).fetch(new Request("http://x/_metrics/healthz"), env, createExecutionContext());
+    const res = await createMetricsRouter({ base: "/_metrics" }).fetch(
+      new Request("http://x/_metrics/healthz"),
+      env,
+      createExecutionContext(),
+    );
     expect(res.status).toBe(200);
   });
 });
@@ -183,23 +239,36 @@ describe("MetricsService RPC entrypoint", () => {
   it("ingests like POST /push, and works as the ServiceTransport's binding", async () => {
     const binding = exports.MetricsService as unknown as MetricsServiceBinding;
     const transport = new ServiceTransport(binding);
-    const batch: PushBatch = { batch: "svc-1", families: [{ name: "svc_jobs", type: "counter", help: "Jobs.", labelNames: [], series: [{ labels: {}, inc: 2 }] }] };
+    const batch: PushBatch = {
+      batch: "svc-1",
+      families: [
+        { name: "svc_jobs", type: "counter", help: "Jobs.", labelNames: [], series: [{ labels: {}, inc: 2 }] },
+      ],
+    };
     expect(await transport.push(batch)).toEqual([{ name: "svc_jobs", status: "applied", series: 1, rowsWritten: 4 }]);
     expect(await transport.push(batch)).toEqual([{ name: "svc_jobs", status: "duplicate" }]);
-    expect(await transport.push({ families: [{ name: "svc_bad", type: "counter", help: "J.", labelNames: [], series: [{ labels: {}, inc: -2 }] }] })).toEqual([
-      { name: "svc_bad", status: "rejected", code: 400, error: expect.stringMatching(/cannot decrease/) },
-    ]);
+    expect(
+      await transport.push({
+        families: [{ name: "svc_bad", type: "counter", help: "J.", labelNames: [], series: [{ labels: {}, inc: -2 }] }],
+      }),
+    ).toEqual([{ name: "svc_bad", status: "rejected", code: 400, error: expect.stringMatching(/cannot decrease/) }]);
     expect((await scrape()).text).toContain("svc_jobs_total 2\n");
   });
 
   it("refuses arrays with holes, which structured clone keeps and JSON cannot carry", async () => {
     const binding = exports.MetricsService as unknown as MetricsServiceBinding;
     const family = { name: "holes", type: "counter", help: "H.", labelNames: [], series: [{ labels: {}, inc: 1 }] };
+    // biome-ignore lint/suspicious/noSparseArray: the hole is what this test sends
     const sparseFamilies = [, family] as unknown as PushBatch["families"];
+    // biome-ignore lint/suspicious/noSparseArray: the hole is what this test sends
     const sparseSeries = { ...family, series: [, { labels: {}, inc: 1 }] } as unknown as PushBatch["families"][number];
     for (const families of [sparseFamilies, [sparseSeries]]) {
       const outcomes = await binding.push({ batch: `holes-${families.length}`, families });
-      expect(outcomes.every((o) => o.status === "rejected" && o.code === 400 && /is missing \(a hole in the array\)/.test(o.error))).toBe(true);
+      expect(
+        outcomes.every(
+          (o) => o.status === "rejected" && o.code === 400 && /is missing \(a hole in the array\)/.test(o.error),
+        ),
+      ).toBe(true);
     }
     expect((await scrape()).text).not.toContain("holes_total");
   });

@@ -1,14 +1,18 @@
 // The Worker's own metrics in the scrape: pushes by outcome (exact, stored like any family), series and last
 // push time per family, and the scrape's collection time.
 
-import { env, exports } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { scrapeGauges } from "../../worker/self-metrics.ts";
 
 const push = (body: unknown, token = "test-push-token") =>
   exports.default.fetch(
-    new Request("http://metrics.test/push", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) }),
+    new Request("http://metrics.test/push", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    }),
   );
 const scrape = async () => (await exports.default.fetch(new Request("http://metrics.test/metrics"))).text();
 const value = (text: string, series: string) => {
@@ -25,7 +29,9 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
 
 describe("self-metrics", () => {
   it("counts pushes by outcome, exactly", async () => {
-    const family = (inc: number) => ({ families: [{ name: "self_jobs_total", type: "counter", help: "Jobs.", series: [{ labels: {}, inc }] }] });
+    const family = (inc: number) => ({
+      families: [{ name: "self_jobs_total", type: "counter", help: "Jobs.", series: [{ labels: {}, inc }] }],
+    });
     for (let i = 0; i < 3; i++) expect((await push({ batch: `self-${i}`, ...family(1) })).status).toBe(200);
     expect((await push(family(-1))).status).toBe(400);
     expect((await push(family(1), "wrong")).status).toBe(401);
@@ -38,18 +44,40 @@ describe("self-metrics", () => {
 
   it("reports series and last push time per family, and the families count", async () => {
     const before = Date.now() / 1000;
-    await push({ batch: "self-g", families: [{ name: "self_depth", type: "gauge", help: "D.", labelNames: ["q"], series: [{ labels: { q: "a" }, set: 1 }, { labels: { q: "b" }, set: 2 }] }] });
+    await push({
+      batch: "self-g",
+      families: [
+        {
+          name: "self_depth",
+          type: "gauge",
+          help: "D.",
+          labelNames: ["q"],
+          series: [
+            { labels: { q: "a" }, set: 1 },
+            { labels: { q: "b" }, set: 2 },
+          ],
+        },
+      ],
+    });
     const text = await scrape();
     expect(value(text, 'pdc_family_series{family="self_depth"}')).toBe(2);
-    expect(value(text, 'pdc_family_last_push_timestamp_seconds{family="self_depth"}')).toBeGreaterThanOrEqual(Math.floor(before) - 1);
+    expect(value(text, 'pdc_family_last_push_timestamp_seconds{family="self_depth"}')).toBeGreaterThanOrEqual(
+      Math.floor(before) - 1,
+    );
     expect(value(text, "pdc_families")).toBeGreaterThanOrEqual(2);
     expect(value(text, "pdc_scrape_collect_seconds")).toBeGreaterThanOrEqual(0);
     expect(text.match(/^# TYPE pdc_family_series gauge$/gm)).toHaveLength(1);
   });
 
   it("serves the other families when one family's storage cannot be read, and reports it", async () => {
-    await push({ batch: "corrupt-ok", families: [{ name: "healthy_gauge", type: "gauge", help: "H.", series: [{ labels: {}, set: 5 }] }] });
-    await push({ batch: "corrupt-bad", families: [{ name: "corrupted_gauge", type: "gauge", help: "C.", series: [{ labels: {}, set: 1 }] }] });
+    await push({
+      batch: "corrupt-ok",
+      families: [{ name: "healthy_gauge", type: "gauge", help: "H.", series: [{ labels: {}, set: 5 }] }],
+    });
+    await push({
+      batch: "corrupt-bad",
+      families: [{ name: "corrupted_gauge", type: "gauge", help: "C.", series: [{ labels: {}, set: 1 }] }],
+    });
     await runInDurableObject(env.METRICS_FAMILY.getByName("corrupted_gauge"), (instance, state) => {
       state.storage.sql.exec("UPDATE meta SET value = 'not json' WHERE key = 'definition'");
       (instance as unknown as { storage: { forget(): void } }).storage.forget();
@@ -60,17 +88,38 @@ describe("self-metrics", () => {
     expect(value(text, "healthy_gauge")).toBe(5);
     expect(text).not.toContain("corrupted_gauge ");
     expect(value(text, 'pdc_scrape_family_errors{family="corrupted_gauge"}')).toBe(1);
-    const failing = await push({ batch: "corrupt-2", families: [{ name: "corrupted_gauge", type: "gauge", help: "C.", series: [{ labels: {}, set: 2 }] }] });
+    const failing = await push({
+      batch: "corrupt-2",
+      families: [{ name: "corrupted_gauge", type: "gauge", help: "C.", series: [{ labels: {}, set: 2 }] }],
+    });
     expect(failing.status).toBe(503);
     const body = await failing.text();
-    expect(JSON.parse(body)).toEqual({ batch: "corrupt-2", families: [{ name: "corrupted_gauge", status: "failed", error: "the family's storage did not answer; resend the same push (same batch id)" }] });
+    expect(JSON.parse(body)).toEqual({
+      batch: "corrupt-2",
+      families: [
+        {
+          name: "corrupted_gauge",
+          status: "failed",
+          error: "the family's storage did not answer; resend the same push (same batch id)",
+        },
+      ],
+    });
     expect(body).not.toMatch(/JSON|token|SyntaxError|at /);
   });
 
   it("derives the gauges from snapshots", () => {
     const gauges = scrapeGauges(
       [
-        { name: "a", type: "counter", help: "A.", labelNames: [], series: [{ labels: {}, created: 10, updated: 30, value: 1 }, { labels: {}, created: 5, updated: 20, value: 1 }] },
+        {
+          name: "a",
+          type: "counter",
+          help: "A.",
+          labelNames: [],
+          series: [
+            { labels: {}, created: 10, updated: 30, value: 1 },
+            { labels: {}, created: 5, updated: 20, value: 1 },
+          ],
+        },
         { name: "b", type: "gauge", help: "B.", labelNames: [], series: [] },
       ],
       0.25,
@@ -79,7 +128,13 @@ describe("self-metrics", () => {
     );
     expect(gauges.map((g) => [g.name, g.series.map((s) => [s.labels.family ?? "", s.value])])).toEqual([
       ["pdc_families", [["", 2]]],
-      ["pdc_family_series", [["a", 2], ["b", 0]]],
+      [
+        "pdc_family_series",
+        [
+          ["a", 2],
+          ["b", 0],
+        ],
+      ],
       ["pdc_family_last_push_timestamp_seconds", [["a", 30]]],
       ["pdc_scrape_collect_seconds", [["", 0.25]]],
       ["pdc_scrape_family_errors", [["broken", 1]]],

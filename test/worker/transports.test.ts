@@ -8,7 +8,7 @@ import { Histogram } from "../../lib/histogram.ts";
 import { Registry } from "../../lib/registry.ts";
 import { DurableObjectTransport, type FamilyNamespace } from "../../lib/transports/durable-object.ts";
 import { HttpTransport } from "../../lib/transports/http.ts";
-import { ServiceTransport, type MetricsServiceBinding } from "../../lib/transports/service.ts";
+import { type MetricsServiceBinding, ServiceTransport } from "../../lib/transports/service.ts";
 
 const worker = (url: string | URL | Request, init?: RequestInit) => exports.default.fetch(new Request(url, init));
 const scrape = async () => (await worker("http://metrics.test/metrics")).text();
@@ -52,20 +52,39 @@ describe("transports", () => {
     expect(text).toContain("via_seconds_count 3\n");
   });
 
-  it.each(["503", "network", "applied-then-503", "timeout"] as const)("HTTP retries a %s with the same batch id and counts once", async (mode) => {
-    const { fn, calls } = failingFirst(2, mode);
-    const r = new Registry({ transport: new HttpTransport({ url: "http://metrics.test/push", token: "test-push-token", fetch: fn, backoffMs: 1, timeoutMs: 100 }) });
-    const c = new Counter({ name: `retry_${mode.replace(/-/g, "_")}`, help: "R.", registers: [r] });
-    c.inc(4);
-    expect(await r.flush()).toMatchObject({ delivered: 1 });
-    expect(calls).toHaveLength(3);
-    expect(new Set(calls).size).toBe(1);
-    expect(await scrape()).toContain(`retry_${mode.replace(/-/g, "_")}_total 4\n`);
-  });
+  it.each(["503", "network", "applied-then-503", "timeout"] as const)(
+    "HTTP retries a %s with the same batch id and counts once",
+    async (mode) => {
+      const { fn, calls } = failingFirst(2, mode);
+      const r = new Registry({
+        transport: new HttpTransport({
+          url: "http://metrics.test/push",
+          token: "test-push-token",
+          fetch: fn,
+          backoffMs: 1,
+          timeoutMs: 100,
+        }),
+      });
+      const c = new Counter({ name: `retry_${mode.replace(/-/g, "_")}`, help: "R.", registers: [r] });
+      c.inc(4);
+      expect(await r.flush()).toMatchObject({ delivered: 1 });
+      expect(calls).toHaveLength(3);
+      expect(new Set(calls).size).toBe(1);
+      expect(await scrape()).toContain(`retry_${mode.replace(/-/g, "_")}_total 4\n`);
+    },
+  );
 
   it("HTTP keeps the batch for the next flush when every retry fails", async () => {
     const { fn, calls } = failingFirst(3, "applied-then-503");
-    const r = new Registry({ transport: new HttpTransport({ url: "http://metrics.test/push", token: "test-push-token", fetch: fn, retries: 2, backoffMs: 1 }) });
+    const r = new Registry({
+      transport: new HttpTransport({
+        url: "http://metrics.test/push",
+        token: "test-push-token",
+        fetch: fn,
+        retries: 2,
+        backoffMs: 1,
+      }),
+    });
     new Counter({ name: "later_total", help: "L.", registers: [r] }).inc(9);
     expect(await r.flush()).toMatchObject({ retained: 1 });
     expect(await r.flush()).toMatchObject({ delivered: 1 });
@@ -75,7 +94,14 @@ describe("transports", () => {
 
   it("HTTP takes per-family outcomes from a 413: the family over its cap is refused, the other one applied", async () => {
     const errors: string[] = [];
-    const r = new Registry({ transport: new HttpTransport({ url: "http://metrics.test/push", token: "test-push-token", fetch: worker as typeof fetch }), onError: (m) => errors.push(m) });
+    const r = new Registry({
+      transport: new HttpTransport({
+        url: "http://metrics.test/push",
+        token: "test-push-token",
+        fetch: worker as typeof fetch,
+      }),
+      onError: (m) => errors.push(m),
+    });
     const wide = new Counter({ name: "wide_total", help: "W.", labelNames: ["i"] as const, registers: [r] });
     const fine = new Counter({ name: "fine_total", help: "F.", registers: [r] });
     for (let i = 0; i < 1001; i++) wide.inc({ i });
@@ -92,7 +118,10 @@ describe("transports", () => {
       return worker(url, init);
     }) as typeof fetch;
     const errors: string[] = [];
-    const r = new Registry({ transport: new HttpTransport({ url: "http://metrics.test/push", token: "wrong", fetch: fn }), onError: (m) => errors.push(m) });
+    const r = new Registry({
+      transport: new HttpTransport({ url: "http://metrics.test/push", token: "wrong", fetch: fn }),
+      onError: (m) => errors.push(m),
+    });
     new Counter({ name: "denied_total", help: "D.", registers: [r] }).inc();
     expect(await r.flush()).toMatchObject({ rejected: 1, retained: 0 });
     expect(calls).toHaveLength(1);
