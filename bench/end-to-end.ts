@@ -1,7 +1,7 @@
 // Benchmarks (b) and (c): jobs/s against the local Worker over HTTP, each job a fresh registry and one flush,
 // the scraped totals checked for exactness; and Durable Object requests and SQLite rows written per flush.
 
-import type { DeliveryOutcome, PushBatch, Transport } from "../lib/index.ts";
+import type { DeliveryOutcome, Push, Transport } from "../lib/index.ts";
 import { Counter, Gauge, Histogram, HttpTransport, Registry } from "../lib/index.ts";
 import { PUSH_TOKEN, sampleValue, startMetricsWorker, tempDir } from "../test/blackbox/harness.ts";
 
@@ -27,7 +27,7 @@ export interface EndToEnd {
 class CountingTransport implements Transport {
   readonly perBatch: { families: number; rows: number }[] = [];
   constructor(private readonly inner: Transport) {}
-  async push(batch: PushBatch): Promise<DeliveryOutcome[]> {
+  async push(batch: Push): Promise<DeliveryOutcome[]> {
     const outcomes = await this.inner.push(batch);
     const rows = outcomes.reduce((n, o) => n + (o.status === "applied" ? (o.rowsWritten ?? 0) : 0), 0);
     this.perBatch.push({ families: batch.families.length, rows });

@@ -1,5 +1,6 @@
 // Pure encoders: family snapshots → Prometheus text 0.0.4 or OpenMetrics 1.0. No I/O, no negotiation.
 
+import { exposedName } from "./names.ts";
 import type { FamilySnapshot, Labels, SeriesSnapshot } from "./wire.ts";
 
 export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -39,7 +40,7 @@ function samples(family: FamilySnapshot, created: boolean): string[] {
   for (const s of family.series) {
     switch (family.type) {
       case "counter":
-        out.push(line(`${family.name}_total`, s, s.value ?? 0));
+        out.push(line(exposedName(family.name, "counter"), s, s.value ?? 0));
         break;
       case "gauge":
         out.push(line(family.name, s, s.value ?? 0));
@@ -85,7 +86,7 @@ const byName = (a: FamilySnapshot, b: FamilySnapshot) => (a.name < b.name ? -1 :
 export function encodeText(families: readonly FamilySnapshot[]): string {
   const out: string[] = [];
   for (const family of [...families].sort(byName)) {
-    const name = family.type === "counter" ? `${family.name}_total` : family.name;
+    const name = exposedName(family.name, family.type);
     out.push(`# HELP ${name} ${escapeHelp(family.help)}`, `# TYPE ${name} ${family.type}`, ...samples(family, false));
   }
   return out.length === 0 ? "" : `${out.join("\n")}\n`;

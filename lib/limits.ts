@@ -1,11 +1,15 @@
-// Size limits on what one push may carry. The server enforces them (configurable); the client stays under them.
+// Every limit on what a client may define and push, with its default, in one place. The server enforces them
+// (some are configurable through Worker vars); the client checks definitions against them and splits its pushes
+// by them, so it never builds what the server would refuse.
 
-export interface PushLimits {
+export interface Limits {
+  /** Bytes of one push's JSON body. */
+  maxBodyBytes: number;
   /** Families in one push. */
-  maxFamilies: number;
-  /** Series in one push, over all its families. */
+  maxFamiliesPerPush: number;
+  /** Series in one push, over all its families (removals count as series). */
   maxSeriesPerPush: number;
-  /** Metric, label and family name length. */
+  /** Metric, family and label name length. */
   maxNameLength: number;
   /** One label value's length. */
   maxLabelValueLength: number;
@@ -15,17 +19,41 @@ export interface PushLimits {
   maxLabelNames: number;
   /** Histogram buckets per family. */
   maxBuckets: number;
-  /** Idempotency key length. */
-  maxBatchIdLength: number;
+  /** Quantiles a summary reports. */
+  maxPercentiles: number;
+  /** Rotating windows of a summary (`ageBuckets`). */
+  maxAgeBuckets: number;
+  /** A summary's `maxAgeSeconds`. */
+  maxAgeSeconds: number;
+  /** A family's `ttlSeconds`. */
+  maxTtlSeconds: number;
+  /** A push id's (`batch`) length. */
+  maxPushIdLength: number;
 }
 
-export const DEFAULT_PUSH_LIMITS: Readonly<PushLimits> = Object.freeze({
-  maxFamilies: 100,
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxBodyBytes: 1_048_576,
+  maxFamiliesPerPush: 100,
   maxSeriesPerPush: 5_000,
   maxNameLength: 200,
   maxLabelValueLength: 1_024,
   maxHelpLength: 1_024,
   maxLabelNames: 32,
   maxBuckets: 64,
-  maxBatchIdLength: 128,
+  maxPercentiles: 20,
+  // With the sketch's bucket cap, 10 windows keep a summary series well under SQLite's 2 MB row limit.
+  maxAgeBuckets: 10,
+  maxAgeSeconds: 31_536_000,
+  maxTtlSeconds: 315_360_000,
+  maxPushIdLength: 128,
 });
+
+/** The limits a push is split by; a server's 413 names one of them and its value. */
+export type SplitLimitName = "maxBodyBytes" | "maxFamiliesPerPush" | "maxSeriesPerPush";
+export const SPLIT_LIMIT_NAMES: readonly SplitLimitName[] = ["maxBodyBytes", "maxFamiliesPerPush", "maxSeriesPerPush"];
+
+/** A size limit a push went over, as a 413 reports it. */
+export interface LimitExceeded {
+  name: SplitLimitName;
+  value: number;
+}

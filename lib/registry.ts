@@ -1,19 +1,25 @@
-// The registry: the metric definitions, their pending deltas, and flush — take everything pending
-// synchronously, send it through a transport, keep what failed (with its batch id) for the next flush.
+// The registry: prom-client's Registry surface (register, look up, remove, reset, default labels) over the
+// metrics' pending deltas, plus `flush`, which takes everything pending and hands it to the delivery pipeline.
 
-import { DEFAULT_PUSH_LIMITS } from "./limits.ts";
-import type { Metric } from "./metric.ts";
-import { PendingFamily } from "./pending-family.ts";
-import { errorMessage } from "./transports/retry.ts";
-import { allFailed, type DeliveryOutcome, type Transport } from "./transports/transport.ts";
-import { definitionDifference, labelNameProblem, metricNameProblem, show } from "./validation.ts";
-import type { FamilyBatch, Labels, PushBatch } from "./wire.ts";
+import { Invalid } from "./check.ts";
+import { checkDefinition, definitionDifference } from "./definition.ts";
+import { DeliveryPipeline, type DeliveryStats, type FlushResult } from "./delivery/delivery-pipeline.ts";
+import { splitIntoPushes } from "./delivery/split-into-pushes.ts";
+import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
+import type { Metric } from "./metrics/metric.ts";
+import { PendingFamily } from "./metrics/pending-family.ts";
+import { familyName, reservedNameProblem } from "./names.ts";
+import type { Transport } from "./transports/transport.ts";
+import { labelNameProblem, labelValueProblem, metricNameProblem, show } from "./validation.ts";
+import type { FamilyDefinition, FamilyPush, Labels, Push } from "./wire.ts";
+
+export type { FlushResult } from "./delivery/delivery-pipeline.ts";
 
 export interface RegistryOptions {
   /** Used by `flush()` when no transport is passed. */
   transport?: Transport;
   /**
-   * Series kept for retry after failed deliveries. Past it the oldest undelivered batches are dropped and
+   * Series kept for retry after failed deliveries. Past it the oldest undelivered pushes are dropped and
    * counted in `stats.droppedSeries`. Default 10,000.
    */
   maxRetainedSeries?: number;
@@ -23,70 +29,20 @@ export interface RegistryOptions {
   prefix?: string;
   /** Labels added to every series this registry sends (a metric's own label of the same name wins). */
   defaultLabels?: Record<string, string | number>;
+  /**
+   * The server's limits, where its operator changed them (the `MAX_*` Worker vars): definitions are checked and
+   * pushes split by them. Default: the server's defaults. A 413 naming a lower size limit lowers it here too.
+   */
+  limits?: Partial<Limits>;
+  /** @internal Family names under the reserved prefix this registry may send (the Worker's own metrics). */
+  reservedFamilies?: readonly string[];
 }
 
-/** What one flush did, counted in families (one family of one batch = one delivery). */
-export interface FlushResult {
-  /** Families stored (or recognised as already stored: a replay). */
-  delivered: number;
-  /** Families the server refused (4xx); their deltas are gone and counted in stats.rejectedSeries. */
-  rejected: number;
-  /** Families that could not be delivered; kept for the next flush with the same batch id. */
-  retained: number;
-  /** Series dropped because the retry buffer was full. */
-  dropped: number;
-}
-
-export interface RegistryStats {
-  flushes: number;
-  rejectedSeries: number;
-  droppedSeries: number;
-  /** Series currently waiting for a retry. */
-  retainedSeries: number;
-}
+export interface RegistryStats extends DeliveryStats {}
 
 interface Entry {
-  store: PendingFamily;
+  pending: PendingFamily;
   metrics: Metric[];
-}
-
-const seriesIn = (families: FamilyBatch[]) => families.reduce((n, f) => n + f.series.length, 0);
-
-/** How long a flush waits for the previous one before sending anyway. */
-const MAX_WAIT_FOR_PREVIOUS_SEND_MS = 15_000;
-/** Resolves when `promise` settles or after `ms`, whichever is first; never leaves a timer behind. */
-function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([promise.then(() => undefined), timeout]).finally(() => {
-    if (timer !== undefined) clearTimeout(timer);
-  });
-}
-
-/** A transport's outcomes, or every family failed (kept for retry) if the transport throws. */
-async function pushSafely(transport: Transport, batch: PushBatch): Promise<DeliveryOutcome[]> {
-  try {
-    return await transport.push(batch);
-  } catch (error) {
-    return allFailed(batch, errorMessage(error));
-  }
-}
-
-/** Bytes a string takes in UTF-8 (what the server's body limit counts). */
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
 }
 
 /**
@@ -98,25 +54,29 @@ function utf8Length(text: string): number {
  * ctx.waitUntil(registry.flush(new DurableObjectTransport(env.METRICS_FAMILY)));
  */
 export class Registry {
+  /** What definitions are checked against and pushes split by (the size limits may be lowered by a 413). */
+  readonly limits: Limits;
   private readonly entries = new Map<string, Entry>();
-  /** Batches that could not be delivered, oldest first, with their batch ids: the next send starts with them. */
-  private retained: PushBatch[] = [];
-  /** The send in progress; sends run one after another so batches land in order. */
-  private sending: Promise<unknown> = Promise.resolve();
+  private readonly delivery: DeliveryPipeline;
   private transport: Transport | undefined;
-  private readonly maxRetainedSeries: number;
-  private readonly onError: (message: string) => void;
-  private counters = { flushes: 0, rejectedSeries: 0, droppedSeries: 0 };
   private readonly prefix: string;
+  private readonly reservedFamilies: readonly string[];
   private defaultLabels: Labels = {};
 
   constructor(options: RegistryOptions = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.transport = options.transport;
-    this.maxRetainedSeries = options.maxRetainedSeries ?? 10_000;
-    this.onError = options.onError ?? ((m) => console.error(`prometheus-distributed-client: ${m}`));
     this.prefix = options.prefix ?? "";
-    if (this.prefix !== "" && metricNameProblem(`${this.prefix}x`))
+    this.reservedFamilies = options.reservedFamilies ?? [];
+    if (this.prefix !== "" && metricNameProblem(`${this.prefix}x`, this.limits)) {
       throw new TypeError(`registry prefix ${show(this.prefix)} does not start a valid metric name`);
+    }
+    this.delivery = new DeliveryPipeline({
+      maxRetainedSeries: options.maxRetainedSeries ?? 10_000,
+      onError: options.onError ?? ((m) => console.error(`prometheus-distributed-client: ${m}`)),
+      limits: this.limits,
+      newId: () => crypto.randomUUID(),
+    });
     if (options.defaultLabels) this.setDefaultLabels(options.defaultLabels);
   }
 
@@ -127,13 +87,18 @@ export class Registry {
    * @example register.setDefaultLabels({ service: "checkout", region: "eu" });
    */
   setDefaultLabels(labels: Record<string, string | number>): void {
-    const out: Labels = {};
+    const next: Labels = {};
     for (const [name, value] of Object.entries(labels)) {
-      const problem = labelNameProblem(name, "histogram") ?? labelNameProblem(name, "summary");
+      const problem =
+        labelNameProblem(name, "histogram", this.limits) ?? labelNameProblem(name, "summary", this.limits);
       if (problem) throw new TypeError(`default label ${problem}`);
-      out[name] = String(value);
+      const valueProblem = labelValueProblem(String(value), this.limits);
+      if (valueProblem) throw new TypeError(`default label ${show(name)}: value ${valueProblem}`);
+      next[name] = String(value);
     }
-    this.defaultLabels = out;
+    // Every registered family must stay valid with the new labels.
+    for (const { pending } of this.entries.values()) this.sentDefinition(pending.definition, next);
+    this.defaultLabels = next;
   }
 
   /** Deletes every series of every metric from the store on the next flush, as prom-client's resetMetrics. */
@@ -142,34 +107,36 @@ export class Registry {
   }
 
   /**
-   * Adds a metric. The same family registered again must have the same definition (then both share one state).
-   * A metric belongs to one registry: its deltas must be flushed exactly once.
+   * Adds a metric (its constructor does this for the registries in `registers`). The same family registered
+   * again must have the same definition; then both share one pending state. A metric belongs to one registry:
+   * its deltas must be flushed exactly once.
    */
   registerMetric(metric: Metric): void {
     const definition = metric.definition();
-    if (metric.registry !== undefined && metric.registry !== this)
+    if (metric.registry !== undefined && metric.registry !== this) {
       throw new Error(
         `metric ${show(metric.name)} already belongs to another registry: a metric records into one registry, so its deltas are flushed once`,
       );
+    }
     const entry = this.entries.get(definition.name);
     if (entry) {
-      const difference = definitionDifference(entry.store.definition, definition);
+      const difference = definitionDifference(entry.pending.definition, definition);
       if (difference)
         throw new Error(`a metric named ${show(metric.name)} is already registered with a different ${difference}`);
       if (!entry.metrics.includes(metric)) entry.metrics.push(metric);
-      metric.attach(this, entry.store);
+      metric.attach(this, entry.pending);
       return;
     }
-    const store = new PendingFamily(definition);
-    this.entries.set(definition.name, { store, metrics: [metric] });
-    metric.attach(this, store);
+    this.sentDefinition(definition, this.defaultLabels);
+    const pending = new PendingFamily(definition);
+    this.entries.set(definition.name, { pending, metrics: [metric] });
+    metric.attach(this, pending);
   }
 
-  /** The metric registered under `name` (with or without a counter's `_total`). */
+  /** The metric registered under `name` (its declared name or its family name). */
   getSingleMetric(name: string): Metric | undefined {
-    return (this.entries.get(name) ?? this.entries.get(name.replace(/_total$/, "")))?.metrics.find(
-      (m) => m.name === name || m.definition().name === name,
-    );
+    const entry = this.entries.get(name) ?? this.entries.get(familyName("counter", name));
+    return entry?.metrics.find((m) => m.name === name || m.definition().name === name);
   }
 
   getMetricsAsArray(): Metric[] {
@@ -180,15 +147,15 @@ export class Registry {
   removeSingleMetric(name: string): void {
     const metric = this.getSingleMetric(name);
     if (!metric) return;
-    const entry = this.entries.get(metric.definition().name) as Entry;
-    for (const m of entry.metrics) m.detach();
-    this.entries.delete(metric.definition().name);
+    const family = metric.definition().name;
+    for (const m of this.entries.get(family)?.metrics ?? []) m.detach();
+    this.entries.delete(family);
   }
 
   /** Forgets every metric and every pending delta (not what is already stored). */
   clear(): void {
     for (const name of [...this.entries.keys()]) this.removeSingleMetric(name);
-    this.retained = [];
+    this.delivery.clear();
   }
 
   setTransport(transport: Transport): void {
@@ -196,20 +163,20 @@ export class Registry {
   }
 
   get stats(): RegistryStats {
-    return { ...this.counters, retainedSeries: this.retained.reduce((n, b) => n + seriesIn(b.families), 0) };
+    return this.delivery.stats;
   }
 
   /**
-   * Takes every pending delta, clearing them, as batches that each fit the server's default limits,
-   * each with a fresh batch id. Synchronous: no update can slip between taking and clearing.
+   * Takes every pending delta, clearing them, as pushes within the limits, each with a fresh push id.
+   * Synchronous: no update can slip between taking and clearing.
    */
-  take(): PushBatch[] {
-    const families: FamilyBatch[] = [];
-    for (const { store } of this.entries.values()) {
-      const family = store.take();
+  take(): Push[] {
+    const families: FamilyPush[] = [];
+    for (const { pending } of this.entries.values()) {
+      const family = pending.take();
       if (family) families.push(this.decorate(family));
     }
-    return chunk(families).map((f) => ({ batch: crypto.randomUUID(), families: f }));
+    return splitIntoPushes(families, this.limits, () => crypto.randomUUID());
   }
 
   /**
@@ -218,58 +185,35 @@ export class Registry {
    * @example
    * ctx.waitUntil(register.flush(new DurableObjectTransport(env.METRICS_FAMILY)));
    */
-  async flush(transport: Transport | undefined = this.transport): Promise<FlushResult> {
-    if (!transport) throw new TypeError("flush: no transport given and none set on the registry");
-    const mine = this.take();
-    if (mine.length === 0 && this.retained.length === 0) return { delivered: 0, rejected: 0, retained: 0, dropped: 0 };
-    // Wait for the send in progress (bounded: a send stuck in a cancelled request must not stall every later flush).
-    const previous = this.sending;
-    const run = (async () => {
-      await waitAtMost(previous, MAX_WAIT_FOR_PREVIOUS_SEND_MS);
-      return this.send([...this.retained.splice(0), ...mine], transport);
-    })();
-    this.sending = run.catch(() => undefined);
-    return run;
+  flush(transport: Transport | undefined = this.transport): Promise<FlushResult> {
+    if (!transport) return Promise.reject(new TypeError("flush: no transport given and none set on the registry"));
+    return this.delivery.deliver(this.take(), transport);
   }
 
-  /**
-   * Sends batches in order: what earlier flushes could not deliver first, then this flush's own. Once a family
-   * fails, its later parts wait too, so an old delta never lands after a newer one.
-   */
-  private async send(batches: PushBatch[], transport: Transport): Promise<FlushResult> {
-    const result: FlushResult = { delivered: 0, rejected: 0, retained: 0, dropped: 0 };
-    if (batches.length === 0) return result;
-    this.counters.flushes++;
-    const kept: PushBatch[] = [];
-    const blocked = new Set<string>();
-    for (const batch of batches) {
-      const sendable = batch.families.filter((f) => !blocked.has(f.name));
-      const failed = batch.families.filter((f) => blocked.has(f.name));
-      const outcomes = sendable.length > 0 ? await pushSafely(transport, { ...batch, families: sendable }) : [];
-      sendable.forEach((family, i) => {
-        const outcome = outcomes[i];
-        if (outcome?.status === "applied" || outcome?.status === "duplicate") result.delivered++;
-        else if (outcome?.status === "rejected") {
-          result.rejected++;
-          this.counters.rejectedSeries += family.series.length;
-          this.onError(`family ${show(family.name)} refused (${outcome.code}): ${outcome.error}`);
-        } else {
-          failed.push(family);
-          blocked.add(family.name);
-        }
-      });
-      if (failed.length > 0) {
-        result.retained += failed.length;
-        kept.push({ ...batch, families: failed });
+  /** The definition this registry sends for `definition` (prefix, default labels), checked: throws a TypeError. */
+  private sentDefinition(definition: FamilyDefinition, defaultLabels: Labels): FamilyDefinition {
+    const extra = Object.keys(defaultLabels).filter((name) => !definition.labelNames.includes(name));
+    const sent = {
+      ...definition,
+      name: `${this.prefix}${definition.name}`,
+      labelNames: [...definition.labelNames, ...extra],
+    };
+    const reserved = reservedNameProblem(sent.name, this.reservedFamilies);
+    if (reserved) throw new TypeError(`metric family ${reserved}`);
+    try {
+      return checkDefinition(sent, this.limits, "");
+    } catch (error) {
+      if (error instanceof Invalid) {
+        throw new TypeError(
+          `metric family ${show(sent.name)} as this registry sends it: ${error.path} ${error.problem}`,
+        );
       }
+      throw error;
     }
-    this.retained = [...kept, ...this.retained];
-    result.dropped = this.enforceRetryBound();
-    return result;
   }
 
   /** The family as this registry sends it: prefixed name, default labels added. */
-  private decorate(family: FamilyBatch): FamilyBatch {
+  private decorate(family: FamilyPush): FamilyPush {
     const extra = Object.entries(this.defaultLabels).filter(([name]) => !family.labelNames.includes(name));
     if (extra.length === 0 && this.prefix === "") return family;
     const add = (labels: Labels): Labels => ({ ...labels, ...Object.fromEntries(extra) });
@@ -281,76 +225,6 @@ export class Registry {
       ...(family.remove ? { remove: family.remove.map(add) } : {}),
     };
   }
-
-  /** Drops the oldest retained batches until the bound holds; returns the series dropped. */
-  private enforceRetryBound(): number {
-    let retained = this.stats.retainedSeries;
-    let dropped = 0;
-    while (retained > this.maxRetainedSeries && this.retained.length > 0) {
-      const n = seriesIn((this.retained.shift() as PushBatch).families);
-      retained -= n;
-      dropped += n;
-    }
-    if (dropped > 0) {
-      this.counters.droppedSeries += dropped;
-      this.onError(
-        `retry buffer full: dropped ${dropped} undelivered series (maxRetainedSeries ${this.maxRetainedSeries})`,
-      );
-    }
-    return dropped;
-  }
-}
-
-/** Bytes one push may take on the wire: under the server's default body limit (1 MiB) with room to spare. */
-const MAX_PUSH_BYTES = 900_000;
-
-/**
- * Splits families so each push stays within the server's default limits: families, series (deletions count
- * as series) and bytes. A family's reset and removals travel in its first parts, before its deltas; flush sends
- * the parts in order.
- */
-function chunk(families: FamilyBatch[]): FamilyBatch[][] {
-  const { maxFamilies, maxSeriesPerPush } = DEFAULT_PUSH_LIMITS;
-  const out: FamilyBatch[][] = [];
-  let current: FamilyBatch[] = [];
-  let room = maxSeriesPerPush;
-  let bytes = MAX_PUSH_BYTES;
-  const close = () => {
-    if (current.length > 0) out.push(current);
-    current = [];
-    room = maxSeriesPerPush;
-    bytes = MAX_PUSH_BYTES;
-  };
-  for (const family of families) {
-    const { reset, remove = [], series, ...definition } = family;
-    const header = utf8Length(JSON.stringify(definition)) + 64;
-    const items: { kind: "remove" | "series"; value: unknown; size: number }[] = [
-      ...remove.map((value) => ({ kind: "remove" as const, value, size: utf8Length(JSON.stringify(value)) + 1 })),
-      ...series.map((value) => ({ kind: "series" as const, value, size: utf8Length(JSON.stringify(value)) + 1 })),
-    ];
-    let i = 0;
-    for (let first = true; first || i < items.length; first = false) {
-      if (current.length === maxFamilies || room === 0 || bytes < header + (items[i]?.size ?? 0)) close();
-      const removals: Labels[] = [];
-      const part: FamilyBatch = { ...definition, series: [], ...(first && reset ? { reset: true } : {}) };
-      let partBytes = header;
-      while (
-        i < items.length &&
-        room > 0 &&
-        (partBytes + (items[i] as { size: number }).size <= bytes || part.series.length + removals.length === 0)
-      ) {
-        const item = items[i++] as { kind: "remove" | "series"; value: unknown; size: number };
-        if (item.kind === "remove") removals.push(item.value as Labels);
-        else part.series.push(item.value as FamilyBatch["series"][number]);
-        partBytes += item.size;
-        room--;
-      }
-      current.push(removals.length > 0 ? { ...part, remove: removals } : part);
-      bytes -= partBytes;
-    }
-  }
-  close();
-  return out;
 }
 
 /** The default registry, as prom-client's `register`. */

@@ -1,6 +1,8 @@
-// The one plain-data seam: what a flush sends (PushBatch) and what a scrape renders (FamilySnapshot).
-// The client, the HTTP protocol, the RPC path, the Durable Object and the encoder all speak these types.
+// The one plain-data seam: what a flush sends (a Push of FamilyPush parts) and what a scrape renders
+// (FamilySnapshot). The client, the HTTP protocol, the RPC path, the Durable Object and the encoder all speak these
+// types. Every `name` here is a family name (see names.ts): a counter `jobs` is exposed as `jobs_total`.
 
+import type { LimitExceeded } from "./limits.ts";
 import type { SketchData } from "./sketch.ts";
 
 export type MetricType = "counter" | "gauge" | "histogram" | "summary";
@@ -47,6 +49,7 @@ export type SeriesDelta = CounterDelta | GaugeDelta | HistogramDelta | SummaryDe
 
 /** What identifies a family: a second push with a different definition is a conflict. */
 export interface FamilyDefinition {
+  /** The family name: a counter's without its `_total`. */
   name: string;
   type: MetricType;
   help: string;
@@ -66,16 +69,17 @@ export interface FamilyDefinition {
 }
 
 /** One family's part of a push: deletions first (`reset` = every series, `remove` = these), then the deltas. */
-export interface FamilyBatch extends FamilyDefinition {
+export interface FamilyPush extends FamilyDefinition {
   series: SeriesDelta[];
   reset?: boolean;
   remove?: Labels[];
 }
 
-/** One flush: an optional idempotency key and the families it touches. */
-export interface PushBatch {
+/** One push (a flush sends one or more): its optional push id and the families it touches. */
+export interface Push {
+  /** The push id (idempotency key): a push sent again with the same id is applied at most once per family. */
   batch?: string;
-  families: FamilyBatch[];
+  families: FamilyPush[];
 }
 
 /** The stored state of one series, as the encoder renders it. */
@@ -110,4 +114,11 @@ export type FamilyOutcome =
       rowsWritten?: number;
     }
   | { name: string; status: "duplicate" }
-  | { name: string; status: "rejected"; code: number; error: string };
+  | {
+      name: string;
+      status: "rejected";
+      code: number;
+      error: string;
+      /** For a 413 over a size limit a push can be split by: which limit, and its value. */
+      limit?: LimitExceeded;
+    };

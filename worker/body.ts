@@ -9,7 +9,14 @@ const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
 
 export async function readBodyLimited(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (declared > MAX_DRAIN_BYTES) throw new HttpError(413, `body is ${declared} bytes, over the limit of ${maxBytes}`);
+  const tooLarge = (size: string) =>
+    new HttpError(
+      413,
+      `body is ${size} bytes, over the limit of ${maxBytes}`,
+      {},
+      { name: "maxBodyBytes", value: maxBytes },
+    );
+  if (declared > MAX_DRAIN_BYTES) throw tooLarge(String(declared));
   if (!request.body) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -24,11 +31,7 @@ export async function readBodyLimited(request: Request, maxBytes: number): Promi
     }
     if (total <= maxBytes) chunks.push(value);
   }
-  if (total > maxBytes)
-    throw new HttpError(
-      413,
-      `body is ${Number.isFinite(declared) ? declared : `over ${total}`} bytes, over the limit of ${maxBytes}`,
-    );
+  if (total > maxBytes) throw tooLarge(Number.isFinite(declared) ? String(declared) : `over ${total}`);
   const bytes = new Uint8Array(total);
   let offset = 0;
   for (const c of chunks) {

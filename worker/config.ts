@@ -1,10 +1,9 @@
-// Reads the configurable limits from the Worker's vars, falling back to documented defaults
+// Reads the configurable limits and settings from the Worker's vars, falling back to the documented defaults
 // (an unset, empty or invalid value means the default).
 
-import { DEFAULT_PUSH_LIMITS, type PushLimits } from "../lib/limits.ts";
+import { DEFAULT_LIMITS, type Limits } from "../lib/limits.ts";
 import type { Env } from "./env.ts";
 
-export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 export const DEFAULT_BATCH_RETENTION_SECONDS = 3_600;
 export const DEFAULT_MAX_SERIES_PER_FAMILY = 10_000;
 
@@ -14,18 +13,16 @@ function positiveInt(value: string | undefined, fallback: number): number {
   return Number.isSafeInteger(n) && n > 0 ? n : fallback;
 }
 
-export function pushLimits(env: Env): PushLimits {
+/** The limits this Worker enforces: the defaults, with the ones an operator may change read from vars. */
+export function limits(env: Env): Limits {
   return {
-    ...DEFAULT_PUSH_LIMITS,
-    maxFamilies: positiveInt(env.MAX_FAMILIES_PER_PUSH, DEFAULT_PUSH_LIMITS.maxFamilies),
-    maxSeriesPerPush: positiveInt(env.MAX_SERIES_PER_PUSH, DEFAULT_PUSH_LIMITS.maxSeriesPerPush),
-    maxNameLength: positiveInt(env.MAX_NAME_LENGTH, DEFAULT_PUSH_LIMITS.maxNameLength),
-    maxLabelValueLength: positiveInt(env.MAX_LABEL_VALUE_LENGTH, DEFAULT_PUSH_LIMITS.maxLabelValueLength),
+    ...DEFAULT_LIMITS,
+    maxBodyBytes: positiveInt(env.MAX_BODY_BYTES, DEFAULT_LIMITS.maxBodyBytes),
+    maxFamiliesPerPush: positiveInt(env.MAX_FAMILIES_PER_PUSH, DEFAULT_LIMITS.maxFamiliesPerPush),
+    maxSeriesPerPush: positiveInt(env.MAX_SERIES_PER_PUSH, DEFAULT_LIMITS.maxSeriesPerPush),
+    maxNameLength: positiveInt(env.MAX_NAME_LENGTH, DEFAULT_LIMITS.maxNameLength),
+    maxLabelValueLength: positiveInt(env.MAX_LABEL_VALUE_LENGTH, DEFAULT_LIMITS.maxLabelValueLength),
   };
-}
-
-export function maxBodyBytes(env: Env): number {
-  return positiveInt(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES);
 }
 
 export function batchRetentionMs(env: Env): number {

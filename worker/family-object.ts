@@ -1,15 +1,16 @@
-// The Durable Object of one metric family: checks a family batch, registers the family in the catalog before
-// its first push (the catalog refuses sample-name clashes), applies each batch in one SQLite transaction, expires
-// stale series with its one alarm, and hands out its snapshot for the scrape. Thin by design.
+// The Durable Object of one metric family: checks a family's part of a push, registers the family in the catalog
+// before its first push (the catalog refuses sample-name clashes), applies each push in one SQLite transaction,
+// expires stale series with its one alarm, and hands out its snapshot for the scrape. Thin by design.
 
 import { DurableObject } from "cloudflare:workers";
-import { applyFamilyBatch, deleteMatching, snapshotFamily, ttlMs } from "../lib/family-store.ts";
-import type { FamilyBatch, FamilyOutcome, FamilySnapshot, Labels } from "../lib/wire.ts";
-import { checkPushBatch } from "../lib/wire-check.ts";
+import { reservedNameProblem } from "../lib/names.ts";
+import { applyFamilyPush, deleteMatching, snapshotFamily, ttlMs } from "../lib/store/family-store.ts";
+import type { FamilyOutcome, FamilyPush, FamilySnapshot, Labels } from "../lib/wire.ts";
+import { checkPush } from "../lib/wire-check.ts";
 import { catalog } from "./catalog-object.ts";
-import { batchRetentionMs, defaultTtlSeconds, maxSeriesPerFamily, pushLimits } from "./config.ts";
+import { batchRetentionMs, defaultTtlSeconds, limits, maxSeriesPerFamily } from "./config.ts";
 import type { Env } from "./env.ts";
-import { reservedNameProblem } from "./self-metrics.ts";
+import { SELF_STORED_FAMILIES } from "./self-metrics.ts";
 import { SqlFamilyStorage } from "./sql-family-storage.ts";
 
 export class FamilyObject extends DurableObject<Env> {
@@ -35,56 +36,49 @@ export class FamilyObject extends DurableObject<Env> {
   }
 
   /**
-   * Applies one family's part of a push, atomically. A batch id seen before is a no-op ("duplicate").
+   * Applies one family's part of a push, atomically. A push id seen before is a no-op ("duplicate").
    * The reply is released only once the writes are durable (output gate).
    */
-  async push(batch: string | undefined, family: FamilyBatch): Promise<FamilyOutcome> {
-    const checked = checkPushBatch(
-      { ...(batch !== undefined ? { batch } : {}), families: [family] },
-      pushLimits(this.env),
+  async push(pushId: string | undefined, family: FamilyPush): Promise<FamilyOutcome> {
+    const checked = checkPush(
+      { ...(pushId !== undefined ? { batch: pushId } : {}), families: [family] },
+      limits(this.env),
     );
-    if (!checked.ok) return { name: nameOf(family), status: "rejected", code: checked.status, error: checked.error };
-    const canonical = checked.value.families[0] as FamilyBatch;
-    const reserved = reservedNameProblem(canonical.name, true);
-    if (reserved)
-      return { name: canonical.name, status: "rejected", code: 400, error: `families[0].name: ${reserved}` };
+    if (!checked.ok) {
+      const { status, message, limit } = checked.error;
+      return { name: nameOf(family), status: "rejected", code: status, error: message, ...(limit ? { limit } : {}) };
+    }
+    const part = checked.value.families[0] as FamilyPush;
+    const reject = (code: number, error: string): FamilyOutcome => ({
+      name: part.name,
+      status: "rejected",
+      code,
+      error,
+    });
+    const reserved = reservedNameProblem(part.name, SELF_STORED_FAMILIES);
+    if (reserved) return reject(400, `families[0].name: ${reserved}`);
     const own = this.ctx.id.name;
-    if (own !== undefined && own !== canonical.name) {
-      return {
-        name: canonical.name,
-        status: "rejected",
-        code: 409,
-        error: `family ${JSON.stringify(canonical.name)} was sent to the object of ${JSON.stringify(own)}`,
-      };
+    if (own !== undefined && own !== part.name) {
+      return reject(409, `family ${JSON.stringify(part.name)} was sent to the object of ${JSON.stringify(own)}`);
     }
     // A first push that will be refused for the series cap must not claim the name in the catalog.
     const maxSeries = maxSeriesPerFamily(this.env);
-    if (!this.storage.isCatalogued() && canonical.series.length > maxSeries) {
-      return {
-        name: canonical.name,
-        status: "rejected",
-        code: 413,
-        error: `family ${JSON.stringify(canonical.name)} would hold ${canonical.series.length} series, over the limit of ${maxSeries} per family`,
-      };
+    if (!this.storage.isCatalogued() && part.series.length > maxSeries) {
+      const held = `would hold ${part.series.length} series, over the limit of ${maxSeries} per family`;
+      return reject(413, `family ${JSON.stringify(part.name)} ${held}`);
     }
     while (!this.storage.isCatalogued()) {
       const generation = this.generation;
-      const registration = await catalog(this.env).register(canonical.name, canonical.type);
-      if (!registration.ok) return { name: canonical.name, status: "rejected", code: 409, error: registration.error };
+      const registration = await catalog(this.env).register(part.name, part.type);
+      if (!registration.ok) return reject(409, registration.error);
       if (generation === this.generation) break;
     }
     let outcome: FamilyOutcome;
     const rowsBefore = this.storage.rowsWritten;
     try {
       outcome = this.ctx.storage.transactionSync(() => {
-        const applied = applyFamilyBatch(
-          this.storage,
-          batch,
-          canonical,
-          this.now(),
-          maxSeries,
-          defaultTtlSeconds(this.env),
-        );
+        const ttl = defaultTtlSeconds(this.env);
+        const applied = applyFamilyPush(this.storage, pushId, part, this.now(), maxSeries, ttl);
         if (applied.status === "applied") this.storage.markCatalogued();
         return applied;
       });

@@ -1,14 +1,18 @@
 // Ingest: check a whole push (nothing is applied when any part is invalid), then fan it out to the family
 // objects. Shared by POST /push and the MetricsService RPC entrypoint.
 
-import { DurableObjectTransport, type FamilyNamespace } from "../lib/transports/durable-object.ts";
+import type { LimitExceeded } from "../lib/limits.ts";
+import { reservedNameProblem } from "../lib/names.ts";
+import { DurableObjectTransport } from "../lib/transports/durable-object.ts";
 import type { DeliveryOutcome } from "../lib/transports/transport.ts";
-import { checkPushBatch } from "../lib/wire-check.ts";
-import { pushLimits } from "./config.ts";
+import { checkPush } from "../lib/wire-check.ts";
+import { limits } from "./config.ts";
 import type { Env } from "./env.ts";
-import { reservedNameProblem } from "./self-metrics.ts";
 
-export type IngestReply = { status: number; body: { error: string } | { batch?: string; families: DeliveryOutcome[] } };
+export type IngestReply = {
+  status: number;
+  body: { error: string; limit?: LimitExceeded } | { batch?: string; families: DeliveryOutcome[] };
+};
 
 /** The HTTP status of a push from its family outcomes: a failure → 503, a conflict → 409, a limit → 413. */
 export function statusOf(outcomes: DeliveryOutcome[]): number {
@@ -19,13 +23,16 @@ export function statusOf(outcomes: DeliveryOutcome[]): number {
 }
 
 export async function ingest(env: Env, input: unknown): Promise<IngestReply> {
-  const checked = checkPushBatch(input, pushLimits(env));
-  if (!checked.ok) return { status: checked.status, body: { error: checked.error } };
+  const checked = checkPush(input, limits(env));
+  if (!checked.ok) {
+    const { status, message, limit } = checked.error;
+    return { status, body: { error: message, ...(limit ? { limit } : {}) } };
+  }
   for (const [i, family] of checked.value.families.entries()) {
-    const problem = reservedNameProblem(family.name, false);
+    const problem = reservedNameProblem(family.name);
     if (problem) return { status: 400, body: { error: `families[${i}].name: ${problem}` } };
   }
-  const transport = new DurableObjectTransport(env.METRICS_FAMILY as unknown as FamilyNamespace);
+  const transport = new DurableObjectTransport(env.METRICS_FAMILY);
   // A family object's failure stays in the log; the client only learns that it may resend (503).
   const families = (await transport.push(checked.value)).map((o) => {
     if (o.status !== "failed") return o;

@@ -3,10 +3,11 @@
 // Every error goes through errorResponse, so no stack trace or internal message reaches a client.
 
 import { Router } from "itty-router";
+import { familyName } from "../lib/names.ts";
 import { authorizeAdmin, authorizePush, authorizeScrape } from "./auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { catalog } from "./catalog-object.ts";
-import { maxBodyBytes } from "./config.ts";
+import { limits } from "./config.ts";
 import type { Env } from "./env.ts";
 import { errorResponse, HttpError, jsonResponse } from "./http-error.ts";
 import { ingest } from "./ingest.ts";
@@ -38,7 +39,7 @@ async function push(request: Request, env: Env): Promise<Response> {
   const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json")
     throw new HttpError(415, `content-type must be application/json, got ${JSON.stringify(type ?? "")}`);
-  const text = await readBodyLimited(request, maxBodyBytes(env));
+  const text = await readBodyLimited(request, limits(env).maxBodyBytes);
   let input: unknown;
   try {
     input = JSON.parse(text);
@@ -82,8 +83,8 @@ async function storedFamilyName(env: Env, segment: string): Promise<string> {
   }
   const directory = catalog(env);
   if ((await directory.typeOf(requested)) !== null) return requested;
-  const stripped = requested.replace(/_total$/, "");
-  if (stripped !== requested && (await directory.typeOf(stripped)) === "counter") return stripped;
+  const counter = familyName("counter", requested);
+  if (counter !== requested && (await directory.typeOf(counter)) === "counter") return counter;
   throw new HttpError(404, `no family named ${JSON.stringify(requested)}`);
 }
 

@@ -1,22 +1,14 @@
 // The Worker's own metrics, in the same scrape under the reserved prefix "pdc_": pushes by outcome (recorded
 // with this library and flushed to a family object like any client's flush), and gauges derived at scrape time.
 
-import { Counter } from "../lib/counter.ts";
+import { Counter } from "../lib/metrics/counter.ts";
 import { Registry } from "../lib/registry.ts";
-import { DurableObjectTransport, type FamilyNamespace } from "../lib/transports/durable-object.ts";
+import { DurableObjectTransport } from "../lib/transports/durable-object.ts";
 import type { FamilySnapshot } from "../lib/wire.ts";
 import type { Env } from "./env.ts";
 
-/** Family names with this prefix are the Worker's own; pushes may not use it. */
-export const SELF_PREFIX = "pdc_";
 /** The Worker's own families kept in family objects (the rest are computed at scrape time). */
 export const SELF_STORED_FAMILIES: readonly string[] = ["pdc_pushes"];
-
-/** Why a pushed family name is refused as reserved, or undefined when it is free. */
-export function reservedNameProblem(name: string, allowSelf: boolean): string | undefined {
-  if (!name.startsWith(SELF_PREFIX) || (allowSelf && SELF_STORED_FAMILIES.includes(name))) return undefined;
-  return `${JSON.stringify(name)} uses the prefix "${SELF_PREFIX}", reserved for the Worker's own metrics`;
-}
 
 const OUTCOMES: Record<number, string> = {
   200: "accepted",
@@ -30,7 +22,10 @@ const OUTCOMES: Record<number, string> = {
   503: "unavailable",
 };
 
-const registry = new Registry({ onError: (m) => console.error(`prometheus-distributed-client self-metrics: ${m}`) });
+const registry = new Registry({
+  reservedFamilies: SELF_STORED_FAMILIES,
+  onError: (m) => console.error(`prometheus-distributed-client self-metrics: ${m}`),
+});
 const pushes = new Counter({
   name: "pdc_pushes_total",
   help: "Pushes received over HTTP and the MetricsService RPC, by outcome (accepted, invalid, unauthorized, forbidden, conflict, too_large, unsupported_media_type, unavailable, error).",
@@ -46,7 +41,7 @@ export function countPush(
 ): void {
   pushes.inc({ outcome: OUTCOMES[status] ?? "other" });
   // Without an execution context (an embedding that passes none) the count waits for the next flush.
-  ctx?.waitUntil(registry.flush(new DurableObjectTransport(env.METRICS_FAMILY as unknown as FamilyNamespace)));
+  ctx?.waitUntil(registry.flush(new DurableObjectTransport(env.METRICS_FAMILY)));
 }
 
 function gauge(

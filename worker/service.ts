@@ -3,22 +3,24 @@
 
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { allRejected, type DeliveryOutcome } from "../lib/transports/transport.ts";
-import type { PushBatch } from "../lib/wire.ts";
+import type { Push } from "../lib/wire.ts";
 import type { Env } from "./env.ts";
 import { ingest } from "./ingest.ts";
 import { countPush } from "./self-metrics.ts";
 
 export class MetricsService extends WorkerEntrypoint<Env> {
   /** Applies a push; every family gets an outcome (an invalid push: all rejected with the reason). */
-  async push(batch: PushBatch): Promise<DeliveryOutcome[]> {
+  async push(push: Push): Promise<DeliveryOutcome[]> {
     let status = 500;
     try {
-      const reply = await ingest(this.env, batch);
+      const reply = await ingest(this.env, push);
       status = reply.status;
-      return "error" in reply.body ? allRejected(batch, reply.status, reply.body.error) : reply.body.families;
+      return "error" in reply.body
+        ? allRejected(push, reply.status, reply.body.error, reply.body.limit)
+        : reply.body.families;
     } catch (error) {
       console.error("prometheus-distributed-client: unexpected error in MetricsService.push", error);
-      return allRejected(batch, 500, "internal error");
+      return allRejected(push, 500, "internal error");
     } finally {
       countPush(status, this.env, this.ctx);
     }

@@ -1,8 +1,9 @@
 // FamilyStorage on a Durable Object's SQLite: the definition in `meta`, one WITHOUT ROWID row per series,
 // recent batch ids in `batches` (pruned past the retention). Every call is synchronous.
 
-import type { FamilyStorage, StoredSeries } from "../lib/family-store.ts";
-import type { SketchWindows } from "../lib/quantile-windows.ts";
+import { labelsOfKey } from "../lib/series-key.ts";
+import type { FamilyStorage, StoredSeries } from "../lib/store/family-store.ts";
+import type { SketchWindows } from "../lib/store/quantile-windows.ts";
 import type { FamilyDefinition } from "../lib/wire.ts";
 
 const SCHEMA_VERSION = "2";
@@ -77,11 +78,11 @@ export class SqlFamilyStorage implements FamilyStorage {
     this.cached = definition;
   }
 
-  hasBatch(id: string): boolean {
+  hasPushId(id: string): boolean {
     return this.sql.exec(`SELECT 1 FROM batches WHERE id = ?`, id).toArray().length > 0;
   }
 
-  addBatch(id: string, nowMs: number): void {
+  addPushId(id: string, nowMs: number): void {
     this.write(`INSERT INTO batches (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, id, nowMs);
     if (nowMs - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = nowMs;
@@ -159,9 +160,7 @@ export class SqlFamilyStorage implements FamilyStorage {
   }
 
   private fromRow(row: SeriesRow): StoredSeries {
-    const names = this.definition()?.labelNames ?? [];
-    const values = JSON.parse(row.key) as string[];
-    const labels = Object.fromEntries(names.map((n, i) => [n, values[i] ?? ""]));
+    const labels = labelsOfKey(this.definition()?.labelNames ?? [], row.key);
     return {
       labels,
       created: row.created,

@@ -1,23 +1,26 @@
 // Transport (a): straight to the family Durable Objects through a namespace binding, one RPC per family, in parallel.
+// Each family goes to the object named by its family name.
 
-import { familyName } from "../validation.ts";
-import type { FamilyBatch, FamilyOutcome, PushBatch } from "../wire.ts";
+import type { FamilyOutcome, FamilyPush, Push } from "../wire.ts";
 import { errorMessage, isRetryableObjectError, type RetryOptions, withRetries } from "./retry.ts";
 import type { DeliveryOutcome, Transport } from "./transport.ts";
 
-/** The RPC surface of a family object, as this transport needs it. */
+/** The RPC surface of a family object, as this transport calls it. */
 export interface FamilyObjectStub {
-  push(batch: string | undefined, family: FamilyBatch): Promise<FamilyOutcome>;
+  push(pushId: string | undefined, family: FamilyPush): Promise<FamilyOutcome>;
 }
 
-/** A Durable Object namespace binding for the family objects (`env.METRICS_FAMILY`). */
+/**
+ * A Durable Object namespace binding for the family objects (`env.METRICS_FAMILY`), typed or not: the binding
+ * types `wrangler types` generates for a class of another Worker carry no RPC methods, so any namespace fits.
+ */
 export interface FamilyNamespace {
-  getByName(name: string): FamilyObjectStub;
+  getByName(name: string): unknown;
 }
 
 /**
  * Sends each family to its object. Retries only errors marked retryable (never overloaded), on a fresh stub,
- * and only when the batch has an id (so a retry can never count twice).
+ * and only when the push has an id (so a retry can never count twice).
  * @example
  * ctx.waitUntil(register.flush(new DurableObjectTransport(env.METRICS_FAMILY)));
  */
@@ -27,15 +30,15 @@ export class DurableObjectTransport implements Transport {
     private readonly options: RetryOptions = {},
   ) {}
 
-  push(batch: PushBatch): Promise<DeliveryOutcome[]> {
-    return Promise.all(batch.families.map((family) => this.pushFamily(batch.batch, family)));
+  push(push: Push): Promise<DeliveryOutcome[]> {
+    return Promise.all(push.families.map((family) => this.pushFamily(push.batch, family)));
   }
 
-  private async pushFamily(batch: string | undefined, family: FamilyBatch): Promise<DeliveryOutcome> {
+  private async pushFamily(pushId: string | undefined, family: FamilyPush): Promise<DeliveryOutcome> {
     try {
-      const retry = batch === undefined ? () => false : isRetryableObjectError;
-      const object = familyName(family.type, family.name);
-      return await withRetries(() => this.namespace.getByName(object).push(batch, family), retry, this.options);
+      const retry = pushId === undefined ? () => false : isRetryableObjectError;
+      const call = () => (this.namespace.getByName(family.name) as FamilyObjectStub).push(pushId, family);
+      return await withRetries(call, retry, this.options);
     } catch (error) {
       return { name: family.name, status: "failed", error: errorMessage(error) };
     }

@@ -1,6 +1,7 @@
 // Transport (c): HTTPS to the router Worker's POST /push with a bearer token. For Lambda, Node 20+, anything with fetch.
 
-import type { FamilyOutcome, PushBatch } from "../wire.ts";
+import { type LimitExceeded, SPLIT_LIMIT_NAMES } from "../limits.ts";
+import type { FamilyOutcome, Push } from "../wire.ts";
 import { errorMessage, type RetryOptions, withRetries } from "./retry.ts";
 import { allFailed, allRejected, type DeliveryOutcome, type Transport } from "./transport.ts";
 
@@ -27,17 +28,17 @@ class TransientHttpError extends Error {}
 export class HttpTransport implements Transport {
   constructor(private readonly options: HttpTransportOptions) {}
 
-  async push(batch: PushBatch): Promise<DeliveryOutcome[]> {
-    const retryable = (e: unknown) => batch.batch !== undefined && !(e instanceof HttpRejection);
+  async push(push: Push): Promise<DeliveryOutcome[]> {
+    const retryable = (e: unknown) => push.batch !== undefined && !(e instanceof HttpRejection);
     try {
-      return await withRetries(() => this.attempt(batch), retryable, this.options);
+      return await withRetries(() => this.attempt(push), retryable, this.options);
     } catch (error) {
-      if (error instanceof HttpRejection) return allRejected(batch, error.status, error.message);
-      return allFailed(batch, errorMessage(error));
+      if (error instanceof HttpRejection) return allRejected(push, error.status, error.message, error.limit);
+      return allFailed(push, errorMessage(error));
     }
   }
 
-  private async attempt(batch: PushBatch): Promise<DeliveryOutcome[]> {
+  private async attempt(push: Push): Promise<DeliveryOutcome[]> {
     const doFetch = this.options.fetch ?? fetch;
     let response: Response;
     try {
@@ -47,20 +48,22 @@ export class HttpTransport implements Transport {
           "content-type": "application/json",
           ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
         },
-        body: JSON.stringify(batch),
+        body: JSON.stringify(push),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });
     } catch (error) {
       throw new TransientHttpError(`push to ${this.options.url} failed: ${errorMessage(error)}`);
     }
     const text = await response.text().catch(() => "");
-    if (response.status >= 500 || response.status === 429)
+    if (response.status >= 500 || response.status === 429) {
       throw new TransientHttpError(`push answered ${response.status}: ${text.slice(0, 200)}`);
-    const families = parseOutcomes(text);
+    }
+    const body = parse(text);
     // A reply with per-family outcomes (200, or a 409/413/400 about some families) says what was applied.
-    if (families) return families;
+    if (Array.isArray(body?.families)) return body.families as FamilyOutcome[];
     if (response.ok) throw new TransientHttpError(`push answered ${response.status} with an unreadable body`);
-    throw new HttpRejection(response.status, `push refused (${response.status}): ${errorOf(text)}`);
+    const error = typeof body?.error === "string" ? body.error : text.slice(0, 200);
+    throw new HttpRejection(response.status, `push refused (${response.status}): ${error}`, limitOf(body?.limit));
   }
 }
 
@@ -68,26 +71,25 @@ class HttpRejection extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly limit: LimitExceeded | undefined,
   ) {
     super(message);
   }
 }
 
-function parseOutcomes(text: string): FamilyOutcome[] | undefined {
+function parse(text: string): Record<string, unknown> | undefined {
   try {
-    const body = JSON.parse(text) as { families?: unknown };
-    return Array.isArray(body.families) ? (body.families as FamilyOutcome[]) : undefined;
+    const body: unknown = JSON.parse(text);
+    return typeof body === "object" && body !== null ? (body as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
 }
 
-function errorOf(text: string): string {
-  try {
-    const body = JSON.parse(text) as { error?: unknown };
-    if (typeof body.error === "string") return body.error;
-  } catch {
-    // not JSON: fall through to the raw text
-  }
-  return text.slice(0, 200);
+/** The size limit a 413 names, when it names one this client can split by. */
+function limitOf(value: unknown): LimitExceeded | undefined {
+  const limit = value as { name?: unknown; value?: unknown } | undefined;
+  if (typeof limit?.value !== "number" || !(SPLIT_LIMIT_NAMES as readonly unknown[]).includes(limit.name))
+    return undefined;
+  return { name: limit.name as LimitExceeded["name"], value: limit.value };
 }

@@ -1,31 +1,36 @@
 // Transport (b): through a service binding to the metrics Worker's RPC entrypoint (MetricsService).
 
-import type { PushBatch } from "../wire.ts";
+import type { Push } from "../wire.ts";
 import { errorMessage, isRetryableObjectError, type RetryOptions, withRetries } from "./retry.ts";
 import { allFailed, type DeliveryOutcome, type Transport } from "./transport.ts";
 
-/** The RPC surface of the metrics Worker's entrypoint, as this transport needs it. */
+/** The RPC surface of the metrics Worker's entrypoint, as this transport calls it. */
 export interface MetricsServiceBinding {
-  push(batch: PushBatch): Promise<DeliveryOutcome[]>;
+  push(push: Push): Promise<DeliveryOutcome[]>;
 }
 
 /**
- * Sends the whole batch in one RPC; the metrics Worker validates it and fans it out to the family objects.
+ * Sends the whole push in one RPC; the metrics Worker validates it and fans it out to the family objects. Takes the
+ * service binding as `wrangler types` generates it (typed or not).
  * @example
  * ctx.waitUntil(register.flush(new ServiceTransport(env.METRICS)));
  */
 export class ServiceTransport implements Transport {
-  constructor(
-    private readonly binding: MetricsServiceBinding,
-    private readonly options: RetryOptions = {},
-  ) {}
+  private readonly binding: MetricsServiceBinding;
 
-  async push(batch: PushBatch): Promise<DeliveryOutcome[]> {
+  constructor(
+    binding: object,
+    private readonly options: RetryOptions = {},
+  ) {
+    this.binding = binding as MetricsServiceBinding;
+  }
+
+  async push(push: Push): Promise<DeliveryOutcome[]> {
     try {
-      const retry = batch.batch === undefined ? () => false : isRetryableObjectError;
-      return await withRetries(() => this.binding.push(batch), retry, this.options);
+      const retry = push.batch === undefined ? () => false : isRetryableObjectError;
+      return await withRetries(() => this.binding.push(push), retry, this.options);
     } catch (error) {
-      return allFailed(batch, errorMessage(error));
+      return allFailed(push, errorMessage(error));
     }
   }
 }

@@ -17,7 +17,7 @@ describe("durability and exactness (black box)", () => {
         batch: `concurrent-${i}`,
         families: [
           {
-            name: "bb_hits_total",
+            name: "bb_hits",
             type: "counter",
             help: "Hits.",
             labelNames: ["k"],
@@ -40,7 +40,7 @@ describe("durability and exactness (black box)", () => {
       const res = await worker.push({
         batch: `restart-${i}`,
         families: [
-          { name: "bb_restart_total", type: "counter", help: "R.", series: [{ labels: {}, inc: 3 }] },
+          { name: "bb_restart", type: "counter", help: "R.", series: [{ labels: {}, inc: 3 }] },
           { name: "bb_restart_last", type: "gauge", help: "Last.", series: [{ labels: {}, set: i }] },
         ],
       });
@@ -55,7 +55,7 @@ describe("durability and exactness (black box)", () => {
     expect(sampleValue(text, 'bb_hits_total{k="x"}')).toBe(20_100);
     const replay = await worker.push({
       batch: "restart-3",
-      families: [{ name: "bb_restart_total", type: "counter", help: "R.", series: [{ labels: {}, inc: 3 }] }],
+      families: [{ name: "bb_restart", type: "counter", help: "R.", series: [{ labels: {}, inc: 3 }] }],
     });
     expect(((await replay.json()) as { families: { status: string }[] }).families[0]?.status).toBe("duplicate");
     expect(sampleValue(await worker.scrape(), "bb_restart_total")).toBe(60);

@@ -118,7 +118,7 @@ describe("faults (black box)", () => {
         batch: `five-hundred-${i}`,
         families: [
           {
-            name: "many_a_total",
+            name: "many_a",
             type: "counter",
             help: "A.",
             labelNames: ["k"],

@@ -81,7 +81,7 @@ describe("hostile and nasty input (black box)", () => {
           series: [{ labels: { v: nasty }, set: 1 }],
         },
         {
-          name: "nasty_total",
+          name: "nasty",
           type: "counter",
           help: "ünïcödé",
           labelNames: ["a", "b"],

@@ -31,7 +31,7 @@ describe("real Prometheus tools (black box)", () => {
       transport: new HttpTransport({ url: new URL("/push", worker.url).href, token: PUSH_TOKEN }),
     });
     const requests = new Counter({
-      name: "edge_requests_total",
+      name: "edge_requests",
       help: "Requests served.\nSecond line with a \\ backslash.",
       labelNames: ["route", "code"] as const,
       registers: [registry],

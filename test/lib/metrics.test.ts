@@ -1,20 +1,20 @@
 // The client metric types: prom-client's call shapes, definition-time validation, and the pending deltas they record.
 
 import { describe, expect, it } from "vitest";
-import { exponentialBuckets, linearBuckets } from "../../lib/buckets.ts";
-import { Counter } from "../../lib/counter.ts";
-import { Gauge } from "../../lib/gauge.ts";
-import { Histogram } from "../../lib/histogram.ts";
+import { exponentialBuckets, linearBuckets } from "../../lib/metrics/buckets.ts";
+import { Counter } from "../../lib/metrics/counter.ts";
+import { Gauge } from "../../lib/metrics/gauge.ts";
+import { Histogram } from "../../lib/metrics/histogram.ts";
+import { Metric, type MetricConfiguration } from "../../lib/metrics/metric.ts";
+import { Summary } from "../../lib/metrics/summary.ts";
 import { Registry } from "../../lib/registry.ts";
-import { Summary } from "../../lib/summary.ts";
+import type { CounterDelta } from "../../lib/wire.ts";
 
 /** The single pending batch of a registry (its families by name). */
 function pending(registry: Registry) {
   const batches = registry.take();
   expect(batches.length).toBeLessThanOrEqual(1);
-  return Object.fromEntries(
-    (batches[0]?.families ?? []).map((f) => [f.type === "counter" ? f.name.replace(/_total$/, "") : f.name, f]),
-  );
+  return Object.fromEntries((batches[0]?.families ?? []).map((f) => [f.name, f]));
 }
 
 describe("Counter", () => {
@@ -32,7 +32,7 @@ describe("Counter", () => {
     c.labels({ route: "/x" }).inc(0.5);
     const f = pending(r).http_requests;
     expect(f).toMatchObject({
-      name: "http_requests_total",
+      name: "http_requests",
       type: "counter",
       help: "Requests.",
       labelNames: ["route", "code"],
@@ -289,7 +289,7 @@ describe("registry niceties", () => {
     c.inc({ region: "us" });
     c.remove({ region: "x" });
     expect(pending(r).shop_orders).toMatchObject({
-      name: "shop_orders_total",
+      name: "shop_orders",
       labelNames: ["region", "service"],
       series: [{ labels: { region: "us", service: "checkout" }, inc: 1 }],
       remove: [{ region: "x", service: "checkout" }],
@@ -304,10 +304,12 @@ describe("registry niceties", () => {
     );
   });
 
-  it("sends a counter under its exposed name, so x_total_total stays family x_total", () => {
+  it("sends a counter under its family name: one _total removed, so x_total_total is family x_total", () => {
     const r = new Registry();
     new Counter({ name: "x_total_total", help: "X.", registers: [r] }).inc();
-    expect(r.take()[0]?.families[0]?.name).toBe("x_total_total");
+    new Counter({ name: "y_total", help: "Y.", registers: [r] }).inc();
+    new Counter({ name: "z", help: "Z.", registers: [r] }).inc();
+    expect(r.take()[0]?.families.map((f) => f.name)).toEqual(["x_total", "y", "z"]);
   });
 
   it("refuses invalid default labels and prefixes", () => {
@@ -341,5 +343,31 @@ describe("definition-time validation", () => {
     b.inc({ k: "x" }, 2);
     expect(pending(r).jobs?.series).toEqual([{ labels: { k: "x" }, inc: 3 }]);
     expect(r.getSingleMetric("jobs_total")).toBe(a);
+  });
+});
+
+describe("a metric type of your own", () => {
+  it("records into its registry without any registration step of its own", () => {
+    // A subclass only says what it records; the base class registers it.
+    class Hits extends Metric {
+      constructor(config: MetricConfiguration<string>) {
+        super(config, "counter");
+      }
+      hit(): void {
+        this.record<CounterDelta>(
+          this.series(undefined),
+          (labels) => ({ labels, inc: 0 }),
+          (d) => {
+            d.inc += 1;
+          },
+        );
+      }
+    }
+    const r = new Registry();
+    const hits = new Hits({ name: "own_hits", help: "Hits.", registers: [r] });
+    hits.hit();
+    hits.hit();
+    expect(r.getSingleMetric("own_hits")).toBe(hits);
+    expect(pending(r).own_hits?.series).toEqual([{ labels: {}, inc: 2 }]);
   });
 });

@@ -2,20 +2,21 @@
 // retry buffer, counts refusals, and never throws for delivery problems.
 
 import { describe, expect, it } from "vitest";
-import { Counter } from "../../lib/counter.ts";
-import { Gauge } from "../../lib/gauge.ts";
+import { DEFAULT_LIMITS } from "../../lib/limits.ts";
+import { Counter } from "../../lib/metrics/counter.ts";
+import { Gauge } from "../../lib/metrics/gauge.ts";
+import { Summary } from "../../lib/metrics/summary.ts";
 import { Registry } from "../../lib/registry.ts";
-import { Summary } from "../../lib/summary.ts";
-import { MemoryStore } from "../../lib/transports/memory.ts";
-import { allFailed, type DeliveryOutcome, type Transport } from "../../lib/transports/transport.ts";
-import type { PushBatch } from "../../lib/wire.ts";
+import { MemoryStore } from "../../lib/store/memory-store.ts";
+import { allFailed, allRejected, type DeliveryOutcome, type Transport } from "../../lib/transports/transport.ts";
+import type { Push } from "../../lib/wire.ts";
 
 /** A transport in front of a MemoryStore that can be told to fail (as a network would) or to throw. */
 class FlakyTransport implements Transport {
-  readonly seen: PushBatch[] = [];
+  readonly seen: Push[] = [];
   failures = 0;
   constructor(readonly store = new MemoryStore()) {}
-  async push(batch: PushBatch): Promise<DeliveryOutcome[]> {
+  async push(batch: Push): Promise<DeliveryOutcome[]> {
     this.seen.push(structuredClone(batch));
     if (this.failures > 0) {
       this.failures--;
@@ -85,7 +86,7 @@ describe("Registry.flush", () => {
     expect(value(store, "c")).toBe(7);
   });
 
-  it("sends retained batches first, and holds a failing family's newer deltas behind its older ones", async () => {
+  it("sends retained pushes first, and holds a failing family's newer deltas behind its older ones", async () => {
     const t = new FlakyTransport();
     const r = new Registry({ transport: t });
     const g = new Gauge({ name: "g", help: "G.", registers: [r] });
@@ -98,13 +99,13 @@ describe("Registry.flush", () => {
     t.failures = 1;
     const seenBefore = t.seen.length;
     expect(await r.flush()).toMatchObject({ retained: 2, delivered: 1 });
-    expect(t.seen.slice(seenBefore).map((b) => b.families.map((f) => f.name))).toEqual([["g"], ["c_total"]]);
+    expect(t.seen.slice(seenBefore).map((b) => b.families.map((f) => f.name))).toEqual([["g"], ["c"]]);
     expect(await r.flush()).toMatchObject({ delivered: 2, retained: 0 });
     expect(value(t.store, "g")).toBe(2);
     expect(value(t.store, "c")).toBe(1);
   });
 
-  it("bounds the retry buffer: drops the oldest batches and counts the dropped series", async () => {
+  it("bounds the retry buffer: drops the oldest pushes and counts the dropped series", async () => {
     const t = new FlakyTransport();
     const errors: string[] = [];
     const r = new Registry({ transport: t, maxRetainedSeries: 3, onError: (m) => errors.push(m) });
@@ -255,12 +256,13 @@ describe("Registry.flush", () => {
     await r.flush();
     const sizes = t.seen.map((b) => new TextEncoder().encode(JSON.stringify(b)).length);
     expect(sizes.length).toBeGreaterThan(1);
-    expect(Math.max(...sizes)).toBeLessThan(1_000_000);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(DEFAULT_LIMITS.maxBodyBytes);
+    expect(Math.max(...sizes)).toBeGreaterThan(DEFAULT_LIMITS.maxBodyBytes * 0.9);
     expect(t.store.snapshot()[0]?.series).toHaveLength(3000);
   });
 
-  it("splits a large flush into batches within the default limits", async () => {
-    const t = new FlakyTransport();
+  it("splits a large flush into pushes within the default limits", async () => {
+    const t = new FlakyTransport(new MemoryStore({ maxSeriesPerFamily: 20_000 }));
     const r = new Registry({ transport: t });
     const c = new Counter({ name: "c", help: "C.", labelNames: ["i"], registers: [r] });
     for (let i = 0; i < 12_000; i++) c.inc({ i });
@@ -277,5 +279,44 @@ describe("Registry.flush", () => {
     const store = new MemoryStore();
     await r.flush(store);
     expect(value(store, "c")).toBe(1);
+  });
+});
+
+describe("Registry.flush against a store with lower limits", () => {
+  it("splits and resends on a 413 that names the limit: nothing dropped, nothing doubled, limit remembered", async () => {
+    const store = new MemoryStore({ limits: { ...DEFAULT_LIMITS, maxSeriesPerPush: 10, maxFamiliesPerPush: 2 } });
+    const errors: string[] = [];
+    const r = new Registry({ transport: store, onError: (m) => errors.push(m) });
+    for (const name of ["a", "b", "c"]) {
+      const c = new Counter({ name, help: "C.", labelNames: ["k"], registers: [r] });
+      for (let k = 0; k < 25; k++) c.inc({ k }, k + 1);
+    }
+    const result = await r.flush();
+    expect(result).toMatchObject({ rejected: 0, retained: 0, dropped: 0 });
+    expect(errors).toEqual([]);
+    for (const name of ["a", "b", "c"]) {
+      const series = store.snapshot().find((f) => f.name === name)?.series ?? [];
+      expect(series.reduce((n, s) => n + (s.value ?? 0), 0)).toBe((25 * 26) / 2);
+    }
+    expect(r.limits).toMatchObject({ maxSeriesPerPush: 10, maxFamiliesPerPush: 2 });
+  });
+
+  it("splits first, then refuses (and counts) a part that cannot be split any further", async () => {
+    // A server that refuses everything as too large, whatever its size.
+    const sizes: number[] = [];
+    const refusing: Transport = {
+      push: async (push) => {
+        sizes.push(push.families.reduce((n, f) => n + f.series.length, 0));
+        return allRejected(push, 413, "too large", { name: "maxSeriesPerPush", value: 1 });
+      },
+    };
+    const errors: string[] = [];
+    const r = new Registry({ transport: refusing, onError: (m) => errors.push(m) });
+    const c = new Counter({ name: "one", help: "C.", labelNames: ["k"], registers: [r] });
+    for (const k of ["a", "b", "c"]) c.inc({ k });
+    expect(await r.flush()).toMatchObject({ rejected: 3, delivered: 0, retained: 0 });
+    expect(sizes).toEqual([3, 1, 1, 1]);
+    expect(r.stats.rejectedSeries).toBe(3);
+    expect(errors).toHaveLength(3);
   });
 });

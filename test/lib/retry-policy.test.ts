@@ -4,11 +4,11 @@
 import { describe, expect, it } from "vitest";
 import { DurableObjectTransport, type FamilyNamespace } from "../../lib/transports/durable-object.ts";
 import { isRetryableObjectError, withRetries } from "../../lib/transports/retry.ts";
-import type { FamilyBatch, FamilyOutcome } from "../../lib/wire.ts";
+import type { FamilyOutcome, FamilyPush } from "../../lib/wire.ts";
 
 const objectError = (flags: { retryable?: boolean; overloaded?: boolean }) =>
   Object.assign(new Error("object error"), flags);
-const family: FamilyBatch = {
+const family: FamilyPush = {
   name: "f",
   type: "counter",
   help: "F.",

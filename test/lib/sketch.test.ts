@@ -2,6 +2,7 @@
 // invocations (each a fresh registry and one flush), give p50/p90/p99 within 1% of the exact quantiles.
 
 import { describe, expect, it } from "vitest";
+import { Summary } from "../../lib/metrics/summary.ts";
 import { Registry } from "../../lib/registry.ts";
 import {
   addToSketch,
@@ -11,8 +12,7 @@ import {
   sketchData,
   sketchQuantile,
 } from "../../lib/sketch.ts";
-import { Summary } from "../../lib/summary.ts";
-import { MemoryStore } from "../../lib/transports/memory.ts";
+import { MemoryStore } from "../../lib/store/memory-store.ts";
 
 /** A seeded generator (mulberry32), so every run sees the same observations. */
 function random(seed: number): () => number {

@@ -4,10 +4,12 @@
 import { describe, expect, it } from "vitest";
 import { bucketValue } from "../../lib/sketch.ts";
 import type { Transport } from "../../lib/transports/transport.ts";
-import type { FamilyBatch, FamilySnapshot } from "../../lib/wire.ts";
+import type { FamilyPush, FamilySnapshot } from "../../lib/wire.ts";
 
 export interface StoreUnderTest {
   transport: Transport;
+  /** The cardinality cap the store was built with. */
+  maxSeriesPerFamily: number;
   snapshot(): Promise<FamilySnapshot[]>;
   /** Sets the clock (ms) the store uses for `family` from now on. */
   setClock(family: string, nowMs: number): Promise<void>;
@@ -39,22 +41,26 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       expect(f?.series[0]?.updated).toBeGreaterThanOrEqual(created as number);
     });
 
-    it("treats jobs and jobs_total as one counter family", async () => {
+    it("stores a family under the name it arrives with: a counter family may itself end in _total", async () => {
       const store = make();
       const base = unique("jobs");
-      for (const name of [base, `${base}_total`]) {
+      for (const [name, inc] of [
+        [base, 1],
+        [`${base}_total`, 2],
+      ] as const) {
         await store.transport.push({
           batch: unique("b"),
-          families: [{ name, type: "counter", help: "J.", labelNames: [], series: [{ labels: {}, inc: 1 }] }],
+          families: [{ name, type: "counter", help: "J.", labelNames: [], series: [{ labels: {}, inc }] }],
         });
       }
-      expect((await family(store, base))?.series[0]?.value).toBe(2);
+      expect((await family(store, base))?.series[0]?.value).toBe(1);
+      expect((await family(store, `${base}_total`))?.series[0]?.value).toBe(2);
     });
 
     it("gauges: set replaces, inc adds, inc on a new series starts from zero", async () => {
       const store = make();
       const name = unique("g");
-      const push = (series: FamilyBatch["series"]) =>
+      const push = (series: FamilyPush["series"]) =>
         store.transport.push({
           batch: unique("b"),
           families: [{ name, type: "gauge", help: "G.", labelNames: ["k"], series }],
@@ -120,7 +126,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         batch: unique("b"),
         families: [{ ...def, series: [{ labels: { k: "a" }, counts: [1, 0, 0], sum: 1 }] }],
       });
-      const changes: FamilyBatch[] = [
+      const changes: FamilyPush[] = [
         { ...def, buckets: [1, 3], series: [{ labels: { k: "a" }, counts: [1, 0, 0], sum: 1 }] },
         { ...def, labelNames: ["j"], series: [{ labels: { j: "a" }, counts: [1, 0, 0], sum: 1 }] },
         { name, type: "gauge", help: "H.", labelNames: ["k"], series: [{ labels: { k: "a" }, set: 1 }] },
@@ -342,6 +348,91 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         error: expect.stringMatching(/would overflow/),
       });
       expect((await family(store, name))?.series[0]?.value).toBe(1.7e308);
+    });
+
+    it("refuses a family whose exposed sample names clash with another family's (409)", async () => {
+      const store = make();
+      const base = unique("clash");
+      const counter = {
+        name: base,
+        type: "counter" as const,
+        help: "C.",
+        labelNames: [],
+        series: [{ labels: {}, inc: 1 }],
+      };
+      expect((await store.transport.push({ batch: unique("b"), families: [counter] }))[0]?.status).toBe("applied");
+      const gauge = {
+        name: `${base}_total`,
+        type: "gauge" as const,
+        help: "G.",
+        labelNames: [],
+        series: [{ labels: {}, set: 1 }],
+      };
+      expect((await store.transport.push({ batch: unique("b"), families: [gauge] }))[0]).toMatchObject({
+        status: "rejected",
+        code: 409,
+        error: expect.stringContaining(`"${base}_total"`),
+      });
+      const histogram = { name: `${base}_h`, type: "histogram" as const, help: "H.", labelNames: [], buckets: [1] };
+      await store.transport.push({
+        batch: unique("b"),
+        families: [{ ...histogram, series: [{ labels: {}, counts: [1, 0], sum: 1 }] }],
+      });
+      const bucketGauge = {
+        name: `${base}_h_bucket`,
+        type: "gauge" as const,
+        help: "G.",
+        labelNames: [],
+        series: [{ labels: {}, set: 1 }],
+      };
+      expect((await store.transport.push({ batch: unique("b"), families: [bucketGauge] }))[0]).toMatchObject({
+        status: "rejected",
+        code: 409,
+      });
+      expect((await store.snapshot()).map((f) => f.name)).not.toContain(`${base}_total`);
+    });
+
+    it("refuses the reserved prefix pdc_ (400)", async () => {
+      const store = make();
+      const family = {
+        name: unique("pdc_mine"),
+        type: "gauge" as const,
+        help: "G.",
+        labelNames: [],
+        series: [{ labels: {}, set: 1 }],
+      };
+      expect((await store.transport.push({ batch: unique("b"), families: [family] }))[0]).toMatchObject({
+        status: "rejected",
+        code: 400,
+        error: expect.stringContaining("reserved"),
+      });
+    });
+
+    it("caps the series of a family: a push past the cap is refused whole (413), the rest stays", async () => {
+      const store = make();
+      const name = unique("capped");
+      const cap = store.maxSeriesPerFamily;
+      const push = (from: number, count: number) =>
+        store.transport.push({
+          batch: unique("b"),
+          families: [
+            {
+              name,
+              type: "counter",
+              help: "C.",
+              labelNames: ["k"],
+              series: Array.from({ length: count }, (_, i) => ({ labels: { k: String(from + i) }, inc: 1 })),
+            },
+          ],
+        });
+      expect((await push(0, cap - 1))[0]?.status).toBe("applied");
+      expect((await push(cap - 1, 2))[0]).toMatchObject({
+        status: "rejected",
+        code: 413,
+        error: expect.stringContaining(String(cap)),
+      });
+      expect((await push(cap - 1, 1))[0]?.status).toBe("applied");
+      expect((await family(store, name))?.series.length).toBe(cap);
     });
 
     it("takes the latest help text", async () => {

@@ -1,30 +1,32 @@
-// checkPushBatch: the canonical form of a valid push, and one named problem for each kind of invalid one.
+// checkPush: the canonical form of a valid push, and one named problem for each kind of invalid one.
 
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PUSH_LIMITS } from "../../lib/limits.ts";
-import { checkPushBatch } from "../../lib/wire-check.ts";
+import { DEFAULT_LIMITS } from "../../lib/limits.ts";
+import { checkPush } from "../../lib/wire-check.ts";
 
 const counter = (over: Record<string, unknown> = {}) => ({
-  name: "jobs_total",
+  name: "jobs",
   type: "counter",
   help: "Jobs.",
   series: [{ labels: {}, inc: 1 }],
   ...over,
 });
 
-describe("checkPushBatch", () => {
-  it("canonicalises: counter name without _total, labelNames defaulted", () => {
-    expect(checkPushBatch({ batch: "b-1", families: [counter()] })).toEqual({
+describe("checkPush", () => {
+  it("canonicalises: labelNames defaulted, names kept as they are (they are family names)", () => {
+    expect(checkPush({ batch: "b-1", families: [counter()] })).toEqual({
       ok: true,
       value: {
         batch: "b-1",
         families: [{ name: "jobs", type: "counter", help: "Jobs.", labelNames: [], series: [{ labels: {}, inc: 1 }] }],
       },
     });
+    const total = checkPush({ families: [counter({ name: "jobs_total" })] });
+    expect(total.ok && total.value.families[0]?.name).toBe("jobs_total");
   });
 
   it("accepts every type with valid data", () => {
-    const r = checkPushBatch({
+    const r = checkPush({
       families: [
         {
           name: "g",
@@ -68,7 +70,6 @@ describe("checkPushBatch", () => {
       /families\[0\]\.name: "bad-name" is not a valid metric name/,
     ],
     ["a reserved metric name", { families: [counter({ name: "__x" })] }, 400, /reserved/],
-    ["just _total", { families: [counter({ name: "_total" })] }, 400, /leaves no valid family name/],
     [
       "an unknown type",
       { families: [counter({ type: "meter" })] },
@@ -240,11 +241,11 @@ describe("checkPushBatch", () => {
       /labels\.a: is 1025 characters/,
     ],
   ])("refuses %s", (_, input, status, message) => {
-    const r = checkPushBatch(input, DEFAULT_PUSH_LIMITS);
+    const r = checkPush(input, DEFAULT_LIMITS);
     expect(r.ok).toBe(false);
     if (!r.ok) {
-      expect(r.status).toBe(status);
-      expect(r.error).toMatch(message);
+      expect(r.error.status).toBe(status);
+      expect(r.error.message).toMatch(message);
     }
   });
 });

@@ -10,7 +10,7 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { FamilyBatch } from "../../lib/wire.ts";
+import type { FamilyPush } from "../../lib/wire.ts";
 import type { Env } from "../../worker/env.ts";
 import type { FamilyObject } from "../../worker/family-object.ts";
 import { createMetricsRouter } from "../../worker/router.ts";
@@ -23,7 +23,7 @@ const setClock = (name: string, ms: number) =>
   });
 const alarmOf = (name: string) => runInDurableObject(stubOf(name), (_, state) => state.storage.getAlarm());
 const keys = async (name: string) => (await stubOf(name).snapshot())?.series.map((s) => s.labels.k);
-const counter = (name: string, ks: string[], ttlSeconds?: number): FamilyBatch => ({
+const counter = (name: string, ks: string[], ttlSeconds?: number): FamilyPush => ({
   name,
   type: "counter",
   help: "C.",
@@ -133,7 +133,7 @@ describe("DELETE /families/:name/series", () => {
 
   it("deletes the series matching every given label, and names bad requests", async () => {
     const family = {
-      name: "route_hits_total",
+      name: "route_hits",
       type: "counter",
       help: "H.",
       labelNames: ["route", "code"],

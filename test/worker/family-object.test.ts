@@ -5,7 +5,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DurableObjectTransport, type FamilyNamespace } from "../../lib/transports/durable-object.ts";
-import type { FamilyBatch } from "../../lib/wire.ts";
+import type { FamilyPush } from "../../lib/wire.ts";
 import { catalog } from "../../worker/catalog-object.ts";
 import { collectFamilies } from "../../worker/scrape.ts";
 import { describeStoreConformance } from "../lib/store-conformance.ts";
@@ -14,6 +14,7 @@ const namespace = env.METRICS_FAMILY as unknown as FamilyNamespace;
 
 describeStoreConformance("FamilyObject (workerd, SQLite)", () => ({
   transport: new DurableObjectTransport(namespace),
+  maxSeriesPerFamily: 1000,
   snapshot: () => collectFamilies(env),
   setClock: async (family, ms) => {
     await runInDurableObject(env.METRICS_FAMILY.getByName(family), (instance) => {
@@ -27,7 +28,7 @@ describeStoreConformance("FamilyObject (workerd, SQLite)", () => ({
 
 describe("FamilyObject", () => {
   it("registers its family in the catalog on the first applied push", async () => {
-    const family: FamilyBatch = {
+    const family: FamilyPush = {
       name: "catalogued_gauge",
       type: "gauge",
       help: "G.",
@@ -70,7 +71,7 @@ describe("FamilyObject", () => {
 
   it("writes one row per touched series plus one for the batch id (plus definition and catalog marker on a family's first push)", async () => {
     const stub = env.METRICS_FAMILY.getByName("cost_histogram");
-    const family = (keys: string[]): FamilyBatch => ({
+    const family = (keys: string[]): FamilyPush => ({
       name: "cost_histogram",
       type: "histogram",
       help: "H.",
@@ -92,7 +93,7 @@ describe("FamilyObject", () => {
       help: "C.",
       labelNames: [],
       series: [{ labels: {}, inc: -1 }],
-    } as FamilyBatch;
+    } as FamilyPush;
     expect(await stub.push("x-1", bad)).toMatchObject({
       status: "rejected",
       code: 400,

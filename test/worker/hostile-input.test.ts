@@ -4,7 +4,7 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { MetricsServiceBinding } from "../../lib/transports/service.ts";
-import type { PushBatch } from "../../lib/wire.ts";
+import type { Push } from "../../lib/wire.ts";
 import { type HostileCase, hostilePushes, seed } from "../corpus/hostile-pushes.ts";
 import { withoutSelfMetrics } from "./self-metrics-filter.ts";
 
@@ -67,7 +67,7 @@ describe("hostile pushes (workerd)", () => {
       }
       if (c.body.length > 1_048_576) continue; // the body limit is HTTP's; RPC arguments are bounded by the platform
       if (/nested [\d,]+ deep/.test(c.name)) continue; // structured clone overflows in the caller: it cannot be sent
-      const outcomes = await service.push(input as PushBatch);
+      const outcomes = await service.push(input as Push);
       const rejected = outcomes.filter((o) => o.status === "rejected");
       expect(rejected.length, c.name).toBeGreaterThan(0);
       expect(rejected.map((o) => (o.status === "rejected" ? `${o.code} ${o.error}` : "")).join("; "), c.name).toMatch(

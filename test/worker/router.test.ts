@@ -4,7 +4,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type MetricsServiceBinding, ServiceTransport } from "../../lib/transports/service.ts";
-import type { PushBatch } from "../../lib/wire.ts";
+import type { Push } from "../../lib/wire.ts";
 import type { Env } from "../../worker/env.ts";
 import { createMetricsRouter } from "../../worker/router.ts";
 import { withoutSelfMetrics } from "./self-metrics-filter.ts";
@@ -30,11 +30,11 @@ const withVars = (vars: Partial<Env>) => (path: string, init?: RequestInit) =>
     createExecutionContext(),
   );
 
-const example: PushBatch = {
+const example: Push = {
   batch: "example-1",
   families: [
     {
-      name: "http_requests_total",
+      name: "http_requests",
       type: "counter",
       help: "Requests served.",
       labelNames: ["route", "code"],
@@ -165,7 +165,10 @@ describe("POST /push and GET /metrics", () => {
     expect((await push(example, { "content-type": "text/plain" })).status).toBe(415);
     const big = await push(JSON.stringify({ families: [], pad: "x".repeat(1_100_000) }));
     expect(big.status).toBe(413);
-    expect(await big.json()).toEqual({ error: expect.stringMatching(/over the limit of 1048576/) });
+    expect(await big.json()).toEqual({
+      error: expect.stringMatching(/over the limit of 1048576/),
+      limit: { name: "maxBodyBytes", value: 1048576 },
+    });
   });
 });
 
@@ -239,7 +242,7 @@ describe("MetricsService RPC entrypoint", () => {
   it("ingests like POST /push, and works as the ServiceTransport's binding", async () => {
     const binding = exports.MetricsService as unknown as MetricsServiceBinding;
     const transport = new ServiceTransport(binding);
-    const batch: PushBatch = {
+    const batch: Push = {
       batch: "svc-1",
       families: [
         { name: "svc_jobs", type: "counter", help: "Jobs.", labelNames: [], series: [{ labels: {}, inc: 2 }] },
@@ -259,9 +262,9 @@ describe("MetricsService RPC entrypoint", () => {
     const binding = exports.MetricsService as unknown as MetricsServiceBinding;
     const family = { name: "holes", type: "counter", help: "H.", labelNames: [], series: [{ labels: {}, inc: 1 }] };
     // biome-ignore lint/suspicious/noSparseArray: the hole is what this test sends
-    const sparseFamilies = [, family] as unknown as PushBatch["families"];
+    const sparseFamilies = [, family] as unknown as Push["families"];
     // biome-ignore lint/suspicious/noSparseArray: the hole is what this test sends
-    const sparseSeries = { ...family, series: [, { labels: {}, inc: 1 }] } as unknown as PushBatch["families"][number];
+    const sparseSeries = { ...family, series: [, { labels: {}, inc: 1 }] } as unknown as Push["families"][number];
     for (const families of [sparseFamilies, [sparseSeries]]) {
       const outcomes = await binding.push({ batch: `holes-${families.length}`, families });
       expect(

@@ -30,7 +30,7 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
 describe("self-metrics", () => {
   it("counts pushes by outcome, exactly", async () => {
     const family = (inc: number) => ({
-      families: [{ name: "self_jobs_total", type: "counter", help: "Jobs.", series: [{ labels: {}, inc }] }],
+      families: [{ name: "self_jobs", type: "counter", help: "Jobs.", series: [{ labels: {}, inc }] }],
     });
     for (let i = 0; i < 3; i++) expect((await push({ batch: `self-${i}`, ...family(1) })).status).toBe(200);
     expect((await push(family(-1))).status).toBe(400);

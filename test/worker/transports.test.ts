@@ -3,8 +3,8 @@
 
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { Counter } from "../../lib/counter.ts";
-import { Histogram } from "../../lib/histogram.ts";
+import { Counter } from "../../lib/metrics/counter.ts";
+import { Histogram } from "../../lib/metrics/histogram.ts";
 import { Registry } from "../../lib/registry.ts";
 import { DurableObjectTransport, type FamilyNamespace } from "../../lib/transports/durable-object.ts";
 import { HttpTransport } from "../../lib/transports/http.ts";

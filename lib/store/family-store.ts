@@ -1,12 +1,12 @@
-// Applying a checked family batch to a family's stored state, behind a small storage interface, so the Durable
+// Applying a checked family push to a family's stored state, behind a small storage interface, so the Durable
 // Object (SQLite) and the in-memory store run the same rules: replay detection, definition conflicts, the
 // cardinality cap, deletions, merging per type, creation times, expiry and quantiles.
 
+import { definitionDifference } from "../definition.ts";
+import { seriesKey } from "../series-key.ts";
+import type { FamilyDefinition, FamilyOutcome, FamilyPush, FamilySnapshot, Labels } from "../wire.ts";
 import { mergeSeries, type SeriesState } from "./merge.ts";
 import { windowQuantiles } from "./quantile-windows.ts";
-import { definitionDifference } from "./validation.ts";
-import type { FamilyBatch, FamilyDefinition, FamilyOutcome, FamilySnapshot, Labels } from "./wire.ts";
-import { labelKey } from "./wire-check.ts";
 
 /** A series as stored: its labels, mutable state, and times in milliseconds since the epoch. */
 export interface StoredSeries extends SeriesState {
@@ -15,12 +15,12 @@ export interface StoredSeries extends SeriesState {
   updated: number;
 }
 
-/** What a family store must offer. Every call is synchronous; the caller makes a batch atomic. */
+/** What a family store must offer. Every call is synchronous; the caller makes a push atomic. */
 export interface FamilyStorage {
   definition(): FamilyDefinition | undefined;
   setDefinition(definition: FamilyDefinition): void;
-  hasBatch(id: string): boolean;
-  addBatch(id: string, nowMs: number): void;
+  hasPushId(id: string): boolean;
+  addPushId(id: string, nowMs: number): void;
   getSeries(key: string): StoredSeries | undefined;
   /** Writes a series; `isNew` when no series had this key before. */
   putSeries(key: string, series: StoredSeries, isNew: boolean): void;
@@ -42,27 +42,24 @@ export function ttlMs(definition: FamilyDefinition | undefined, defaultTtlSecond
 }
 
 /**
- * Applies one family's part of a push. Returns "duplicate" for a batch id seen before; "rejected" with 409 when
+ * Applies one family's part of a push. Returns "duplicate" for a push id seen before; "rejected" with 409 when
  * the definition differs from the stored one, or 413 when the new series would pass `maxSeries` (nothing applied
  * either way); otherwise "applied": deletions (`reset`, `remove`) first, then the deltas.
  * The caller runs it inside one transaction.
  */
-export function applyFamilyBatch(
+export function applyFamilyPush(
   storage: FamilyStorage,
-  batchId: string | undefined,
-  family: FamilyBatch,
+  pushId: string | undefined,
+  family: FamilyPush,
   nowMs: number,
   maxSeries = Infinity,
   defaultTtlSeconds = 0,
 ): FamilyOutcome {
-  if (batchId !== undefined && storage.hasBatch(batchId)) return { name: family.name, status: "duplicate" };
+  if (pushId !== undefined && storage.hasPushId(pushId)) return { name: family.name, status: "duplicate" };
   const { series, reset, remove, ...definition } = family;
   const stored = storage.definition();
   if (stored) {
-    const difference =
-      stored.name !== definition.name
-        ? `name (${stored.name} vs ${definition.name})`
-        : definitionDifference(stored, definition);
+    const difference = definitionDifference(stored, definition);
     if (difference)
       return {
         name: family.name,
@@ -71,11 +68,11 @@ export function applyFamilyBatch(
         error: `family ${JSON.stringify(family.name)} is stored with a different ${difference}`,
       };
   }
-  const removed = new Set((remove ?? []).map((labels) => labelKey(definition.labelNames, labels)));
+  const removed = new Set((remove ?? []).map((labels) => seriesKey(definition.labelNames, labels)));
   // Expiry of what is stored is judged by the stored definition's TTL, as the scrape and the alarm judged it.
   const ttl = ttlMs(stored ?? definition, defaultTtlSeconds);
   const updates = series.map((delta) => {
-    const key = labelKey(definition.labelNames, delta.labels);
+    const key = seriesKey(definition.labelNames, delta.labels);
     const stored = reset || removed.has(key) ? undefined : storage.getSeries(key);
     // A series past its time to live counts as gone even before the alarm deletes it: it starts again.
     const before = stored && (ttl <= 0 || stored.updated + ttl > nowMs) ? stored : undefined;
@@ -112,7 +109,7 @@ export function applyFamilyBatch(
       !exists,
     );
   }
-  if (batchId !== undefined) storage.addBatch(batchId, nowMs);
+  if (pushId !== undefined) storage.addPushId(pushId, nowMs);
   return { name: family.name, status: "applied", series: series.length };
 }
 
@@ -128,7 +125,7 @@ export function deleteMatching(storage: FamilyStorage, match: Labels): number {
   if (!definition) return 0;
   for (const series of storage.allSeries()) {
     if (Object.entries(match).every(([name, value]) => series.labels[name] === value)) {
-      if (storage.deleteSeries(labelKey(definition.labelNames, series.labels))) deleted++;
+      if (storage.deleteSeries(seriesKey(definition.labelNames, series.labels))) deleted++;
     }
   }
   return deleted;

@@ -1,5 +1,6 @@
 // Counter: a value that only goes up. Pending delta = the sum of increments since the last flush.
 
+import type { CounterDelta } from "../wire.ts";
 import {
   assertFinite,
   type LabelValues,
@@ -8,8 +9,6 @@ import {
   type SeriesRef,
   splitArgs,
 } from "./metric.ts";
-import { register } from "./registry.ts";
-import type { CounterDelta } from "./wire.ts";
 
 export type CounterConfiguration<T extends string> = MetricConfiguration<T>;
 
@@ -21,11 +20,10 @@ export type CounterConfiguration<T extends string> = MetricConfiguration<T>;
  * requests.labels("/").inc(2);
  */
 export class Counter<T extends string = string> extends Metric<T> {
-  readonly type = "counter" as const;
+  declare readonly type: "counter";
 
   constructor(config: CounterConfiguration<T>) {
     super(config, "counter");
-    this.registerWith(config, register);
   }
 
   /** Adds `value` (default 1) to the series with `labels`. Negative or non-finite values throw. */

@@ -1,11 +1,15 @@
-// The base every metric type shares: options, definition-time validation, label resolution,
-// and recording into the pending deltas of the registry the metric belongs to.
+// The base every metric type shares: options, the definition check, registration, label resolution, and
+// recording into the pending deltas of the registry the metric belongs to.
 
+import { Invalid } from "../check.ts";
+import { checkDefinition } from "../definition.ts";
+import { DEFAULT_LIMITS } from "../limits.ts";
+import { familyName } from "../names.ts";
+import { type Registry, register } from "../registry.ts";
+import { seriesKey } from "../series-key.ts";
+import { labelValueProblem, metricNameProblem, show } from "../validation.ts";
+import type { FamilyDefinition, Labels, MetricType, SeriesDelta } from "../wire.ts";
 import type { PendingFamily, PendingSummary } from "./pending-family.ts";
-import type { Registry } from "./registry.ts";
-import { familyName, labelNameProblem, metricNameProblem, show } from "./validation.ts";
-import type { FamilyDefinition, Labels, MetricType, SeriesDelta } from "./wire.ts";
-import { labelKey } from "./wire-check.ts";
 
 /** Label values by name, as prom-client takes them: numbers are turned into strings. */
 export type LabelValues<T extends string> = Partial<Record<T, string | number>>;
@@ -21,6 +25,11 @@ export interface MetricConfiguration<T extends string> {
   ttlSeconds?: number;
 }
 
+/** The type-specific parts of a definition a subclass hands to the base constructor. */
+export type TypeOptions = Partial<
+  Pick<FamilyDefinition, "buckets" | "merge" | "percentiles" | "maxAgeSeconds" | "ageBuckets">
+>;
+
 /** A resolved series: its key among the pending deltas and the label values it was named with. */
 export interface SeriesRef {
   key: string;
@@ -28,58 +37,63 @@ export interface SeriesRef {
 }
 
 export abstract class Metric<T extends string = string> {
+  /** The name as declared (a counter may end in `_total`). */
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly T[];
   readonly ttlSeconds: number | undefined;
-  abstract readonly type: MetricType;
+  readonly type: MetricType;
   /** The pending deltas of the registry this metric records into; none until registered. */
-  protected store: PendingFamily | undefined;
+  protected pending: PendingFamily | undefined;
   /** The registry this metric belongs to, if any. */
   registry: Registry | undefined;
+  /** The family definition, checked and canonical. */
+  private readonly family: FamilyDefinition;
   private readonly labelSet: ReadonlySet<string>;
 
-  protected constructor(config: MetricConfiguration<T>, type: MetricType) {
+  /**
+   * Checks the definition (the same check the server runs on every push) and registers the metric with
+   * `config.registers` (default: the global `register`), so every metric records from the moment it exists.
+   */
+  protected constructor(config: MetricConfiguration<T>, type: MetricType, options: TypeOptions = {}) {
     if (typeof config !== "object" || config === null) throw new TypeError("metric options must be an object");
-    const nameProblem = metricNameProblem(config.name);
+    const nameProblem = metricNameProblem(config.name, DEFAULT_LIMITS);
     if (nameProblem) throw new TypeError(`metric name ${nameProblem}`);
-    if (typeof config.help !== "string" || config.help === "")
+    if (typeof config.help !== "string" || config.help === "") {
       throw new TypeError(`metric ${show(config.name)}: help must be a non-empty string`);
-    const labelNames = [...(config.labelNames ?? [])];
-    labelNames.forEach((l, i) => {
-      const problem = labelNameProblem(l, type);
-      if (problem) throw new TypeError(`metric ${show(config.name)}: label name ${problem}`);
-      if (labelNames.indexOf(l) !== i)
-        throw new TypeError(`metric ${show(config.name)}: label name ${show(l)} appears twice`);
-    });
+    }
+    const family = familyName(type, config.name);
+    if (family === "")
+      throw new TypeError(`metric name ${show(config.name)} leaves no family name once "_total" is removed`);
+    try {
+      this.family = checkDefinition(
+        {
+          name: family,
+          type,
+          help: config.help,
+          labelNames: config.labelNames ?? [],
+          ...options,
+          ttlSeconds: config.ttlSeconds,
+        },
+        DEFAULT_LIMITS,
+        "",
+      );
+    } catch (error) {
+      if (error instanceof Invalid) throw new TypeError(`metric ${show(config.name)}: ${error.path} ${error.problem}`);
+      throw error;
+    }
+    this.type = type;
     this.name = config.name;
     this.help = config.help;
-    this.labelNames = labelNames;
-    this.labelSet = new Set(labelNames);
-    if (config.ttlSeconds !== undefined && !(Number.isInteger(config.ttlSeconds) && config.ttlSeconds >= 0)) {
-      throw new TypeError(
-        `metric ${show(config.name)}: ttlSeconds must be a non-negative integer, got ${show(config.ttlSeconds)}`,
-      );
-    }
+    this.labelNames = this.family.labelNames as T[];
+    this.labelSet = new Set(this.labelNames);
     this.ttlSeconds = config.ttlSeconds;
-    if (metricNameProblem(familyName(type, config.name)))
-      throw new TypeError(`metric name ${show(config.name)} leaves no valid family name once "_total" is removed`);
+    for (const registry of config.registers ?? [register]) registry.registerMetric(this);
   }
 
-  /** Registers with the configured registries; called by subclasses once fully constructed. */
-  protected registerWith(config: MetricConfiguration<T>, defaultRegistry: Registry): void {
-    for (const registry of config.registers ?? [defaultRegistry]) registry.registerMetric(this);
-  }
-
-  /** What identifies this metric's family in the store. */
+  /** The family this metric records into: its canonical definition. */
   definition(): FamilyDefinition {
-    return {
-      name: familyName(this.type, this.name),
-      type: this.type,
-      help: this.help,
-      labelNames: [...this.labelNames],
-      ...(this.ttlSeconds !== undefined ? { ttlSeconds: this.ttlSeconds } : {}),
-    };
+    return structuredClone(this.family);
   }
 
   /** Deletes the series with these labels from the store on the next flush (and drops what is pending for it). */
@@ -88,28 +102,30 @@ export abstract class Metric<T extends string = string> {
   remove(...args: [LabelValues<T>?] | (string | number)[]): void {
     const ref =
       args.length === 0 || args[0] === undefined ? this.series(undefined) : this.childRef(args as [LabelValues<T>]);
-    this.store?.series.delete(ref.key);
-    this.store?.removals.set(ref.key, this.labelsOf(ref.values));
+    const labels = this.labelsOf(ref.values);
+    this.checkLabelValues(labels);
+    this.pending?.series.delete(ref.key);
+    this.pending?.removals.set(ref.key, labels);
   }
 
   /** Deletes every series of this metric from the store on the next flush (and drops everything pending). */
   reset(): void {
-    if (!this.store) return;
-    this.store.series.clear();
-    this.store.removals.clear();
-    this.store.resetAll = true;
+    if (!this.pending) return;
+    this.pending.series.clear();
+    this.pending.removals.clear();
+    this.pending.resetAll = true;
   }
 
-  /** @internal Called by a registry: from now on record into `store`. */
-  attach(registry: Registry, store: PendingFamily): void {
+  /** @internal Called by a registry: from now on record into `pending`. */
+  attach(registry: Registry, pending: PendingFamily): void {
     this.registry = registry;
-    this.store = store;
+    this.pending = pending;
   }
 
   /** @internal Called by a registry on removal: record nowhere. */
   detach(): void {
     this.registry = undefined;
-    this.store = undefined;
+    this.pending = undefined;
   }
 
   /**
@@ -131,10 +147,18 @@ export abstract class Metric<T extends string = string> {
     for (let i = 0; i < names.length; i++) {
       const v = values?.[names[i] as T];
       const text = v === undefined ? "" : typeof v === "string" ? v : String(v);
-      if (text.includes("\u0001")) return { key: labelKey(names, this.labelsOf(values)), values };
+      if (text.includes("\u0001")) return { key: seriesKey(names, this.labelsOf(values)), values };
       key += i === 0 ? text : `\u0001${text}`;
     }
     return { key, values };
+  }
+
+  private checkLabelValues(labels: Labels): void {
+    const limits = this.registry?.limits ?? DEFAULT_LIMITS;
+    for (const name of this.labelNames) {
+      const problem = labelValueProblem(labels[name], limits);
+      if (problem) throw new TypeError(`metric ${show(this.name)}: label ${show(name)} ${problem}`);
+    }
   }
 
   /** The complete label set of a series: every declared name, "" where no value was given. */
@@ -167,18 +191,23 @@ export abstract class Metric<T extends string = string> {
     );
   }
 
-  /** Applies `update` to the pending delta of `ref`, creating it with `create` first; nothing when unregistered. */
+  /**
+   * Applies `update` to the pending delta of `ref`, creating it with `create` first; nothing when unregistered.
+   * A new series' label values are checked against the registry's limits (throws a TypeError naming the value).
+   */
   protected record<D extends SeriesDelta | PendingSummary>(
     ref: SeriesRef,
     create: (labels: Labels) => D,
     update: (delta: D) => void,
   ): void {
-    const store = this.store;
-    if (!store) return;
-    let delta = store.series.get(ref.key) as D | undefined;
+    const pending = this.pending;
+    if (!pending) return;
+    let delta = pending.series.get(ref.key) as D | undefined;
     if (delta === undefined) {
-      delta = create(this.labelsOf(ref.values));
-      store.series.set(ref.key, delta);
+      const labels = this.labelsOf(ref.values);
+      this.checkLabelValues(labels);
+      delta = create(labels);
+      pending.series.set(ref.key, delta);
     }
     update(delta);
   }

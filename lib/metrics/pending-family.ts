@@ -2,8 +2,8 @@
 // whole family was reset. Taking them is synchronous, so requests sharing an isolate never lose or
 // double-count an update.
 
-import { type Sketch, sketchData } from "./sketch.ts";
-import type { FamilyBatch, FamilyDefinition, Labels, SeriesDelta, SummaryDelta } from "./wire.ts";
+import { type Sketch, sketchData } from "../sketch.ts";
+import type { FamilyDefinition, FamilyPush, Labels, SeriesDelta, SummaryDelta } from "../wire.ts";
 
 /** A summary delta while it is being recorded: its sketch is still the mutable form. */
 export type PendingSummary = Omit<SummaryDelta, "sketch"> & { sketch?: Sketch };
@@ -16,7 +16,7 @@ export class PendingFamily {
   constructor(readonly definition: FamilyDefinition) {}
 
   /** Takes everything pending and clears it; undefined when nothing is pending. */
-  take(): FamilyBatch | undefined {
+  take(): FamilyPush | undefined {
     if (this.series.size === 0 && this.removals.size === 0 && !this.resetAll) return undefined;
     const summary = this.definition.type === "summary";
     const series = [...this.series.values()].map((d) =>
@@ -27,12 +27,8 @@ export class PendingFamily {
     this.series = new Map();
     this.removals = new Map();
     this.resetAll = false;
-    // A counter travels under its exposed name (the store removes exactly one "_total"), so a counter named
-    // "x_total_total" stays family "x_total".
-    const name = this.definition.type === "counter" ? `${this.definition.name}_total` : this.definition.name;
     return {
       ...this.definition,
-      name,
       labelNames: [...this.definition.labelNames],
       ...(reset ? { reset: true } : {}),
       ...(remove.length > 0 ? { remove } : {}),

@@ -1,8 +1,8 @@
 // How a delta combines with a series' stored state, per metric type and, for gauges, per merge policy.
 // One pure function, used by the Durable Object (on SQLite rows) and by the in-memory store alike.
 
+import type { CounterDelta, FamilyDefinition, GaugeDelta, HistogramDelta, SeriesDelta, SummaryDelta } from "../wire.ts";
 import { addToWindows, type SketchWindows } from "./quantile-windows.ts";
-import type { CounterDelta, FamilyDefinition, GaugeDelta, HistogramDelta, SeriesDelta, SummaryDelta } from "./wire.ts";
 
 /** The mutable part of a stored series. */
 export interface SeriesState {

@@ -1,11 +1,9 @@
 // Histogram: observations counted into fixed buckets. Pending delta = per-bucket counts (+Inf last) and the sum.
 
+import type { HistogramDelta } from "../wire.ts";
 import { DEFAULT_BUCKETS } from "./buckets.ts";
 import { assertFinite, type MetricConfiguration, type SeriesRef } from "./metric.ts";
 import { Observer, type ObserverChild } from "./observer.ts";
-import { register } from "./registry.ts";
-import { bucketsProblem, show } from "./validation.ts";
-import type { FamilyDefinition, HistogramDelta } from "./wire.ts";
 
 export interface HistogramConfiguration<T extends string> extends MetricConfiguration<T> {
   /** Upper bounds, strictly increasing; +Inf is implied. Default: prom-client's DEFAULT_BUCKETS. */
@@ -20,20 +18,12 @@ export interface HistogramConfiguration<T extends string> extends MetricConfigur
  * const end = latency.startTimer(); await job(); end();
  */
 export class Histogram<T extends string = string> extends Observer<T> {
-  readonly type = "histogram" as const;
+  declare readonly type: "histogram";
   readonly buckets: readonly number[];
 
   constructor(config: HistogramConfiguration<T>) {
-    super(config, "histogram");
-    const buckets = [...(config.buckets ?? DEFAULT_BUCKETS)];
-    const problem = bucketsProblem(buckets);
-    if (problem) throw new TypeError(`metric ${show(config.name)}: buckets ${problem}`);
-    this.buckets = buckets;
-    this.registerWith(config, register);
-  }
-
-  override definition(): FamilyDefinition {
-    return { ...super.definition(), buckets: [...this.buckets] };
+    super(config, "histogram", { buckets: [...(config.buckets ?? DEFAULT_BUCKETS)] });
+    this.buckets = this.definition().buckets as number[];
   }
 
   protected add(ref: SeriesRef, value: number): void {

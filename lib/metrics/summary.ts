@@ -1,13 +1,10 @@
 // Summary: count, sum and quantiles of observations. Pending delta = count, sum and a mergeable sketch of the
 // observations since the last flush; the store merges sketches per series and time window.
 
+import { addToSketch, emptySketch } from "../sketch.ts";
 import { assertFinite, type MetricConfiguration, type SeriesRef } from "./metric.ts";
 import { Observer, type ObserverChild } from "./observer.ts";
 import type { PendingSummary } from "./pending-family.ts";
-import { register } from "./registry.ts";
-import { addToSketch, emptySketch } from "./sketch.ts";
-import { DEFAULT_AGE_BUCKETS, MAX_AGE_BUCKETS, percentilesProblem, show } from "./validation.ts";
-import type { FamilyDefinition } from "./wire.ts";
 
 /** prom-client's default summary quantiles. */
 export const DEFAULT_PERCENTILES: readonly number[] = Object.freeze([0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999]);
@@ -29,39 +26,21 @@ export interface SummaryConfiguration<T extends string> extends MetricConfigurat
  * latency.observe(0.042);
  */
 export class Summary<T extends string = string> extends Observer<T> {
-  readonly type = "summary" as const;
+  declare readonly type: "summary";
   readonly percentiles: readonly number[];
   readonly maxAgeSeconds: number;
   readonly ageBuckets: number;
 
   constructor(config: SummaryConfiguration<T>) {
-    super(config, "summary");
-    const percentiles = [...(config.percentiles ?? DEFAULT_PERCENTILES)];
-    const problem = percentilesProblem(percentiles);
-    if (problem) throw new TypeError(`metric ${show(config.name)}: percentiles ${problem}`);
-    const maxAge = config.maxAgeSeconds ?? 0;
-    const ageBuckets = config.ageBuckets ?? (maxAge > 0 ? DEFAULT_AGE_BUCKETS : 1);
-    if (!Number.isInteger(maxAge) || maxAge < 0)
-      throw new TypeError(
-        `metric ${show(config.name)}: maxAgeSeconds must be a non-negative integer, got ${show(maxAge)}`,
-      );
-    if (!Number.isInteger(ageBuckets) || ageBuckets < 1 || ageBuckets > MAX_AGE_BUCKETS)
-      throw new TypeError(
-        `metric ${show(config.name)}: ageBuckets must be an integer from 1 to ${MAX_AGE_BUCKETS}, got ${show(ageBuckets)}`,
-      );
-    this.percentiles = percentiles;
-    this.maxAgeSeconds = maxAge;
-    this.ageBuckets = ageBuckets;
-    this.registerWith(config, register);
-  }
-
-  override definition(): FamilyDefinition {
-    return {
-      ...super.definition(),
-      percentiles: [...this.percentiles],
-      maxAgeSeconds: this.maxAgeSeconds,
-      ageBuckets: this.ageBuckets,
-    };
+    super(config, "summary", {
+      percentiles: [...(config.percentiles ?? DEFAULT_PERCENTILES)],
+      maxAgeSeconds: config.maxAgeSeconds ?? 0,
+      ...(config.ageBuckets !== undefined ? { ageBuckets: config.ageBuckets } : {}),
+    });
+    const definition = this.definition();
+    this.percentiles = definition.percentiles as number[];
+    this.maxAgeSeconds = definition.maxAgeSeconds as number;
+    this.ageBuckets = definition.ageBuckets as number;
   }
 
   protected add(ref: SeriesRef, value: number): void {

@@ -1,6 +1,8 @@
 // Gauge: a value that goes up and down. Pending delta = an absolute value once `set` happened
 // (later inc/dec adjust it), otherwise the sum of inc/dec since the last flush.
 
+import { show } from "../validation.ts";
+import type { GaugeDelta, GaugeMerge } from "../wire.ts";
 import {
   assertFinite,
   type LabelValues,
@@ -10,9 +12,6 @@ import {
   splitArgs,
   timer,
 } from "./metric.ts";
-import { register } from "./registry.ts";
-import { GAUGE_MERGES, show } from "./validation.ts";
-import type { FamilyDefinition, GaugeDelta, GaugeMerge } from "./wire.ts";
 
 export interface GaugeConfiguration<T extends string> extends MetricConfiguration<T> {
   /**
@@ -31,22 +30,12 @@ export interface GaugeConfiguration<T extends string> extends MetricConfiguratio
  * const end = depth.startTimer(); await work(); end();
  */
 export class Gauge<T extends string = string> extends Metric<T> {
-  readonly type = "gauge" as const;
+  declare readonly type: "gauge";
   readonly merge: GaugeMerge;
 
   constructor(config: GaugeConfiguration<T>) {
-    super(config, "gauge");
-    const merge = config.merge ?? "set";
-    if (!GAUGE_MERGES.includes(merge))
-      throw new TypeError(
-        `metric ${show(config.name)}: merge must be one of ${GAUGE_MERGES.join(", ")}, got ${show(merge)}`,
-      );
-    this.merge = merge;
-    this.registerWith(config, register);
-  }
-
-  override definition(): FamilyDefinition {
-    return { ...super.definition(), merge: this.merge };
+    super(config, "gauge", { merge: config.merge ?? "set" });
+    this.merge = this.definition().merge as GaugeMerge;
   }
 
   inc(value?: number): void;

@@ -1,0 +1,185 @@
+// The delivery pipeline behind `flush`: pushes go out one after another through a transport; what could not be
+// delivered is kept, with its push id, and sent first next time (bounded); once a family fails, its newer parts wait
+// behind it; a part refused for a size limit (413 naming the limit) is split by that limit and sent again.
+
+import { errorMessage } from "../transports/retry.ts";
+import { allFailed, type DeliveryOutcome, type Transport } from "../transports/transport.ts";
+import { show } from "../validation.ts";
+import type { FamilyPush, Push } from "../wire.ts";
+import { type SplitLimits, splitIntoPushes } from "./split-into-pushes.ts";
+
+/** What one flush did, counted in family parts (one family's part of one push = one delivery). */
+export interface FlushResult {
+  /** Parts stored (or recognised as already stored: a replay). */
+  delivered: number;
+  /** Parts the server refused (4xx); their deltas are gone and counted in stats.rejectedSeries. */
+  rejected: number;
+  /** Parts that could not be delivered; kept for the next flush with the same push id. */
+  retained: number;
+  /** Series dropped because the retry buffer was full. */
+  dropped: number;
+}
+
+export interface DeliveryStats {
+  flushes: number;
+  rejectedSeries: number;
+  droppedSeries: number;
+  /** Series currently waiting for a retry. */
+  retainedSeries: number;
+}
+
+export interface DeliveryOptions {
+  /** Series kept for retry; past it the oldest undelivered pushes are dropped. */
+  maxRetainedSeries: number;
+  onError: (message: string) => void;
+  /** The limits pushes are split by. A 413 naming a lower value lowers it here, for every later flush too. */
+  limits: SplitLimits;
+  /** A fresh push id, for the pushes a refused push is split into. */
+  newId: () => string;
+}
+
+/** How many times one family part may be split again after a 413 (each split makes its parts strictly smaller). */
+const MAX_SPLIT_ROUNDS = 16;
+/** How long a send waits for the previous one before going anyway (a send stuck in a cancelled request). */
+const MAX_WAIT_FOR_PREVIOUS_SEND_MS = 15_000;
+
+const nothing = (): FlushResult => ({ delivered: 0, rejected: 0, retained: 0, dropped: 0 });
+const seriesIn = (families: readonly FamilyPush[]) => families.reduce((n, f) => n + f.series.length, 0);
+const itemsIn = (family: FamilyPush) => family.series.length + (family.remove?.length ?? 0);
+
+/** Resolves when `promise` settles or after `ms`, whichever is first; never leaves a timer behind. */
+function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise.then(() => undefined), timeout]).finally(() => {
+    if (timer !== undefined) clearTimeout(timer);
+  });
+}
+
+/** A transport's outcomes, or every family failed (kept for retry) if the transport throws. */
+async function pushSafely(transport: Transport, push: Push): Promise<DeliveryOutcome[]> {
+  try {
+    return await transport.push(push);
+  } catch (error) {
+    return allFailed(push, errorMessage(error));
+  }
+}
+
+export class DeliveryPipeline {
+  /** Pushes that could not be delivered, oldest first, with their push ids: the next send starts with them. */
+  private retained: Push[] = [];
+  /** The send in progress; sends run one after another so pushes land in order. */
+  private sending: Promise<unknown> = Promise.resolve();
+  private counters = { flushes: 0, rejectedSeries: 0, droppedSeries: 0 };
+  /** How often the family parts of a push were split already. */
+  private readonly rounds = new WeakMap<Push, number>();
+
+  constructor(private readonly options: DeliveryOptions) {}
+
+  get stats(): DeliveryStats {
+    return { ...this.counters, retainedSeries: this.retained.reduce((n, p) => n + seriesIn(p.families), 0) };
+  }
+
+  /** Forgets what is retained for retry. */
+  clear(): void {
+    this.retained = [];
+  }
+
+  /** True when nothing waits for a retry. */
+  get idle(): boolean {
+    return this.retained.length === 0;
+  }
+
+  /**
+   * Sends what earlier sends could not deliver, then `pushes`, after the send in progress (waiting for it at most
+   * 15 s). Never rejects for delivery problems.
+   */
+  deliver(pushes: Push[], transport: Transport): Promise<FlushResult> {
+    if (pushes.length === 0 && this.retained.length === 0) return Promise.resolve(nothing());
+    const previous = this.sending;
+    const run = (async () => {
+      await waitAtMost(previous, MAX_WAIT_FOR_PREVIOUS_SEND_MS);
+      return this.send([...this.retained.splice(0), ...pushes], transport);
+    })();
+    this.sending = run.catch(() => undefined);
+    return run;
+  }
+
+  private async send(queue: Push[], transport: Transport): Promise<FlushResult> {
+    const result = nothing();
+    if (queue.length === 0) return result;
+    this.counters.flushes++;
+    const kept: Push[] = [];
+    const blocked = new Set<string>();
+    while (queue.length > 0) {
+      const push = queue.shift() as Push;
+      const sendable = push.families.filter((f) => !blocked.has(f.name));
+      const failed = push.families.filter((f) => blocked.has(f.name));
+      const tooLarge: FamilyPush[] = [];
+      const outcomes = sendable.length > 0 ? await pushSafely(transport, { ...push, families: sendable }) : [];
+      sendable.forEach((family, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.status === "applied" || outcome?.status === "duplicate") result.delivered++;
+        else if (outcome?.status === "rejected" && outcome.limit && this.splittable(push, family)) {
+          this.lower(outcome.limit.name, outcome.limit.value);
+          tooLarge.push(family);
+        } else if (outcome?.status === "rejected") {
+          result.rejected++;
+          this.counters.rejectedSeries += family.series.length;
+          this.options.onError(`family ${show(family.name)} refused (${outcome.code}): ${outcome.error}`);
+        } else {
+          failed.push(family);
+          blocked.add(family.name);
+        }
+      });
+      if (failed.length > 0) {
+        result.retained += failed.length;
+        kept.push({ ...push, families: failed });
+      }
+      // Refused before anything of them was applied: split by the lowered limits (and into strictly smaller
+      // parts, so this ends), sent right away, ahead of newer parts of the same families.
+      if (tooLarge.length > 0) queue.unshift(...this.resplit(push, tooLarge));
+    }
+    this.retained = [...kept, ...this.retained];
+    result.dropped = this.enforceRetryBound();
+    return result;
+  }
+
+  /** A part can be made smaller: its push held other families, or it holds more than one series. */
+  private splittable(push: Push, family: FamilyPush): boolean {
+    return (this.rounds.get(push) ?? 0) < MAX_SPLIT_ROUNDS && (push.families.length > 1 || itemsIn(family) > 1);
+  }
+
+  private lower(name: keyof SplitLimits, value: number): void {
+    if (Number.isSafeInteger(value) && value > 0 && value < this.options.limits[name])
+      this.options.limits[name] = value;
+  }
+
+  private resplit(push: Push, families: FamilyPush[]): Push[] {
+    const largest = Math.max(...families.map(itemsIn));
+    const pushes = splitIntoPushes(families, this.options.limits, this.options.newId, Math.max(1, largest - 1));
+    const round = (this.rounds.get(push) ?? 0) + 1;
+    for (const p of pushes) this.rounds.set(p, round);
+    return pushes;
+  }
+
+  /** Drops the oldest retained pushes until the bound holds; returns the series dropped. */
+  private enforceRetryBound(): number {
+    let retained = this.stats.retainedSeries;
+    let dropped = 0;
+    while (retained > this.options.maxRetainedSeries && this.retained.length > 0) {
+      const n = seriesIn((this.retained.shift() as Push).families);
+      retained -= n;
+      dropped += n;
+    }
+    if (dropped > 0) {
+      this.counters.droppedSeries += dropped;
+      this.options.onError(
+        `retry buffer full: dropped ${dropped} undelivered series (maxRetainedSeries ${this.options.maxRetainedSeries})`,
+      );
+    }
+    return dropped;
+  }
+}

@@ -1,0 +1,50 @@
+// The naming rules, in one place. A metric is declared with a name (prom-client style: a counter may end in
+// `_total`); it belongs to a family whose name is canonical. Names on the wire, in storage, in object addresses
+// and in snapshots are always family names; only a declaration (a metric, a parsed exposition) is turned into one,
+// by `familyName`, exactly once.
+
+import type { MetricType } from "./wire.ts";
+
+/** Family names with this prefix are the Worker's own metrics; clients may not push them. */
+export const RESERVED_PREFIX = "pdc_";
+
+/**
+ * The family a declared metric belongs to: a counter's one trailing `_total` is not part of it (OpenMetrics), so
+ * `jobs` and `jobs_total` are one family and `jobs_total_total` is the family `jobs_total`.
+ * @example familyName("counter", "http_requests_total"); // "http_requests"
+ */
+export function familyName(type: MetricType, declaredName: string): string {
+  return type === "counter" && declaredName.endsWith("_total") ? declaredName.slice(0, -"_total".length) : declaredName;
+}
+
+/**
+ * The name a family is announced under in text format 0.0.4 (`# HELP` / `# TYPE`): a counter's samples carry
+ * `_total`, so its HELP and TYPE lines do too.
+ * @example exposedName("http_requests", "counter"); // "http_requests_total"
+ */
+export function exposedName(family: string, type: MetricType): string {
+  return type === "counter" ? `${family}_total` : family;
+}
+
+/**
+ * Every sample name a family exposes (OpenMetrics, the superset of text 0.0.4). Two families must never share
+ * one, or the scrape would repeat a series: e.g. a gauge `x_total` next to a counter `x`.
+ */
+export function sampleNames(family: string, type: MetricType): string[] {
+  switch (type) {
+    case "counter":
+      return [`${family}_total`, `${family}_created`];
+    case "gauge":
+      return [family];
+    case "histogram":
+      return [`${family}_bucket`, `${family}_sum`, `${family}_count`, `${family}_created`];
+    case "summary":
+      return [family, `${family}_sum`, `${family}_count`, `${family}_created`];
+  }
+}
+
+/** Why a pushed family name is refused as reserved (unless it is one of `allowed`), or undefined. */
+export function reservedNameProblem(family: string, allowed: readonly string[] = []): string | undefined {
+  if (!family.startsWith(RESERVED_PREFIX) || allowed.includes(family)) return undefined;
+  return `${JSON.stringify(family)} uses the prefix "${RESERVED_PREFIX}", reserved for the Worker's own metrics`;
+}

@@ -1,0 +1,157 @@
+// An in-memory store that is also a transport: the Durable Objects' rules (validation, reserved names, catalog
+// clashes, replays, conflicts, the cardinality cap, merging, expiry) with no Cloudflare needed. For tests (yours
+// and ours) and for single-process use; the same conformance suite runs against it and the real objects.
+
+import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
+import { reservedNameProblem } from "../names.ts";
+import { allRejected, type DeliveryOutcome, type Transport } from "../transports/transport.ts";
+import type { FamilyDefinition, FamilyOutcome, FamilyPush, FamilySnapshot, MetricType, Push } from "../wire.ts";
+import { checkPush } from "../wire-check.ts";
+import { type CatalogStorage, registerFamily, registrationProblem } from "./catalog.ts";
+import { applyFamilyPush, type FamilyStorage, type StoredSeries, snapshotFamily, ttlMs } from "./family-store.ts";
+
+class MemoryFamily implements FamilyStorage {
+  private def: FamilyDefinition | undefined;
+  private readonly pushIds = new Map<string, number>();
+  private readonly series = new Map<string, StoredSeries>();
+
+  definition() {
+    return this.def;
+  }
+  setDefinition(definition: FamilyDefinition) {
+    this.def = definition;
+  }
+  hasPushId(id: string) {
+    return this.pushIds.has(id);
+  }
+  addPushId(id: string, nowMs: number) {
+    this.pushIds.set(id, nowMs);
+  }
+  getSeries(key: string) {
+    return this.series.get(key);
+  }
+  putSeries(key: string, series: StoredSeries, _isNew: boolean) {
+    this.series.set(key, series);
+  }
+  deleteSeries(key: string) {
+    return this.series.delete(key);
+  }
+  deleteSeriesUpdatedBefore(ms: number) {
+    let n = 0;
+    for (const [key, s] of this.series) if (s.updated < ms && this.series.delete(key)) n++;
+    return n;
+  }
+  oldestUpdate() {
+    let oldest: number | undefined;
+    for (const s of this.series.values()) oldest = oldest === undefined ? s.updated : Math.min(oldest, s.updated);
+    return oldest;
+  }
+  seriesCount() {
+    return this.series.size;
+  }
+  allSeries() {
+    return [...this.series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
+  }
+}
+
+class MemoryCatalog implements CatalogStorage {
+  private readonly types = new Map<string, MetricType>();
+  private readonly owners = new Map<string, string>();
+
+  typeOf(family: string) {
+    return this.types.get(family);
+  }
+  ownerOf(sample: string) {
+    return this.owners.get(sample);
+  }
+  add(family: string, type: MetricType, samples: readonly string[]) {
+    this.types.set(family, type);
+    for (const sample of samples) this.owners.set(sample, family);
+  }
+  remove(family: string) {
+    this.types.delete(family);
+    for (const [sample, owner] of this.owners) if (owner === family) this.owners.delete(sample);
+  }
+}
+
+export interface MemoryStoreOptions {
+  /** The clock (milliseconds), injectable for tests. Default Date.now. */
+  now?: () => number;
+  /** What one push may carry. Default: the server's defaults. */
+  limits?: Limits;
+  /** Time to live of series whose family declares none (0 = never expire). Default 0. */
+  defaultTtlSeconds?: number;
+  /** The cardinality cap: series one family may hold. Default 10,000, as the Worker's. */
+  maxSeriesPerFamily?: number;
+}
+
+/**
+ * Stores pushes in memory with the Durable Objects' rules.
+ * @example
+ * const store = new MemoryStore();
+ * await registry.flush(store);
+ * encodeText(store.snapshot());
+ */
+export class MemoryStore implements Transport {
+  private readonly families = new Map<string, MemoryFamily>();
+  private readonly catalog = new MemoryCatalog();
+  private readonly now: () => number;
+  private readonly limits: Limits;
+  private readonly defaultTtlSeconds: number;
+  private readonly maxSeriesPerFamily: number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.defaultTtlSeconds = options.defaultTtlSeconds ?? 0;
+    this.maxSeriesPerFamily = options.maxSeriesPerFamily ?? 10_000;
+  }
+
+  async push(push: Push): Promise<DeliveryOutcome[]> {
+    const checked = checkPush(push, this.limits);
+    if (!checked.ok) return allRejected(push, checked.error.status, checked.error.message, checked.error.limit);
+    const { batch, families } = checked.value;
+    return families.map((family, i) => this.apply(batch, family, i));
+  }
+
+  private apply(pushId: string | undefined, family: FamilyPush, index: number): FamilyOutcome {
+    const reserved = reservedNameProblem(family.name);
+    if (reserved)
+      return { name: family.name, status: "rejected", code: 400, error: `families[${index}].name: ${reserved}` };
+    const clash = registrationProblem(this.catalog, family.name, family.type);
+    if (clash) return { name: family.name, status: "rejected", code: 409, error: clash };
+    let storage = this.families.get(family.name);
+    if (!storage) {
+      storage = new MemoryFamily();
+      this.families.set(family.name, storage);
+    }
+    const outcome = applyFamilyPush(
+      storage,
+      pushId,
+      family,
+      this.now(),
+      this.maxSeriesPerFamily,
+      this.defaultTtlSeconds,
+    );
+    if (outcome.status === "applied") registerFamily(this.catalog, family.name, family.type);
+    return outcome;
+  }
+
+  /** Deletes the series whose time to live has passed (what the Durable Object's alarm does); returns how many. */
+  expire(): number {
+    let n = 0;
+    for (const family of this.families.values()) {
+      const ttl = ttlMs(family.definition(), this.defaultTtlSeconds);
+      if (ttl > 0) n += family.deleteSeriesUpdatedBefore(this.now() - ttl + 1);
+    }
+    return n;
+  }
+
+  /** Every stored family, sorted by name. */
+  snapshot(): FamilySnapshot[] {
+    return [...this.families.keys()]
+      .sort()
+      .map((name) => snapshotFamily(this.families.get(name) as MemoryFamily, this.now(), this.defaultTtlSeconds))
+      .filter((f): f is FamilySnapshot => f !== undefined);
+  }
+}
