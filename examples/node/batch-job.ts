@@ -1,12 +1,13 @@
-// A batch job (or Lambda handler) in Node 20+: record with prom-client's API, then push once over HTTP
-// to the metrics Worker. Run: METRICS_PUSH_URL=http://127.0.0.1:8787/push PUSH_TOKEN=… node batch-job.mjs
+// A batch job (or Lambda handler) in Node 20+: record with prom-client's API, then push once over HTTP to the
+// metrics Worker. In this repo, with `npm start` running: `npm run example:batch-job` (it bundles this file with
+// esbuild and runs it; METRICS_PUSH_URL and PUSH_TOKEN default to the local Worker's).
 
-import { Counter, Gauge, Histogram, HttpTransport, Registry } from "../../lib/index.ts";
+import { Counter, Gauge, Histogram, HttpTransport, Registry } from "prometheus-distributed-client";
 
 const registry = new Registry({
   transport: new HttpTransport({
     url: process.env.METRICS_PUSH_URL ?? "http://127.0.0.1:8787/push",
-    token: process.env.PUSH_TOKEN,
+    token: process.env.PUSH_TOKEN ?? "local-dev-token",
   }),
 });
 const processed = new Counter({

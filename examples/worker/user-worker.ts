@@ -1,13 +1,8 @@
-// A user's Worker, as the README shows it: records metrics with the client library during a request and
-// flushes them in ctx.waitUntil — through the family Durable Objects (?via=do) or the service binding (?via=service).
+// A user's Worker, as the README shows it: records metrics with the client library during a request and flushes
+// them in ctx.waitUntil, through the metrics Worker's family objects (?via=do) or its service binding
+// (?via=service). `Env` comes from `wrangler types` (worker-configuration.d.ts).
 
-import type { FamilyNamespace, MetricsServiceBinding } from "../../lib/index.ts";
-import { Counter, DurableObjectTransport, Histogram, Registry, ServiceTransport } from "../../lib/index.ts";
-
-interface UserEnv {
-  METRICS_FAMILY: FamilyNamespace;
-  METRICS: MetricsServiceBinding;
-}
+import { Counter, DurableObjectTransport, Histogram, Registry, ServiceTransport } from "prometheus-distributed-client";
 
 const registry = new Registry();
 const jobs = new Counter({
@@ -25,7 +20,7 @@ const duration = new Histogram({
 });
 
 export default {
-  async fetch(request: Request, env: UserEnv, ctx: ExecutionContext): Promise<Response> {
+  async fetch(request, env, ctx): Promise<Response> {
     const url = new URL(request.url);
     const via = url.searchParams.get("via") === "service" ? "service" : "do";
     const n = Number(url.searchParams.get("n") ?? "1");
@@ -36,4 +31,4 @@ export default {
     ctx.waitUntil(registry.flush(transport));
     return new Response(`ran ${n} jobs via ${via}\n`);
   },
-};
+} satisfies ExportedHandler<Env>;

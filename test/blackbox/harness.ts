@@ -23,7 +23,7 @@ export async function bundle(entry: string): Promise<string> {
     external: ["cloudflare:*"],
     outfile,
     logLevel: "error",
-    conditions: ["workerd", "worker", "browser"],
+    conditions: ["source", "workerd", "worker", "browser"],
     mainFields: ["module", "main"],
   });
   return outfile;

@@ -59,6 +59,7 @@ describe("a Worker and a Node process land in one scrape (black box)", () => {
       format: "esm",
       target: "node20",
       outfile: jobOut,
+      conditions: ["source"],
       logLevel: "error",
     });
     const { stdout } = await run(process.execPath, [jobOut], {
@@ -82,7 +83,7 @@ describe("a Worker and a Node process land in one scrape (black box)", () => {
   });
 
   it("serves an app and its metrics from one Worker when embedded", async () => {
-    const script = await bundle("examples/worker/embedded-worker.ts");
+    const script = await bundle("examples/embedded/embedded-worker.ts");
     const embedded = await startMetricsWorker({ persistDir: tempDir("pdc-embedded-"), script });
     try {
       for (let i = 0; i < 3; i++)
