@@ -14,7 +14,12 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { PUSH_TOKEN: "test-push-token", ALLOW_ANONYMOUS_PUSH: "false", MAX_SERIES_PER_FAMILY: "1000" },
+              bindings: {
+                PUSH_TOKEN: "test-push-token",
+                ALLOW_ANONYMOUS_PUSH: "false",
+                MAX_SERIES_PER_FAMILY: "1000",
+                SELF_METRICS_FLUSH_MS: "0",
+              },
             },
           }),
         ],

@@ -10,7 +10,7 @@ const outDir = join(root, ".bench");
 mkdirSync(outDir, { recursive: true });
 const outfile = join(outDir, "main.mjs");
 await build({
-  entryPoints: [join(root, "bench/main.ts")],
+  entryPoints: [join(root, process.argv[2] ?? "bench/main.ts")],
   bundle: true,
   platform: "node",
   format: "esm",

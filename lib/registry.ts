@@ -4,6 +4,7 @@
 import { Invalid } from "./check.ts";
 import { checkDefinition, definitionDifference } from "./definition.ts";
 import { DeliveryPipeline, type DeliveryStats, type FlushResult } from "./delivery/delivery-pipeline.ts";
+import { FlushCoalescer } from "./delivery/flush-coalescer.ts";
 import { splitIntoPushes } from "./delivery/split-into-pushes.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import type { Metric } from "./metrics/metric.ts";
@@ -40,6 +41,14 @@ export interface RegistryOptions {
 
 export interface RegistryStats extends DeliveryStats {}
 
+export interface FlushSoonOptions {
+  /** How long the first request of a window waits for others to join its flush. Default 5,000 ms. */
+  maxDelayMs?: number;
+}
+
+/** The default window of `flushSoon`: well inside the 30 s a Worker's waitUntil may run after its response. */
+export const DEFAULT_FLUSH_DELAY_MS = 5_000;
+
 interface Entry {
   pending: PendingFamily;
   metrics: Metric[];
@@ -58,6 +67,7 @@ export class Registry {
   readonly limits: Limits;
   private readonly entries = new Map<string, Entry>();
   private readonly delivery: DeliveryPipeline;
+  private readonly coalescer = new FlushCoalescer();
   private transport: Transport | undefined;
   private readonly prefix: string;
   private readonly reservedFamilies: readonly string[];
@@ -188,6 +198,22 @@ export class Registry {
   flush(transport: Transport | undefined = this.transport): Promise<FlushResult> {
     if (!transport) return Promise.reject(new TypeError("flush: no transport given and none set on the registry"));
     return this.delivery.deliver(this.take(), transport);
+  }
+
+  /**
+   * Flushes soon, together with the other requests this isolate serves meanwhile: the first call opens a window of
+   * `maxDelayMs`, later calls join it, and one flush at its end carries every delta recorded before those calls.
+   * The promise settles once that flush has delivered (or retained for retry) them, so a Worker can hand it to
+   * `ctx.waitUntil` and nothing is left pending when the isolate goes away. No calls, no timer, nothing sent. The
+   * window's flush goes through the transport of the call that opened it (calls usually pass equivalent ones).
+   * Lambda handlers and batch jobs, which end after one request, `await flush()` instead.
+   * @example
+   * requests.inc({ route: "/" });
+   * ctx.waitUntil(register.flushSoon(new DurableObjectTransport(env.METRICS_FAMILY)));
+   */
+  flushSoon(transport: Transport | undefined = this.transport, options: FlushSoonOptions = {}): Promise<FlushResult> {
+    if (!transport) return Promise.reject(new TypeError("flushSoon: no transport given and none set on the registry"));
+    return this.coalescer.schedule(() => this.flush(transport), options.maxDelayMs ?? DEFAULT_FLUSH_DELAY_MS);
   }
 
   /** The definition this registry sends for `definition` (prefix, default labels), checked: throws a TypeError. */

@@ -107,12 +107,7 @@ export interface FamilySnapshot extends FamilyDefinition {
 
 /** How one family's part of a push ended. */
 export type FamilyOutcome =
-  | {
-      name: string;
-      status: "applied";
-      series: number /** SQLite rows written, where the store counts them. */;
-      rowsWritten?: number;
-    }
+  | { name: string; status: "applied" /** Series the part carried. */; series: number }
   | { name: string; status: "duplicate" }
   | {
       name: string;

@@ -4,13 +4,18 @@
 import { DEFAULT_LIMITS, type Limits } from "../lib/limits.ts";
 import type { Env } from "./env.ts";
 
-export const DEFAULT_BATCH_RETENTION_SECONDS = 3_600;
+export const DEFAULT_PUSH_ID_RETENTION_SECONDS = 3_600;
 export const DEFAULT_MAX_SERIES_PER_FAMILY = 10_000;
 
 function positiveInt(value: string | undefined, fallback: number): number {
+  const n = nonNegativeInt(value, fallback);
+  return n > 0 ? n : fallback;
+}
+
+function nonNegativeInt(value: string | undefined, fallback: number): number {
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
-  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+  return Number.isSafeInteger(n) && n >= 0 ? n : fallback;
 }
 
 /** The limits this Worker enforces: the defaults, with the ones an operator may change read from vars. */
@@ -25,8 +30,14 @@ export function limits(env: Env): Limits {
   };
 }
 
-export function batchRetentionMs(env: Env): number {
-  return positiveInt(env.BATCH_RETENTION_SECONDS, DEFAULT_BATCH_RETENTION_SECONDS) * 1000;
+/** How long a family object remembers push ids, to drop replays. */
+export function pushIdRetentionMs(env: Env): number {
+  return positiveInt(env.PUSH_ID_RETENTION_SECONDS, DEFAULT_PUSH_ID_RETENTION_SECONDS) * 1000;
+}
+
+/** How long a family object stays busy after a group (pushes arriving meanwhile join the next group); 0 = one turn. */
+export function groupCommitWindowMs(env: Env): number {
+  return Math.min(nonNegativeInt(env.GROUP_COMMIT_WINDOW_MS, 0), 10_000);
 }
 
 export function maxSeriesPerFamily(env: Env): number {
@@ -36,4 +47,9 @@ export function maxSeriesPerFamily(env: Env): number {
 /** Time to live of series whose family declares none; 0 (the default) = series never expire. */
 export function defaultTtlSeconds(env: Env): number {
   return positiveInt(env.DEFAULT_TTL_SECONDS, 0);
+}
+
+/** How long a router isolate gathers its own push counts before flushing them (default 10 s). */
+export function selfMetricsFlushMs(env: Env): number {
+  return Math.min(nonNegativeInt(env.SELF_METRICS_FLUSH_MS, 10_000), 25_000);
 }

@@ -25,6 +25,10 @@ export interface Env {
   MAX_LABEL_VALUE_LENGTH?: string;
   /** Time to live of series whose family declares none, in seconds; "0" or unset = never expire. */
   DEFAULT_TTL_SECONDS?: string;
-  /** How long a batch id is remembered to drop replays, in seconds. */
-  BATCH_RETENTION_SECONDS?: string;
+  /** How long a push id is remembered to drop replays, in seconds. */
+  PUSH_ID_RETENTION_SECONDS?: string;
+  /** How long a family object gathers pushes into one group after each commit, in ms (0 = one event-loop turn). */
+  GROUP_COMMIT_WINDOW_MS?: string;
+  /** How long a router isolate gathers its own push counts (pdc_pushes_total) before flushing them, in ms. */
+  SELF_METRICS_FLUSH_MS?: string;
 }

@@ -3,8 +3,9 @@
 
 import type { LimitExceeded } from "../lib/limits.ts";
 import { reservedNameProblem } from "../lib/names.ts";
-import { DurableObjectTransport } from "../lib/transports/durable-object.ts";
+import { pushToFamilyObjects } from "../lib/transports/durable-object.ts";
 import type { DeliveryOutcome } from "../lib/transports/transport.ts";
+import type { FamilyPush } from "../lib/wire.ts";
 import { checkPush } from "../lib/wire-check.ts";
 import { limits } from "./config.ts";
 import type { Env } from "./env.ts";
@@ -32,12 +33,14 @@ export async function ingest(env: Env, input: unknown): Promise<IngestReply> {
     const problem = reservedNameProblem(family.name);
     if (problem) return { status: 400, body: { error: `families[${i}].name: ${problem}` } };
   }
-  const transport = new DurableObjectTransport(env.METRICS_FAMILY);
+  // Checked whole above, so the objects take the parts as they are (no second check).
+  const send = (pushId: string | undefined, part: FamilyPush) =>
+    env.METRICS_FAMILY.getByName(part.name).pushChecked(pushId, part);
   // A family object's failure stays in the log; the client only learns that it may resend (503).
-  const families = (await transport.push(checked.value)).map((o) => {
+  const families = (await pushToFamilyObjects(checked.value, send)).map((o) => {
     if (o.status !== "failed") return o;
     console.error(`prometheus-distributed-client: family ${JSON.stringify(o.name)} failed: ${o.error}`);
-    return { ...o, error: "the family's storage did not answer; resend the same push (same batch id)" };
+    return { ...o, error: "the family's storage did not answer; resend the same push (same push id)" };
   });
   return {
     status: statusOf(families),

@@ -5,6 +5,7 @@ import { Counter } from "../lib/metrics/counter.ts";
 import { Registry } from "../lib/registry.ts";
 import { DurableObjectTransport } from "../lib/transports/durable-object.ts";
 import type { FamilySnapshot } from "../lib/wire.ts";
+import { selfMetricsFlushMs } from "./config.ts";
 import type { Env } from "./env.ts";
 
 /** The Worker's own families kept in family objects (the rest are computed at scrape time). */
@@ -33,7 +34,10 @@ const pushes = new Counter({
   registers: [registry],
 });
 
-/** Counts one push by its HTTP status and flushes the count (after the response, through waitUntil). */
+/**
+ * Counts one push by its HTTP status. The counts of all pushes an isolate serves within SELF_METRICS_FLUSH_MS go out
+ * in one flush (through waitUntil, after the response): object requests grow with isolates, not with pushes.
+ */
 export function countPush(
   status: number,
   env: Env,
@@ -41,7 +45,8 @@ export function countPush(
 ): void {
   pushes.inc({ outcome: OUTCOMES[status] ?? "other" });
   // Without an execution context (an embedding that passes none) the count waits for the next flush.
-  ctx?.waitUntil(registry.flush(new DurableObjectTransport(env.METRICS_FAMILY)));
+  const transport = new DurableObjectTransport(env.METRICS_FAMILY);
+  ctx?.waitUntil(registry.flushSoon(transport, { maxDelayMs: selfMetricsFlushMs(env) }));
 }
 
 function gauge(

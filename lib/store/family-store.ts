@@ -1,6 +1,7 @@
-// Applying a checked family push to a family's stored state, behind a small storage interface, so the Durable
-// Object (SQLite) and the in-memory store run the same rules: replay detection, definition conflicts, the
-// cardinality cap, deletions, merging per type, creation times, expiry and quantiles.
+// The store rules for one family, behind a small storage interface, so the Durable Object (SQLite) and the in-memory
+// store run the same rules: replay detection, definition conflicts, the cardinality cap, deletions, merging per type,
+// creation times, expiry and quantiles. Pushes are applied in groups: every push is judged on its own (a refused one
+// changes nothing), and the group's changes are written once, one write per touched series.
 
 import { definitionDifference } from "../definition.ts";
 import { seriesKey } from "../series-key.ts";
@@ -15,25 +16,45 @@ export interface StoredSeries extends SeriesState {
   updated: number;
 }
 
-/** What a family store must offer. Every call is synchronous; the caller makes a push atomic. */
+/** What a group of pushes changes, to be written at once (inside one transaction). */
+export interface FamilyChange {
+  /** The definition to store, when it is new or its help or TTL changed. */
+  definition?: FamilyDefinition;
+  /** Every stored series is deleted first. */
+  resetAll: boolean;
+  /** Keys of stored series to delete (after the reset). */
+  deleted: string[];
+  /** Series to write, by key, in their final state. */
+  written: Map<string, StoredSeries>;
+  /** The push ids applied, remembered to drop replays. */
+  pushIds: string[];
+  /** How many series the family holds once the change is written. */
+  seriesCount: number;
+}
+
+/** What a family store must offer. Every call is synchronous; the caller makes a commit atomic. */
 export interface FamilyStorage {
   definition(): FamilyDefinition | undefined;
-  setDefinition(definition: FamilyDefinition): void;
+  /** True when a push with this id was applied (within the store's retention). */
   hasPushId(id: string): boolean;
-  addPushId(id: string, nowMs: number): void;
-  getSeries(key: string): StoredSeries | undefined;
-  /** Writes a series; `isNew` when no series had this key before. */
-  putSeries(key: string, series: StoredSeries, isNew: boolean): void;
-  /** Deletes one series; true when it existed. */
-  deleteSeries(key: string): boolean;
-  /** Deletes every series last updated before `ms` (all of them for Infinity); returns how many. */
+  /** The stored series among `keys` (absent keys are left out), read in as few statements as the store can. */
+  getSeries(keys: readonly string[]): Map<string, StoredSeries>;
+  /** How many series are stored. */
+  seriesCount(): number;
+  /** Writes a group's change. */
+  commit(change: FamilyChange, nowMs: number): void;
+  /** Deletes every series last updated before `ms`; returns how many. */
   deleteSeriesUpdatedBefore(ms: number): number;
   /** The oldest `updated` time, or undefined when there is no series. */
   oldestUpdate(): number | undefined;
   /** Every series, ordered by key. */
   allSeries(): StoredSeries[];
-  /** How many series are stored. */
-  seriesCount(): number;
+}
+
+/** One push waiting to be applied: its id (optional) and its checked family part. */
+export interface PendingPush {
+  pushId: string | undefined;
+  part: FamilyPush;
 }
 
 /** A series' time to live in milliseconds under `definition`, falling back to the store's default; 0 = none. */
@@ -41,94 +62,163 @@ export function ttlMs(definition: FamilyDefinition | undefined, defaultTtlSecond
   return (definition?.ttlSeconds ?? defaultTtlSeconds) * 1000;
 }
 
+/** True when every number of a merged state is finite (sums of finite deltas can still overflow). */
+function finiteState(state: SeriesState): boolean {
+  const numbers = [state.value ?? 0, state.sum ?? 0, state.count ?? 0, ...(state.counts ?? [])];
+  return numbers.every(Number.isFinite);
+}
+
+/** The keys a push touches: its removals', then its series'. */
+function keysOf(part: FamilyPush): { removed: string[]; written: string[] } {
+  return {
+    removed: (part.remove ?? []).map((labels) => seriesKey(part.labelNames, labels)),
+    written: part.series.map((delta) => seriesKey(part.labelNames, delta.labels)),
+  };
+}
+
+/** The family as a group sees it while applying: storage underneath, the group's accepted changes on top. */
+class GroupView {
+  definition: FamilyDefinition | undefined;
+  resetAll = false;
+  /** Accepted changes by key: the new state, or null for a deletion. */
+  readonly changes = new Map<string, StoredSeries | null>();
+  count: number;
+  readonly pushIds = new Set<string>();
+
+  constructor(
+    private readonly storage: FamilyStorage,
+    private readonly stored: Map<string, StoredSeries>,
+  ) {
+    this.definition = storage.definition();
+    this.count = storage.seriesCount();
+  }
+
+  get(key: string): StoredSeries | undefined {
+    if (this.changes.has(key)) return this.changes.get(key) ?? undefined;
+    return this.resetAll ? undefined : this.stored.get(key);
+  }
+
+  seen(pushId: string): boolean {
+    return this.pushIds.has(pushId) || this.storage.hasPushId(pushId);
+  }
+}
+
 /**
- * Applies one family's part of a push. Returns "duplicate" for a push id seen before; "rejected" with 409 when
- * the definition differs from the stored one, or 413 when the new series would pass `maxSeries` (nothing applied
- * either way); otherwise "applied": deletions (`reset`, `remove`) first, then the deltas.
- * The caller runs it inside one transaction.
+ * Judges one push against the view and, when it is applied, adds its changes to the view. Returns "duplicate" for a
+ * push id seen before; "rejected" with 409 when the definition differs from the stored one, 400 when a series would
+ * overflow, or 413 when the new series would pass `maxSeries` (nothing of that push applied); otherwise "applied":
+ * deletions (`reset`, `remove`) first, then the deltas.
  */
-export function applyFamilyPush(
-  storage: FamilyStorage,
-  pushId: string | undefined,
-  family: FamilyPush,
+function applyOne(
+  view: GroupView,
+  { pushId, part }: PendingPush,
+  keys: { removed: string[]; written: string[] },
   nowMs: number,
-  maxSeries = Infinity,
-  defaultTtlSeconds = 0,
+  maxSeries: number,
+  defaultTtlSeconds: number,
 ): FamilyOutcome {
-  if (pushId !== undefined && storage.hasPushId(pushId)) return { name: family.name, status: "duplicate" };
-  const { series, reset, remove, ...definition } = family;
-  const stored = storage.definition();
+  const name = part.name;
+  if (pushId !== undefined && view.seen(pushId)) return { name, status: "duplicate" };
+  const { series, reset, remove: _remove, ...definition } = part;
+  const stored = view.definition;
   if (stored) {
     const difference = definitionDifference(stored, definition);
     if (difference)
       return {
-        name: family.name,
+        name,
         status: "rejected",
         code: 409,
-        error: `family ${JSON.stringify(family.name)} is stored with a different ${difference}`,
+        error: `family ${JSON.stringify(name)} is stored with a different ${difference}`,
       };
   }
-  const removed = new Set((remove ?? []).map((labels) => seriesKey(definition.labelNames, labels)));
   // Expiry of what is stored is judged by the stored definition's TTL, as the scrape and the alarm judged it.
   const ttl = ttlMs(stored ?? definition, defaultTtlSeconds);
-  const updates = series.map((delta) => {
-    const key = seriesKey(definition.labelNames, delta.labels);
-    const stored = reset || removed.has(key) ? undefined : storage.getSeries(key);
+  const own = new Map<string, StoredSeries | null>();
+  const lookup = (key: string) => (own.has(key) ? (own.get(key) ?? undefined) : reset ? undefined : view.get(key));
+  let count = reset ? 0 : view.count;
+  for (const key of keys.removed) {
+    if (lookup(key) !== undefined) count--;
+    own.set(key, null);
+  }
+  for (const [i, delta] of series.entries()) {
+    const key = keys.written[i] as string;
+    const before = lookup(key);
+    if (before === undefined) count++;
     // A series past its time to live counts as gone even before the alarm deletes it: it starts again.
-    const before = stored && (ttl <= 0 || stored.updated + ttl > nowMs) ? stored : undefined;
-    return { key, delta, before, exists: stored !== undefined, state: mergeSeries(definition, before, delta, nowMs) };
-  });
-  const overflow = updates.find((u) => !finiteState(u.state));
-  if (overflow) {
-    return {
-      name: family.name,
-      status: "rejected",
-      code: 400,
-      error: `series ${JSON.stringify(overflow.delta.labels)} of family ${JSON.stringify(family.name)} would overflow to a non-finite value`,
-    };
-  }
-  const remaining = reset
-    ? 0
-    : storage.seriesCount() - [...removed].filter((k) => storage.getSeries(k) !== undefined).length;
-  const total = remaining + updates.filter((u) => !u.exists).length;
-  if (total > maxSeries) {
-    return {
-      name: family.name,
-      status: "rejected",
-      code: 413,
-      error: `family ${JSON.stringify(family.name)} would hold ${total} series, over the limit of ${maxSeries} per family`,
-    };
-  }
-  if (!stored || JSON.stringify(stored) !== JSON.stringify(definition)) storage.setDefinition(definition);
-  if (reset) storage.deleteSeriesUpdatedBefore(Infinity);
-  for (const key of removed) storage.deleteSeries(key);
-  for (const { key, delta, before, exists, state } of updates) {
-    storage.putSeries(
-      key,
-      { ...state, labels: delta.labels, created: before?.created ?? nowMs, updated: nowMs },
-      !exists,
-    );
-  }
-  if (pushId !== undefined) storage.addPushId(pushId, nowMs);
-  return { name: family.name, status: "applied", series: series.length };
-}
-
-/** True when every number of a merged state is finite (sums of finite deltas can still overflow). */
-function finiteState(state: SeriesState): boolean {
-  return [state.value ?? 0, state.sum ?? 0, state.count ?? 0, ...(state.counts ?? [])].every(Number.isFinite);
-}
-
-/** Deletes the series whose labels include every pair of `match`; returns how many. */
-export function deleteMatching(storage: FamilyStorage, match: Labels): number {
-  let deleted = 0;
-  const definition = storage.definition();
-  if (!definition) return 0;
-  for (const series of storage.allSeries()) {
-    if (Object.entries(match).every(([name, value]) => series.labels[name] === value)) {
-      if (storage.deleteSeries(seriesKey(definition.labelNames, series.labels))) deleted++;
+    const live = before && (ttl <= 0 || before.updated + ttl > nowMs) ? before : undefined;
+    const state = mergeSeries(definition, live, delta, nowMs);
+    if (!finiteState(state)) {
+      const error = `series ${JSON.stringify(delta.labels)} of family ${JSON.stringify(name)} would overflow to a non-finite value`;
+      return { name, status: "rejected", code: 400, error };
     }
+    own.set(key, { ...state, labels: delta.labels, created: live?.created ?? nowMs, updated: nowMs });
   }
-  return deleted;
+  if (count > maxSeries) {
+    const error = `family ${JSON.stringify(name)} would hold ${count} series, over the limit of ${maxSeries} per family`;
+    return { name, status: "rejected", code: 413, error };
+  }
+  if (reset) {
+    view.resetAll = true;
+    view.changes.clear();
+  }
+  for (const [key, value] of own) view.changes.set(key, value);
+  view.count = count;
+  view.definition = definition;
+  if (pushId !== undefined) view.pushIds.add(pushId);
+  return { name, status: "applied", series: series.length };
+}
+
+/**
+ * Applies a group of pushes to one family, in order, each judged on its own, and returns every push's outcome and
+ * the group's change (to be committed at once; nothing is written here). The series the group touches are read in
+ * one call to the storage.
+ * @example
+ * const { outcomes, change } = applyGroup(storage, [{ pushId: "b-1", part }], Date.now());
+ * storage.commit(change, Date.now());
+ */
+export function applyGroup(
+  storage: FamilyStorage,
+  pushes: readonly PendingPush[],
+  nowMs: number,
+  maxSeries = Number.POSITIVE_INFINITY,
+  defaultTtlSeconds = 0,
+): { outcomes: FamilyOutcome[]; change: FamilyChange } {
+  const keys = pushes.map((p) => keysOf(p.part));
+  const stored = storage.getSeries([...new Set(keys.flatMap((k) => [...k.removed, ...k.written]))]);
+  const view = new GroupView(storage, stored);
+  const before = view.definition;
+  const outcomes = pushes.map((push, i) => {
+    const touched = keys[i] as { removed: string[]; written: string[] };
+    return applyOne(view, push, touched, nowMs, maxSeries, defaultTtlSeconds);
+  });
+  const change: FamilyChange = {
+    resetAll: view.resetAll,
+    deleted: [],
+    written: new Map(),
+    pushIds: [...view.pushIds],
+    seriesCount: view.count,
+  };
+  if (view.definition && (!before || JSON.stringify(before) !== JSON.stringify(view.definition))) {
+    change.definition = view.definition;
+  }
+  for (const [key, value] of view.changes) {
+    if (value) change.written.set(key, value);
+    else if (!view.resetAll && stored.has(key)) change.deleted.push(key);
+  }
+  return { outcomes, change };
+}
+
+/** The change that deletes the series whose labels include every pair of `match`, and how many those are. */
+export function deleteMatching(storage: FamilyStorage, match: Labels): { change: FamilyChange; deleted: number } {
+  const definition = storage.definition();
+  const deleted = (definition ? storage.allSeries() : [])
+    .filter((series) => Object.entries(match).every(([name, value]) => series.labels[name] === value))
+    .map((series) => seriesKey((definition as FamilyDefinition).labelNames, series.labels));
+  const seriesCount = storage.seriesCount() - deleted.length;
+  return {
+    change: { resetAll: false, deleted, written: new Map(), pushIds: [], seriesCount },
+    deleted: deleted.length,
+  };
 }
 
 /**
@@ -143,6 +233,7 @@ export function snapshotFamily(
   const definition = storage.definition();
   if (!definition) return undefined;
   const ttl = ttlMs(definition, defaultTtlSeconds);
+  const quantiles = (definition.percentiles?.length ?? 0) > 0;
   const series = storage
     .allSeries()
     .filter((s) => ttl <= 0 || s.updated + ttl > nowMs)
@@ -154,7 +245,7 @@ export function snapshotFamily(
       ...(counts !== undefined ? { counts } : {}),
       ...(sum !== undefined ? { sum } : {}),
       ...(count !== undefined ? { count } : {}),
-      ...((definition.percentiles?.length ?? 0) > 0 ? { quantiles: windowQuantiles(windows, definition, nowMs) } : {}),
+      ...(quantiles ? { quantiles: windowQuantiles(windows, definition, nowMs) } : {}),
     }));
   return { ...definition, series };
 }

@@ -8,33 +8,43 @@ import { allRejected, type DeliveryOutcome, type Transport } from "../transports
 import type { FamilyDefinition, FamilyOutcome, FamilyPush, FamilySnapshot, MetricType, Push } from "../wire.ts";
 import { checkPush } from "../wire-check.ts";
 import { type CatalogStorage, registerFamily, registrationProblem } from "./catalog.ts";
-import { applyFamilyPush, type FamilyStorage, type StoredSeries, snapshotFamily, ttlMs } from "./family-store.ts";
+import {
+  applyGroup,
+  type FamilyChange,
+  type FamilyStorage,
+  type StoredSeries,
+  snapshotFamily,
+  ttlMs,
+} from "./family-store.ts";
 
 class MemoryFamily implements FamilyStorage {
   private def: FamilyDefinition | undefined;
-  private readonly pushIds = new Map<string, number>();
+  private readonly pushIds = new Set<string>();
   private readonly series = new Map<string, StoredSeries>();
 
   definition() {
     return this.def;
   }
-  setDefinition(definition: FamilyDefinition) {
-    this.def = definition;
-  }
   hasPushId(id: string) {
     return this.pushIds.has(id);
   }
-  addPushId(id: string, nowMs: number) {
-    this.pushIds.set(id, nowMs);
+  getSeries(keys: readonly string[]) {
+    const found = new Map<string, StoredSeries>();
+    for (const key of keys) {
+      const series = this.series.get(key);
+      if (series) found.set(key, series);
+    }
+    return found;
   }
-  getSeries(key: string) {
-    return this.series.get(key);
+  seriesCount() {
+    return this.series.size;
   }
-  putSeries(key: string, series: StoredSeries, _isNew: boolean) {
-    this.series.set(key, series);
-  }
-  deleteSeries(key: string) {
-    return this.series.delete(key);
+  commit(change: FamilyChange) {
+    if (change.definition) this.def = change.definition;
+    if (change.resetAll) this.series.clear();
+    for (const key of change.deleted) this.series.delete(key);
+    for (const [key, series] of change.written) this.series.set(key, series);
+    for (const id of change.pushIds) this.pushIds.add(id);
   }
   deleteSeriesUpdatedBefore(ms: number) {
     let n = 0;
@@ -45,9 +55,6 @@ class MemoryFamily implements FamilyStorage {
     let oldest: number | undefined;
     for (const s of this.series.values()) oldest = oldest === undefined ? s.updated : Math.min(oldest, s.updated);
     return oldest;
-  }
-  seriesCount() {
-    return this.series.size;
   }
   allSeries() {
     return [...this.series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
@@ -110,8 +117,8 @@ export class MemoryStore implements Transport {
   async push(push: Push): Promise<DeliveryOutcome[]> {
     const checked = checkPush(push, this.limits);
     if (!checked.ok) return allRejected(push, checked.error.status, checked.error.message, checked.error.limit);
-    const { batch, families } = checked.value;
-    return families.map((family, i) => this.apply(batch, family, i));
+    const { batch: pushId, families } = checked.value;
+    return families.map((family, i) => this.apply(pushId, family, i));
   }
 
   private apply(pushId: string | undefined, family: FamilyPush, index: number): FamilyOutcome {
@@ -125,14 +132,11 @@ export class MemoryStore implements Transport {
       storage = new MemoryFamily();
       this.families.set(family.name, storage);
     }
-    const outcome = applyFamilyPush(
-      storage,
-      pushId,
-      family,
-      this.now(),
-      this.maxSeriesPerFamily,
-      this.defaultTtlSeconds,
-    );
+    const now = this.now();
+    const group = [{ pushId, part: family }];
+    const { outcomes, change } = applyGroup(storage, group, now, this.maxSeriesPerFamily, this.defaultTtlSeconds);
+    storage.commit(change);
+    const outcome = outcomes[0] as FamilyOutcome;
     if (outcome.status === "applied") registerFamily(this.catalog, family.name, family.type);
     return outcome;
   }

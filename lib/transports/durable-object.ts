@@ -19,8 +19,28 @@ export interface FamilyNamespace {
 }
 
 /**
- * Sends each family to its object. Retries only errors marked retryable (never overloaded), on a fresh stub,
- * and only when the push has an id (so a retry can never count twice).
+ * Sends each family of `push` to its object through `send`, in parallel. Retries only errors marked retryable
+ * (never overloaded), on a fresh stub, and only when the push has an id (so a retry can never count twice).
+ */
+export function pushToFamilyObjects(
+  push: Push,
+  send: (pushId: string | undefined, family: FamilyPush) => Promise<FamilyOutcome>,
+  options: RetryOptions = {},
+): Promise<DeliveryOutcome[]> {
+  const retry = push.batch === undefined ? () => false : isRetryableObjectError;
+  return Promise.all(
+    push.families.map(async (family): Promise<DeliveryOutcome> => {
+      try {
+        return await withRetries(() => send(push.batch, family), retry, options);
+      } catch (error) {
+        return { name: family.name, status: "failed", error: errorMessage(error) };
+      }
+    }),
+  );
+}
+
+/**
+ * Sends each family to its object (the one named by its family name), with pushToFamilyObjects' retries.
  * @example
  * ctx.waitUntil(register.flush(new DurableObjectTransport(env.METRICS_FAMILY)));
  */
@@ -31,16 +51,8 @@ export class DurableObjectTransport implements Transport {
   ) {}
 
   push(push: Push): Promise<DeliveryOutcome[]> {
-    return Promise.all(push.families.map((family) => this.pushFamily(push.batch, family)));
-  }
-
-  private async pushFamily(pushId: string | undefined, family: FamilyPush): Promise<DeliveryOutcome> {
-    try {
-      const retry = pushId === undefined ? () => false : isRetryableObjectError;
-      const call = () => (this.namespace.getByName(family.name) as FamilyObjectStub).push(pushId, family);
-      return await withRetries(call, retry, this.options);
-    } catch (error) {
-      return { name: family.name, status: "failed", error: errorMessage(error) };
-    }
+    const send = (pushId: string | undefined, family: FamilyPush) =>
+      (this.namespace.getByName(family.name) as FamilyObjectStub).push(pushId, family);
+    return pushToFamilyObjects(push, send, this.options);
   }
 }

@@ -16,11 +16,11 @@ export interface HttpTransportOptions extends RetryOptions {
   fetch?: typeof fetch;
 }
 
-/** A reply worth another attempt with the same batch id: 5xx, 429, timeouts, network errors. */
+/** A reply worth another attempt with the same push id: 5xx, 429, timeouts, network errors. */
 class TransientHttpError extends Error {}
 
 /**
- * Posts the batch as JSON. Retries 5xx, 429, timeouts and network errors with the same batch id (safe: the server
+ * Posts the push as JSON. Retries 5xx, 429, timeouts and network errors with the same push id (safe: the server
  * drops replays); never retries another 4xx.
  * @example
  * await register.flush(new HttpTransport({ url: "https://metrics.example.com/push", token: process.env.PUSH_TOKEN }));

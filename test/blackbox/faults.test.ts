@@ -10,8 +10,13 @@ import { Counter, HttpTransport, Registry } from "../../lib/index.ts";
 import { PUSH_TOKEN, type RunningWorker, sampleValue, scriptDir, startMetricsWorker, tempDir } from "./harness.ts";
 import { freePort } from "./ports.ts";
 
-async function serveInChild(script: string, port: number, persistDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [script, String(port), persistDir], {
+async function serveInChild(
+  script: string,
+  port: number,
+  persistDir: string,
+  vars: Record<string, string>,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script, String(port), persistDir, JSON.stringify(vars)], {
     detached: true,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -40,75 +45,92 @@ describe("faults (black box)", () => {
   let worker: RunningWorker | undefined;
   afterAll(async () => worker?.stop());
 
-  it("loses nothing and doubles nothing across a SIGKILL mid-load and a restart", async () => {
-    const persistDir = tempDir("pdc-kill-");
-    const port = await freePort();
-    const script = join(scriptDir("pdc-serve-"), "serve.mjs");
-    await build({
-      entryPoints: ["test/blackbox/serve.ts"],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      outfile: script,
-      logLevel: "error",
-      define: { "import.meta.dirname": JSON.stringify(import.meta.dirname) },
-    });
-    let server = await serveInChild(script, port, persistDir);
-
-    const CLIENTS = 4;
-    const FLUSHES = 60;
-    const url = `http://127.0.0.1:${port}/push`;
-    const sent = new Array<number>(CLIENTS).fill(0);
-    const failedFlushes = { count: 0 };
-    let acknowledged = 0;
-    const clients = Array.from({ length: CLIENTS }, async (_, c) => {
-      const registry = new Registry({
-        transport: new HttpTransport({ url, token: PUSH_TOKEN, timeoutMs: 2_000, retries: 1, backoffMs: 20 }),
-        onError: () => {},
+  it.each([
+    ["one flush per job", {}, false],
+    ["group commit (20 ms window) and coalesced flushes", { GROUP_COMMIT_WINDOW_MS: "20" }, true],
+  ] as const)(
+    "loses nothing and doubles nothing across a SIGKILL mid-load and a restart: %s",
+    async (_, vars, soon) => {
+      const persistDir = tempDir("pdc-kill-");
+      const port = await freePort();
+      const script = join(scriptDir("pdc-serve-"), "serve.mjs");
+      await build({
+        entryPoints: ["test/blackbox/serve.ts"],
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        target: "node20",
+        packages: "external",
+        outfile: script,
+        logLevel: "error",
+        define: { "import.meta.dirname": JSON.stringify(import.meta.dirname) },
       });
-      const jobs = new Counter({
-        name: "kill_jobs_total",
-        help: "Jobs under fault.",
-        labelNames: ["client"] as const,
-        registers: [registry],
+      let server = await serveInChild(script, port, persistDir, vars);
+
+      const CLIENTS = 4;
+      const FLUSHES = 60;
+      const url = `http://127.0.0.1:${port}/push`;
+      const sent = new Array<number>(CLIENTS).fill(0);
+      const failedFlushes = { count: 0 };
+      let acknowledged = 0;
+      const clients = Array.from({ length: CLIENTS }, async (_, c) => {
+        const registry = new Registry({
+          transport: new HttpTransport({ url, token: PUSH_TOKEN, timeoutMs: 2_000, retries: 1, backoffMs: 20 }),
+          onError: () => {},
+        });
+        const jobs = new Counter({
+          name: "kill_jobs_total",
+          help: "Jobs under fault.",
+          labelNames: ["client"] as const,
+          registers: [registry],
+        });
+        // A job: record, then flush; with `soon`, three jobs at a time share coalesced flushes, as requests in one
+        // Worker isolate do.
+        const job = async (i: number) => {
+          const n = 1 + ((i * 7 + c) % 5);
+          jobs.inc({ client: String(c) }, n);
+          sent[c] = (sent[c] as number) + n;
+          return soon ? registry.flushSoon(undefined, { maxDelayMs: 5 }) : registry.flush();
+        };
+        for (let i = 0; i < FLUSHES; i += soon ? 3 : 1) {
+          const results = await Promise.all(soon ? [job(i), job(i + 1), job(i + 2)] : [job(i)]);
+          if (results.some((r) => r.retained > 0)) failedFlushes.count++;
+          acknowledged += (results[0] as { delivered: number }).delivered * (soon ? 3 : 1);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        for (let attempt = 0; registry.stats.retainedSeries > 0 && attempt < 100; attempt++) {
+          await registry.flush();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        return registry.stats;
       });
-      for (let i = 0; i < FLUSHES; i++) {
-        const n = 1 + ((i * 7 + c) % 5);
-        jobs.inc({ client: String(c) }, n);
-        sent[c] = (sent[c] as number) + n;
-        const result = await registry.flush();
-        if (result.retained > 0) failedFlushes.count++;
-        acknowledged += result.delivered;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      for (let attempt = 0; registry.stats.retainedSeries > 0 && attempt < 100; attempt++) {
-        await registry.flush();
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return registry.stats;
-    });
 
-    while (acknowledged < (CLIENTS * FLUSHES) / 3) await new Promise((r) => setTimeout(r, 10));
-    await killHard(server);
-    await new Promise((r) => setTimeout(r, 500));
-    server = await serveInChild(script, port, persistDir);
-    const stats = await Promise.all(clients);
-
-    try {
-      expect(stats.every((s) => s.retainedSeries === 0 && s.droppedSeries === 0 && s.rejectedSeries === 0)).toBe(true);
-      expect(failedFlushes.count).toBeGreaterThan(0);
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      for (let c = 0; c < CLIENTS; c++)
-        expect(sampleValue(text, `kill_jobs_total{client="${c}"}`), `client ${c}`).toBe(sent[c]);
-    } finally {
+      while (acknowledged < (CLIENTS * FLUSHES) / 3) await new Promise((r) => setTimeout(r, 10));
       await killHard(server);
-    }
-  });
+      await new Promise((r) => setTimeout(r, 500));
+      server = await serveInChild(script, port, persistDir, vars);
+      const stats = await Promise.all(clients);
 
-  it("adds 10,000 increments sent as 500 concurrent pushes over 3 families exactly", async () => {
-    const running = await startMetricsWorker({ persistDir: tempDir("pdc-500-") });
+      try {
+        expect(stats.every((s) => s.retainedSeries === 0 && s.droppedSeries === 0 && s.rejectedSeries === 0)).toBe(
+          true,
+        );
+        expect(failedFlushes.count).toBeGreaterThan(0);
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        for (let c = 0; c < CLIENTS; c++)
+          expect(sampleValue(text, `kill_jobs_total{client="${c}"}`), `client ${c}`).toBe(sent[c]);
+      } finally {
+        await killHard(server);
+      }
+    },
+  );
+
+  it.each([
+    ["applied as they come", {}],
+    ["with group commit (20 ms window)", { GROUP_COMMIT_WINDOW_MS: "20" }],
+  ] as const)("adds 10,000 increments sent as 500 concurrent pushes over 3 families exactly, %s", async (_, vars) => {
+    await worker?.stop();
+    const running = await startMetricsWorker({ persistDir: tempDir("pdc-500-"), vars });
     worker = running;
     const pushes = Array.from({ length: 500 }, (_, i) => {
       const a = i % 11;

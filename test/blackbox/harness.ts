@@ -1,7 +1,7 @@
 // Starts the real metrics Worker (esbuild bundle → Miniflare → workerd) with SQLite Durable Objects
 // persisted to a folder, listening on a loopback port. Used by the black-box tests and the benchmark.
 
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -36,6 +36,44 @@ export function familyObjects(scriptName?: string): WorkerOptions["durableObject
   };
 }
 
+/**
+ * `count` copies of a user Worker (each its own isolate, named `<name>-<i>`) bound to the metrics Worker's family
+ * objects, from the bundle at `scriptPath`.
+ */
+export function userWorkers(
+  scriptPath: string,
+  count: number,
+  name: string,
+  vars: Record<string, string> = {},
+): WorkerOptions[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `${name}-${i}`,
+    modules: true,
+    modulesRoot: dirname(scriptPath),
+    scriptPath,
+    compatibilityDate: COMPATIBILITY_DATE,
+    durableObjects: familyObjects("metrics"),
+    bindings: vars,
+  }));
+}
+
+/** The cost counters of the family objects named `names` (the stats RPC is not counted as a request). */
+export async function familyStats(worker: RunningWorker, names: readonly string[]) {
+  const namespace = await worker.mf.getDurableObjectNamespace("METRICS_FAMILY", "metrics");
+  type Stats = { requests: number; pushes: number; groups: number; rowsWritten: number; busyMs: number };
+  const all = await Promise.all(
+    names.map((n) => (namespace.getByName(n) as unknown as { stats(): Promise<Stats> }).stats()),
+  );
+  const sum = (key: keyof Stats) => all.reduce((n, s) => n + s[key], 0);
+  return {
+    requests: sum("requests"),
+    pushes: sum("pushes"),
+    groups: sum("groups"),
+    rowsWritten: sum("rowsWritten"),
+    busyMs: sum("busyMs"),
+  };
+}
+
 export interface RunningWorker {
   url: URL;
   mf: Miniflare;
@@ -46,6 +84,11 @@ export interface RunningWorker {
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A fresh folder in RAM (/dev/shm) where the machine has one, else in the temp folder. */
+export function ramDir(prefix: string): string {
+  return existsSync("/dev/shm") ? mkdtempSync(join("/dev/shm", prefix)) : tempDir(prefix);
 }
 
 /** A fresh folder inside the repo's node_modules/.cache, where bundled Node scripts still resolve packages. */
@@ -65,6 +108,8 @@ export async function startMetricsWorker(options: {
   port?: number;
   /** Receives everything workerd prints (Worker logs included). */
   onOutput?: (text: string) => void;
+  /** The script has no Durable Objects of its own (a reference Worker). */
+  stateless?: boolean;
 }): Promise<RunningWorker> {
   const scriptPath = options.script ?? (await bundle("worker/index.ts"));
   const mf = new Miniflare({
@@ -86,7 +131,7 @@ export async function startMetricsWorker(options: {
         modulesRoot: dirname(scriptPath),
         scriptPath,
         compatibilityDate: COMPATIBILITY_DATE,
-        durableObjects: familyObjects(),
+        ...(options.stateless ? {} : { durableObjects: familyObjects() }),
         bindings: { PUSH_TOKEN, ...options.vars },
       },
       ...(options.others ?? []),

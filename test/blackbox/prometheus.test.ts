@@ -26,7 +26,8 @@ describe("real Prometheus tools (black box)", () => {
   let worker: RunningWorker;
 
   beforeAll(async () => {
-    worker = await startMetricsWorker({ persistDir: tempDir("pdc-prom-") });
+    // The Worker counts its own pushes and flushes the counts after SELF_METRICS_FLUSH_MS (10 s by default).
+    worker = await startMetricsWorker({ persistDir: tempDir("pdc-prom-"), vars: { SELF_METRICS_FLUSH_MS: "100" } });
     const registry = new Registry({
       transport: new HttpTransport({ url: new URL("/push", worker.url).href, token: PUSH_TOKEN }),
     });

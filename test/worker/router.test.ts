@@ -66,10 +66,10 @@ describe("POST /push and GET /metrics", () => {
     expect(await res.json()).toEqual({
       batch: "example-1",
       families: [
-        { name: "http_requests", status: "applied", series: 1, rowsWritten: 4 },
-        { name: "queue_depth", status: "applied", series: 1, rowsWritten: 4 },
-        { name: "job_seconds", status: "applied", series: 1, rowsWritten: 4 },
-        { name: "payload_bytes", status: "applied", series: 1, rowsWritten: 4 },
+        { name: "http_requests", status: "applied", series: 1 },
+        { name: "queue_depth", status: "applied", series: 1 },
+        { name: "job_seconds", status: "applied", series: 1 },
+        { name: "payload_bytes", status: "applied", series: 1 },
       ],
     });
     const { res: s, text } = await scrape();
@@ -248,7 +248,7 @@ describe("MetricsService RPC entrypoint", () => {
         { name: "svc_jobs", type: "counter", help: "Jobs.", labelNames: [], series: [{ labels: {}, inc: 2 }] },
       ],
     };
-    expect(await transport.push(batch)).toEqual([{ name: "svc_jobs", status: "applied", series: 1, rowsWritten: 4 }]);
+    expect(await transport.push(batch)).toEqual([{ name: "svc_jobs", status: "applied", series: 1 }]);
     expect(await transport.push(batch)).toEqual([{ name: "svc_jobs", status: "duplicate" }]);
     expect(
       await transport.push({

@@ -100,7 +100,7 @@ describe("self-metrics", () => {
         {
           name: "corrupted_gauge",
           status: "failed",
-          error: "the family's storage did not answer; resend the same push (same batch id)",
+          error: "the family's storage did not answer; resend the same push (same push id)",
         },
       ],
     });

@@ -1,0 +1,121 @@
+// Benchmark (c): cost per traffic. Twenty copies of a user Worker (twenty isolates) serve requests that each record
+// the anchor shape and flush through the family objects; we count the family objects' requests, rows written and
+// active time per second at two request rates, flushing the recommended way (flushSoon + group commit window) and,
+// for comparison, after every request. Then turn the rates into dollars a month (bench/pricing.ts).
+
+import { bundle, familyStats, startMetricsWorker, tempDir, userWorkers } from "../test/blackbox/harness.ts";
+import { type MonthlyBill, monthlyBill } from "./pricing.ts";
+
+const FAMILIES = ["anchor_events", "anchor_step_seconds", "anchor_last_request"];
+const ISOLATES = 20;
+
+export interface TrafficSetup {
+  label: string;
+  /** "soon": flushSoon(maxDelayMs = flushDelayMs); "each": flush() after every request. */
+  flush: "soon" | "each";
+  flushDelayMs: number;
+  groupWindowMs: number;
+}
+
+export interface TrafficRun {
+  targetRate: number;
+  /** Requests per second the machine actually served. */
+  achievedRate: number;
+  objectRequestsPerSecond: number;
+  rowsWrittenPerSecond: number;
+  /** Family objects active at once, on average (the duration the bill counts). */
+  activeObjects: number;
+  bill: MonthlyBill;
+}
+
+export const RECOMMENDED: TrafficSetup = {
+  label: "recommended",
+  flush: "soon",
+  flushDelayMs: 5_000,
+  groupWindowMs: 5_000,
+};
+export const EVERY_REQUEST: TrafficSetup = {
+  label: "flush every request",
+  flush: "each",
+  flushDelayMs: 0,
+  groupWindowMs: 0,
+};
+
+/** Sends requests at `rate` per second (as fast as possible when behind), round robin over the isolates. */
+async function drive(
+  users: { fetch(url: string): Promise<Response> }[],
+  rate: number,
+  seconds: number,
+  flush: string,
+): Promise<number> {
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  let sent = 0;
+  let done = 0;
+  const inFlight = new Set<Promise<void>>();
+  while (performance.now() < end) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate);
+    while (sent < due && inFlight.size < 64) {
+      const user = users[sent % users.length] as (typeof users)[number];
+      const request = user
+        .fetch(`http://anchor.test/?flush=${flush}`)
+        .then((r) => r.text())
+        .then(() => {
+          done++;
+          inFlight.delete(request);
+        });
+      inFlight.add(request);
+      sent++;
+    }
+    if (sent >= due) await new Promise((r) => setTimeout(r, 2));
+    else await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  return (done / (performance.now() - start)) * 1000;
+}
+
+/**
+ * Serves traffic with `setup` at each of `rates` (requests/s) for `seconds` each, after `warmupSeconds` of traffic,
+ * and measures what the family objects did while it ran.
+ */
+export async function costPerTraffic(
+  setup: TrafficSetup,
+  rates: number[],
+  seconds: number,
+  warmupSeconds: number,
+): Promise<TrafficRun[]> {
+  const script = await bundle("test/fixtures/anchor-worker.ts");
+  const metrics = await startMetricsWorker({
+    persistDir: tempDir("pdc-cost-"),
+    vars: { GROUP_COMMIT_WINDOW_MS: String(setup.groupWindowMs) },
+    others: userWorkers(script, ISOLATES, "anchor", { FLUSH_DELAY_MS: String(setup.flushDelayMs) }),
+  });
+  try {
+    const users = await Promise.all(Array.from({ length: ISOLATES }, (_, i) => metrics.mf.getWorker(`anchor-${i}`)));
+    const runs: TrafficRun[] = [];
+    for (const rate of rates) {
+      await drive(users, rate, warmupSeconds, setup.flush);
+      const before = await familyStats(metrics, FAMILIES);
+      const started = performance.now();
+      const achievedRate = await drive(users, rate, seconds, setup.flush);
+      const elapsed = (performance.now() - started) / 1000;
+      const after = await familyStats(metrics, FAMILIES);
+      const rates = {
+        requestsPerSecond: (after.requests - before.requests) / elapsed,
+        rowsWrittenPerSecond: (after.rowsWritten - before.rowsWritten) / elapsed,
+        activeObjects: (after.busyMs - before.busyMs) / 1000 / elapsed,
+      };
+      runs.push({
+        targetRate: rate,
+        achievedRate,
+        objectRequestsPerSecond: rates.requestsPerSecond,
+        rowsWrittenPerSecond: rates.rowsWrittenPerSecond,
+        activeObjects: rates.activeObjects,
+        bill: monthlyBill(rates),
+      });
+    }
+    return runs;
+  } finally {
+    await metrics.stop();
+  }
+}
