@@ -37,7 +37,7 @@ export async function idleLatency(): Promise<IdleLatency[]> {
   for (const [label, vars] of setups) {
     const worker = vars
       ? await startMetricsWorker({ persistDir: tempDir("pdc-latency-"), vars })
-      : await startMetricsWorker({ persistDir: tempDir("pdc-latency-"), script: ceilingScript, stateless: true });
+      : await startMetricsWorker({ persistDir: tempDir("pdc-latency-"), script: ceilingScript, durableObjects: {} });
     try {
       const transport = new HttpTransport({ url: new URL("/push", worker.url).href, token: PUSH_TOKEN });
       results.push({ label, medianMs: await medianLatency(transport) });

@@ -6,12 +6,22 @@ import { HttpError } from "./http-error.ts";
 
 const encoder = new TextEncoder();
 
+const digest = (text: string) => crypto.subtle.digest("SHA-256", encoder.encode(text));
+
+/**
+ * The digests of the configured tokens, computed once per isolate (a token only changes with a new deployment). The
+ * digests, not promises of them, are kept: a promise must not outlive the request that made it.
+ */
+const expectedDigests = new Map<string, ArrayBuffer>();
+
 async function sameToken(given: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(given)),
-    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
-  ]);
-  return crypto.subtle.timingSafeEqual(a, b);
+  let expectedDigest = expectedDigests.get(expected);
+  if (!expectedDigest) {
+    expectedDigest = await digest(expected);
+    if (expectedDigests.size >= 16) expectedDigests.clear();
+    expectedDigests.set(expected, expectedDigest);
+  }
+  return crypto.subtle.timingSafeEqual(await digest(given), expectedDigest);
 }
 
 /** The presented secret: a Bearer token, or the password of Basic credentials. */

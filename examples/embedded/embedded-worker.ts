@@ -14,7 +14,7 @@ export default {
   async fetch(request, env, ctx): Promise<Response> {
     if (new URL(request.url).pathname.startsWith("/_metrics/")) return metrics.fetch(request, env, ctx);
     hits.inc();
-    ctx.waitUntil(registry.flush(new DurableObjectTransport(env.METRICS_FAMILY)));
+    ctx.waitUntil(registry.flushSoon(new DurableObjectTransport(env.METRICS_FAMILY)));
     return new Response("hello from the app\n");
   },
 } satisfies ExportedHandler<Env>;

@@ -1,6 +1,7 @@
 // A user's Worker, as the README shows it: records metrics with the client library during a request and flushes
-// them in ctx.waitUntil, through the metrics Worker's family objects (?via=do) or its service binding
-// (?via=service). `Env` comes from `wrangler types` (worker-configuration.d.ts).
+// them in ctx.waitUntil. `?via=do` (the recommended way): through the metrics Worker's family objects, coalesced with
+// the other requests this isolate serves within a few seconds. `?via=service`: at once, through the metrics Worker's
+// service binding. `Env` comes from `wrangler types` (worker-configuration.d.ts).
 
 import { Counter, DurableObjectTransport, Histogram, Registry, ServiceTransport } from "prometheus-distributed-client";
 
@@ -26,9 +27,8 @@ export default {
     const n = Number(url.searchParams.get("n") ?? "1");
     for (let i = 0; i < n; i++) jobs.inc({ via });
     duration.observe({ via }, 0.5);
-    const transport =
-      via === "service" ? new ServiceTransport(env.METRICS) : new DurableObjectTransport(env.METRICS_FAMILY);
-    ctx.waitUntil(registry.flush(transport));
+    if (via === "do") ctx.waitUntil(registry.flushSoon(new DurableObjectTransport(env.METRICS_FAMILY)));
+    else ctx.waitUntil(registry.flush(new ServiceTransport(env.METRICS)));
     return new Response(`ran ${n} jobs via ${via}\n`);
   },
 } satisfies ExportedHandler<Env>;

@@ -108,8 +108,8 @@ export async function startMetricsWorker(options: {
   port?: number;
   /** Receives everything workerd prints (Worker logs included). */
   onOutput?: (text: string) => void;
-  /** The script has no Durable Objects of its own (a reference Worker). */
-  stateless?: boolean;
+  /** The script's own Durable Object bindings (a reference Worker), instead of the metrics objects. */
+  durableObjects?: WorkerOptions["durableObjects"];
 }): Promise<RunningWorker> {
   const scriptPath = options.script ?? (await bundle("worker/index.ts"));
   const mf = new Miniflare({
@@ -131,7 +131,7 @@ export async function startMetricsWorker(options: {
         modulesRoot: dirname(scriptPath),
         scriptPath,
         compatibilityDate: COMPATIBILITY_DATE,
-        ...(options.stateless ? {} : { durableObjects: familyObjects() }),
+        durableObjects: options.durableObjects ?? familyObjects(),
         bindings: { PUSH_TOKEN, ...options.vars },
       },
       ...(options.others ?? []),

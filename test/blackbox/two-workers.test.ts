@@ -69,7 +69,7 @@ describe("a Worker and a Node process land in one scrape (black box)", () => {
 
     await waitFor(
       async () => sampleValue(await running.scrape(), 'user_jobs_total{via="do"}') === 8,
-      10_000,
+      30_000,
       "the user Worker's flushes",
     );
     const text = await running.scrape();
@@ -91,7 +91,7 @@ describe("a Worker and a Node process land in one scrape (black box)", () => {
       const scrapeUrl = new URL("/_metrics/metrics", embedded.url);
       await waitFor(
         async () => sampleValue(await (await fetch(scrapeUrl)).text(), "app_hits_total") === 3,
-        10_000,
+        30_000,
         "embedded flushes",
       );
       expect((await fetch(new URL("/_metrics/healthz", embedded.url))).status).toBe(200);
