@@ -52,7 +52,7 @@ if (only.has("throughput")) {
     );
     if (!ram) {
       console.log(
-        `      the Worker's own push counter: ${fmt(r.selfCounted)} of ${fmt(r.pushes)} pushes counted, in ${r.selfRequests} pushes to its object`,
+        `      the Worker's own push counter: ${fmt(r.selfCounted)} of ${fmt(r.pushes)} pushes counted; its flushes reached its object ${r.selfRequests} time(s)`,
       );
     }
     if (!r.exact) process.exitCode = 1;
