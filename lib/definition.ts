@@ -98,10 +98,18 @@ export function checkDefinition(input: DefinitionFields, limits: Limits, path: s
     failOn(wholeNumberProblem(input.ttlSeconds, 0, limits.maxTtlSeconds), at(path, "ttlSeconds"));
     definition.ttlSeconds = input.ttlSeconds as number;
   }
+  if (input.shards !== undefined) {
+    failOn(wholeNumberProblem(input.shards, 1, limits.maxShards), at(path, "shards"));
+    // One object is the default, so it is left out: a family stored before shards existed compares equal.
+    if (input.shards !== 1) definition.shards = input.shards as number;
+  }
   return definition;
 }
 
-/** Which part of two canonical definitions of one family differs, or undefined when they agree (help may differ). */
+/**
+ * Which part of two canonical definitions of one family differs, or undefined when they agree. Help, TTL and the
+ * number of shards may change: they are not part of what a family is.
+ */
 export function definitionDifference(a: FamilyDefinition, b: FamilyDefinition): string | undefined {
   if (a.name !== b.name) return `name (${a.name} vs ${b.name})`;
   if (a.type !== b.type) return `type (${a.type} vs ${b.type})`;

@@ -1,21 +1,28 @@
-// Pure encoders: family snapshots → Prometheus text 0.0.4 or OpenMetrics 1.0. No I/O, no negotiation.
+// Pure encoders: family snapshots → Prometheus text 0.0.4 or OpenMetrics 1.0. No I/O, no negotiation. Built from
+// pieces (a family's header, its series' lines, the end) so a scrape can stream a family at a time, and a family
+// object can render its own pages; `encodeText` / `encodeOpenMetrics` put the pieces together.
 
 import { exposedName } from "./names.ts";
-import type { FamilySnapshot, Labels, SeriesSnapshot } from "./wire.ts";
+import type { FamilyDefinition, FamilySnapshot, Labels, SeriesSnapshot } from "./wire.ts";
 
 export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 export const OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
+export type ExpositionFormat = "text" | "openmetrics";
+
 /** A sample value as Prometheus writes it: `NaN`, `+Inf`, `-Inf`, or the shortest round-tripping decimal. */
 export function formatValue(value: number): string {
   if (Number.isNaN(value)) return "NaN";
-  if (value === Infinity) return "+Inf";
-  if (value === -Infinity) return "-Inf";
+  if (value === Number.POSITIVE_INFINITY) return "+Inf";
+  if (value === Number.NEGATIVE_INFINITY) return "-Inf";
   return String(value);
 }
 
+const LABEL_ESCAPES = /[\\"\n]/;
+
 /** Escapes a label value: backslash, double quote, newline. */
 export function escapeLabelValue(value: string): string {
+  if (!LABEL_ESCAPES.test(value)) return value;
   return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
@@ -24,58 +31,95 @@ export function escapeHelp(help: string): string {
   return help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 }
 
-function labelString(labels: Labels, names: readonly string[], extra?: [string, string]): string {
-  const parts = names.map((n) => `${n}="${escapeLabelValue(labels[n] ?? "")}"`);
-  if (extra) parts.push(`${extra[0]}="${escapeLabelValue(extra[1])}"`);
-  return parts.length === 0 ? "" : `{${parts.join(",")}}`;
+/**
+ * A series' labels as they stand between the braces of its samples (`route="/",code="200"`), "" for none. A
+ * renderer may cache it per series: it only depends on the labels.
+ */
+export function labelFragment(labelNames: readonly string[], labels: Labels): string {
+  let out = "";
+  for (let i = 0; i < labelNames.length; i++) {
+    const name = labelNames[i] as string;
+    out += `${i === 0 ? "" : ","}${name}="${escapeLabelValue(labels[name] ?? "")}"`;
+  }
+  return out;
 }
 
-type Line = (name: string, series: SeriesSnapshot, value: number, extra?: [string, string]) => string;
+/** The `# HELP` / `# TYPE` lines that open a family, each ending in a newline. */
+export function familyHeader(family: FamilyDefinition, format: ExpositionFormat): string {
+  if (format === "openmetrics")
+    return `# TYPE ${family.name} ${family.type}\n# HELP ${family.name} ${escapeLabelValue(family.help)}\n`;
+  const name = exposedName(family.name, family.type);
+  return `# HELP ${name} ${escapeHelp(family.help)}\n# TYPE ${name} ${family.type}\n`;
+}
 
-/** The sample lines of one family; `created` adds OpenMetrics `_created` samples. */
-function samples(family: FamilySnapshot, created: boolean): string[] {
-  const line: Line = (name, s, value, extra) =>
-    `${name}${labelString(s.labels, family.labelNames, extra)} ${formatValue(value)}`;
-  const out: string[] = [];
-  for (const s of family.series) {
+/**
+ * The sample lines of `series` of `family`, each ending in a newline. `fragment` gives a series' label fragment
+ * (default: `labelFragment`), so a caller may cache it.
+ */
+export function seriesLines(
+  family: FamilyDefinition,
+  series: readonly SeriesSnapshot[],
+  format: ExpositionFormat,
+  fragment: (s: SeriesSnapshot) => string = (s) => labelFragment(family.labelNames, s.labels),
+): string {
+  const created = format === "openmetrics";
+  const name = family.name;
+  let out = "";
+  for (const s of series) {
+    const base = fragment(s);
+    const plain = base === "" ? "" : `{${base}}`;
+    const extra = (label: string, value: string) =>
+      base === "" ? `{${label}="${value}"}` : `{${base},${label}="${value}"}`;
     switch (family.type) {
       case "counter":
-        out.push(line(exposedName(family.name, "counter"), s, s.value ?? 0));
+        out += `${name}_total${plain} ${formatValue(s.value ?? 0)}\n`;
         break;
       case "gauge":
-        out.push(line(family.name, s, s.value ?? 0));
+        out += `${name}${plain} ${formatValue(s.value ?? 0)}\n`;
         break;
       case "histogram": {
         const counts = s.counts ?? [];
         const bounds = family.buckets ?? [];
         let cumulative = 0;
-        counts.forEach((c, i) => {
-          cumulative += c;
+        for (let i = 0; i < counts.length; i++) {
+          cumulative += counts[i] as number;
           const le = i < bounds.length ? formatValue(bounds[i] as number) : "+Inf";
-          out.push(line(`${family.name}_bucket`, s, cumulative, ["le", le]));
-        });
+          out += `${name}_bucket${extra("le", le)} ${cumulative}\n`;
+        }
         // OpenMetrics: with negative bucket thresholds the sum is no counter, and _count goes with _sum.
         if (!created || (bounds[0] ?? 0) >= 0) {
-          out.push(line(`${family.name}_sum`, s, s.sum ?? 0));
-          out.push(line(`${family.name}_count`, s, cumulative));
+          out += `${name}_sum${plain} ${formatValue(s.sum ?? 0)}\n${name}_count${plain} ${cumulative}\n`;
         }
         break;
       }
       case "summary":
-        for (const [q, v] of s.quantiles ?? []) out.push(line(family.name, s, v, ["quantile", formatValue(q)]));
+        for (const [q, v] of s.quantiles ?? [])
+          out += `${name}${extra("quantile", formatValue(q))} ${formatValue(v)}\n`;
         // OpenMetrics: a negative sum is no counter; _count goes with _sum.
         if (!created || (s.sum ?? 0) >= 0) {
-          out.push(line(`${family.name}_sum`, s, s.sum ?? 0));
-          out.push(line(`${family.name}_count`, s, s.count ?? 0));
+          out += `${name}_sum${plain} ${formatValue(s.sum ?? 0)}\n${name}_count${plain} ${formatValue(s.count ?? 0)}\n`;
         }
         break;
     }
-    if (created && family.type !== "gauge") out.push(line(`${family.name}_created`, s, s.created));
+    if (created && family.type !== "gauge") out += `${name}_created${plain} ${formatValue(s.created)}\n`;
   }
   return out;
 }
 
+/** What ends an exposition: `# EOF` for OpenMetrics, nothing for 0.0.4. */
+export function expositionEnd(format: ExpositionFormat): string {
+  return format === "openmetrics" ? "# EOF\n" : "";
+}
+
 const byName = (a: FamilySnapshot, b: FamilySnapshot) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** Every family in `format`: sorted by name, one header each, then the end marker. */
+export function encode(families: readonly FamilySnapshot[], format: ExpositionFormat): string {
+  let out = "";
+  for (const family of [...families].sort(byName))
+    out += familyHeader(family, format) + seriesLines(family, family.series, format);
+  return out + expositionEnd(format);
+}
 
 /**
  * Prometheus text format 0.0.4: one HELP/TYPE block per family, families sorted by name.
@@ -84,12 +128,7 @@ const byName = (a: FamilySnapshot, b: FamilySnapshot) => (a.name < b.name ? -1 :
  * new Response(encodeText(families), { headers: { "content-type": TEXT_CONTENT_TYPE } });
  */
 export function encodeText(families: readonly FamilySnapshot[]): string {
-  const out: string[] = [];
-  for (const family of [...families].sort(byName)) {
-    const name = exposedName(family.name, family.type);
-    out.push(`# HELP ${name} ${escapeHelp(family.help)}`, `# TYPE ${name} ${family.type}`, ...samples(family, false));
-  }
-  return out.length === 0 ? "" : `${out.join("\n")}\n`;
+  return encode(families, "text");
 }
 
 /**
@@ -98,14 +137,5 @@ export function encodeText(families: readonly FamilySnapshot[]): string {
  * new Response(encodeOpenMetrics(families), { headers: { "content-type": OPENMETRICS_CONTENT_TYPE } });
  */
 export function encodeOpenMetrics(families: readonly FamilySnapshot[]): string {
-  const out: string[] = [];
-  for (const family of [...families].sort(byName)) {
-    out.push(
-      `# TYPE ${family.name} ${family.type}`,
-      `# HELP ${family.name} ${escapeLabelValue(family.help)}`,
-      ...samples(family, true),
-    );
-  }
-  out.push("# EOF");
-  return `${out.join("\n")}\n`;
+  return encode(families, "openmetrics");
 }

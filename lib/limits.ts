@@ -29,6 +29,8 @@ export interface Limits {
   maxTtlSeconds: number;
   /** A push id's (`batch`) length. */
   maxPushIdLength: number;
+  /** Objects one family may be spread over (`shards`). */
+  maxShards: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -46,6 +48,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxAgeSeconds: 31_536_000,
   maxTtlSeconds: 315_360_000,
   maxPushIdLength: 128,
+  maxShards: 32,
 });
 
 /** The limits a push is split by; a server's 413 names one of them and its value. */

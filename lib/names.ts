@@ -48,3 +48,22 @@ export function reservedNameProblem(family: string, allowed: readonly string[] =
   if (!family.startsWith(RESERVED_PREFIX) || allowed.includes(family)) return undefined;
   return `${JSON.stringify(family)} uses the prefix "${RESERVED_PREFIX}", reserved for the Worker's own metrics`;
 }
+
+/** Separates a family name from a shard number in an object name; never part of a valid metric name. */
+const SHARD_SEPARATOR = "#";
+
+/**
+ * The name of the Durable Object holding shard `shard` of `family`: the family's own name for shard 0 (so an
+ * unsharded family lives where it always did), `family#shard` for the others.
+ * @example shardObjectName("http_requests", 3); // "http_requests#3"
+ */
+export function shardObjectName(family: string, shard: number): string {
+  return shard === 0 ? family : `${family}${SHARD_SEPARATOR}${shard}`;
+}
+
+/** The family and shard an object name stands for (the inverse of `shardObjectName`). */
+export function parseShardObjectName(name: string): { family: string; shard: number } {
+  const at = name.lastIndexOf(SHARD_SEPARATOR);
+  if (at < 0) return { family: name, shard: 0 };
+  return { family: name.slice(0, at), shard: Number(name.slice(at + 1)) };
+}

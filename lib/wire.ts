@@ -66,6 +66,11 @@ export interface FamilyDefinition {
   ageBuckets?: number;
   /** Series not updated for this long disappear (0 = never; absent = the Worker's default). */
   ttlSeconds?: number;
+  /**
+   * Objects the family's pushes are spread over (absent = 1). May change at any time: the scrape reads every object
+   * the family was ever written to, so nothing is lost or counted twice.
+   */
+  shards?: number;
 }
 
 /** One family's part of a push: deletions first (`reset` = every series, `remove` = these), then the deltas. */
@@ -103,6 +108,41 @@ export interface SeriesSnapshot {
 /** A whole family as stored: its definition and every series. */
 export interface FamilySnapshot extends FamilyDefinition {
   series: SeriesSnapshot[];
+}
+
+/**
+ * A series as one object stores it: its key and labels, its state, and times in milliseconds since the epoch. A family
+ * spread over several objects has one part per object that saw the series; the scrape merges them.
+ */
+export interface SeriesPart {
+  key: string;
+  labels: Labels;
+  created: number;
+  updated: number;
+  value?: number;
+  counts?: number[];
+  sum?: number;
+  count?: number;
+  /** Summary sketches by time window. */
+  windows?: Record<string, SketchData>;
+}
+
+/** One page of a family, as its object hands it to the scrape: series in key order, rendered or raw. */
+export interface FamilyPage {
+  /** The family's definition; null when the object holds nothing. */
+  definition: FamilyDefinition | null;
+  /** The page's sample lines in the format asked for (an object that is its family's only one renders them). */
+  text?: string;
+  /** … or its live series as snapshots … */
+  snapshots?: SeriesSnapshot[];
+  /** … or its stored parts, unrendered (for a family spread over several objects, merged by the scrape). */
+  parts?: SeriesPart[];
+  /** Series the page holds (rendered ones: only those the scrape shows). */
+  series: number;
+  /** The latest update among them, in seconds since the epoch. */
+  lastUpdated?: number;
+  /** Where the next page starts; absent on the last page. */
+  next?: string;
 }
 
 /** How one family's part of a push ended. */

@@ -1,11 +1,18 @@
-// The catalog: one Durable Object that lists every family, so the scrape finds them without a hard-coded list, and
-// that owns every exposed sample name (the rules in lib/store/catalog.ts), so two families can never collide in the
-// scrape. A family object registers itself before its first push is applied.
+// The catalog: one Durable Object that lists every family (and the most objects it was ever spread over), so the
+// scrape finds them without a hard-coded list, and that owns every exposed sample name (the rules in
+// lib/store/catalog.ts), so two families can never collide in the scrape. A family object registers itself before
+// its first push is applied, and again when its family is spread over more shards.
 
 import { DurableObject } from "cloudflare:workers";
 import { type CatalogStorage, type Registration, registerFamily } from "../lib/store/catalog.ts";
 import type { MetricType } from "../lib/wire.ts";
 import type { Env } from "./env.ts";
+
+/** A listed family: its name and the most objects it was ever spread over. */
+export interface CatalogEntry {
+  name: string;
+  shards: number;
+}
 
 /** The catalog's tables: families and the sample names they own. */
 class SqlCatalog implements CatalogStorage {
@@ -14,8 +21,12 @@ class SqlCatalog implements CatalogStorage {
   migrate(): void {
     const sql = this.storage.sql;
     sql.exec(
-      `CREATE TABLE IF NOT EXISTS families (name TEXT PRIMARY KEY, type TEXT NOT NULL, added INTEGER NOT NULL) WITHOUT ROWID`,
+      `CREATE TABLE IF NOT EXISTS families (name TEXT PRIMARY KEY, type TEXT NOT NULL, added INTEGER NOT NULL, shards INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID`,
     );
+    // Catalogs made before shards existed lack the column.
+    if (!sql.exec(`SELECT * FROM families LIMIT 0`).columnNames.includes("shards")) {
+      sql.exec(`ALTER TABLE families ADD COLUMN shards INTEGER NOT NULL DEFAULT 1`);
+    }
     sql.exec(`CREATE TABLE IF NOT EXISTS samples (sample TEXT PRIMARY KEY, family TEXT NOT NULL) WITHOUT ROWID`);
   }
 
@@ -24,14 +35,31 @@ class SqlCatalog implements CatalogStorage {
       ?.type;
   }
 
+  shardsOf(family: string): number {
+    return (
+      this.storage.sql.exec<{ shards: number }>(`SELECT shards FROM families WHERE name = ?`, family).toArray()[0]
+        ?.shards ?? 1
+    );
+  }
+
+  raiseShards(family: string, shards: number): void {
+    this.storage.sql.exec(`UPDATE families SET shards = MAX(shards, ?) WHERE name = ?`, shards, family);
+  }
+
   ownerOf(sample: string): string | undefined {
     return this.storage.sql.exec<{ family: string }>(`SELECT family FROM samples WHERE sample = ?`, sample).toArray()[0]
       ?.family;
   }
 
-  add(family: string, type: MetricType, samples: readonly string[]): void {
+  add(family: string, type: MetricType, samples: readonly string[], shards: number): void {
     this.storage.transactionSync(() => {
-      this.storage.sql.exec(`INSERT INTO families (name, type, added) VALUES (?, ?, ?)`, family, type, Date.now());
+      this.storage.sql.exec(
+        `INSERT INTO families (name, type, added, shards) VALUES (?, ?, ?, ?)`,
+        family,
+        type,
+        Date.now(),
+        shards,
+      );
       for (const sample of samples)
         this.storage.sql.exec(`INSERT INTO samples (sample, family) VALUES (?, ?)`, sample, family);
     });
@@ -44,11 +72,10 @@ class SqlCatalog implements CatalogStorage {
     });
   }
 
-  list(): string[] {
+  list(): CatalogEntry[] {
     return this.storage.sql
-      .exec<{ name: string }>(`SELECT name FROM families ORDER BY name`)
-      .toArray()
-      .map((r) => r.name);
+      .exec<{ name: string; shards: number }>(`SELECT name, shards FROM families ORDER BY name`)
+      .toArray();
   }
 }
 
@@ -61,9 +88,12 @@ export class CatalogObject extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => this.catalog.migrate());
   }
 
-  /** Adds a family and claims its sample names; idempotent for the same type, refused on any clash. */
-  async register(name: string, type: MetricType): Promise<Registration> {
-    return registerFamily(this.catalog, name, type);
+  /**
+   * Adds a family and claims its sample names; idempotent for the same type, refused on any clash. Records the most
+   * objects the family was spread over.
+   */
+  async register(name: string, type: MetricType, shards = 1): Promise<Registration> {
+    return registerFamily(this.catalog, name, type, shards);
   }
 
   /** Removes a family and releases its sample names; idempotent. */
@@ -71,14 +101,19 @@ export class CatalogObject extends DurableObject<Env> {
     this.catalog.remove(name);
   }
 
-  /** Every family name, sorted. */
-  async list(): Promise<string[]> {
+  /** Every family, sorted by name, with the most objects it was spread over. */
+  async list(): Promise<CatalogEntry[]> {
     return this.catalog.list();
   }
 
   /** The type of a listed family, or null. */
   async typeOf(name: string): Promise<MetricType | null> {
     return this.catalog.typeOf(name) ?? null;
+  }
+
+  /** The most objects a listed family was spread over (1 for an unknown family). */
+  async shardsOf(name: string): Promise<number> {
+    return this.catalog.shardsOf(name);
   }
 }
 

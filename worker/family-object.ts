@@ -1,26 +1,44 @@
-// The Durable Object of one metric family: checks a family's part of a push, registers the family in the catalog
-// before its first push (the catalog refuses sample-name clashes), applies pushes in groups (group commit: one
+// The Durable Object of one metric family — or of one shard of it (object `family#k`, see lib/names.ts): checks a
+// family's part of a push, registers the family in the catalog before its first push (the catalog refuses
+// sample-name clashes and keeps the most shards a family had), applies pushes in groups (group commit: one
 // transaction and one write per touched series per group), expires stale series with its one alarm, and hands out
-// its snapshot for the scrape. Thin by design: the rules live in lib/store/family-store.ts.
+// its pages for the scrape. The rules live in lib/store/family-store.ts. For a family spread over several objects,
+// shard 0 also applies deletions everywhere and keeps the distinct series for the cap (worker/shard-keys.ts), and
+// every shard asks the others before it lets a series expire.
 
 import { DurableObject } from "cloudflare:workers";
-import { reservedNameProblem } from "../lib/names.ts";
-import { applyGroup, deleteMatching, type PendingPush, snapshotFamily, ttlMs } from "../lib/store/family-store.ts";
-import type { FamilyOutcome, FamilyPush, FamilySnapshot, Labels } from "../lib/wire.ts";
+import { labelFragment } from "../lib/exposition.ts";
+import { DEFAULT_LIMITS } from "../lib/limits.ts";
+import { parseShardObjectName, reservedNameProblem, shardObjectName } from "../lib/names.ts";
+import { labelsOfKey, seriesKey } from "../lib/series-key.ts";
+import {
+  applyGroup,
+  deleteMatching,
+  type FamilyChange,
+  familyPage,
+  type PageRequest,
+  type PendingPush,
+  snapshotFamily,
+  ttlMs,
+} from "../lib/store/family-store.ts";
+import type { FamilyOutcome, FamilyPage, FamilyPush, FamilySnapshot, Labels, SeriesSnapshot } from "../lib/wire.ts";
 import { checkPush } from "../lib/wire-check.ts";
 import { catalog } from "./catalog-object.ts";
 import { defaultTtlSeconds, groupCommitWindowMs, limits, maxSeriesPerFamily, pushIdRetentionMs } from "./config.ts";
 import type { Env } from "./env.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { SELF_STORED_FAMILIES } from "./self-metrics.ts";
+import { ShardKeys } from "./shard-keys.ts";
 import { SqlFamilyStorage } from "./sql-family-storage.ts";
 
 /** Push ids one family object remembers at most (the oldest are forgotten first; see README "Limits"). */
 export const MAX_REMEMBERED_PUSH_IDS = 100_000;
+/** Rendered label fragments kept per object for the scrape (a family holds at most 10,000 series by default). */
+const MAX_CACHED_FRAGMENTS = 20_000;
 
 /** What a family object counts for cost accounting (the benchmark reads it). */
 export interface FamilyObjectStats {
-  /** RPC calls received (pushes, snapshots, deletions), this one excluded. */
+  /** RPC calls received (pushes, pages, deletions), this one excluded. */
   requests: number;
   /** Pushes received, and the groups they were applied in. */
   pushes: number;
@@ -34,9 +52,14 @@ export interface FamilyObjectStats {
   series: number;
 }
 
+const hasDeletions = (part: FamilyPush) => part.reset === true || (part.remove?.length ?? 0) > 0;
+
 export class FamilyObject extends DurableObject<Env> {
   private readonly storage: SqlFamilyStorage;
+  private readonly shardKeys: ShardKeys;
   private readonly groups: GroupCommit<PendingPush, FamilyOutcome>;
+  /** Which family and shard this object holds (from its name). */
+  private readonly place: { family: string; shard: number } | undefined;
   /** The scheduled expiry alarm (ms), null when none: a cache of getAlarm(), so pushes never re-arm needlessly. */
   private alarmAt: number | null = null;
   /** The time to live the pending alarm was armed for; a shorter one re-arms it earlier. */
@@ -44,6 +67,8 @@ export class FamilyObject extends DurableObject<Env> {
   /** Bumped by every deletion of the family: a push that awaited the catalog across one registers again. */
   private generation = 0;
   private readonly counters = { requests: 0, pushes: 0, groups: 0 };
+  /** Label fragments of rendered series, by key. */
+  private readonly fragments = new Map<string, string>();
   /** The clock in milliseconds; tests replace it to drive expiry and summary windows deterministically. */
   now: () => number = () => Date.now();
   /** The group commit window in ms; tests set it, otherwise GROUP_COMMIT_WINDOW_MS decides. */
@@ -55,12 +80,15 @@ export class FamilyObject extends DurableObject<Env> {
       pushIdRetentionMs: pushIdRetentionMs(env),
       maxPushIds: MAX_REMEMBERED_PUSH_IDS,
     });
+    this.shardKeys = new ShardKeys(ctx.storage);
+    this.place = ctx.id.name === undefined ? undefined : parseShardObjectName(ctx.id.name);
     this.groups = new GroupCommit(
       (pushes) => this.applyPushes(pushes),
       () => this.groupWindowMs ?? groupCommitWindowMs(this.env),
     );
     void ctx.blockConcurrencyWhile(async () => {
       this.storage.migrate();
+      this.shardKeys.migrate();
       this.alarmAt = await ctx.storage.getAlarm();
       // Unknown what TTL a pending alarm was armed for: the next push checks it once.
       this.armedTtl = this.alarmAt === null ? 0 : Number.POSITIVE_INFINITY;
@@ -94,7 +122,11 @@ export class FamilyObject extends DurableObject<Env> {
     return this.submit(pushId, part);
   }
 
-  private submit(pushId: string | undefined, part: FamilyPush): Promise<FamilyOutcome> {
+  private get shard(): number {
+    return this.place?.shard ?? 0;
+  }
+
+  private async submit(pushId: string | undefined, part: FamilyPush): Promise<FamilyOutcome> {
     const reject = (code: number, error: string): FamilyOutcome => ({
       name: part.name,
       status: "rejected",
@@ -102,38 +134,67 @@ export class FamilyObject extends DurableObject<Env> {
       error,
     });
     const reserved = reservedNameProblem(part.name, SELF_STORED_FAMILIES);
-    if (reserved) return Promise.resolve(reject(400, `families[0].name: ${reserved}`));
-    const own = this.ctx.id.name;
-    if (own !== undefined && own !== part.name) {
-      return Promise.resolve(
-        reject(409, `family ${JSON.stringify(part.name)} was sent to the object of ${JSON.stringify(own)}`),
+    if (reserved) return reject(400, `families[0].name: ${reserved}`);
+    if (this.place && (this.place.family !== part.name || !(this.place.shard < DEFAULT_LIMITS.maxShards))) {
+      return reject(
+        409,
+        `family ${JSON.stringify(part.name)} was sent to the object of ${JSON.stringify(this.ctx.id.name)}`,
       );
     }
+    // Shard 0 applies a family's deletions on every shard before it answers, so a retry completes what failed.
+    if (this.shard === 0 && hasDeletions(part)) await this.forwardDeletions(pushId, part);
     this.counters.pushes++;
     return this.groups.submit({ pushId, part });
   }
 
+  /** The most objects the family was ever spread over, as far as this object, the part and the catalog know. */
+  private async familyShards(part?: FamilyPush): Promise<number> {
+    const name = this.place?.family ?? part?.name;
+    const known = Math.max(part?.shards ?? 1, this.storage.knownShards());
+    return name === undefined ? known : Math.max(known, await catalog(this.env).shardsOf(name));
+  }
+
+  private shardStub(shard: number) {
+    return this.env.METRICS_FAMILY.getByName(shardObjectName(this.place?.family ?? "", shard));
+  }
+
+  /** Sends the deletions of `part` (without its deltas) to shards 1 … n−1, with the same push id. */
+  private async forwardDeletions(pushId: string | undefined, part: FamilyPush): Promise<void> {
+    const shards = await this.familyShards(part);
+    const deletions: FamilyPush = { ...part, series: [] };
+    const outcomes = await Promise.all(
+      Array.from({ length: shards - 1 }, (_, k) => this.shardStub(k + 1).pushChecked(pushId, deletions)),
+    );
+    const refused = outcomes.find((o) => o.status === "rejected");
+    if (refused?.status === "rejected")
+      throw new Error(`a shard refused the deletions (${refused.code}): ${refused.error}`);
+  }
+
   /** Applies a group of checked pushes in one transaction; registers the family in the catalog first if needed. */
   private async applyPushes(pushes: PendingPush[]): Promise<FamilyOutcome[]> {
-    const early = this.storage.isCatalogued() ? new Map<number, FamilyOutcome>() : await this.register(pushes);
+    const wanted = Math.max(...pushes.map((p) => p.part.shards ?? 1));
+    const early =
+      this.storage.isCatalogued() && wanted <= this.storage.knownShards()
+        ? new Map<number, FamilyOutcome>()
+        : await this.register(pushes, wanted);
+    const shards = Math.max(wanted, this.storage.knownShards());
+    if (shards > 1) await this.admitNewSeries(pushes, early, shards);
     const applicable = pushes.filter((_, i) => !early.has(i));
     const now = this.now();
     let applied: FamilyOutcome[];
     try {
       applied = this.ctx.storage.transactionSync(() => {
-        const { outcomes, change } = applyGroup(
-          this.storage,
-          applicable,
-          now,
-          maxSeriesPerFamily(this.env),
-          defaultTtlSeconds(this.env),
-        );
+        const { outcomes, change } = applyGroup(this.storage, applicable, now, this.groupOptions(shards));
         this.storage.commit(change, now);
-        if (outcomes.some((o) => o.status === "applied")) this.storage.markCatalogued();
+        if (outcomes.some((o) => o.status === "applied")) {
+          this.storage.markCatalogued();
+          this.storage.raiseKnownShards(shards);
+        }
+        if (this.shard === 0 && shards > 1) this.applyDeletionsToKeys(applicable, outcomes);
         return outcomes;
       });
     } catch (error) {
-      this.storage.forget();
+      this.forget();
       throw error;
     }
     this.counters.groups++;
@@ -141,12 +202,21 @@ export class FamilyObject extends DurableObject<Env> {
     return pushes.map((_, i) => early.get(i) ?? (applied.shift() as FamilyOutcome));
   }
 
+  private groupOptions(shards: number) {
+    return {
+      maxSeries: maxSeriesPerFamily(this.env),
+      defaultTtlSeconds: defaultTtlSeconds(this.env),
+      // A shard cannot tell alone whether a series it holds expired everywhere.
+      restartExpired: shards <= 1,
+    };
+  }
+
   /**
-   * Lists the family in the catalog before its first push is applied; returns the pushes refused on the way (by
-   * index): a clash with another family's names (409), a different type than the one registered (409), or a first
-   * push over the series cap (413: it must not claim the name).
+   * Lists the family in the catalog before its first push is applied (and again when it is spread over more
+   * shards); returns the pushes refused on the way (by index): a clash with another family's names (409), a different
+   * type than the one registered (409), or a first push over the series cap (413: it must not claim the name).
    */
-  private async register(pushes: PendingPush[]): Promise<Map<number, FamilyOutcome>> {
+  private async register(pushes: PendingPush[], shards: number): Promise<Map<number, FamilyOutcome>> {
     const refused = new Map<number, FamilyOutcome>();
     const maxSeries = maxSeriesPerFamily(this.env);
     let registered: string | undefined;
@@ -154,30 +224,118 @@ export class FamilyObject extends DurableObject<Env> {
       const reject = (code: number, error: string) =>
         refused.set(i, { name: part.name, status: "rejected", code, error });
       if (registered !== undefined) {
-        if (part.type !== registered)
+        if (part.type !== registered) {
           reject(
             409,
             `family ${JSON.stringify(part.name)} is stored with a different type (${registered} vs ${part.type})`,
           );
+        }
         continue;
       }
-      if (part.series.length > maxSeries) {
-        reject(
-          413,
-          `family ${JSON.stringify(part.name)} would hold ${part.series.length} series, over the limit of ${maxSeries} per family`,
-        );
+      if (!this.storage.isCatalogued() && part.series.length > maxSeries) {
+        const held = `would hold ${part.series.length} series, over the limit of ${maxSeries} per family`;
+        reject(413, `family ${JSON.stringify(part.name)} ${held}`);
         continue;
       }
       let registration: Awaited<ReturnType<ReturnType<typeof catalog>["register"]>>;
       let generation: number;
       do {
         generation = this.generation;
-        registration = await catalog(this.env).register(part.name, part.type);
+        registration = await catalog(this.env).register(part.name, part.type, shards);
       } while (registration.ok && generation !== this.generation);
       if (registration.ok) registered = part.type;
       else reject(409, registration.error);
     }
     return refused;
+  }
+
+  /**
+   * For a family spread over several objects: asks shard 0 to admit the series this group would add here, so the cap
+   * counts distinct series across shards; a push whose series would pass it is refused (413) before it applies.
+   */
+  private async admitNewSeries(
+    pushes: PendingPush[],
+    early: Map<number, FamilyOutcome>,
+    shards: number,
+  ): Promise<void> {
+    const candidates = pushes.map((p, i) => ({ i, p })).filter(({ i }) => !early.has(i));
+    const { outcomes } = applyGroup(
+      this.storage,
+      candidates.map(({ p }) => p),
+      this.now(),
+      this.groupOptions(shards),
+    );
+    const requests: { i: number; keys: string[] }[] = [];
+    candidates.forEach(({ i, p }, k) => {
+      if (outcomes[k]?.status !== "applied") return;
+      const keys = p.part.series.map((delta) => seriesKey(p.part.labelNames, delta.labels));
+      const held = this.storage.getSeries(keys);
+      const fresh = keys.filter((key) => !held.has(key));
+      if (fresh.length > 0) requests.push({ i, keys: fresh });
+    });
+    if (requests.length === 0) return;
+    const cap = maxSeriesPerFamily(this.env);
+    const verdicts =
+      this.shard === 0
+        ? this.ctx.storage.transactionSync(() =>
+            this.shardKeys.admit(
+              0,
+              requests.map((r) => r.keys),
+              cap,
+            ),
+          )
+        : await this.shardStub(0).admitSeries(
+            this.shard,
+            requests.map((r) => r.keys),
+            cap,
+          );
+    requests.forEach(({ i }, k) => {
+      if (verdicts[k]) return;
+      const name = pushes[i]?.part.name ?? "";
+      early.set(i, {
+        name,
+        status: "rejected",
+        code: 413,
+        error: `family ${JSON.stringify(name)} would hold more than ${cap} distinct series, the limit per family`,
+      });
+    });
+  }
+
+  /** Shard 0 only: the series a group deleted (reset, remove) no longer count against the cap anywhere. */
+  private applyDeletionsToKeys(pushes: PendingPush[], outcomes: FamilyOutcome[]): void {
+    pushes.forEach(({ part }, i) => {
+      if (outcomes[i]?.status !== "applied") return;
+      if (part.reset) this.shardKeys.drop(this.shardKeys.keys());
+      if (part.remove) this.shardKeys.drop(part.remove.map((labels) => seriesKey(part.labelNames, labels)));
+    });
+  }
+
+  /**
+   * Shard 0 of a sharded family: admits `shard` as a holder of the series of each push (in order) unless the distinct
+   * series would pass `cap`; returns which pushes were admitted.
+   * @internal
+   */
+  async admitSeries(shard: number, pushes: string[][], cap: number): Promise<boolean[]> {
+    this.counters.requests++;
+    return this.ctx.storage.transactionSync(() => this.shardKeys.admit(shard, pushes, cap));
+  }
+
+  /**
+   * Shard 0 of a sharded family: `shard` deleted its parts of these series.
+   * @internal
+   */
+  async releaseSeries(shard: number, keys: string[]): Promise<void> {
+    this.counters.requests++;
+    this.ctx.storage.transactionSync(() => this.shardKeys.release(shard, keys));
+  }
+
+  /**
+   * The last update (ms) of each of `keys` this object holds a part of (another shard asks before letting them expire).
+   * @internal
+   */
+  async latestUpdates(keys: string[]): Promise<Record<string, number>> {
+    this.counters.requests++;
+    return this.storage.latestUpdates(keys);
   }
 
   /** Deletes the series whose labels include every pair of `match`; returns how many, or names an unknown label. */
@@ -188,35 +346,89 @@ export class FamilyObject extends DurableObject<Env> {
     if (unknown !== undefined) {
       return { error: `the family has no label ${JSON.stringify(unknown)} (labels: ${JSON.stringify(labelNames)})` };
     }
+    const matches = (key: string) =>
+      Object.entries(match).every(([name, value]) => labelsOfKey(labelNames, key)[name] === value);
     try {
       return {
         series: this.ctx.storage.transactionSync(() => {
           const { change, deleted } = deleteMatching(this.storage, match);
           this.storage.commit(change, this.now());
+          this.shardKeys.drop(this.shardKeys.keys().filter(matches));
           return deleted;
         }),
       };
     } catch (error) {
-      this.storage.forget();
+      this.forget();
       throw error;
     }
   }
 
   /**
-   * The expiry alarm: deletes every series not updated within the time to live, then re-arms for the oldest
-   * series left. Idempotent, as alarms are delivered at least once.
+   * The expiry alarm: deletes every series not updated within the time to live, then re-arms for the oldest series
+   * left. A shard of a sharded family first asks the other shards when they last saw its stale series, and keeps a
+   * series another shard still updates. Idempotent, as alarms are delivered at least once.
    */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     const ttl = ttlMs(this.storage.definition(), defaultTtlSeconds(this.env));
     if (ttl <= 0) return;
+    const shards = await this.familyShards();
+    const now = this.now();
+    if (shards <= 1) {
+      this.write(() => this.storage.deleteSeriesUpdatedBefore(now - ttl + 1));
+      this.scheduleExpiry();
+      return;
+    }
+    const stale = this.storage.seriesUpdatedBefore(now - ttl + 1);
+    const latest = new Map(stale.map((s) => [s.key, s.updated]));
+    const keys = [...latest.keys()];
+    const others = await Promise.all(
+      Array.from({ length: shards }, (_, k) => k)
+        .filter((k) => k !== this.shard)
+        .map((k) => this.shardStub(k).latestUpdates(keys)),
+    );
+    for (const updates of others)
+      for (const [key, updated] of Object.entries(updates)) latest.set(key, Math.max(latest.get(key) ?? 0, updated));
+    const dead = keys.filter((key) => (latest.get(key) as number) + ttl <= now);
+    if (dead.length > 0) {
+      this.write(() => {
+        const change: FamilyChange = {
+          resetAll: false,
+          deleted: dead,
+          written: new Map(),
+          pushIds: [],
+          seriesCount: this.storage.seriesCount() - dead.length,
+        };
+        this.storage.commit(change, now);
+        if (this.shard === 0) this.shardKeys.release(0, dead);
+      });
+      if (this.shard !== 0) await this.shardStub(0).releaseSeries(this.shard, dead);
+    }
+    // Series kept because another shard saw them lately are looked at again when that sighting expires.
+    const kept = keys.filter((key) => !dead.includes(key)).map((key) => (latest.get(key) as number) + ttl);
+    const fresh = this.storage.oldestUpdate(now - ttl + 1);
+    const next = Math.min(...kept, fresh === undefined ? Number.POSITIVE_INFINITY : fresh + ttl);
+    if (Number.isFinite(next)) {
+      this.alarmAt = next;
+      this.armedTtl = ttl;
+      await this.ctx.storage.setAlarm(next);
+    }
+  }
+
+  /** Runs `apply` in a transaction; a failure drops every cached value (storage is the truth). */
+  private write<T>(apply: () => T): T {
     try {
-      this.ctx.storage.transactionSync(() => this.storage.deleteSeriesUpdatedBefore(this.now() - ttl + 1));
+      return this.ctx.storage.transactionSync(apply);
     } catch (error) {
-      this.storage.forget();
+      this.forget();
       throw error;
     }
-    this.scheduleExpiry();
+  }
+
+  private forget(): void {
+    this.storage.forget();
+    this.shardKeys.forget();
+    this.fragments.clear();
   }
 
   /**
@@ -235,8 +447,9 @@ export class FamilyObject extends DurableObject<Env> {
   }
 
   /**
-   * Deletes the family: leaves the catalog, then drops every row, push ids included, with no push in between;
-   * a push that was waiting on the catalog registers again. Returns how many series were deleted.
+   * Deletes this object's part of the family: leaves the catalog, then drops every row, push ids included, with no
+   * push in between; a push that was waiting on the catalog registers again. Returns how many series were deleted.
+   * (The router calls it on every shard.)
    */
   async deleteFamily(name: string): Promise<{ series: number }> {
     this.counters.requests++;
@@ -248,8 +461,9 @@ export class FamilyObject extends DurableObject<Env> {
       await this.ctx.storage.deleteAll();
       await this.ctx.storage.deleteAlarm();
       this.alarmAt = null;
-      this.storage.forget();
+      this.forget();
       this.storage.migrate();
+      this.shardKeys.migrate();
       return { series };
     });
   }
@@ -266,7 +480,26 @@ export class FamilyObject extends DurableObject<Env> {
     };
   }
 
-  /** The family with every series, or null when nothing was ever pushed here. */
+  /**
+   * One page of the family for the scrape: rendered in `request.format` (when this object is the family's only one),
+   * or raw parts for the scrape to merge with the other shards'.
+   */
+  async scrapePage(request: PageRequest): Promise<FamilyPage> {
+    this.counters.requests++;
+    const definition = this.storage.definition();
+    if (this.fragments.size > MAX_CACHED_FRAGMENTS) this.fragments.clear();
+    const fragment = (key: string, s: SeriesSnapshot) => {
+      let cached = this.fragments.get(key);
+      if (cached === undefined) {
+        cached = labelFragment(definition?.labelNames ?? [], s.labels);
+        this.fragments.set(key, cached);
+      }
+      return cached;
+    };
+    return familyPage(this.storage, request, this.now(), defaultTtlSeconds(this.env), fragment);
+  }
+
+  /** The family with every live series, or null when nothing was ever pushed here (tests and embedders). */
   async snapshot(): Promise<FamilySnapshot | null> {
     this.counters.requests++;
     return snapshotFamily(this.storage, this.now(), defaultTtlSeconds(this.env)) ?? null;

@@ -2,7 +2,8 @@
 // objects. Shared by POST /push and the MetricsService RPC entrypoint.
 
 import type { LimitExceeded } from "../lib/limits.ts";
-import { reservedNameProblem } from "../lib/names.ts";
+import { reservedNameProblem, shardObjectName } from "../lib/names.ts";
+import { shardFor } from "../lib/shards.ts";
 import { pushToFamilyObjects } from "../lib/transports/durable-object.ts";
 import type { DeliveryOutcome } from "../lib/transports/transport.ts";
 import type { FamilyPush } from "../lib/wire.ts";
@@ -35,7 +36,7 @@ export async function ingest(env: Env, input: unknown): Promise<IngestReply> {
   }
   // Checked whole above, so the objects take the parts as they are (no second check).
   const send = (pushId: string | undefined, part: FamilyPush) =>
-    env.METRICS_FAMILY.getByName(part.name).pushChecked(pushId, part);
+    env.METRICS_FAMILY.getByName(shardObjectName(part.name, shardFor(part, pushId))).pushChecked(pushId, part);
   // A family object's failure stays in the log; the client only learns that it may resend (503).
   const families = (await pushToFamilyObjects(checked.value, send)).map((o) => {
     if (o.status !== "failed") return o;

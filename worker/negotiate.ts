@@ -1,6 +1,6 @@
 // Picks the exposition format from an Accept header, honouring q-values: OpenMetrics 1.0 or text 0.0.4 (default).
 
-export type ExpositionFormat = "openmetrics" | "text";
+import type { ExpositionFormat } from "../lib/exposition.ts";
 
 interface Offer {
   format: ExpositionFormat | undefined;

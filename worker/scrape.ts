@@ -1,50 +1,273 @@
-// The scrape: every family in the catalog, each object's snapshot fetched in parallel, plus the Worker's
-// scrape-time gauges, encoded in the negotiated format with a versioned Content-Type.
+// The scrape, streamed: the catalog lists the families; each family is read page by page from its object(s) and
+// encoded as soon as a page arrives, in family-name order, a few families ahead fetched in parallel; memory holds a
+// few pages, never the whole body. A family in one object renders its own pages; a family spread over shards is read
+// from every shard it ever had and merged series by series (lib/store/merge-shards.ts). The Worker's scrape-time
+// gauges come last, then OpenMetrics' `# EOF`. One family failing (whole or mid-way) never breaks the scrape: it is
+// left out or cut short, and reported in pdc_scrape_family_errors.
 
-import { encodeOpenMetrics, encodeText, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../lib/exposition.ts";
+import {
+  type ExpositionFormat,
+  expositionEnd,
+  familyHeader,
+  OPENMETRICS_CONTENT_TYPE,
+  seriesLines,
+  TEXT_CONTENT_TYPE,
+} from "../lib/exposition.ts";
+import { shardObjectName } from "../lib/names.ts";
+import type { PageRequest } from "../lib/store/family-store.ts";
+import { ttlMs } from "../lib/store/family-store.ts";
+import { mergeParts } from "../lib/store/merge-shards.ts";
 import { isRetryableObjectError, withRetries } from "../lib/transports/retry.ts";
-import type { FamilySnapshot } from "../lib/wire.ts";
-import { catalog } from "./catalog-object.ts";
+import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesPart, SeriesSnapshot } from "../lib/wire.ts";
+import { type CatalogEntry, catalog } from "./catalog-object.ts";
+import { defaultTtlSeconds } from "./config.ts";
 import type { Env } from "./env.ts";
 import { negotiate } from "./negotiate.ts";
-import { scrapeGauges } from "./self-metrics.ts";
+import { type FamilySeen, scrapeGauges } from "./self-metrics.ts";
+
+/** Series per page, and about how many bytes of state. */
+export const PAGE_SERIES = 1_000;
+export const PAGE_BYTES = 512 * 1024;
+/** Families whose first pages are fetched ahead of the one being streamed. */
+const READ_AHEAD = 4;
 
 /**
- * Every stored family, sorted by name. A family whose snapshot cannot be read (after retries) is left out and
- * handed to `onFailure`, so one family can never break the whole scrape.
+ * One piece of a family: its definition, then either its sample lines (when a format was asked) or its series as
+ * snapshots; how many series, and their latest update (seconds).
+ */
+interface Chunk {
+  definition: FamilyDefinition;
+  text?: string;
+  snapshots?: SeriesSnapshot[];
+  series: number;
+  lastUpdated?: number;
+}
+
+/** Counts the object requests of one scrape. */
+interface Tally {
+  requests: number;
+}
+
+function page(env: Env, tally: Tally, family: string, shard: number, request: PageRequest): Promise<FamilyPage> {
+  return withRetries(() => {
+    tally.requests++;
+    // RPC types turn the sketches' [index, count] tuples into arrays; the values are the same.
+    return env.METRICS_FAMILY.getByName(shardObjectName(family, shard)).scrapePage(
+      request,
+    ) as Promise<unknown> as Promise<FamilyPage>;
+  }, isRetryableObjectError);
+}
+
+/** Reads one family as chunks; starts fetching its first page(s) at once. */
+class FamilyReader {
+  private readonly first: Promise<FamilyPage>[];
+
+  constructor(
+    private readonly env: Env,
+    private readonly tally: Tally,
+    readonly entry: CatalogEntry,
+    private readonly format: ExpositionFormat | undefined,
+  ) {
+    const request = this.request(undefined);
+    this.first = Array.from({ length: entry.shards }, (_, shard) => page(env, tally, entry.name, shard, request));
+    // A first page nobody reads (the scrape ended early) must not surface as an unhandled rejection.
+    for (const p of this.first) p.catch(() => {});
+  }
+
+  private request(after: string | undefined): PageRequest {
+    // A family in one object renders its own pages (or hands out snapshots); shards hand out raw parts to merge.
+    const single = this.entry.shards === 1;
+    const how = single ? (this.format ? { format: this.format } : {}) : { raw: true };
+    return { ...(after !== undefined ? { after } : {}), ...how, limit: PAGE_SERIES, maxBytes: PAGE_BYTES };
+  }
+
+  async *chunks(): AsyncGenerator<Chunk> {
+    if (this.entry.shards === 1) yield* this.rendered();
+    else yield* this.merged();
+  }
+
+  /** An unsharded family: its object's pages, rendered by the object (or raw, when no format was asked). */
+  private async *rendered(): AsyncGenerator<Chunk> {
+    let current = await (this.first[0] as Promise<FamilyPage>);
+    for (;;) {
+      const definition = current.definition;
+      if (!definition) return;
+      const seen = {
+        series: current.series,
+        ...(current.lastUpdated !== undefined ? { lastUpdated: current.lastUpdated } : {}),
+      };
+      if (current.text !== undefined) yield { definition, text: current.text, ...seen };
+      else yield { definition, snapshots: current.snapshots ?? [], ...seen };
+      if (current.next === undefined) return;
+      current = await page(this.env, this.tally, this.entry.name, 0, this.request(current.next));
+    }
+  }
+
+  /** A sharded family: every shard's parts, merged by key (each shard pages in key order). */
+  private async *merged(): AsyncGenerator<Chunk> {
+    const pages = await Promise.all(this.first);
+    const definition = pages.find((p) => p.definition)?.definition;
+    if (!definition) return;
+    const cursors = pages.map((p, shard) => ({ shard, parts: p.parts ?? [], at: 0, next: p.next }));
+    const ttl = ttlMs(definition, defaultTtlSeconds(this.env));
+    const now = Date.now();
+    const refill = async (c: (typeof cursors)[number]) => {
+      if (c.at < c.parts.length || c.next === undefined) return;
+      const more = await page(this.env, this.tally, this.entry.name, c.shard, this.request(c.next));
+      c.parts = more.parts ?? [];
+      c.at = 0;
+      c.next = more.next;
+    };
+    let batch: SeriesSnapshot[] = [];
+    let lastUpdated: number | undefined;
+    for (;;) {
+      await Promise.all(cursors.map(refill));
+      const live = cursors.filter((c) => c.at < c.parts.length);
+      if (live.length === 0) break;
+      let key = (live[0] as (typeof live)[number]).parts[(live[0] as (typeof live)[number]).at]?.key as string;
+      for (const c of live) if ((c.parts[c.at] as SeriesPart).key < key) key = (c.parts[c.at] as SeriesPart).key;
+      const same = live
+        .filter((c) => (c.parts[c.at] as SeriesPart).key === key)
+        .map((c) => c.parts[c.at++] as SeriesPart);
+      const series = mergeParts(definition, same, now, ttl);
+      if (series) {
+        batch.push(series);
+        lastUpdated = Math.max(lastUpdated ?? 0, series.updated ?? 0);
+      }
+      if (batch.length >= PAGE_SERIES) {
+        yield this.chunk(definition, batch, lastUpdated);
+        batch = [];
+      }
+    }
+    yield this.chunk(definition, batch, lastUpdated);
+  }
+
+  private chunk(definition: FamilyDefinition, series: SeriesSnapshot[], lastUpdated: number | undefined): Chunk {
+    const seen = { series: series.length, ...(lastUpdated !== undefined ? { lastUpdated } : {}) };
+    if (!this.format) return { definition, snapshots: series, ...seen };
+    return { definition, text: seriesLines(definition, series, this.format), ...seen };
+  }
+}
+
+/** The catalog's families, with retries. */
+async function listFamilies(env: Env, tally: Tally): Promise<CatalogEntry[]> {
+  return withRetries(() => {
+    tally.requests++;
+    return catalog(env).list();
+  }, isRetryableObjectError);
+}
+
+/** Readers for `entries`, each started only when at most READ_AHEAD families ahead of the one being streamed. */
+function* readers(
+  env: Env,
+  tally: Tally,
+  entries: CatalogEntry[],
+  format: ExpositionFormat | undefined,
+): Generator<FamilyReader> {
+  const started: FamilyReader[] = [];
+  let next = 0;
+  const fill = () => {
+    while (started.length < READ_AHEAD + 1 && next < entries.length)
+      started.push(new FamilyReader(env, tally, entries[next++] as CatalogEntry, format));
+  };
+  fill();
+  while (started.length > 0) {
+    yield started.shift() as FamilyReader;
+    fill();
+  }
+}
+
+function reportFailure(family: string, error: unknown): void {
+  console.error(`prometheus-distributed-client: could not read family ${JSON.stringify(family)} for the scrape`, error);
+}
+
+/** The whole exposition in `format`, piece by piece. */
+async function* exposition(
+  env: Env,
+  entries: CatalogEntry[],
+  tally: Tally,
+  format: ExpositionFormat,
+  started: number,
+): AsyncGenerator<string> {
+  const seen: FamilySeen[] = [];
+  const unreadable: string[] = [];
+  for (const reader of readers(env, tally, entries, format)) {
+    const family: FamilySeen = { name: reader.entry.name, series: 0 };
+    let opened = false;
+    try {
+      for await (const chunk of reader.chunks()) {
+        let text = chunk.text ?? "";
+        if (!opened) {
+          text = familyHeader(chunk.definition, format) + text;
+          opened = true;
+        }
+        family.series += chunk.series;
+        if (chunk.lastUpdated !== undefined) family.lastUpdated = Math.max(family.lastUpdated ?? 0, chunk.lastUpdated);
+        yield text;
+      }
+    } catch (error) {
+      unreadable.push(reader.entry.name);
+      reportFailure(reader.entry.name, error);
+    }
+    if (opened) seen.push(family);
+  }
+  const collectSeconds = (Date.now() - started) / 1000;
+  const gauges = scrapeGauges(
+    { families: seen, collectSeconds, objectRequests: tally.requests, unreadable },
+    Date.now() / 1000,
+  );
+  let tail = "";
+  for (const gauge of gauges) tail += familyHeader(gauge, format) + seriesLines(gauge, gauge.series, format);
+  yield tail + expositionEnd(format);
+}
+
+/** GET /metrics: the negotiated format, streamed, with a versioned Content-Type. */
+export async function scrapeResponse(request: Request, env: Env): Promise<Response> {
+  const started = Date.now();
+  const format = negotiate(request.headers.get("accept"));
+  const tally: Tally = { requests: 0 };
+  const entries = await listFamilies(env, tally);
+  const pieces = exposition(env, entries, tally, format, started);
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { value, done } = await pieces.next();
+      if (done) controller.close();
+      else controller.enqueue(encoder.encode(value));
+    },
+    async cancel() {
+      await pieces.return(undefined);
+    },
+  });
+  return new Response(body, {
+    headers: {
+      "content-type": format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
+      "cache-control": "no-store",
+    },
+  });
+}
+
+/**
+ * Every stored family, sorted by name, with its shards merged, as snapshots (for tests and for code that embeds the
+ * metrics Worker). A family that cannot be read is left out and handed to `onFailure`.
  */
 export async function collectFamilies(
   env: Env,
   onFailure: (family: string, error: unknown) => void = () => {},
 ): Promise<FamilySnapshot[]> {
-  const names = await withRetries(() => catalog(env).list(), isRetryableObjectError);
-  const settled = await Promise.allSettled(
-    names.map((name) => withRetries(() => env.METRICS_FAMILY.getByName(name).snapshot(), isRetryableObjectError)),
-  );
+  const tally: Tally = { requests: 0 };
   const families: FamilySnapshot[] = [];
-  settled.forEach((result, i) => {
-    if (result.status === "rejected") onFailure(names[i] as string, result.reason);
-    else if (result.value !== null) families.push(result.value as FamilySnapshot);
-  });
+  for (const reader of readers(env, tally, await listFamilies(env, tally), undefined)) {
+    try {
+      let family: FamilySnapshot | undefined;
+      for await (const chunk of reader.chunks()) {
+        family ??= { ...chunk.definition, series: [] };
+        family.series.push(...(chunk.snapshots ?? []));
+      }
+      if (family) families.push(family);
+    } catch (error) {
+      onFailure(reader.entry.name, error);
+    }
+  }
   return families;
-}
-
-export async function scrapeResponse(request: Request, env: Env): Promise<Response> {
-  const started = Date.now();
-  const failed: string[] = [];
-  const stored = await collectFamilies(env, (family, error) => {
-    failed.push(family);
-    console.error(
-      `prometheus-distributed-client: could not read family ${JSON.stringify(family)} for the scrape`,
-      error,
-    );
-  });
-  const families = [...stored, ...scrapeGauges(stored, (Date.now() - started) / 1000, Date.now() / 1000, failed)];
-  const openMetrics = negotiate(request.headers.get("accept")) === "openmetrics";
-  return new Response(openMetrics ? encodeOpenMetrics(families) : encodeText(families), {
-    headers: {
-      "content-type": openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
-      "cache-control": "no-store",
-    },
-  });
 }

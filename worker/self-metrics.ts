@@ -59,48 +59,68 @@ function gauge(
   return { name, type: "gauge", help, labelNames, series: series.map((s) => ({ ...s, created: now })) };
 }
 
-/** Gauges about the stored families and this scrape, computed from the snapshots (no storage of their own). */
-export function scrapeGauges(
-  families: readonly FamilySnapshot[],
-  collectSeconds: number,
-  nowSeconds: number,
-  unreadable: readonly string[] = [],
-): FamilySnapshot[] {
-  const perFamily = (value: (f: FamilySnapshot) => number | undefined) =>
-    families.flatMap((f) => {
+/** What a scrape learned about one family it streamed. */
+export interface FamilySeen {
+  name: string;
+  /** Series shown. */
+  series: number;
+  /** The latest update among them, in seconds since the epoch. */
+  lastUpdated?: number;
+}
+
+/** What a scrape measured about itself. */
+export interface ScrapeSeen {
+  families: readonly FamilySeen[];
+  /** Seconds from the start of the scrape until its user families were read. */
+  collectSeconds: number;
+  /** Durable Object requests the scrape made (catalog, family pages). */
+  objectRequests: number;
+  /** Families the scrape could not read (whole or in part). */
+  unreadable: readonly string[];
+}
+
+/** Gauges about the stored families and this scrape, from what the scrape saw (no storage of their own). */
+export function scrapeGauges(seen: ScrapeSeen, nowSeconds: number): FamilySnapshot[] {
+  const perFamily = (value: (f: FamilySeen) => number | undefined) =>
+    seen.families.flatMap((f) => {
       const v = value(f);
       return v === undefined ? [] : [{ labels: { family: f.name }, value: v }];
     });
   return [
-    gauge("pdc_families", "Metric families stored.", [], [{ labels: {}, value: families.length }], nowSeconds),
+    gauge("pdc_families", "Metric families stored.", [], [{ labels: {}, value: seen.families.length }], nowSeconds),
     gauge(
       "pdc_family_series",
       "Series stored per family.",
       ["family"],
-      perFamily((f) => f.series.length),
+      perFamily((f) => f.series),
       nowSeconds,
     ),
     gauge(
       "pdc_family_last_push_timestamp_seconds",
       "Unix time of the last applied push per family (alert on silent producers).",
       ["family"],
-      perFamily((f) =>
-        f.series.length === 0 ? undefined : f.series.reduce((max, s) => Math.max(max, s.updated ?? s.created), 0),
-      ),
+      perFamily((f) => (f.series === 0 ? undefined : f.lastUpdated)),
       nowSeconds,
     ),
     gauge(
       "pdc_scrape_collect_seconds",
-      "Time this scrape spent collecting the families from storage.",
+      "Time this scrape spent reading the families from storage.",
       [],
-      [{ labels: {}, value: collectSeconds }],
+      [{ labels: {}, value: seen.collectSeconds }],
+      nowSeconds,
+    ),
+    gauge(
+      "pdc_scrape_object_requests",
+      "Durable Object requests this scrape made (the catalog, and every page of every family and shard).",
+      [],
+      [{ labels: {}, value: seen.objectRequests }],
       nowSeconds,
     ),
     gauge(
       "pdc_scrape_family_errors",
-      "1 for each family this scrape could not read (left out of it; see the Worker's log).",
+      "1 for each family this scrape could not read, whole or in part (see the Worker's log).",
       ["family"],
-      unreadable.map((family) => ({ labels: { family }, value: 1 })),
+      seen.unreadable.map((family) => ({ labels: { family }, value: 1 })),
       nowSeconds,
     ),
   ];

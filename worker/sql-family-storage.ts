@@ -10,7 +10,7 @@
 import { labelsOfKey } from "../lib/series-key.ts";
 import type { FamilyChange, FamilyStorage, StoredSeries } from "../lib/store/family-store.ts";
 import type { SeriesState } from "../lib/store/merge.ts";
-import type { FamilyDefinition } from "../lib/wire.ts";
+import type { FamilyDefinition, SeriesPart } from "../lib/wire.ts";
 
 const SCHEMA_VERSION = "3";
 /** How often (at most) expired push ids are pruned. */
@@ -53,6 +53,7 @@ export class SqlFamilyStorage implements FamilyStorage {
   private cachedDefinition: FamilyDefinition | null | undefined;
   private count: number | undefined;
   private catalogued: boolean | undefined;
+  private shards: number | undefined;
   /** Cached series by key, with the bytes of their stored state; and those bytes in all. */
   private readonly cache = new Map<string, { series: StoredSeries; bytes: number }>();
   private cacheBytes = 0;
@@ -155,6 +156,7 @@ export class SqlFamilyStorage implements FamilyStorage {
     this.cachedDefinition = undefined;
     this.count = undefined;
     this.catalogued = undefined;
+    this.shards = undefined;
     this.cache.clear();
     this.cacheBytes = 0;
     this.pushIds = undefined;
@@ -302,14 +304,78 @@ export class SqlFamilyStorage implements FamilyStorage {
     return deleted;
   }
 
-  oldestUpdate(): number | undefined {
-    return this.exec<{ m: number | null }>(`SELECT MIN(updated) AS m FROM series`)[0]?.m ?? undefined;
+  /** The oldest `updated` time (at or after `from`, when given), or undefined when there is no such series. */
+  oldestUpdate(from = 0): number | undefined {
+    return (
+      this.exec<{ m: number | null }>(`SELECT MIN(updated) AS m FROM series WHERE updated >= ?`, from)[0]?.m ??
+      undefined
+    );
   }
 
   allSeries(): StoredSeries[] {
     return this.exec<SeriesRow>(`SELECT key, state, created, updated FROM series ORDER BY key`).map((row) =>
       this.fromRow(row),
     );
+  }
+
+  seriesPage(after: string | undefined, limit: number, maxBytes: number): { series: SeriesPart[]; next?: string } {
+    const query =
+      after === undefined
+        ? `SELECT key, state, created, updated FROM series ORDER BY key LIMIT ?`
+        : `SELECT key, state, created, updated FROM series WHERE key > ? ORDER BY key LIMIT ?`;
+    const cursor =
+      after === undefined
+        ? this.sql.exec<SeriesRow>(query, limit + 1)
+        : this.sql.exec<SeriesRow>(query, after, limit + 1);
+    const series: SeriesPart[] = [];
+    let bytes = 0;
+    let more = false;
+    for (const row of cursor) {
+      if (series.length === limit || (series.length > 0 && bytes >= maxBytes)) {
+        more = true;
+        break;
+      }
+      bytes += row.key.length + row.state.length;
+      series.push({ ...this.fromRow(row), key: row.key });
+    }
+    this.statements++;
+    this.rowsRead += cursor.rowsRead;
+    const last = series.at(-1);
+    return more && last ? { series, next: last.key } : { series };
+  }
+
+  /** The most objects this object knows its family to be spread over (1 until told otherwise). */
+  knownShards(): number {
+    this.shards ??= Number(this.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'shards'`)[0]?.value ?? 1);
+    return this.shards;
+  }
+
+  /** Records that the family is spread over `shards` objects, when that is more than known (inside a transaction). */
+  raiseKnownShards(shards: number): void {
+    if (shards <= this.knownShards()) return;
+    this.write(
+      `INSERT INTO meta (key, value) VALUES ('shards', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      String(shards),
+    );
+    this.shards = shards;
+  }
+
+  /** The last update (ms) of each of `keys` stored here. */
+  latestUpdates(keys: readonly string[]): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const chunk of jsonChunks(keys)) {
+      const rows = this.exec<{ key: string; updated: number }>(
+        `SELECT key, updated FROM series WHERE key IN (SELECT value FROM json_each(?))`,
+        chunk,
+      );
+      for (const row of rows) out[row.key] = row.updated;
+    }
+    return out;
+  }
+
+  /** The keys and last updates (ms) of the series last updated before `ms`. */
+  seriesUpdatedBefore(ms: number): { key: string; updated: number }[] {
+    return this.exec<{ key: string; updated: number }>(`SELECT key, updated FROM series WHERE updated < ?`, ms);
   }
 
   isCatalogued(): boolean {

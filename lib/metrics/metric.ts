@@ -23,6 +23,11 @@ export interface MetricConfiguration<T extends string> {
   registers?: Registry[];
   /** Series not updated for this long disappear from the store (0 = never; default: the Worker's default). */
   ttlSeconds?: number;
+  /**
+   * Spread the family's pushes over this many Durable Objects (1–32, default 1), for a family written by more than
+   * one object can serve (about 1,000 requests/s each). The scrape merges them.
+   */
+  shards?: number;
 }
 
 /** The type-specific parts of a definition a subclass hands to the base constructor. */
@@ -74,6 +79,7 @@ export abstract class Metric<T extends string = string> {
           labelNames: config.labelNames ?? [],
           ...options,
           ttlSeconds: config.ttlSeconds,
+          shards: config.shards,
         },
         DEFAULT_LIMITS,
         "",

@@ -9,10 +9,14 @@ import type { MetricType } from "../wire.ts";
 export interface CatalogStorage {
   /** The type a listed family was registered with, or undefined. */
   typeOf(family: string): MetricType | undefined;
+  /** The most objects a listed family was ever spread over (1 when it never was). */
+  shardsOf(family: string): number;
+  /** Records that a listed family is spread over `shards` objects, when that is more than it knew. */
+  raiseShards(family: string, shards: number): void;
   /** The family that exposes `sample`, or undefined. */
   ownerOf(sample: string): string | undefined;
-  /** Lists `family` and claims its sample names (atomically). */
-  add(family: string, type: MetricType, samples: readonly string[]): void;
+  /** Lists `family` (spread over `shards` objects) and claims its sample names (atomically). */
+  add(family: string, type: MetricType, samples: readonly string[], shards: number): void;
   /** Unlists `family` and releases its sample names (atomically). */
   remove(family: string): void;
 }
@@ -36,10 +40,14 @@ export function registrationProblem(catalog: CatalogStorage, family: string, typ
   return undefined;
 }
 
-/** Lists `family` unless something clashes; idempotent for the same type. */
-export function registerFamily(catalog: CatalogStorage, family: string, type: MetricType): Registration {
+/**
+ * Lists `family`, spread over `shards` objects, unless something clashes; idempotent for the same type. The catalog
+ * keeps the most shards a family ever had, so the scrape and deletions reach every object that may hold its data.
+ */
+export function registerFamily(catalog: CatalogStorage, family: string, type: MetricType, shards = 1): Registration {
   const problem = registrationProblem(catalog, family, type);
   if (problem) return { ok: false, error: problem };
-  if (catalog.typeOf(family) === undefined) catalog.add(family, type, sampleNames(family, type));
+  if (catalog.typeOf(family) === undefined) catalog.add(family, type, sampleNames(family, type), shards);
+  else if (shards > catalog.shardsOf(family)) catalog.raiseShards(family, shards);
   return { ok: true };
 }

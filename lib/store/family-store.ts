@@ -4,17 +4,23 @@
 // changes nothing), and the group's changes are written once, one write per touched series.
 
 import { definitionDifference } from "../definition.ts";
+import { type ExpositionFormat, seriesLines } from "../exposition.ts";
 import { seriesKey } from "../series-key.ts";
-import type { FamilyDefinition, FamilyOutcome, FamilyPush, FamilySnapshot, Labels } from "../wire.ts";
+import type {
+  FamilyDefinition,
+  FamilyOutcome,
+  FamilyPage,
+  FamilyPush,
+  FamilySnapshot,
+  Labels,
+  SeriesPart,
+  SeriesSnapshot,
+} from "../wire.ts";
 import { mergeSeries, type SeriesState } from "./merge.ts";
-import { windowQuantiles } from "./quantile-windows.ts";
+import { partSnapshot } from "./merge-shards.ts";
 
 /** A series as stored: its labels, mutable state, and times in milliseconds since the epoch. */
-export interface StoredSeries extends SeriesState {
-  labels: Labels;
-  created: number;
-  updated: number;
-}
+export type StoredSeries = Omit<SeriesPart, "key">;
 
 /** What a group of pushes changes, to be written at once (inside one transaction). */
 export interface FamilyChange {
@@ -49,6 +55,11 @@ export interface FamilyStorage {
   oldestUpdate(): number | undefined;
   /** Every series, ordered by key. */
   allSeries(): StoredSeries[];
+  /**
+   * Up to `limit` series with keys after `after` (from the start when undefined), in key order, stopping early once
+   * they hold about `maxBytes` of state; and the key to continue after, when more remain.
+   */
+  seriesPage(after: string | undefined, limit: number, maxBytes: number): { series: SeriesPart[]; next?: string };
 }
 
 /** One push waiting to be applied: its id (optional) and its checked family part. */
@@ -109,13 +120,25 @@ class GroupView {
  * overflow, or 413 when the new series would pass `maxSeries` (nothing of that push applied); otherwise "applied":
  * deletions (`reset`, `remove`) first, then the deltas.
  */
+/** How a group is applied, beyond the pushes. */
+export interface GroupOptions {
+  /** The cardinality cap (series the family may hold). Default: none. */
+  maxSeries?: number;
+  /** Time to live of series whose family declares none. Default 0: none. */
+  defaultTtlSeconds?: number;
+  /**
+   * A series past its time to live starts again from zero when pushed (default). An object that holds one of several
+   * shards of a family cannot tell alone whether the series lives on elsewhere, so it keeps adding instead.
+   */
+  restartExpired?: boolean;
+}
+
 function applyOne(
   view: GroupView,
   { pushId, part }: PendingPush,
   keys: { removed: string[]; written: string[] },
   nowMs: number,
-  maxSeries: number,
-  defaultTtlSeconds: number,
+  { maxSeries = Number.POSITIVE_INFINITY, defaultTtlSeconds = 0, restartExpired = true }: GroupOptions,
 ): FamilyOutcome {
   const name = part.name;
   if (pushId !== undefined && view.seen(pushId)) return { name, status: "duplicate" };
@@ -145,7 +168,7 @@ function applyOne(
     const before = lookup(key);
     if (before === undefined) count++;
     // A series past its time to live counts as gone even before the alarm deletes it: it starts again.
-    const live = before && (ttl <= 0 || before.updated + ttl > nowMs) ? before : undefined;
+    const live = before && (!restartExpired || ttl <= 0 || before.updated + ttl > nowMs) ? before : undefined;
     const state = mergeSeries(definition, live, delta, nowMs);
     if (!finiteState(state)) {
       const error = `series ${JSON.stringify(delta.labels)} of family ${JSON.stringify(name)} would overflow to a non-finite value`;
@@ -180,8 +203,7 @@ export function applyGroup(
   storage: FamilyStorage,
   pushes: readonly PendingPush[],
   nowMs: number,
-  maxSeries = Number.POSITIVE_INFINITY,
-  defaultTtlSeconds = 0,
+  options: GroupOptions = {},
 ): { outcomes: FamilyOutcome[]; change: FamilyChange } {
   const keys = pushes.map((p) => keysOf(p.part));
   const stored = storage.getSeries([...new Set(keys.flatMap((k) => [...k.removed, ...k.written]))]);
@@ -189,7 +211,7 @@ export function applyGroup(
   const before = view.definition;
   const outcomes = pushes.map((push, i) => {
     const touched = keys[i] as { removed: string[]; written: string[] };
-    return applyOne(view, push, touched, nowMs, maxSeries, defaultTtlSeconds);
+    return applyOne(view, push, touched, nowMs, options);
   });
   const change: FamilyChange = {
     resetAll: view.resetAll,
@@ -221,6 +243,9 @@ export function deleteMatching(storage: FamilyStorage, match: Labels): { change:
   };
 }
 
+/** True when a series updated at `updated` is still live at `nowMs` under a time to live of `ttl` ms (0 = none). */
+const live = (updated: number, ttl: number, nowMs: number) => ttl <= 0 || updated + ttl > nowMs;
+
 /**
  * The family as the encoder renders it at `nowMs`, or undefined when it has no definition yet. Series past their
  * time to live are left out (even before the expiry alarm deletes them); summaries carry their quantiles.
@@ -233,19 +258,49 @@ export function snapshotFamily(
   const definition = storage.definition();
   if (!definition) return undefined;
   const ttl = ttlMs(definition, defaultTtlSeconds);
-  const quantiles = (definition.percentiles?.length ?? 0) > 0;
   const series = storage
     .allSeries()
-    .filter((s) => ttl <= 0 || s.updated + ttl > nowMs)
-    .map(({ labels, created, updated, value, counts, sum, count, windows }) => ({
-      labels,
-      created: created / 1000,
-      updated: updated / 1000,
-      ...(value !== undefined ? { value } : {}),
-      ...(counts !== undefined ? { counts } : {}),
-      ...(sum !== undefined ? { sum } : {}),
-      ...(count !== undefined ? { count } : {}),
-      ...(quantiles ? { quantiles: windowQuantiles(windows, definition, nowMs) } : {}),
-    }));
+    .filter((s) => live(s.updated, ttl, nowMs))
+    .map((s) => partSnapshot(definition, s, nowMs));
   return { ...definition, series };
+}
+
+/** What a scrape asks a family object for: a page after a key, rendered, as snapshots, or raw. */
+export interface PageRequest {
+  after?: string;
+  /** Render the page's live series in this format … */
+  format?: ExpositionFormat;
+  /** … or hand out every stored part as it is (for a family spread over shards); else the live series as snapshots. */
+  raw?: boolean;
+  /** At most this many series, and about this many bytes of state. */
+  limit: number;
+  maxBytes: number;
+}
+
+/**
+ * One page of the family at `nowMs`. Rendered, it holds only live series (this object is the family's only one, so
+ * its time to live decides); raw, it holds every stored part, for the scrape to merge with the other shards'.
+ * `fragment` may supply cached label fragments to the renderer.
+ */
+export function familyPage(
+  storage: FamilyStorage,
+  request: PageRequest,
+  nowMs: number,
+  defaultTtlSeconds = 0,
+  fragment?: (key: string, s: SeriesSnapshot) => string,
+): FamilyPage {
+  const definition = storage.definition() ?? null;
+  if (!definition) return { definition: null, series: 0 };
+  const { series, next } = storage.seriesPage(request.after, request.limit, request.maxBytes);
+  const page: FamilyPage = { definition, series: 0, ...(next !== undefined ? { next } : {}) };
+  const ttl = ttlMs(definition, defaultTtlSeconds);
+  const shown = request.raw ? series : series.filter((s) => live(s.updated, ttl, nowMs));
+  page.series = shown.length;
+  if (shown.length > 0) page.lastUpdated = Math.max(...shown.map((s) => s.updated)) / 1000;
+  if (request.raw) return { ...page, parts: shown };
+  const snapshots = shown.map((s) => partSnapshot(definition, s, nowMs));
+  if (!request.format) return { ...page, snapshots };
+  const keyOf = new Map(snapshots.map((snap, i) => [snap, (shown[i] as SeriesPart).key]));
+  const render = fragment ? (snap: SeriesSnapshot) => fragment(keyOf.get(snap) as string, snap) : undefined;
+  return { ...page, text: seriesLines(definition, snapshots, request.format, render) };
 }

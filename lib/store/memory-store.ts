@@ -57,7 +57,16 @@ class MemoryFamily implements FamilyStorage {
     return oldest;
   }
   allSeries() {
-    return [...this.series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
+    return this.sorted().map(([, s]) => s);
+  }
+  seriesPage(after: string | undefined, limit: number) {
+    const rest = this.sorted().filter(([key]) => after === undefined || key > after);
+    const series = rest.slice(0, limit).map(([key, s]) => ({ ...s, key }));
+    const last = series.at(-1);
+    return rest.length > limit && last ? { series, next: last.key } : { series };
+  }
+  private sorted() {
+    return [...this.series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 }
 
@@ -68,10 +77,16 @@ class MemoryCatalog implements CatalogStorage {
   typeOf(family: string) {
     return this.types.get(family);
   }
+  shardsOf() {
+    return 1;
+  }
+  raiseShards() {
+    // The in-memory store keeps a family in one place, however many shards it asks for.
+  }
   ownerOf(sample: string) {
     return this.owners.get(sample);
   }
-  add(family: string, type: MetricType, samples: readonly string[]) {
+  add(family: string, type: MetricType, samples: readonly string[], _shards: number) {
     this.types.set(family, type);
     for (const sample of samples) this.owners.set(sample, family);
   }
@@ -134,7 +149,10 @@ export class MemoryStore implements Transport {
     }
     const now = this.now();
     const group = [{ pushId, part: family }];
-    const { outcomes, change } = applyGroup(storage, group, now, this.maxSeriesPerFamily, this.defaultTtlSeconds);
+    const { outcomes, change } = applyGroup(storage, group, now, {
+      maxSeries: this.maxSeriesPerFamily,
+      defaultTtlSeconds: this.defaultTtlSeconds,
+    });
     storage.commit(change);
     const outcome = outcomes[0] as FamilyOutcome;
     if (outcome.status === "applied") registerFamily(this.catalog, family.name, family.type);

@@ -1,6 +1,8 @@
 // Transport (a): straight to the family Durable Objects through a namespace binding, one RPC per family, in parallel.
 // Each family goes to the object named by its family name.
 
+import { shardObjectName } from "../names.ts";
+import { shardFor } from "../shards.ts";
 import type { FamilyOutcome, FamilyPush, Push } from "../wire.ts";
 import { errorMessage, isRetryableObjectError, type RetryOptions, withRetries } from "./retry.ts";
 import type { DeliveryOutcome, Transport } from "./transport.ts";
@@ -40,7 +42,8 @@ export function pushToFamilyObjects(
 }
 
 /**
- * Sends each family to its object (the one named by its family name), with pushToFamilyObjects' retries.
+ * Sends each family to its object (the one named by its family name, or one of its shards), with
+ * pushToFamilyObjects' retries.
  * @example
  * ctx.waitUntil(register.flush(new DurableObjectTransport(env.METRICS_FAMILY)));
  */
@@ -51,8 +54,10 @@ export class DurableObjectTransport implements Transport {
   ) {}
 
   push(push: Push): Promise<DeliveryOutcome[]> {
-    const send = (pushId: string | undefined, family: FamilyPush) =>
-      (this.namespace.getByName(family.name) as FamilyObjectStub).push(pushId, family);
+    const send = (pushId: string | undefined, family: FamilyPush) => {
+      const object = shardObjectName(family.name, shardFor(family, pushId));
+      return (this.namespace.getByName(object) as FamilyObjectStub).push(pushId, family);
+    };
     return pushToFamilyObjects(push, send, this.options);
   }
 }

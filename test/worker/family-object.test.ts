@@ -35,9 +35,9 @@ describe("FamilyObject", () => {
       labelNames: [],
       series: [{ labels: {}, set: 1 }],
     };
-    expect(await catalog(env).list()).not.toContain("catalogued_gauge");
+    expect((await catalog(env).list()).map((e) => e.name)).not.toContain("catalogued_gauge");
     await env.METRICS_FAMILY.getByName(family.name).push("b-1", family);
-    expect(await catalog(env).list()).toContain("catalogued_gauge");
+    expect((await catalog(env).list()).map((e) => e.name)).toContain("catalogued_gauge");
   });
 
   it("stores one row per series and writes only the series a push touches", async () => {

@@ -107,24 +107,18 @@ describe("self-metrics", () => {
     expect(body).not.toMatch(/JSON|token|SyntaxError|at /);
   });
 
-  it("derives the gauges from snapshots", () => {
+  it("derives the gauges from what the scrape saw", () => {
     const gauges = scrapeGauges(
-      [
-        {
-          name: "a",
-          type: "counter",
-          help: "A.",
-          labelNames: [],
-          series: [
-            { labels: {}, created: 10, updated: 30, value: 1 },
-            { labels: {}, created: 5, updated: 20, value: 1 },
-          ],
-        },
-        { name: "b", type: "gauge", help: "B.", labelNames: [], series: [] },
-      ],
-      0.25,
+      {
+        families: [
+          { name: "a", series: 2, lastUpdated: 30 },
+          { name: "b", series: 0 },
+        ],
+        collectSeconds: 0.25,
+        objectRequests: 7,
+        unreadable: ["broken"],
+      },
       100,
-      ["broken"],
     );
     expect(gauges.map((g) => [g.name, g.series.map((s) => [s.labels.family ?? "", s.value])])).toEqual([
       ["pdc_families", [["", 2]]],
@@ -137,6 +131,7 @@ describe("self-metrics", () => {
       ],
       ["pdc_family_last_push_timestamp_seconds", [["a", 30]]],
       ["pdc_scrape_collect_seconds", [["", 0.25]]],
+      ["pdc_scrape_object_requests", [["", 7]]],
       ["pdc_scrape_family_errors", [["broken", 1]]],
     ]);
   });

@@ -1,0 +1,30 @@
+// Which of its objects a family's part of a push goes to. A part with deletions goes to shard 0, which applies them
+// everywhere; any other part goes to a shard picked by hashing its push id, so pushes spread evenly and a retry (same
+// push id) always reaches the object that remembers it.
+
+import type { FamilyPush } from "./wire.ts";
+
+/** FNV-1a, 32 bits: a fast, well-spread hash of a string. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/**
+ * The shard (0 … shards − 1) that receives `part` of the push with id `pushId`.
+ * @example shardFor({ ...part, shards: 8 }, "b-1"); // the same number for every retry of "b-1"
+ */
+export function shardFor(
+  part: Pick<FamilyPush, "name" | "shards" | "reset" | "remove">,
+  pushId: string | undefined,
+): number {
+  const shards = part.shards ?? 1;
+  if (shards <= 1 || part.reset === true || (part.remove?.length ?? 0) > 0) return 0;
+  // Without a push id a part cannot be retried safely anyway; any shard will do.
+  if (pushId === undefined) return Math.floor(Math.random() * shards);
+  return fnv1a(`${pushId}\u0000${part.name}`) % shards;
+}

@@ -1,0 +1,87 @@
+// How the parts of one series, held by the objects a family is spread over, combine into the series the scrape shows:
+// counters, histograms and summary counts, sums and sketches add; `sum` gauges add; `max` and `min` gauges combine;
+// a `set` gauge takes its latest write. The series is as old as its oldest part and as fresh as its newest: past its
+// time to live it is hidden. One pure function, tested on its own and used by the scrape.
+
+import { mergeSketchData, type SketchData } from "../sketch.ts";
+import type { FamilyDefinition, SeriesPart, SeriesSnapshot } from "../wire.ts";
+import { windowQuantiles } from "./quantile-windows.ts";
+
+/** A stored part as the encoder renders it at `nowMs` (times in seconds, quantiles over the live windows). */
+export function partSnapshot(
+  definition: FamilyDefinition,
+  part: Omit<SeriesPart, "key">,
+  nowMs: number,
+): SeriesSnapshot {
+  const { labels, created, updated, value, counts, sum, count, windows } = part;
+  return {
+    labels,
+    created: created / 1000,
+    updated: updated / 1000,
+    ...(value !== undefined ? { value } : {}),
+    ...(counts !== undefined ? { counts } : {}),
+    ...(sum !== undefined ? { sum } : {}),
+    ...(count !== undefined ? { count } : {}),
+    ...((definition.percentiles?.length ?? 0) > 0 ? { quantiles: windowQuantiles(windows, definition, nowMs) } : {}),
+  };
+}
+
+function addWindows(a: Record<string, SketchData> | undefined, b: Record<string, SketchData> | undefined) {
+  if (!a) return b;
+  if (!b) return a;
+  const out = { ...a };
+  for (const [w, sketch] of Object.entries(b)) out[w] = mergeSketchData(out[w], sketch);
+  return out;
+}
+
+/**
+ * The series made of `parts` (one per object that holds it, all of the same key), at `nowMs`, or undefined when its
+ * newest part is older than `ttlMs` (0 = no expiry).
+ * @example mergeParts(counterDefinition, [{ ...a, value: 2 }, { ...b, value: 3 }], Date.now(), 0)?.value; // 5
+ */
+export function mergeParts(
+  definition: FamilyDefinition,
+  parts: readonly SeriesPart[],
+  nowMs: number,
+  ttlMs: number,
+): SeriesSnapshot | undefined {
+  const first = parts[0];
+  if (!first) return undefined;
+  let merged: SeriesPart = { ...first };
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i] as SeriesPart;
+    const newer = p.updated > merged.updated;
+    const next: SeriesPart = {
+      ...merged,
+      created: Math.min(merged.created, p.created),
+      updated: Math.max(merged.updated, p.updated),
+    };
+    switch (definition.type) {
+      case "counter":
+        next.value = (merged.value ?? 0) + (p.value ?? 0);
+        break;
+      case "gauge": {
+        const a = merged.value ?? 0;
+        const b = p.value ?? 0;
+        const merge = definition.merge ?? "set";
+        next.value =
+          merge === "sum" ? a + b : merge === "max" ? Math.max(a, b) : merge === "min" ? Math.min(a, b) : newer ? b : a;
+        break;
+      }
+      case "histogram":
+        next.counts = (merged.counts ?? []).map((c, k) => c + (p.counts?.[k] ?? 0));
+        next.sum = (merged.sum ?? 0) + (p.sum ?? 0);
+        break;
+      case "summary": {
+        next.count = (merged.count ?? 0) + (p.count ?? 0);
+        next.sum = (merged.sum ?? 0) + (p.sum ?? 0);
+        const windows = addWindows(merged.windows, p.windows);
+        if (windows) next.windows = windows;
+        break;
+      }
+    }
+    merged = next;
+  }
+  if (ttlMs > 0 && merged.updated + ttlMs <= nowMs) return undefined;
+  return partSnapshot(definition, merged, nowMs);
+}
