@@ -107,6 +107,21 @@ export function checkDefinition(input: DefinitionFields, limits: Limits, path: s
 }
 
 /**
+ * A definition stored by an older version, in today's canonical form: the defaults it left out filled in (a gauge's
+ * merge policy, a summary's quantiles and window), one shard left out.
+ */
+export function withDefaults(stored: FamilyDefinition): FamilyDefinition {
+  const { shards, ...definition } = { ...stored, labelNames: stored.labelNames ?? [] };
+  if (definition.type === "gauge") definition.merge ??= "set";
+  if (definition.type === "summary") {
+    definition.percentiles ??= [];
+    definition.maxAgeSeconds ??= 0;
+    definition.ageBuckets ??= definition.maxAgeSeconds > 0 ? DEFAULT_AGE_BUCKETS : 1;
+  }
+  return shards !== undefined && shards > 1 ? { ...definition, shards } : definition;
+}
+
+/**
  * Which part of two canonical definitions of one family differs, or undefined when they agree. Help, TTL and the
  * number of shards may change: they are not part of what a family is.
  */

@@ -9,7 +9,7 @@ import { splitIntoPushes } from "./delivery/split-into-pushes.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import type { Metric } from "./metrics/metric.ts";
 import { PendingFamily } from "./metrics/pending-family.ts";
-import { familyName, reservedNameProblem } from "./names.ts";
+import { familyName, reservedNameProblem, sampleNames } from "./names.ts";
 import type { Transport } from "./transports/transport.ts";
 import { labelNameProblem, labelValueProblem, metricNameProblem, show } from "./validation.ts";
 import type { FamilyDefinition, FamilyPush, Labels, Push } from "./wire.ts";
@@ -24,6 +24,11 @@ export interface RegistryOptions {
    * counted in `stats.droppedSeries`. Default 10,000.
    */
   maxRetainedSeries?: number;
+  /**
+   * How long an undelivered push is kept for retry (default 30 minutes). Keep it below the server's
+   * PUSH_ID_RETENTION_SECONDS (an hour by default): a replay after the server forgot the push id would count again.
+   */
+  maxRetainedAgeMs?: number;
   /** Told about every rejected or dropped delivery. Default: console.error. */
   onError?: (message: string) => void;
   /** A namespace put before every family name this registry sends, e.g. "myapp_". */
@@ -83,6 +88,7 @@ export class Registry {
     }
     this.delivery = new DeliveryPipeline({
       maxRetainedSeries: options.maxRetainedSeries ?? 10_000,
+      maxRetainedAgeMs: options.maxRetainedAgeMs ?? 30 * 60_000,
       onError: options.onError ?? ((m) => console.error(`prometheus-distributed-client: ${m}`)),
       limits: this.limits,
       newId: () => crypto.randomUUID(),
@@ -138,15 +144,30 @@ export class Registry {
       return;
     }
     this.sentDefinition(definition, this.defaultLabels);
+    // Two families exposing one sample name would be refused by the server on every flush (a counter `x` exposes
+    // `x_total`, which a gauge `x_total` would too).
+    const samples = new Set(sampleNames(definition.name, definition.type));
+    for (const other of this.entries.values()) {
+      const clash = sampleNames(other.pending.definition.name, other.pending.definition.type).find((s) =>
+        samples.has(s),
+      );
+      if (clash !== undefined) {
+        throw new Error(
+          `metric ${show(metric.name)} would expose ${show(clash)}, which ${show(other.metrics[0]?.name)} already exposes`,
+        );
+      }
+    }
     const pending = new PendingFamily(definition);
     this.entries.set(definition.name, { pending, metrics: [metric] });
     metric.attach(this, pending);
   }
 
-  /** The metric registered under `name` (its declared name or its family name). */
+  /** The metric registered under `name`: its declared name, or else its family name. */
   getSingleMetric(name: string): Metric | undefined {
-    const entry = this.entries.get(name) ?? this.entries.get(familyName("counter", name));
-    return entry?.metrics.find((m) => m.name === name || m.definition().name === name);
+    const declared = [this.entries.get(name), this.entries.get(familyName("counter", name))].flatMap(
+      (e) => e?.metrics ?? [],
+    );
+    return declared.find((m) => m.name === name) ?? this.entries.get(name)?.metrics[0];
   }
 
   getMetricsAsArray(): Metric[] {

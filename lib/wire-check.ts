@@ -117,7 +117,7 @@ function checkSeries(value: unknown, path: string, definition: FamilyDefinition,
 
 const FAMILY_FIELDS = [
   ...["name", "type", "help", "labelNames", "buckets", "merge", "percentiles", "maxAgeSeconds", "ageBuckets"],
-  ...["ttlSeconds", "reset", "remove", "series"],
+  ...["ttlSeconds", "shards", "reset", "remove", "series"],
 ];
 
 function checkFamily(value: unknown, path: string, limits: Limits, budget: { series: number }): FamilyPush {

@@ -11,6 +11,7 @@ import { labelFragment } from "../lib/exposition.ts";
 import { DEFAULT_LIMITS } from "../lib/limits.ts";
 import { parseShardObjectName, reservedNameProblem, shardObjectName } from "../lib/names.ts";
 import { labelsOfKey, seriesKey } from "../lib/series-key.ts";
+import type { Registration } from "../lib/store/catalog.ts";
 import {
   applyGroup,
   deleteMatching,
@@ -33,6 +34,11 @@ import { SqlFamilyStorage } from "./sql-family-storage.ts";
 
 /** Push ids one family object remembers at most (the oldest are forgotten first; see README "Limits"). */
 export const MAX_REMEMBERED_PUSH_IDS = 100_000;
+/**
+ * How long a first push waits for the catalog before its group fails (and its pushes are resent): a hung call must
+ * not keep every later push of the family waiting.
+ */
+const CATALOG_TIMEOUT_MS = 10_000;
 /** Rendered label fragments kept per object for the scrape (a family holds at most 10,000 series by default). */
 const MAX_CACHED_FRAGMENTS = 20_000;
 
@@ -237,11 +243,12 @@ export class FamilyObject extends DurableObject<Env> {
         reject(413, `family ${JSON.stringify(part.name)} ${held}`);
         continue;
       }
-      let registration: Awaited<ReturnType<ReturnType<typeof catalog>["register"]>>;
+      let registration: Registration;
       let generation: number;
       do {
         generation = this.generation;
-        registration = await catalog(this.env).register(part.name, part.type, shards);
+        const call: Promise<Registration> = catalog(this.env).register(part.name, part.type, shards);
+        registration = await withTimeout(call, CATALOG_TIMEOUT_MS);
       } while (registration.ok && generation !== this.generation);
       if (registration.ok) registered = part.type;
       else reject(409, registration.error);
@@ -338,8 +345,11 @@ export class FamilyObject extends DurableObject<Env> {
     return this.storage.latestUpdates(keys);
   }
 
-  /** Deletes the series whose labels include every pair of `match`; returns how many, or names an unknown label. */
-  async deleteSeries(match: Labels): Promise<{ series: number } | { error: string }> {
+  /**
+   * Deletes the series whose labels include every pair of `match`; returns how many and their keys, or names an
+   * unknown label. (The router calls it on every shard.)
+   */
+  async deleteSeries(match: Labels): Promise<{ series: number; keys: string[] } | { error: string }> {
     this.counters.requests++;
     const labelNames = this.storage.definition()?.labelNames ?? [];
     const unknown = Object.keys(match).find((name) => !labelNames.includes(name));
@@ -348,19 +358,12 @@ export class FamilyObject extends DurableObject<Env> {
     }
     const matches = (key: string) =>
       Object.entries(match).every(([name, value]) => labelsOfKey(labelNames, key)[name] === value);
-    try {
-      return {
-        series: this.ctx.storage.transactionSync(() => {
-          const { change, deleted } = deleteMatching(this.storage, match);
-          this.storage.commit(change, this.now());
-          this.shardKeys.drop(this.shardKeys.keys().filter(matches));
-          return deleted;
-        }),
-      };
-    } catch (error) {
-      this.forget();
-      throw error;
-    }
+    return this.write(() => {
+      const { change, deleted } = deleteMatching(this.storage, match);
+      this.storage.commit(change, this.now());
+      this.shardKeys.drop(this.shardKeys.keys().filter(matches));
+      return { series: deleted, keys: change.deleted };
+    });
   }
 
   /**
@@ -455,7 +458,9 @@ export class FamilyObject extends DurableObject<Env> {
     this.counters.requests++;
     // No push may run between leaving the catalog and wiping the rows (deletion is rare: blocking is fine).
     return this.ctx.blockConcurrencyWhile(async () => {
-      const series = this.storage.definition() ? this.storage.seriesCount() : 0;
+      // Shard 0 of a sharded family knows how many distinct series the family held.
+      const sharded = this.storage.knownShards() > 1 && this.shard === 0;
+      const series = sharded ? this.shardKeys.distinct : this.storage.definition() ? this.storage.seriesCount() : 0;
       this.generation++;
       await catalog(this.env).remove(name);
       await this.ctx.storage.deleteAll();
@@ -504,6 +509,17 @@ export class FamilyObject extends DurableObject<Env> {
     this.counters.requests++;
     return snapshotFamily(this.storage, this.now(), defaultTtlSeconds(this.env)) ?? null;
   }
+}
+
+/** `promise`, or a rejection after `ms`; never leaves a timer behind. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the catalog did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    if (timer !== undefined) clearTimeout(timer);
+  });
 }
 
 function nameOf(family: unknown): string {

@@ -3,7 +3,7 @@
 // Every error goes through errorResponse, so no stack trace or internal message reaches a client.
 
 import { Router } from "itty-router";
-import { familyName } from "../lib/names.ts";
+import { familyName, shardObjectName } from "../lib/names.ts";
 import { authorizeAdmin, authorizePush, authorizeScrape } from "./auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { catalog } from "./catalog-object.ts";
@@ -54,8 +54,10 @@ async function push(request: Request, env: Env): Promise<Response> {
 async function handleDeleteFamily(request: Request & { params: Record<string, string> }, env: Env): Promise<Response> {
   await authorizeAdmin(request, env);
   const name = await storedFamilyName(env, request.params.name ?? "");
-  const { series } = await env.METRICS_FAMILY.getByName(name).deleteFamily(name);
-  return jsonResponse({ deleted: name, series });
+  // Every object the family was ever spread over; shard 0 knows the distinct series.
+  const shards = await everyShard(env, name);
+  const replies = await Promise.all(shards.map((stub) => stub.deleteFamily(name)));
+  return jsonResponse({ deleted: name, series: replies[0]?.series ?? 0 });
 }
 
 /** DELETE /families/:name/series?label=value… — the series whose labels include every given pair. */
@@ -68,9 +70,17 @@ async function handleDeleteSeries(request: Request & { params: Record<string, st
       400,
       "name at least one label to match, e.g. ?route=/ (DELETE /families/<name> deletes every series)",
     );
-  const reply = await env.METRICS_FAMILY.getByName(name).deleteSeries(match);
-  if ("error" in reply) throw new HttpError(400, reply.error);
-  return jsonResponse({ family: name, deleted: reply.series });
+  const replies = await Promise.all((await everyShard(env, name)).map((stub) => stub.deleteSeries(match)));
+  const refused = replies.find((reply) => "error" in reply);
+  if (refused && "error" in refused) throw new HttpError(400, refused.error);
+  const deleted = new Set(replies.flatMap((reply) => ("keys" in reply ? reply.keys : [])));
+  return jsonResponse({ family: name, deleted: deleted.size });
+}
+
+/** A stub for every object `family` was ever spread over, shard 0 first. */
+async function everyShard(env: Env, family: string) {
+  const shards = await catalog(env).shardsOf(family);
+  return Array.from({ length: shards }, (_, k) => env.METRICS_FAMILY.getByName(shardObjectName(family, k)));
 }
 
 /** The stored family a path segment names (a counter may be named with its `_total`), or 404. */

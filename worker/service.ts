@@ -2,7 +2,7 @@
 // since only Workers you bind can call it.
 
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { allRejected, type DeliveryOutcome } from "../lib/transports/transport.ts";
+import { allFailed, allRejected, type DeliveryOutcome } from "../lib/transports/transport.ts";
 import type { Push } from "../lib/wire.ts";
 import type { Env } from "./env.ts";
 import { ingest } from "./ingest.ts";
@@ -20,7 +20,8 @@ export class MetricsService extends WorkerEntrypoint<Env> {
         : reply.body.families;
     } catch (error) {
       console.error("prometheus-distributed-client: unexpected error in MetricsService.push", error);
-      return allRejected(push, 500, "internal error");
+      // Nothing says what was applied: the client keeps the push and resends it with the same id.
+      return allFailed(push, "internal error");
     } finally {
       countPush(status, this.env, this.ctx);
     }

@@ -26,12 +26,19 @@ export class ShardKeys {
       for (const { key, shard } of this.storage.sql.exec<{ key: string; shard: number }>(
         `SELECT key, shard FROM shard_keys`,
       )) {
-        let set = this.holders.get(key);
-        if (!set) this.holders.set(key, (set = new Set()));
-        set.add(shard);
+        this.holdersOf(this.holders, key).add(shard);
       }
     }
     return this.holders;
+  }
+
+  private holdersOf(holders: Map<string, Set<number>>, key: string): Set<number> {
+    let set = holders.get(key);
+    if (!set) {
+      set = new Set();
+      holders.set(key, set);
+    }
+    return set;
   }
 
   /** How many distinct series the family holds. */
@@ -49,8 +56,7 @@ export class ShardKeys {
       const fresh = new Set(keys.filter((key) => !holders.has(key)));
       if (holders.size + fresh.size > cap) return false;
       for (const key of keys) {
-        let set = holders.get(key);
-        if (!set) holders.set(key, (set = new Set()));
+        const set = this.holdersOf(holders, key);
         if (set.has(shard)) continue;
         set.add(shard);
         this.storage.sql.exec(`INSERT INTO shard_keys (key, shard) VALUES (?, ?) ON CONFLICT DO NOTHING`, key, shard);

@@ -7,6 +7,7 @@
 // - `meta`: the definition, the schema version, and whether the catalog lists the family.
 // Every call is synchronous; the Durable Object wraps each commit in a transaction and calls `forget()` if it fails.
 
+import { withDefaults } from "../lib/definition.ts";
 import { labelsOfKey } from "../lib/series-key.ts";
 import type { FamilyChange, FamilyStorage, StoredSeries } from "../lib/store/family-store.ts";
 import type { SeriesState } from "../lib/store/merge.ts";
@@ -167,7 +168,8 @@ export class SqlFamilyStorage implements FamilyStorage {
   definition(): FamilyDefinition | undefined {
     if (this.cachedDefinition === undefined) {
       const row = this.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'definition'`)[0];
-      this.cachedDefinition = row ? (JSON.parse(row.value) as FamilyDefinition) : null;
+      // Definitions stored by older versions may lack defaults they have today.
+      this.cachedDefinition = row ? withDefaults(JSON.parse(row.value) as FamilyDefinition) : null;
     }
     return this.cachedDefinition ?? undefined;
   }

@@ -31,6 +31,11 @@ export interface DeliveryStats {
 export interface DeliveryOptions {
   /** Series kept for retry; past it the oldest undelivered pushes are dropped. */
   maxRetainedSeries: number;
+  /**
+   * How long an undelivered push is kept for retry; an older one is dropped. A server remembers push ids for a while
+   * (an hour by default), and a replay after that would count again.
+   */
+  maxRetainedAgeMs: number;
   onError: (message: string) => void;
   /** The limits pushes are split by. A 413 naming a lower value lowers it here, for every later flush too. */
   limits: SplitLimits;
@@ -75,6 +80,8 @@ export class DeliveryPipeline {
   private counters = { flushes: 0, rejectedSeries: 0, droppedSeries: 0 };
   /** How often the family parts of a push were split already. */
   private readonly rounds = new WeakMap<Push, number>();
+  /** When each kept push was first sent and could not be delivered. */
+  private readonly failedSince = new WeakMap<Push, number>();
 
   constructor(private readonly options: DeliveryOptions) {}
 
@@ -97,8 +104,11 @@ export class DeliveryPipeline {
    * 15 s). Never rejects for delivery problems.
    */
   deliver(pushes: Push[], transport: Transport): Promise<FlushResult> {
-    if (pushes.length === 0 && this.retained.length === 0) return Promise.resolve(nothing());
     const previous = this.sending;
+    // Nothing to send: still settle only after the send in progress, which may carry deltas a caller waits for.
+    if (pushes.length === 0 && this.retained.length === 0) {
+      return waitAtMost(previous, MAX_WAIT_FOR_PREVIOUS_SEND_MS).then(nothing);
+    }
     const run = (async () => {
       await waitAtMost(previous, MAX_WAIT_FOR_PREVIOUS_SEND_MS);
       return this.send([...this.retained.splice(0), ...pushes], transport);
@@ -122,7 +132,11 @@ export class DeliveryPipeline {
       sendable.forEach((family, i) => {
         const outcome = outcomes[i];
         if (outcome?.status === "applied" || outcome?.status === "duplicate") result.delivered++;
-        else if (outcome?.status === "rejected" && outcome.limit && this.splittable(push, family)) {
+        else if (outcome?.status === "rejected" && outcome.code >= 500) {
+          // A server error is not a refusal: nothing says what was applied; resend later with the same id.
+          failed.push(family);
+          blocked.add(family.name);
+        } else if (outcome?.status === "rejected" && outcome.limit && this.splittable(push, family)) {
           this.lower(outcome.limit.name, outcome.limit.value);
           tooLarge.push(family);
         } else if (outcome?.status === "rejected") {
@@ -135,8 +149,9 @@ export class DeliveryPipeline {
         }
       });
       if (failed.length > 0) {
-        result.retained += failed.length;
-        kept.push({ ...push, families: failed });
+        const keep = { ...push, families: failed };
+        this.failedSince.set(keep, this.failedSince.get(push) ?? Date.now());
+        kept.push(keep);
       }
       // Refused before anything of them was applied: split by the lowered limits (and into strictly smaller
       // parts, so this ends), sent right away, ahead of newer parts of the same families.
@@ -144,11 +159,17 @@ export class DeliveryPipeline {
     }
     this.retained = [...kept, ...this.retained];
     result.dropped = this.enforceRetryBound();
+    // Parts still kept after the bounds (a part dropped for age or room is counted in `dropped` instead).
+    result.retained = kept.filter((p) => this.retained.includes(p)).reduce((n, p) => n + p.families.length, 0);
     return result;
   }
 
-  /** A part can be made smaller: its push held other families, or it holds more than one series. */
+  /**
+   * A part can be made smaller: its push held other families, or it holds more than one series. Not a part sent
+   * before without an answer: it may have been applied then, and its pieces would carry new ids.
+   */
   private splittable(push: Push, family: FamilyPush): boolean {
+    if (this.failedSince.has(push)) return false;
     return (this.rounds.get(push) ?? 0) < MAX_SPLIT_ROUNDS && (push.families.length > 1 || itemsIn(family) > 1);
   }
 
@@ -165,21 +186,30 @@ export class DeliveryPipeline {
     return pushes;
   }
 
-  /** Drops the oldest retained pushes until the bound holds; returns the series dropped. */
+  /** Drops retained pushes that are too old, then the oldest until the bound holds; returns the series dropped. */
   private enforceRetryBound(): number {
+    const now = Date.now();
+    const tooOld = (p: Push) => now - (this.failedSince.get(p) ?? now) > this.options.maxRetainedAgeMs;
+    const aged = this.retained.filter(tooOld).reduce((n, p) => n + seriesIn(p.families), 0);
+    if (aged > 0) {
+      this.retained = this.retained.filter((p) => !tooOld(p));
+      this.options.onError(
+        `dropped ${aged} series undelivered for over ${this.options.maxRetainedAgeMs} ms (maxRetainedAgeMs)`,
+      );
+    }
     let retained = this.stats.retainedSeries;
-    let dropped = 0;
+    let full = 0;
     while (retained > this.options.maxRetainedSeries && this.retained.length > 0) {
       const n = seriesIn((this.retained.shift() as Push).families);
       retained -= n;
-      dropped += n;
+      full += n;
     }
-    if (dropped > 0) {
-      this.counters.droppedSeries += dropped;
+    if (full > 0) {
       this.options.onError(
-        `retry buffer full: dropped ${dropped} undelivered series (maxRetainedSeries ${this.options.maxRetainedSeries})`,
+        `retry buffer full: dropped ${full} undelivered series (maxRetainedSeries ${this.options.maxRetainedSeries})`,
       );
     }
-    return dropped;
+    this.counters.droppedSeries += aged + full;
+    return aged + full;
   }
 }

@@ -3,6 +3,7 @@
 import type { CounterDelta } from "../wire.ts";
 import {
   assertFinite,
+  finiteSum,
   type LabelValues,
   Metric,
   type MetricConfiguration,
@@ -48,7 +49,9 @@ export class Counter<T extends string = string> extends Metric<T> {
     this.record<CounterDelta>(
       ref,
       (labels) => ({ labels, inc: 0 }),
-      (d) => (d.inc += value),
+      (d) => {
+        d.inc = finiteSum(this.name, d.inc, value);
+      },
     );
   }
 }

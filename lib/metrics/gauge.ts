@@ -5,6 +5,7 @@ import { show } from "../validation.ts";
 import type { GaugeDelta, GaugeMerge } from "../wire.ts";
 import {
   assertFinite,
+  finiteSum,
   type LabelValues,
   Metric,
   type MetricConfiguration,
@@ -96,8 +97,8 @@ export class Gauge<T extends string = string> extends Metric<T> {
       ref,
       (labels) => ({ labels, inc: 0 }),
       (d) => {
-        if (d.set !== undefined) d.set += value;
-        else d.inc = (d.inc ?? 0) + value;
+        if (d.set !== undefined) d.set = finiteSum(this.name, d.set, value);
+        else d.inc = finiteSum(this.name, d.inc ?? 0, value);
       },
     );
   }

@@ -2,7 +2,7 @@
 
 import type { HistogramDelta } from "../wire.ts";
 import { DEFAULT_BUCKETS } from "./buckets.ts";
-import { assertFinite, type MetricConfiguration, type SeriesRef } from "./metric.ts";
+import { assertFinite, finiteSum, type MetricConfiguration, type SeriesRef } from "./metric.ts";
 import { Observer, type ObserverChild } from "./observer.ts";
 
 export interface HistogramConfiguration<T extends string> extends MetricConfiguration<T> {
@@ -36,7 +36,7 @@ export class Histogram<T extends string = string> extends Observer<T> {
       (labels) => ({ labels, counts: new Array<number>(buckets.length + 1).fill(0), sum: 0 }),
       (d) => {
         (d.counts[i] as number)++;
-        d.sum += value;
+        d.sum = finiteSum(this.name, d.sum, value);
       },
     );
   }

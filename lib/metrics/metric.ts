@@ -235,6 +235,17 @@ export function assertFinite(metric: string, what: string, value: unknown): asse
     throw new TypeError(`metric ${show(metric)}: ${what} must be a finite number, got ${show(value)}`);
 }
 
+/**
+ * `a + b`, unless the sum leaves the finite numbers: then a TypeError naming the metric (the server would refuse
+ * the whole family's part, unrelated series included).
+ */
+export function finiteSum(metric: string, a: number, b: number): number {
+  const sum = a + b;
+  if (!Number.isFinite(sum))
+    throw new TypeError(`metric ${show(metric)}: the pending value would overflow (${a} + ${b})`);
+  return sum;
+}
+
 /** Starts a timer; the returned function hands the elapsed seconds (and any end labels) to `stop` and returns them. */
 export function timer<L>(stop: (seconds: number, endLabels?: L) => void): (endLabels?: L) => number {
   const start = performance.now();

@@ -2,7 +2,7 @@
 // observations since the last flush; the store merges sketches per series and time window.
 
 import { addToSketch, emptySketch } from "../sketch.ts";
-import { assertFinite, type MetricConfiguration, type SeriesRef } from "./metric.ts";
+import { assertFinite, finiteSum, type MetricConfiguration, type SeriesRef } from "./metric.ts";
 import { Observer, type ObserverChild } from "./observer.ts";
 import type { PendingSummary } from "./pending-family.ts";
 
@@ -51,7 +51,7 @@ export class Summary<T extends string = string> extends Observer<T> {
       (labels) => ({ labels, count: 0, sum: 0, ...(quantiles ? { sketch: emptySketch() } : {}) }),
       (d) => {
         d.count++;
-        d.sum += value;
+        d.sum = finiteSum(this.name, d.sum, value);
         if (d.sketch) addToSketch(d.sketch, value);
       },
     );

@@ -371,3 +371,36 @@ describe("a metric type of your own", () => {
     expect(pending(r).own_hits?.series).toEqual([{ labels: {}, inc: 2 }]);
   });
 });
+
+describe("what a server would refuse is refused while recording", () => {
+  it("throws when a pending value would overflow, keeping what was pending", () => {
+    const r = new Registry();
+    const c = new Counter({ name: "huge", help: "H.", registers: [r] });
+    c.inc(1e308);
+    expect(() => c.inc(1e308)).toThrow(/would overflow/);
+    const g = new Gauge({ name: "huge_gauge", help: "H.", merge: "sum", registers: [r] });
+    g.inc(-1e308);
+    expect(() => g.dec(1e308)).toThrow(/would overflow/);
+    const h = new Histogram({ name: "huge_seconds", help: "H.", registers: [r] });
+    h.observe(1e308);
+    expect(() => h.observe(1e308)).toThrow(/would overflow/);
+    expect(pending(r).huge?.series).toEqual([{ labels: {}, inc: 1e308 }]);
+  });
+
+  it("refuses two families of one registry that would expose the same sample name", () => {
+    const r = new Registry();
+    new Counter({ name: "x", help: "X.", registers: [r] });
+    expect(() => new Gauge({ name: "x_total", help: "X.", registers: [r] })).toThrow(/would expose "x_total"/);
+    new Histogram({ name: "h", help: "H.", registers: [r] });
+    expect(() => new Gauge({ name: "h_bucket", help: "H.", registers: [r] })).toThrow(/would expose "h_bucket"/);
+  });
+
+  it("finds a metric by its declared name first, then by its family name", () => {
+    const r = new Registry();
+    const a = new Counter({ name: "a_total", help: "A.", registers: [r] });
+    const b = new Counter({ name: "a_total_total", help: "B.", registers: [r] });
+    expect(r.getSingleMetric("a_total")).toBe(a);
+    expect(r.getSingleMetric("a_total_total")).toBe(b);
+    expect(r.getSingleMetric("a")).toBe(a);
+  });
+});

@@ -320,3 +320,77 @@ describe("Registry.flush against a store with lower limits", () => {
     expect(errors).toHaveLength(3);
   });
 });
+
+describe("Registry.flush: what review found", () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it("drops an undelivered push once it is older than maxRetainedAgeMs (the server forgets push ids)", async () => {
+    const t = new FlakyTransport();
+    const errors: string[] = [];
+    const r = new Registry({ transport: t, maxRetainedAgeMs: 20, onError: (m) => errors.push(m) });
+    const c = new Counter({ name: "aged", help: "A.", registers: [r] });
+    c.inc();
+    t.failures = 1;
+    expect(await r.flush()).toMatchObject({ retained: 1 });
+    await sleep(40);
+    t.failures = 1;
+    c.inc(2);
+    expect(await r.flush()).toMatchObject({ retained: 1, dropped: 1 });
+    expect(errors.join("\n")).toMatch(/undelivered for over 20 ms/);
+    expect(r.stats).toMatchObject({ droppedSeries: 1, retainedSeries: 1 });
+  });
+
+  it("never splits a push that was sent before without an answer (it may have been applied under its id)", async () => {
+    const calls: Push[] = [];
+    let answer: "fail" | "too large" = "fail";
+    const t: Transport = {
+      push: async (push) => {
+        calls.push(push);
+        return answer === "fail"
+          ? allFailed(push, "timeout")
+          : allRejected(push, 413, "too large", { name: "maxSeriesPerPush", value: 1 });
+      },
+    };
+    const r = new Registry({ transport: t, onError: () => {} });
+    const c = new Counter({ name: "resent", help: "R.", labelNames: ["k"], registers: [r] });
+    c.inc({ k: "a" });
+    c.inc({ k: "b" });
+    expect(await r.flush()).toMatchObject({ retained: 1 });
+    answer = "too large";
+    expect(await r.flush()).toMatchObject({ rejected: 1, retained: 0 });
+    expect(calls.map((p) => p.batch)).toEqual([calls[0]?.batch, calls[0]?.batch]);
+    expect(r.stats.rejectedSeries).toBe(2);
+  });
+
+  it("keeps a part the server answered with a 5xx code (nothing says it was applied)", async () => {
+    const store = new MemoryStore();
+    let broken = true;
+    const t: Transport = {
+      push: async (push) => (broken ? allRejected(push, 500, "internal error") : store.push(push)),
+    };
+    const r = new Registry({ transport: t, onError: () => {} });
+    new Counter({ name: "five_hundred", help: "F.", registers: [r] }).inc(3);
+    expect(await r.flush()).toMatchObject({ retained: 1, rejected: 0 });
+    broken = false;
+    expect(await r.flush()).toMatchObject({ delivered: 1 });
+    expect(value(store, "five_hundred")).toBe(3);
+  });
+
+  it("settles a flush with nothing to send only after the send in progress, which may carry its deltas", async () => {
+    const store = new MemoryStore();
+    const slow: Transport = {
+      push: async (push) => {
+        await sleep(50);
+        return store.push(push);
+      },
+    };
+    const r = new Registry({ transport: slow });
+    const c = new Counter({ name: "in_flight", help: "I.", registers: [r] });
+    c.inc(4);
+    const soon = r.flushSoon(undefined, { maxDelayMs: 5 });
+    const direct = r.flush();
+    await soon;
+    expect(value(store, "in_flight")).toBe(4);
+    await direct;
+  });
+});

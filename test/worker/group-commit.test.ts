@@ -148,4 +148,42 @@ describe("SQLite storage upgrade", () => {
       expect(sql.exec(`SELECT name FROM sqlite_master WHERE name = 'batches'`).toArray()).toEqual([]);
     });
   });
+
+  it("reads a definition stored by schema 1 with today's defaults: a gauge without merge, a summary without windows", async () => {
+    for (const [name, definition, part] of [
+      [
+        "upgrade_gauge",
+        { name: "upgrade_gauge", type: "gauge", help: "G.", labelNames: [] },
+        { series: [{ labels: {}, set: 2 }] },
+      ],
+      [
+        "upgrade_summary",
+        { name: "upgrade_summary", type: "summary", help: "S.", labelNames: [] },
+        { series: [{ labels: {}, count: 1, sum: 2 }] },
+      ],
+    ] as const) {
+      await runInDurableObject(stub(name), (instance, state) => {
+        const sql = state.storage.sql;
+        sql.exec(`DROP TABLE IF EXISTS series`);
+        sql.exec(`DROP TABLE IF EXISTS push_ids`);
+        sql.exec(
+          `CREATE TABLE series (key TEXT PRIMARY KEY, value REAL, sum REAL, count INTEGER, counts TEXT, created INTEGER NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID`,
+        );
+        sql.exec(`CREATE TABLE batches (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`);
+        sql.exec(
+          `INSERT INTO meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO UPDATE SET value = '1'`,
+        );
+        sql.exec(
+          `INSERT INTO meta (key, value) VALUES ('definition', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+          JSON.stringify(definition),
+        );
+        sql.exec(`INSERT INTO meta (key, value) VALUES ('catalogued', '1') ON CONFLICT (key) DO NOTHING`);
+        const storage = (instance as unknown as { storage: SqlFamilyStorage }).storage;
+        storage.forget();
+        storage.migrate();
+      });
+      const full = { ...definition, ...part } as unknown as FamilyPush;
+      expect(await stub(name).push(`${name}-1`, full), name).toMatchObject({ status: "applied" });
+    }
+  });
 });

@@ -1,0 +1,205 @@
+// A family spread over shards, inside workerd: pushes spread evenly and land exactly; the scrape merges the parts
+// per type (one HELP/TYPE, earliest _created); deletions, expiry and the cap work across shards; K may change.
+
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { Counter } from "../../lib/metrics/counter.ts";
+import { shardObjectName } from "../../lib/names.ts";
+import { Registry } from "../../lib/registry.ts";
+import { DurableObjectTransport } from "../../lib/transports/durable-object.ts";
+import type { FamilyPush } from "../../lib/wire.ts";
+import { catalog } from "../../worker/catalog-object.ts";
+import { collectFamilies } from "../../worker/scrape.ts";
+
+const shard = (family: string, k: number) => env.METRICS_FAMILY.getByName(shardObjectName(family, k));
+const scrape = async (accept?: string) =>
+  (
+    await exports.default.fetch(new Request("http://metrics.test/metrics", accept ? { headers: { accept } } : {}))
+  ).text();
+const family = async (name: string) => (await collectFamilies(env)).find((f) => f.name === name);
+const lines = (text: string, prefix: string) => text.split("\n").filter((l) => l.startsWith(prefix));
+let ids = 0;
+const id = () => `shard-push-${++ids}`;
+
+describe("hot-family shards", () => {
+  it("spreads 400 pushes over 4 shards within 1.5× of even, and adds them up exactly", async () => {
+    const registry = new Registry({ transport: new DurableObjectTransport(env.METRICS_FAMILY) });
+    const hits = new Counter({
+      name: "spread_hits_total",
+      help: "Hits.",
+      labelNames: ["k"] as const,
+      shards: 4,
+      registers: [registry],
+    });
+    await Promise.all(
+      Array.from({ length: 400 }, async (_, i) => {
+        hits.inc({ k: String(i % 3) });
+        await registry.flush();
+      }),
+    );
+    const pushes = await Promise.all([0, 1, 2, 3].map(async (k) => (await shard("spread_hits", k).stats()).pushes));
+    const total = pushes.reduce((a, b) => a + b, 0);
+    for (const p of pushes) expect(p).toBeLessThanOrEqual(1.5 * (total / 4));
+    expect(pushes.every((p) => p > 0)).toBe(true);
+    const text = await scrape();
+    expect(lines(text, "# TYPE spread_hits_total")).toHaveLength(1);
+    const sum = [0, 1, 2].reduce((n, k) => n + Number(lines(text, `spread_hits_total{k="${k}"}`)[0]?.split(" ")[1]), 0);
+    expect(sum).toBe(400);
+    expect((await catalog(env).list()).find((e) => e.name === "spread_hits")?.shards).toBe(4);
+  });
+
+  it("merges parts per type: counters, histograms and summaries add; gauges follow their policy", async () => {
+    const def = (name: string, over: Partial<FamilyPush>): Omit<FamilyPush, "series"> =>
+      ({ name, help: "M.", labelNames: [], shards: 3, ...over }) as Omit<FamilyPush, "series">;
+    const at = async (name: string, k: number, ms: number, part: FamilyPush) => {
+      await runInDurableObject(shard(name, k), (instance) => {
+        instance.now = () => ms;
+      });
+      expect(await shard(name, k).push(id(), part)).toMatchObject({ status: "applied" });
+    };
+    const t0 = 1_900_000_000_000;
+    const counter = def("merge_counter", { type: "counter" });
+    await at("merge_counter", 0, t0 + 5000, { ...counter, series: [{ labels: {}, inc: 2 }] });
+    await at("merge_counter", 2, t0, { ...counter, series: [{ labels: {}, inc: 3 }] });
+    const histogram = def("merge_histogram", { type: "histogram", buckets: [1] });
+    await at("merge_histogram", 1, t0, { ...histogram, series: [{ labels: {}, counts: [1, 2], sum: 5 }] });
+    await at("merge_histogram", 2, t0, { ...histogram, series: [{ labels: {}, counts: [3, 0], sum: 1 }] });
+    const summary = def("merge_summary", { type: "summary", percentiles: [0.5] });
+    await at("merge_summary", 0, t0, {
+      ...summary,
+      series: [{ labels: {}, count: 2, sum: 2, sketch: { zero: 0, pos: [[0, 2]], neg: [] } }],
+    });
+    await at("merge_summary", 1, t0, {
+      ...summary,
+      series: [{ labels: {}, count: 1, sum: 9, sketch: { zero: 0, pos: [[100, 1]], neg: [] } }],
+    });
+    for (const [merge, values, expected] of [
+      ["set", [5, 7, 1], 1],
+      ["sum", [5, 7, 1], 13],
+      ["max", [5, 7, 1], 7],
+      ["min", [5, 7, 1], 1],
+    ] as const) {
+      const gauge = def(`merge_gauge_${merge}`, { type: "gauge", merge });
+      for (const [k, v] of values.entries()) {
+        const series = [merge === "sum" ? { labels: {}, inc: v } : { labels: {}, set: v }];
+        await at(`merge_gauge_${merge}`, k, t0 + k * 1000, { ...gauge, series });
+      }
+      expect((await family(`merge_gauge_${merge}`))?.series[0]?.value, merge).toBe(expected);
+    }
+    expect((await family("merge_counter"))?.series[0]).toMatchObject({
+      value: 5,
+      created: t0 / 1000,
+      updated: (t0 + 5000) / 1000,
+    });
+    expect((await family("merge_histogram"))?.series[0]).toMatchObject({ counts: [4, 2], sum: 6 });
+    const merged = (await family("merge_summary"))?.series[0];
+    expect(merged).toMatchObject({ count: 3, sum: 11 });
+    expect(merged?.quantiles?.[0]?.[1]).toBeCloseTo(1, 1);
+    const om = await scrape("application/openmetrics-text; version=1.0.0");
+    expect(lines(om, "# TYPE merge_counter ")).toEqual(["# TYPE merge_counter counter"]);
+    expect(lines(om, "merge_counter_created")).toEqual([`merge_counter_created ${t0 / 1000}`]);
+    expect(om.endsWith("# EOF\n")).toBe(true);
+  });
+
+  it("applies a reset and removals on every shard, and DELETE reaches every shard", async () => {
+    const name = "shard_deletions";
+    const def = { name, type: "counter" as const, help: "D.", labelNames: ["k"], shards: 3 };
+    for (const k of [0, 1, 2]) {
+      await shard(name, k).push(id(), { ...def, series: ["a", "b", "c"].map((v) => ({ labels: { k: v }, inc: 1 })) });
+    }
+    expect((await family(name))?.series.map((s) => [s.labels.k, s.value])).toEqual([
+      ["a", 3],
+      ["b", 3],
+      ["c", 3],
+    ]);
+    const registry = new Registry({ transport: new DurableObjectTransport(env.METRICS_FAMILY) });
+    const c = new Counter({ name, help: "D.", labelNames: ["k"] as const, shards: 3, registers: [registry] });
+    c.remove({ k: "a" });
+    await registry.flush();
+    expect((await family(name))?.series.map((s) => s.labels.k)).toEqual(["b", "c"]);
+    const admin = (path: string) =>
+      exports.default.fetch(
+        new Request(`http://metrics.test${path}`, {
+          method: "DELETE",
+          headers: { authorization: "Bearer test-push-token" },
+        }),
+      );
+    expect(await (await admin(`/families/${name}/series?k=b`)).json()).toEqual({ family: name, deleted: 1 });
+    expect((await family(name))?.series.map((s) => s.labels.k)).toEqual(["c"]);
+    c.reset();
+    c.inc({ k: "z" });
+    await registry.flush();
+    expect((await family(name))?.series.map((s) => [s.labels.k, s.value])).toEqual([["z", 1]]);
+    const deleted = await admin(`/families/${name}`);
+    expect(deleted.status).toBe(200);
+    expect(await family(name)).toBeUndefined();
+    for (const k of [0, 1, 2]) expect(await shard(name, k).snapshot()).toBeNull();
+  });
+
+  it("counts distinct series across shards against the cap (1,000 in this pool)", async () => {
+    const name = "shard_cap";
+    const def = { name, type: "counter" as const, help: "C.", labelNames: ["k"], shards: 2 };
+    const series = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ labels: { k: String(from + i) }, inc: 1 }));
+    expect(await shard(name, 0).push(id(), { ...def, series: series(0, 600) })).toMatchObject({ status: "applied" });
+    // The same 600 series in the other shard are no new series.
+    expect(await shard(name, 1).push(id(), { ...def, series: series(0, 600) })).toMatchObject({ status: "applied" });
+    expect(await shard(name, 1).push(id(), { ...def, series: series(600, 401) })).toMatchObject({
+      status: "rejected",
+      code: 413,
+    });
+    expect(await shard(name, 1).push(id(), { ...def, series: series(600, 400) })).toMatchObject({ status: "applied" });
+    expect((await family(name))?.series).toHaveLength(1000);
+  });
+
+  it("lets K change without losing or doubling anything: the scrape reads every shard the family ever had", async () => {
+    const name = "shard_resized";
+    const registry = new Registry({ transport: new DurableObjectTransport(env.METRICS_FAMILY) });
+    let total = 0;
+    for (const shards of [2, 5, 1]) {
+      registry.clear();
+      const c = new Counter({ name, help: "R.", shards, registers: [registry] });
+      for (let i = 0; i < 30; i++) {
+        c.inc(i);
+        total += i;
+        await registry.flush();
+      }
+    }
+    expect((await catalog(env).list()).find((e) => e.name === name)?.shards).toBe(5);
+    expect((await family(name))?.series[0]?.value).toBe(total);
+  });
+
+  it("expires a series only when no shard saw it within its TTL", async () => {
+    const name = "shard_ttl";
+    const def = { name, type: "counter" as const, help: "T.", labelNames: ["k"], shards: 2, ttlSeconds: 60 };
+    const t0 = 1_900_000_000_000;
+    const setClock = async (ms: number) => {
+      for (const k of [0, 1]) {
+        await runInDurableObject(shard(name, k), (instance) => {
+          instance.now = () => ms;
+        });
+      }
+    };
+    await setClock(t0);
+    await shard(name, 0).push(id(), {
+      ...def,
+      series: [
+        { labels: { k: "live" }, inc: 1 },
+        { labels: { k: "gone" }, inc: 1 },
+      ],
+    });
+    await setClock(t0 + 50_000);
+    await shard(name, 1).push(id(), { ...def, series: [{ labels: { k: "live" }, inc: 1 }] });
+    await setClock(t0 + 70_000);
+    // Shard 0's parts are both stale; "live" was seen by shard 1 20 s ago.
+    await runDurableObjectAlarm(shard(name, 0));
+    const kept = await shard(name, 0).latestUpdates(['["live"]', '["gone"]']);
+    expect(Object.keys(kept)).toEqual(['["live"]']);
+    await setClock(t0 + 200_000);
+    await runDurableObjectAlarm(shard(name, 0));
+    await runDurableObjectAlarm(shard(name, 1));
+    expect(await shard(name, 0).latestUpdates(['["live"]'])).toEqual({});
+    expect(await shard(name, 1).latestUpdates(['["live"]'])).toEqual({});
+  });
+});

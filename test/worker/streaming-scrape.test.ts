@@ -1,0 +1,81 @@
+// The streamed scrape inside workerd: families larger than a page arrive whole and exactly once, sharded ones merged
+// page by page; a family that fails mid-way is cut short and reported, and the exposition still ends validly.
+
+import { runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { shardObjectName } from "../../lib/names.ts";
+import type { FamilyPush } from "../../lib/wire.ts";
+
+const OM = "application/openmetrics-text; version=1.0.0";
+const scrape = async (accept?: string) =>
+  (
+    await exports.default.fetch(new Request("http://metrics.test/metrics", accept ? { headers: { accept } } : {}))
+  ).text();
+const stub = (family: string, shard = 0) => env.METRICS_FAMILY.getByName(shardObjectName(family, shard));
+/** 1,000 series whose labels take about 900 bytes each: more than one 512 KB page. */
+const bigSeries = (tag: string, inc: number) =>
+  Array.from({ length: 1000 }, (_, i) => ({
+    labels: { k: `${tag}-${String(i).padStart(4, "0")}-${"x".repeat(880)}` },
+    inc,
+  }));
+const samples = (text: string, name: string) => text.split("\n").filter((l) => l.startsWith(`${name}{`));
+
+describe("the streamed scrape", () => {
+  it("spans pages: 1,000 large series arrive once each, under one HELP/TYPE, in both formats", async () => {
+    const name = "stream_paged";
+    const part: FamilyPush = { name, type: "counter", help: "P.", labelNames: ["k"], series: bigSeries("p", 2) };
+    expect(await stub(name).push("paged-1", part)).toMatchObject({ status: "applied" });
+    const before = (await stub(name).stats()).requests;
+    for (const accept of [undefined, OM]) {
+      const text = await scrape(accept);
+      const lines = samples(text, `${name}_total`);
+      expect(lines).toHaveLength(1000);
+      expect(new Set(lines).size).toBe(1000);
+      expect(lines.every((l) => l.endsWith(" 2"))).toBe(true);
+      expect(text.split("\n").filter((l) => l.startsWith(`# TYPE ${name}`))).toHaveLength(1);
+    }
+    // At least two pages per scrape.
+    expect((await stub(name).stats()).requests - before).toBeGreaterThanOrEqual(4);
+  });
+
+  it("merges a sharded family page by page across its shards", async () => {
+    const name = "stream_sharded";
+    const def = { name, type: "counter" as const, help: "S.", labelNames: ["k"], shards: 2 };
+    expect(await stub(name, 0).push("sharded-0", { ...def, series: bigSeries("s", 1) })).toMatchObject({
+      status: "applied",
+    });
+    expect(await stub(name, 1).push("sharded-1", { ...def, series: bigSeries("s", 3) })).toMatchObject({
+      status: "applied",
+    });
+    const lines = samples(await scrape(OM), `${name}_total`);
+    expect(lines).toHaveLength(1000);
+    expect(lines.every((l) => l.endsWith(" 4"))).toBe(true);
+  });
+
+  it("cuts short a family that fails mid-way, reports it, and still ends with # EOF", async () => {
+    const name = "stream_broken";
+    const part: FamilyPush = { name, type: "counter", help: "B.", labelNames: ["k"], series: bigSeries("b", 1) };
+    expect(await stub(name).push("broken-1", part)).toMatchObject({ status: "applied" });
+    const after = {
+      name: "stream_zz_after",
+      type: "gauge" as const,
+      help: "A.",
+      labelNames: [],
+      series: [{ labels: {}, set: 7 }],
+    };
+    expect(await stub(after.name).push("after-1", after)).toMatchObject({ status: "applied" });
+    // Corrupt the last series, which lives on the family's second page.
+    await runInDurableObject(stub(name), (_instance, state) => {
+      state.storage.sql.exec(`UPDATE series SET state = 'not json' WHERE key = (SELECT MAX(key) FROM series)`);
+    });
+    const text = await scrape(OM);
+    const lines = samples(text, `${name}_total`);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.length).toBeLessThan(1000);
+    expect(text).toContain(`\n${after.name} 7\n`);
+    expect(text).toContain(`pdc_scrape_family_errors{family="${name}"} 1\n`);
+    expect(text.endsWith("# EOF\n")).toBe(true);
+    expect(text.split("# EOF")).toHaveLength(2);
+  });
+});
