@@ -4,12 +4,13 @@
 import { costPerTraffic, EVERY_REQUEST, RECOMMENDED } from "./cost.ts";
 import { hotPath } from "./hot-path.ts";
 import { idleLatency } from "./latency.ts";
+import { scrapeBench } from "./scrape.ts";
 import { throughput } from "./throughput.ts";
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const dollars = (n: number) => `$${fmt(n, n < 100 ? 2 : 0)}`;
-const only = new Set((process.env.BENCH ?? "hot,throughput,cost,latency").split(","));
+const only = new Set((process.env.BENCH ?? "hot,throughput,cost,latency,scrape").split(","));
 
 console.log(`prometheus-distributed-client benchmark — Node ${process.version}, ${new Date().toISOString()}\n`);
 
@@ -89,4 +90,39 @@ if (only.has("cost")) {
 if (only.has("latency")) {
   console.log("\n(d) idle latency: one push (3 families) to idle objects, median of 30, 300 ms apart");
   for (const row of await idleLatency()) console.log(`    ${row.label.padEnd(30)} ${row.medianMs.toFixed(2)} ms`);
+}
+
+if (only.has("scrape")) {
+  console.log(
+    "\n(e) the scrape: 100 families × 1,000 series (two labels each), median of 5 scrapes over HTTP, read as it streams,",
+  );
+  console.log("    beside prom-client's registry.metrics() over the same series in this process (median of 5)");
+  const r = await scrapeBench(true);
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+  console.log(
+    `    prom-client metrics()          ${(r.promClient.seconds * 1000).toFixed(0)} ms (${mb(r.promClient.bytes)})`,
+  );
+  for (const [label, run] of [
+    ["text 0.0.4", r.text],
+    ["OpenMetrics 1.0", r.openMetrics],
+  ] as const) {
+    const ratio = (run.seconds / r.promClient.seconds).toFixed(2);
+    console.log(
+      `    ${label.padEnd(30)} ${(run.seconds * 1000).toFixed(0)} ms (${mb(run.bytes)}) = ${ratio}× prom-client; first byte after ${(run.firstByteSeconds * 1000).toFixed(0)} ms`,
+    );
+  }
+  console.log(`    object requests per scrape: ${r.requestsPerScrape} (100 families × 1 shard × 1 page + the catalog)`);
+  const even = r.shardSpread.reduce((a, b) => a + b, 0) / r.shardSpread.length;
+  console.log(
+    `    a family with 8 shards, 1,000 flushes: ${r.shardSpread.join(", ")} pushes per shard; the busiest ${(Math.max(...r.shardSpread) / even).toFixed(2)}× an even spread`,
+  );
+  if (r.million) {
+    const m = r.million;
+    console.log(
+      `    100 families × 10,000 series (1,000,000): ${mb(m.bytes)} in ${m.seconds.toFixed(2)} s, first byte after ${(m.firstByteSeconds * 1000).toFixed(0)} ms;`,
+    );
+    console.log(
+      `      the scraping Worker's V8 heap: ${m.heapBaselineMb.toFixed(1)} MB before, at most ${m.heapPeakMb.toFixed(1)} MB while streaming (limit 128 MB)`,
+    );
+  }
 }

@@ -11,13 +11,15 @@ import { withDefaults } from "../lib/definition.ts";
 import { labelsOfKey } from "../lib/series-key.ts";
 import type { FamilyChange, FamilyStorage, StoredSeries } from "../lib/store/family-store.ts";
 import type { SeriesState } from "../lib/store/merge.ts";
-import type { FamilyDefinition, SeriesPart } from "../lib/wire.ts";
+import type { FamilyDefinition, Labels, SeriesPart } from "../lib/wire.ts";
 
 const SCHEMA_VERSION = "3";
 /** How often (at most) expired push ids are pruned. */
 const PRUNE_EVERY_MS = 60_000;
 /** Bytes of JSON bound to one statement (SQLite values are limited to 2 MB). */
 const MAX_BOUND_BYTES = 512 * 1024;
+/** Past this many parsed label sets, that cache is dropped. */
+const MAX_CACHED_LABELS = 20_000;
 /** Past this many bytes of cached series state, the cache is dropped (storage stays the truth). */
 const MAX_CACHE_BYTES = 16 * 1024 * 1024;
 
@@ -55,8 +57,10 @@ export class SqlFamilyStorage implements FamilyStorage {
   private count: number | undefined;
   private catalogued: boolean | undefined;
   private shards: number | undefined;
+  /** Parsed labels by key (labels never change for a key while the definition lives). */
+  private readonly labels = new Map<string, Labels>();
   /** Cached series by key, with the bytes of their stored state; and those bytes in all. */
-  private readonly cache = new Map<string, { series: StoredSeries; bytes: number }>();
+  private readonly cache = new Map<string, { series: SeriesPart; bytes: number }>();
   private cacheBytes = 0;
   /** Remembered push ids → the row (seq) that holds them; groups oldest first. Undefined until loaded. */
   private pushIds: Map<string, number> | undefined;
@@ -160,6 +164,7 @@ export class SqlFamilyStorage implements FamilyStorage {
     this.shards = undefined;
     this.cache.clear();
     this.cacheBytes = 0;
+    this.labels.clear();
     this.pushIds = undefined;
     this.groups = [];
     this.maxSeq = undefined;
@@ -325,20 +330,19 @@ export class SqlFamilyStorage implements FamilyStorage {
       after === undefined
         ? `SELECT key, state, created, updated FROM series ORDER BY key LIMIT ?`
         : `SELECT key, state, created, updated FROM series WHERE key > ? ORDER BY key LIMIT ?`;
-    const cursor =
-      after === undefined
-        ? this.sql.exec<SeriesRow>(query, limit + 1)
-        : this.sql.exec<SeriesRow>(query, after, limit + 1);
+    const cursor = after === undefined ? this.sql.exec(query, limit + 1) : this.sql.exec(query, after, limit + 1);
     const series: SeriesPart[] = [];
     let bytes = 0;
     let more = false;
-    for (const row of cursor) {
+    // Rows as arrays: about twice as fast to read as objects, and a scrape reads every row.
+    for (const [key, state, created, updated] of cursor.raw() as IterableIterator<[string, string, number, number]>) {
       if (series.length === limit || (series.length > 0 && bytes >= maxBytes)) {
         more = true;
         break;
       }
-      bytes += row.key.length + row.state.length;
-      series.push({ ...this.fromRow(row), key: row.key });
+      bytes += key.length + state.length;
+      // The cache holds exactly what storage holds for a key: reuse it rather than parse the row again.
+      series.push(this.cache.get(key)?.series ?? { ...this.fromRow({ key, state, created, updated }), key });
     }
     this.statements++;
     this.rowsRead += cursor.rowsRead;
@@ -397,7 +401,7 @@ export class SqlFamilyStorage implements FamilyStorage {
     // An estimate of the memory a series takes: its key (map and labels), its numbers, its summary windows.
     const windows = series.windows ? 8 * JSON.stringify(series.windows).length : 0;
     const bytes = 64 + 2 * key.length + 16 * ((series.counts?.length ?? 0) + 4) + windows;
-    this.cache.set(key, { series, bytes });
+    this.cache.set(key, { series: { ...series, key }, bytes });
     this.cacheBytes += bytes;
     if (this.cacheBytes > MAX_CACHE_BYTES) {
       this.cache.clear();
@@ -414,11 +418,17 @@ export class SqlFamilyStorage implements FamilyStorage {
 
   private fromRow(row: SeriesRow): StoredSeries {
     const state = JSON.parse(row.state) as SeriesState;
-    return {
-      ...state,
-      labels: labelsOfKey(this.definition()?.labelNames ?? [], row.key),
-      created: row.created,
-      updated: row.updated,
-    };
+    return { ...state, labels: this.labelsOf(row.key), created: row.created, updated: row.updated };
+  }
+
+  /** A key's labels, parsed once per key (the scrape reads every series again and again). */
+  private labelsOf(key: string): Labels {
+    let labels = this.labels.get(key);
+    if (!labels) {
+      if (this.labels.size >= MAX_CACHED_LABELS) this.labels.clear();
+      labels = labelsOfKey(this.definition()?.labelNames ?? [], key);
+      this.labels.set(key, labels);
+    }
+    return labels;
   }
 }

@@ -110,11 +110,14 @@ export async function startMetricsWorker(options: {
   onOutput?: (text: string) => void;
   /** The script's own Durable Object bindings (a reference Worker), instead of the metrics objects. */
   durableObjects?: WorkerOptions["durableObjects"];
+  /** Opens V8's inspector on this port (every Worker a target, `ws://127.0.0.1:<port>/core:user:<name>`). */
+  inspectorPort?: number;
 }): Promise<RunningWorker> {
   const scriptPath = options.script ?? (await bundle("worker/index.ts"));
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: options.port ?? 0,
+    ...(options.inspectorPort !== undefined ? { inspectorPort: options.inspectorPort } : {}),
     ...(options.onOutput
       ? {
           handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {

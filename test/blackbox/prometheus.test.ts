@@ -56,6 +56,29 @@ describe("real Prometheus tools (black box)", () => {
       labelNames: ["kind"] as const,
       registers: [registry],
     });
+    // A family spread over 3 objects, written by several flushes: the scrape merges it into one family.
+    const sharded = new Registry({
+      transport: new HttpTransport({ url: new URL("/push", worker.url).href, token: PUSH_TOKEN }),
+    });
+    const spread = new Counter({
+      name: "edge_spread_total",
+      help: "A family spread over shards.",
+      labelNames: ["kind"] as const,
+      shards: 3,
+      registers: [sharded],
+    });
+    const peak = new Gauge({
+      name: "edge_peak",
+      help: "Peak, over shards.",
+      merge: "max",
+      shards: 3,
+      registers: [sharded],
+    });
+    for (let i = 1; i <= 12; i++) {
+      spread.inc({ kind: i % 2 ? "odd" : "even" }, i);
+      peak.set(i * 10);
+      expect(await sharded.flush()).toMatchObject({ rejected: 0, retained: 0 });
+    }
     requests.inc({ route: "/", code: "200" }, 41);
     requests.inc({ route: "/", code: "200" });
     requests.inc({ route: '/q"uote\\d\nnewline ✓', code: "500" }, 2);
@@ -74,6 +97,9 @@ describe("real Prometheus tools (black box)", () => {
     const check = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
     expect(check.stdout + check.stderr).toBe("");
     expect(check.status).toBe(0);
+    expect(text.split("\n").filter((l) => l.startsWith("# TYPE edge_spread_total"))).toHaveLength(1);
+    expect(text).toContain('edge_spread_total{kind="odd"} 36\n');
+    expect(text).toContain("edge_peak 120\n");
   });
 
   it.skipIf(!hasPrometheus)("is scraped and ingested by a real Prometheus server", async () => {
@@ -116,9 +142,12 @@ describe("real Prometheus tools (black box)", () => {
         "1",
       );
       expect(await query('edge_payload_bytes_sum{kind="json"}')).toBe("900");
+      expect(await query('edge_spread_total{kind="even"}')).toBe("42");
+      expect(await query("edge_peak")).toBe("120");
       expect(Number(await query('edge_requests_created{route="/",code="200"}'))).toBeGreaterThan(1_700_000_000);
       await waitFor(
-        async () => (await query('pdc_pushes_total{outcome="accepted"}')) === "1",
+        // One push for the families above, twelve for the sharded ones.
+        async () => (await query('pdc_pushes_total{outcome="accepted"}')) === "13",
         30_000,
         "the Worker's own push counter",
       );

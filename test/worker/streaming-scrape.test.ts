@@ -66,8 +66,10 @@ describe("the streamed scrape", () => {
     };
     expect(await stub(after.name).push("after-1", after)).toMatchObject({ status: "applied" });
     // Corrupt the last series, which lives on the family's second page.
-    await runInDurableObject(stub(name), (_instance, state) => {
+    await runInDurableObject(stub(name), (instance, state) => {
       state.storage.sql.exec(`UPDATE series SET state = 'not json' WHERE key = (SELECT MAX(key) FROM series)`);
+      // The object keeps what it wrote in memory too; make it read storage again.
+      (instance as unknown as { storage: { forget(): void } }).storage.forget();
     });
     const text = await scrape(OM);
     const lines = samples(text, `${name}_total`);
