@@ -1,5 +1,13 @@
 // The public entry of prometheus-distributed-client: metrics with prom-client's API, a registry that flushes,
 // the transports, the in-memory store, the wire types and the pure encoder. Runtime-agnostic: no "cloudflare:*".
+// The default export is an object with the members prom-client users reach for (`import client from …`).
+
+import { exponentialBuckets, linearBuckets } from "./metrics/buckets.ts";
+import { Counter } from "./metrics/counter.ts";
+import { Gauge } from "./metrics/gauge.ts";
+import { Histogram } from "./metrics/histogram.ts";
+import { Summary } from "./metrics/summary.ts";
+import { openMetricsContentType, prometheusContentType, Registry, register } from "./registry.ts";
 
 export { checkDefinition } from "./definition.ts";
 export type { FlushResult } from "./delivery/delivery-pipeline.ts";
@@ -21,13 +29,21 @@ export type { GaugeChild, GaugeConfiguration } from "./metrics/gauge.ts";
 export { Gauge } from "./metrics/gauge.ts";
 export type { HistogramChild, HistogramConfiguration } from "./metrics/histogram.ts";
 export { Histogram } from "./metrics/histogram.ts";
-export type { LabelValues, MetricConfiguration } from "./metrics/metric.ts";
+export type {
+  Aggregator,
+  CollectFunction,
+  LabelValues,
+  MetricConfiguration,
+  MetricObjectWithValues,
+  MetricValue,
+  MetricValueWithName,
+} from "./metrics/metric.ts";
 export { Metric } from "./metrics/metric.ts";
 export type { SummaryChild, SummaryConfiguration } from "./metrics/summary.ts";
 export { DEFAULT_PERCENTILES, Summary } from "./metrics/summary.ts";
 export { familyName } from "./names.ts";
-export type { RegistryOptions, RegistryStats } from "./registry.ts";
-export { Registry, register } from "./registry.ts";
+export type { RegistryContentType, RegistryOptions, RegistryStats } from "./registry.ts";
+export { openMetricsContentType, prometheusContentType, Registry, register } from "./registry.ts";
 export type { SketchData } from "./sketch.ts";
 export { SKETCH_RELATIVE_ACCURACY } from "./sketch.ts";
 export type { MemoryStoreOptions } from "./store/memory-store.ts";
@@ -57,3 +73,26 @@ export type {
   SummaryDelta,
 } from "./wire.ts";
 export { checkPush } from "./wire-check.ts";
+
+/**
+ * The members of prom-client's module that its users reach for, as one object, so that code written as
+ * `import client from "prom-client"` ports by changing the import. (`collectDefaultMetrics` is not offered: Node
+ * process metrics mean little for short-lived code.)
+ * @example
+ * import client from "prometheus-distributed-client";
+ * const jobs = new client.Counter({ name: "jobs_total", help: "Jobs." });
+ */
+const client = Object.freeze({
+  Counter,
+  Gauge,
+  Histogram,
+  Summary,
+  Registry,
+  register,
+  linearBuckets,
+  exponentialBuckets,
+  prometheusContentType,
+  openMetricsContentType,
+});
+
+export default client;

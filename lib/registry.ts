@@ -1,15 +1,18 @@
 // The registry: prom-client's Registry surface (register, look up, remove, reset, default labels) over the
-// metrics' pending deltas, plus `flush`, which takes everything pending and hands it to the delivery pipeline.
+// metrics' pending deltas, plus `flush`, which runs the metrics' `collect` callbacks, takes everything pending and
+// hands it to the delivery pipeline; prom-client's content-type constants.
 
 import { Invalid } from "./check.ts";
 import { checkDefinition, definitionDifference } from "./definition.ts";
 import { DeliveryPipeline, type DeliveryStats, type FlushResult } from "./delivery/delivery-pipeline.ts";
 import { FlushCoalescer } from "./delivery/flush-coalescer.ts";
 import { splitIntoPushes } from "./delivery/split-into-pushes.ts";
+import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "./exposition.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import type { Metric } from "./metrics/metric.ts";
 import { PendingFamily } from "./metrics/pending-family.ts";
 import { familyName, reservedNameProblem, sampleNames } from "./names.ts";
+import { errorMessage } from "./transports/retry.ts";
 import type { Transport } from "./transports/transport.ts";
 import { labelNameProblem, labelValueProblem, metricNameProblem, show } from "./validation.ts";
 import type { FamilyDefinition, FamilyPush, Labels, Push } from "./wire.ts";
@@ -51,6 +54,19 @@ export interface FlushSoonOptions {
   maxDelayMs?: number;
 }
 
+/**
+ * The text content type, under prom-client's name (prom-client's `prometheusContentType`): the versioned
+ * `text/plain; version=0.0.4; charset=utf-8` that the scrape serves.
+ */
+export const prometheusContentType = TEXT_CONTENT_TYPE;
+/**
+ * The OpenMetrics content type, under prom-client's name (prom-client's `openMetricsContentType`): the versioned
+ * `application/openmetrics-text; version=1.0.0; charset=utf-8` that the scrape serves.
+ */
+export const openMetricsContentType = OPENMETRICS_CONTENT_TYPE;
+/** Either content type a registry can be told it is exposed in, as prom-client's RegistryContentType. */
+export type RegistryContentType = typeof TEXT_CONTENT_TYPE | typeof OPENMETRICS_CONTENT_TYPE;
+
 /** The default window of `flushSoon`: well inside the 30 s a Worker's waitUntil may run after its response. */
 export const DEFAULT_FLUSH_DELAY_MS = 5_000;
 
@@ -68,6 +84,11 @@ interface Entry {
  * ctx.waitUntil(registry.flush(new DurableObjectTransport(env.METRICS_FAMILY)));
  */
 export class Registry {
+  /** The text content type the scrape serves, as prom-client's `Registry.PROMETHEUS_CONTENT_TYPE`. */
+  static readonly PROMETHEUS_CONTENT_TYPE = TEXT_CONTENT_TYPE;
+  /** The OpenMetrics content type the scrape serves, as prom-client's `Registry.OPENMETRICS_CONTENT_TYPE`. */
+  static readonly OPENMETRICS_CONTENT_TYPE = OPENMETRICS_CONTENT_TYPE;
+
   /** What definitions are checked against and pushes split by (the size limits may be lowered by a 413). */
   readonly limits: Limits;
   private readonly entries = new Map<string, Entry>();
@@ -77,6 +98,8 @@ export class Registry {
   private readonly prefix: string;
   private readonly reservedFamilies: readonly string[];
   private defaultLabels: Labels = {};
+  private readonly onError: (message: string) => void;
+  private exposedAs: RegistryContentType = TEXT_CONTENT_TYPE;
 
   constructor(options: RegistryOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -86,10 +109,11 @@ export class Registry {
     if (this.prefix !== "" && metricNameProblem(`${this.prefix}x`, this.limits)) {
       throw new TypeError(`registry prefix ${show(this.prefix)} does not start a valid metric name`);
     }
+    this.onError = options.onError ?? ((m) => console.error(`prometheus-distributed-client: ${m}`));
     this.delivery = new DeliveryPipeline({
       maxRetainedSeries: options.maxRetainedSeries ?? 10_000,
       maxRetainedAgeMs: options.maxRetainedAgeMs ?? 30 * 60_000,
-      onError: options.onError ?? ((m) => console.error(`prometheus-distributed-client: ${m}`)),
+      onError: this.onError,
       limits: this.limits,
       newId: () => crypto.randomUUID(),
     });
@@ -117,6 +141,29 @@ export class Registry {
     this.defaultLabels = next;
   }
 
+  /**
+   * The content type set by `setContentType` (default: the text format), as prom-client's `register.contentType`.
+   * This registry serves no exposition itself (the Worker's scrape negotiates the format from `Accept`); the
+   * property is for code ported from prom-client that passes it along.
+   */
+  get contentType(): RegistryContentType {
+    return this.exposedAs;
+  }
+
+  /**
+   * As prom-client's: `Registry.PROMETHEUS_CONTENT_TYPE` or `Registry.OPENMETRICS_CONTENT_TYPE`; anything else
+   * throws a TypeError. Ours are the versioned strings the scrape serves.
+   * @example register.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+   */
+  setContentType(contentType: RegistryContentType): void {
+    if (contentType !== TEXT_CONTENT_TYPE && contentType !== OPENMETRICS_CONTENT_TYPE) {
+      throw new TypeError(
+        `content type ${show(contentType)} is unsupported: use Registry.PROMETHEUS_CONTENT_TYPE or Registry.OPENMETRICS_CONTENT_TYPE`,
+      );
+    }
+    this.exposedAs = contentType;
+  }
+
   /** Deletes every series of every metric from the store on the next flush, as prom-client's resetMetrics. */
   resetMetrics(): void {
     for (const metric of this.getMetricsAsArray()) metric.reset();
@@ -124,8 +171,12 @@ export class Registry {
 
   /**
    * Adds a metric (its constructor does this for the registries in `registers`). The same family registered
-   * again must have the same definition; then both share one pending state. A metric belongs to one registry:
-   * its deltas must be flushed exactly once.
+   * again must have the same definition; then both share one pending state. A different definition throws an
+   * Error naming what differs (type, labelNames, buckets, merge policy, percentiles or quantile window), e.g.
+   * `a metric named "jobs" is already registered with a different labelNames (["a"] vs ["b"])`. (prom-client throws
+   * "A metric with the name X has already been registered." for any second registration; code that works with
+   * prom-client never registers twice, so sharing an identical definition changes nothing for it.) A metric
+   * belongs to one registry: its deltas must be flushed exactly once.
    */
   registerMetric(metric: Metric): void {
     const definition = metric.definition();
@@ -199,7 +250,8 @@ export class Registry {
 
   /**
    * Takes every pending delta, clearing them, as pushes within the limits, each with a fresh push id.
-   * Synchronous: no update can slip between taking and clearing.
+   * Synchronous: no update can slip between taking and clearing. It does not run the metrics' `collect`
+   * callbacks (they may be async); `flush()` does, before it takes.
    */
   take(): Push[] {
     const families: FamilyPush[] = [];
@@ -213,12 +265,18 @@ export class Registry {
   /**
    * Sends everything pending, and retries what earlier flushes could not deliver. Never throws for delivery
    * problems: they are retained (bounded), or counted when refused. Does nothing at all when nothing is pending.
+   *
+   * First it runs every metric's `collect` callback, in parallel, and takes the pending deltas once all have
+   * settled (so what they record goes out, as do updates recorded meanwhile); a callback that throws or rejects is
+   * reported through `onError` and the flush goes on. Without `collect` callbacks the deltas are taken at the call.
    * @example
    * ctx.waitUntil(register.flush(new DurableObjectTransport(env.METRICS_FAMILY)));
    */
   flush(transport: Transport | undefined = this.transport): Promise<FlushResult> {
     if (!transport) return Promise.reject(new TypeError("flush: no transport given and none set on the registry"));
-    return this.delivery.deliver(this.take(), transport);
+    const collecting = this.getMetricsAsArray().filter((metric) => metric.hasCollect);
+    if (collecting.length === 0) return this.delivery.deliver(this.take(), transport);
+    return this.collect(collecting).then(() => this.delivery.deliver(this.take(), transport));
   }
 
   /**
@@ -235,6 +293,17 @@ export class Registry {
   flushSoon(transport: Transport | undefined = this.transport, options: FlushSoonOptions = {}): Promise<FlushResult> {
     if (!transport) return Promise.reject(new TypeError("flushSoon: no transport given and none set on the registry"));
     return this.coalescer.schedule(() => this.flush(transport), options.maxDelayMs ?? DEFAULT_FLUSH_DELAY_MS);
+  }
+
+  /** Runs the `collect` callbacks of `metrics` in parallel; reports each that throws or rejects through onError. */
+  private async collect(metrics: Metric[]): Promise<void> {
+    await Promise.all(
+      metrics.map((metric) =>
+        metric.runCollect().catch((error: unknown) => {
+          this.onError(`collect callback of metric ${show(metric.name)} failed: ${errorMessage(error)}`);
+        }),
+      ),
+    );
   }
 
   /** The definition this registry sends for `definition` (prefix, default labels), checked: throws a TypeError. */

@@ -3,15 +3,21 @@
 import type { CounterDelta } from "../wire.ts";
 import {
   assertFinite,
+  type CollectFunction,
   finiteSum,
   type LabelValues,
   Metric,
   type MetricConfiguration,
+  type MetricObjectWithValues,
+  type MetricValue,
   type SeriesRef,
   splitArgs,
 } from "./metric.ts";
 
-export type CounterConfiguration<T extends string> = MetricConfiguration<T>;
+export interface CounterConfiguration<T extends string> extends MetricConfiguration<T> {
+  /** Called before every flush with `this` the counter (see MetricConfiguration.collect). */
+  collect?: CollectFunction<Counter<T>>;
+}
 
 /**
  * A counter, with prom-client's API. Exposed as `<name>_total` whether or not the name ends in `_total`.
@@ -33,6 +39,20 @@ export class Counter<T extends string = string> extends Metric<T> {
   inc(a?: LabelValues<T> | number, b?: number): void {
     const [labels, value] = splitArgs(a, b, 1);
     this.add(this.series(labels), value);
+  }
+
+  /**
+   * As prom-client's `get()`, but of what is pending in this invocation (since the last flush), not the aggregate
+   * (that lives in the store): one value per series, its increments. Runs `collect` first. Label values are strings,
+   * every declared label present ("" when not given); a counter without labels always shows its series (0 when
+   * nothing is pending).
+   * @example
+   * requests.inc({ route: "/" }, 2);
+   * (await requests.get()).values; // [{ labels: { route: "/" }, value: 2 }]
+   */
+  async get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
+    const deltas = await this.pendingDeltas<CounterDelta>((labels) => ({ labels, inc: 0 }));
+    return this.metricObject(deltas.map((d) => ({ labels: { ...d.labels } as LabelValues<T>, value: d.inc })));
   }
 
   /** The series with these label values (an object, or values in labelNames order). */

@@ -4,11 +4,15 @@
 import { show } from "../validation.ts";
 import type { GaugeDelta, GaugeMerge } from "../wire.ts";
 import {
+  type Aggregator,
   assertFinite,
+  type CollectFunction,
   finiteSum,
   type LabelValues,
   Metric,
   type MetricConfiguration,
+  type MetricObjectWithValues,
+  type MetricValue,
   type SeriesRef,
   splitArgs,
   timer,
@@ -21,6 +25,8 @@ export interface GaugeConfiguration<T extends string> extends MetricConfiguratio
    * set wins; inc/dec throw).
    */
   merge?: GaugeMerge;
+  /** Called before every flush with `this` the gauge: set it from state read at flush time. */
+  collect?: CollectFunction<Gauge<T>>;
 }
 
 /**
@@ -29,6 +35,8 @@ export interface GaugeConfiguration<T extends string> extends MetricConfiguratio
  * const depth = new Gauge({ name: "queue_depth", help: "Items waiting." });
  * depth.set(12);
  * const end = depth.startTimer(); await work(); end();
+ * // Or read at flush time:
+ * new Gauge({ name: "queue_length", help: "Queue length.", collect() { this.set(queue.length); } });
  */
 export class Gauge<T extends string = string> extends Metric<T> {
   declare readonly type: "gauge";
@@ -70,6 +78,25 @@ export class Gauge<T extends string = string> extends Metric<T> {
   startTimer(labels?: LabelValues<T>): (endLabels?: LabelValues<T>) => number {
     return timer((seconds, endLabels) =>
       this.assign(this.series({ ...labels, ...endLabels } as LabelValues<T>), seconds),
+    );
+  }
+
+  /**
+   * As prom-client's `get()`, but of what is pending in this invocation (since the last flush), not the aggregate
+   * (that lives in the store): per series, the value set if `set` happened (adjusted by later inc/dec), else the sum
+   * of inc/dec. Runs `collect` first. Label values are strings, every declared label present; a gauge without
+   * labels always shows its series (0 when nothing is pending). `aggregator` is "max"/"min" for gauges merged so,
+   * else "sum" (prom-client's default; a "set" gauge takes the latest write in the store).
+   * @example
+   * depth.set(12);
+   * (await depth.get()).values; // [{ labels: {}, value: 12 }]
+   */
+  async get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
+    const deltas = await this.pendingDeltas<GaugeDelta>((labels) => ({ labels, inc: 0 }));
+    const aggregator: Aggregator = this.merge === "max" || this.merge === "min" ? this.merge : "sum";
+    return this.metricObject(
+      deltas.map((d) => ({ labels: { ...d.labels } as LabelValues<T>, value: d.set ?? d.inc ?? 0 })),
+      aggregator,
     );
   }
 

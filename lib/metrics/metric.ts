@@ -1,5 +1,5 @@
-// The base every metric type shares: options, the definition check, registration, label resolution, and
-// recording into the pending deltas of the registry the metric belongs to.
+// The base every metric type shares: options, the definition check, registration, label resolution, recording
+// into the pending deltas of the registry the metric belongs to, and prom-client's `collect` and `get()` shapes.
 
 import { Invalid } from "../check.ts";
 import { checkDefinition } from "../definition.ts";
@@ -13,6 +13,35 @@ import type { PendingFamily, PendingSummary } from "./pending-family.ts";
 
 /** Label values by name, as prom-client takes them: numbers are turned into strings. */
 export type LabelValues<T extends string> = Partial<Record<T, string | number>>;
+
+/**
+ * prom-client's `collect` callback: `this` is the metric; may return a promise. Runs before every flush of the
+ * metric's registry and at the start of `get()`.
+ */
+export type CollectFunction<M> = (this: M) => void | Promise<void>;
+
+/** prom-client's aggregator names (how a Node cluster combines workers' values), reported by `get()`. */
+export type Aggregator = "omit" | "sum" | "first" | "min" | "max" | "average";
+
+/** One value of `get()`, as prom-client's MetricValue. */
+export interface MetricValue<T extends string> {
+  value: number;
+  labels: LabelValues<T>;
+}
+
+/** One value of a histogram's or summary's `get()`: `metricName` names the sample (`_bucket`, `_sum`, `_count`). */
+export interface MetricValueWithName<T extends string> extends MetricValue<T> {
+  metricName?: string;
+}
+
+/** What `get()` resolves to, as prom-client's MetricObjectWithValues. */
+export interface MetricObjectWithValues<V extends MetricValue<string>> {
+  name: string;
+  help: string;
+  type: MetricType;
+  values: V[];
+  aggregator: Aggregator;
+}
 
 /** Options shared by every metric type, as in prom-client. */
 export interface MetricConfiguration<T extends string> {
@@ -28,6 +57,16 @@ export interface MetricConfiguration<T extends string> {
    * one object can serve (about 1,000 requests/s each). The scrape merges them.
    */
   shards?: number;
+  /**
+   * As prom-client's: called with `this` the metric before every flush of its registry, so a value read at flush
+   * time (a gauge of queue depth, of memory in use) goes out with it. May be async: a registry runs every metric's
+   * callback in parallel and awaits them all before it takes the pending deltas. One that throws or rejects is
+   * reported through the registry's `onError` and the flush goes on. `get()` calls it too (as prom-client's does);
+   * `take()` does not (it is synchronous). Each metric type narrows `this` to itself.
+   * @example
+   * new Gauge({ name: "queue_depth", help: "Items waiting.", collect() { this.set(queue.length); } });
+   */
+  collect?: CollectFunction<never>;
 }
 
 /** The type-specific parts of a definition a subclass hands to the base constructor. */
@@ -55,6 +94,7 @@ export abstract class Metric<T extends string = string> {
   /** The family definition, checked and canonical. */
   private readonly family: FamilyDefinition;
   private readonly labelSet: ReadonlySet<string>;
+  private readonly collector: CollectFunction<unknown> | undefined;
 
   /**
    * Checks the definition (the same check the server runs on every push) and registers the metric with
@@ -68,6 +108,8 @@ export abstract class Metric<T extends string = string> {
       throw new TypeError(`metric ${show(config.name)}: help must be a non-empty string`);
     }
     const family = familyName(type, config.name);
+    if (config.collect !== undefined && typeof config.collect !== "function")
+      throw new TypeError(`metric ${show(config.name)}: collect must be a function, got ${show(config.collect)}`);
     if (family === "")
       throw new TypeError(`metric name ${show(config.name)} leaves no family name once "_total" is removed`);
     try {
@@ -94,6 +136,7 @@ export abstract class Metric<T extends string = string> {
     this.labelNames = this.family.labelNames as T[];
     this.labelSet = new Set(this.labelNames);
     this.ttlSeconds = config.ttlSeconds;
+    this.collector = config.collect as CollectFunction<unknown> | undefined;
     for (const registry of config.registers ?? [register]) registry.registerMetric(this);
   }
 
@@ -120,6 +163,19 @@ export abstract class Metric<T extends string = string> {
     this.pending.series.clear();
     this.pending.removals.clear();
     this.pending.resetAll = true;
+  }
+
+  /** Whether this metric has a `collect` callback. */
+  get hasCollect(): boolean {
+    return this.collector !== undefined;
+  }
+
+  /**
+   * Runs the `collect` callback, if any, with `this` the metric; resolves once it settled, rejects if it threw or
+   * rejected. A registry calls it before each flush.
+   */
+  async runCollect(): Promise<void> {
+    if (this.collector) await this.collector.call(this);
   }
 
   /** @internal Called by a registry: from now on record into `pending`. */
@@ -195,6 +251,25 @@ export abstract class Metric<T extends string = string> {
     return this.series(
       typeof first === "object" && first !== null ? first : this.positional(args as (string | number)[]),
     );
+  }
+
+  /**
+   * For `get()`: runs `collect`, then returns the pending deltas. A metric without labels always has its one series
+   * (as in prom-client): `empty` makes it when nothing is pending.
+   */
+  protected async pendingDeltas<D extends SeriesDelta | PendingSummary>(empty: (labels: Labels) => D): Promise<D[]> {
+    await this.runCollect();
+    const deltas = [...(this.pending?.series.values() ?? [])] as D[];
+    if (deltas.length === 0 && this.labelNames.length === 0) return [empty({})];
+    return deltas;
+  }
+
+  /** The object `get()` resolves to, in prom-client's shape. */
+  protected metricObject<V extends MetricValue<string>>(
+    values: V[],
+    aggregator: Aggregator = "sum",
+  ): MetricObjectWithValues<V> {
+    return { name: this.name, help: this.help, type: this.type, values, aggregator };
   }
 
   /**
