@@ -1,8 +1,16 @@
-// Which of its objects a family's part of a push goes to. A part with deletions goes to shard 0, which applies them
+// Which of its objects a family's part of a push goes to. A part with deletions (or replacements) goes to shard 0, which applies them
 // everywhere; any other part goes to a shard picked by hashing its push id, so pushes spread evenly and a retry (same
 // push id) always reaches the object that remembers it.
 
 import type { FamilyPush } from "./wire.ts";
+
+/**
+ * True when applying `part` deletes series on every shard of its family: a reset, removals, or replaced series (the
+ * other shards' parts of a replaced series go).
+ */
+export function deletesElsewhere(part: Pick<FamilyPush, "reset" | "remove" | "replace" | "series">): boolean {
+  return part.reset === true || (part.remove?.length ?? 0) > 0 || (part.replace === true && part.series.length > 0);
+}
 
 /** FNV-1a, 32 bits: a fast, well-spread hash of a string. */
 function fnv1a(text: string): number {
@@ -19,11 +27,11 @@ function fnv1a(text: string): number {
  * @example shardFor({ ...part, shards: 8 }, "b-1"); // the same number for every retry of "b-1"
  */
 export function shardFor(
-  part: Pick<FamilyPush, "name" | "shards" | "reset" | "remove">,
+  part: Pick<FamilyPush, "name" | "shards" | "reset" | "remove" | "replace" | "series">,
   pushId: string | undefined,
 ): number {
   const shards = part.shards ?? 1;
-  if (shards <= 1 || part.reset === true || (part.remove?.length ?? 0) > 0) return 0;
+  if (shards <= 1 || deletesElsewhere(part)) return 0;
   // Without a push id a part cannot be retried safely anyway; any shard will do.
   if (pushId === undefined) return Math.floor(Math.random() * shards);
   return fnv1a(`${pushId}\u0000${part.name}`) % shards;

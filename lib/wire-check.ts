@@ -117,14 +117,16 @@ function checkSeries(value: unknown, path: string, definition: FamilyDefinition,
 
 const FAMILY_FIELDS = [
   ...["name", "type", "help", "labelNames", "buckets", "merge", "percentiles", "maxAgeSeconds", "ageBuckets"],
-  ...["ttlSeconds", "shards", "reset", "remove", "series"],
+  ...["ttlSeconds", "shards", "reset", "remove", "replace", "inferred", "series"],
 ];
 
 function checkFamily(value: unknown, path: string, limits: Limits, budget: { series: number }): FamilyPush {
   const f = record(value, path, FAMILY_FIELDS, ["name", "type", "help", "series"]);
   const definition = checkDefinition(f, limits, path);
-  if ("reset" in f && typeof f.reset !== "boolean")
-    fail(`${path}.reset`, `must be true or false, got ${show(f.reset)}`);
+  for (const flag of ["reset", "replace", "inferred"] as const) {
+    if (flag in f && typeof f[flag] !== "boolean")
+      fail(`${path}.${flag}`, `must be true or false, got ${show(f[flag])}`);
+  }
   const rawRemove = "remove" in f ? array(f.remove, `${path}.remove`) : [];
   const rawSeries = array(f.series, `${path}.series`);
   budget.series -= rawSeries.length + rawRemove.length;
@@ -146,6 +148,8 @@ function checkFamily(value: unknown, path: string, limits: Limits, budget: { ser
     ...definition,
     ...(f.reset === true ? { reset: true } : {}),
     ...(remove.length > 0 ? { remove } : {}),
+    ...(f.replace === true ? { replace: true } : {}),
+    ...(f.inferred === true ? { inferred: true } : {}),
     series,
   };
 }

@@ -78,6 +78,17 @@ export interface FamilyPush extends FamilyDefinition {
   series: SeriesDelta[];
   reset?: boolean;
   remove?: Labels[];
+  /**
+   * The part's series replace the stored ones instead of adding to them (their creation time is kept): what a
+   * process that pushes cumulative totals needs (a Pushgateway `PUT`). Series the part does not carry are untouched.
+   */
+  replace?: boolean;
+  /**
+   * The definition was inferred from samples (a text-format push): when the family is stored, its label order, merge
+   * policy, quantile settings, time to live and shards are kept; type, label names (in any order) and buckets must
+   * agree.
+   */
+  inferred?: boolean;
 }
 
 /** One push (a flush sends one or more): its optional push id and the families it touches. */

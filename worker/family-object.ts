@@ -11,6 +11,7 @@ import { labelFragment } from "../lib/exposition.ts";
 import { DEFAULT_LIMITS } from "../lib/limits.ts";
 import { parseShardObjectName, reservedNameProblem, shardObjectName } from "../lib/names.ts";
 import { labelsOfKey, seriesKey } from "../lib/series-key.ts";
+import { deletesElsewhere } from "../lib/shards.ts";
 import type { Registration } from "../lib/store/catalog.ts";
 import {
   applyGroup,
@@ -22,7 +23,15 @@ import {
   snapshotFamily,
   ttlMs,
 } from "../lib/store/family-store.ts";
-import type { FamilyOutcome, FamilyPage, FamilyPush, FamilySnapshot, Labels, SeriesSnapshot } from "../lib/wire.ts";
+import type {
+  FamilyDefinition,
+  FamilyOutcome,
+  FamilyPage,
+  FamilyPush,
+  FamilySnapshot,
+  Labels,
+  SeriesSnapshot,
+} from "../lib/wire.ts";
 import { checkPush } from "../lib/wire-check.ts";
 import { catalog } from "./catalog-object.ts";
 import { defaultTtlSeconds, groupCommitWindowMs, limits, maxSeriesPerFamily, pushIdRetentionMs } from "./config.ts";
@@ -58,7 +67,15 @@ export interface FamilyObjectStats {
   series: number;
 }
 
-const hasDeletions = (part: FamilyPush) => part.reset === true || (part.remove?.length ?? 0) > 0;
+/** What the status page shows of one object of a family (see `FamilyObject.summary`). */
+export interface FamilySummary {
+  /** The family's definition; null when nothing was pushed to this object. */
+  definition: FamilyDefinition | null;
+  /** Series held here; on shard 0 of a family spread over several objects, the distinct series of all of them. */
+  series: number;
+  /** The latest update of a series held here, in seconds since the epoch; absent when none is held. */
+  lastUpdated?: number;
+}
 
 export class FamilyObject extends DurableObject<Env> {
   private readonly storage: SqlFamilyStorage;
@@ -148,7 +165,7 @@ export class FamilyObject extends DurableObject<Env> {
       );
     }
     // Shard 0 applies a family's deletions on every shard before it answers, so a retry completes what failed.
-    if (this.shard === 0 && hasDeletions(part)) await this.forwardDeletions(pushId, part);
+    if (this.shard === 0 && deletesElsewhere(part)) await this.forwardDeletions(pushId, part);
     this.counters.pushes++;
     return this.groups.submit({ pushId, part });
   }
@@ -164,10 +181,16 @@ export class FamilyObject extends DurableObject<Env> {
     return this.env.METRICS_FAMILY.getByName(shardObjectName(this.place?.family ?? "", shard));
   }
 
-  /** Sends the deletions of `part` (without its deltas) to shards 1 … n−1, with the same push id. */
+  /**
+   * Sends the deletions of `part` to shards 1 … n−1, with the same push id: its reset and removals, and the series it
+   * replaces (their parts elsewhere go; shard 0 then holds the whole series).
+   */
   private async forwardDeletions(pushId: string | undefined, part: FamilyPush): Promise<void> {
     const shards = await this.familyShards(part);
-    const deletions: FamilyPush = { ...part, series: [] };
+    const { replace: _replace, ...rest } = part;
+    const replaced = part.replace ? part.series.map((delta) => delta.labels) : [];
+    const remove = [...(part.remove ?? []), ...replaced];
+    const deletions: FamilyPush = { ...rest, series: [], ...(remove.length > 0 ? { remove } : {}) };
     const outcomes = await Promise.all(
       Array.from({ length: shards - 1 }, (_, k) => this.shardStub(k + 1).pushChecked(pushId, deletions)),
     );
@@ -483,6 +506,22 @@ export class FamilyObject extends DurableObject<Env> {
       statements: this.storage.statements,
       series: this.storage.definition() ? this.storage.seriesCount() : 0,
     };
+  }
+
+  /**
+   * The family as the status page lists it: its definition, its series count and its latest update. Shard 0 of a
+   * family spread over several objects counts the distinct series of every shard (the other shards count their own
+   * parts); the latest update is this object's, so a caller takes the newest over every shard.
+   * @example
+   * const { definition, series, lastUpdated } = await env.METRICS_FAMILY.getByName("http_requests").summary();
+   */
+  async summary(): Promise<FamilySummary> {
+    this.counters.requests++;
+    const definition = this.storage.definition() ?? null;
+    const sharded = this.shard === 0 && (this.storage.knownShards() > 1 || this.shardKeys.distinct > 0);
+    const series = sharded ? this.shardKeys.distinct : definition ? this.storage.seriesCount() : 0;
+    const newest = this.storage.newestUpdate();
+    return { definition, series, ...(newest !== undefined ? { lastUpdated: newest / 1000 } : {}) };
   }
 
   /**

@@ -319,6 +319,11 @@ export class SqlFamilyStorage implements FamilyStorage {
     );
   }
 
+  /** The newest `updated` time, or undefined when there is no series (reads every row: for the status page only). */
+  newestUpdate(): number | undefined {
+    return this.exec<{ m: number | null }>(`SELECT MAX(updated) AS m FROM series`)[0]?.m ?? undefined;
+  }
+
   allSeries(): StoredSeries[] {
     return this.exec<SeriesRow>(`SELECT key, state, created, updated FROM series ORDER BY key`).map((row) =>
       this.fromRow(row),

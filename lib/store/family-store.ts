@@ -16,6 +16,7 @@ import type {
   SeriesPart,
   SeriesSnapshot,
 } from "../wire.ts";
+import { adoptStored } from "./inferred.ts";
 import { mergeSeries, type SeriesState } from "./merge.ts";
 import { partSnapshot } from "./merge-shards.ts";
 
@@ -142,7 +143,7 @@ function applyOne(
 ): FamilyOutcome {
   const name = part.name;
   if (pushId !== undefined && view.seen(pushId)) return { name, status: "duplicate" };
-  const { series, reset, remove: _remove, ...definition } = part;
+  const { series, reset, remove: _remove, replace: _replace, inferred: _inferred, ...definition } = part;
   const stored = view.definition;
   if (stored) {
     const difference = definitionDifference(stored, definition);
@@ -156,6 +157,7 @@ function applyOne(
   }
   // Expiry of what is stored is judged by the stored definition's TTL, as the scrape and the alarm judged it.
   const ttl = ttlMs(stored ?? definition, defaultTtlSeconds);
+  const replace = part.replace === true;
   const own = new Map<string, StoredSeries | null>();
   const lookup = (key: string) => (own.has(key) ? (own.get(key) ?? undefined) : reset ? undefined : view.get(key));
   let count = reset ? 0 : view.count;
@@ -169,7 +171,8 @@ function applyOne(
     if (before === undefined) count++;
     // A series past its time to live counts as gone even before the alarm deletes it: it starts again.
     const live = before && (!restartExpired || ttl <= 0 || before.updated + ttl > nowMs) ? before : undefined;
-    const state = mergeSeries(definition, live, delta, nowMs);
+    // A replaced series starts from the delta, but it is the same series: it keeps its creation time.
+    const state = mergeSeries(definition, replace ? undefined : live, delta, nowMs);
     if (!finiteState(state)) {
       const error = `series ${JSON.stringify(delta.labels)} of family ${JSON.stringify(name)} would overflow to a non-finite value`;
       return { name, status: "rejected", code: 400, error };
@@ -201,15 +204,25 @@ function applyOne(
  */
 export function applyGroup(
   storage: FamilyStorage,
-  pushes: readonly PendingPush[],
+  received: readonly PendingPush[],
   nowMs: number,
   options: GroupOptions = {},
 ): { outcomes: FamilyOutcome[]; change: FamilyChange } {
+  // An inferred definition takes the stored family's terms first (its label order decides the keys).
+  const storedDefinition = storage.definition();
+  const adopted = received.map((p) => adoptStored(p.part, storedDefinition));
+  const pushes = received.map((p, i) => {
+    const part = adopted[i];
+    return part && !("problem" in part) ? { ...p, part } : p;
+  });
   const keys = pushes.map((p) => keysOf(p.part));
   const stored = storage.getSeries([...new Set(keys.flatMap((k) => [...k.removed, ...k.written]))]);
   const view = new GroupView(storage, stored);
   const before = view.definition;
-  const outcomes = pushes.map((push, i) => {
+  const outcomes = pushes.map((push, i): FamilyOutcome => {
+    const refusal = adopted[i];
+    if (refusal && "problem" in refusal)
+      return { name: push.part.name, status: "rejected", code: 409, error: refusal.problem };
     const touched = keys[i] as { removed: string[]; written: string[] };
     return applyOne(view, push, touched, nowMs, options);
   });

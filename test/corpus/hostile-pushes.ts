@@ -617,6 +617,8 @@ export function hostilePushes(): HostileCase[] {
     );
   for (const reset of ["yes", 1, null])
     add(`reset ${JSON.stringify(reset)}`, push(gauge({ reset })), 400, /reset: must be true or false/);
+  for (const flag of ["replace", "inferred"])
+    add(`${flag} "yes"`, push(gauge({ [flag]: "yes" })), 400, new RegExp(`${flag}: must be true or false`));
   add("remove not an array", push(counter({ remove: { k: "a" } })), 400, /remove: must be an array/);
   add("remove with a wrong label", push(counter({ remove: [{ j: "a" }] })), 400, /remove\[0\]: unknown field "j"/);
   add("remove with a non-string value", push(counter({ remove: [{ k: 1 }] })), 400, /remove\[0\]\.k: must be a string/);

@@ -446,5 +446,106 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       }
       expect((await family(store, name))?.help).toBe("New.");
     });
+
+    it("replace: the carried series take the pushed values (creation time kept), the others are untouched", async () => {
+      const store = make();
+      const name = unique("c");
+      const push = (series: FamilyPush["series"], replace?: boolean) =>
+        store.transport.push({
+          batch: unique("b"),
+          families: [{ name, type: "counter", help: "C.", labelNames: ["k"], series, ...(replace ? { replace } : {}) }],
+        });
+      await push([
+        { labels: { k: "a" }, inc: 5 },
+        { labels: { k: "b" }, inc: 7 },
+      ]);
+      const created = (await family(store, name))?.series.find((s) => s.labels.k === "a")?.created;
+      expect(await push([{ labels: { k: "a" }, inc: 6 }], true)).toMatchObject([{ name, status: "applied" }]);
+      expect(await push([{ labels: { k: "a" }, inc: 6 }], true)).toMatchObject([{ name, status: "applied" }]);
+      const series = (await family(store, name))?.series ?? [];
+      expect(series.map((s) => [s.labels.k, s.value])).toEqual([
+        ["a", 6],
+        ["b", 7],
+      ]);
+      expect(series[0]?.created).toBe(created);
+      await push([{ labels: { k: "a" }, inc: 1 }]);
+      expect((await family(store, name))?.series[0]?.value).toBe(7);
+    });
+
+    it("inferred: a definition inferred from samples joins the stored family on its terms", async () => {
+      const store = make();
+      const gauge = unique("g");
+      const declared = {
+        name: gauge,
+        type: "gauge" as const,
+        help: "G.",
+        labelNames: ["b", "a"],
+        merge: "max" as const,
+      };
+      await store.transport.push({
+        batch: unique("b"),
+        families: [{ ...declared, ttlSeconds: 600, series: [{ labels: { a: "1", b: "2" }, set: 5 }] }],
+      });
+      // Label names in another order, merge policy and TTL unknown: the stored ones hold, so max still applies.
+      const inferred = { name: gauge, type: "gauge" as const, help: "From text.", labelNames: ["a", "b"] };
+      const replies = await store.transport.push({
+        batch: unique("b"),
+        families: [{ ...inferred, inferred: true, series: [{ labels: { a: "1", b: "2" }, set: 3 }] }],
+      });
+      expect(replies).toMatchObject([{ name: gauge, status: "applied" }]);
+      const stored = await family(store, gauge);
+      expect(stored).toMatchObject({ labelNames: ["b", "a"], merge: "max", ttlSeconds: 600, help: "From text." });
+      expect(stored?.series.map((s) => s.value)).toEqual([5]);
+      // Without the flag the same part is a conflict (label order and merge policy differ).
+      const strict = await store.transport.push({
+        batch: unique("b"),
+        families: [{ ...inferred, series: [{ labels: { a: "1", b: "2" }, set: 3 }] }],
+      });
+      expect(strict).toMatchObject([{ name: gauge, status: "rejected", code: 409 }]);
+    });
+
+    it("inferred: refused (409) where samples cannot join: other label names, a sum gauge, a summary with quantiles", async () => {
+      const store = make();
+      const [other, sum, quantiles] = [unique("g"), unique("s"), unique("q")];
+      await store.transport.push({
+        batch: unique("b"),
+        families: [
+          { name: other, type: "gauge", help: "G.", labelNames: ["a"], series: [{ labels: { a: "1" }, set: 1 }] },
+          { name: sum, type: "gauge", help: "S.", labelNames: [], merge: "sum", series: [{ labels: {}, inc: 1 }] },
+          { name: quantiles, type: "summary", help: "Q.", labelNames: [], percentiles: [0.5], series: [] },
+        ],
+      });
+      const replies = await store.transport.push({
+        batch: unique("b"),
+        families: [
+          {
+            name: other,
+            type: "gauge",
+            help: "G.",
+            labelNames: ["b"],
+            inferred: true,
+            series: [{ labels: { b: "1" }, set: 2 }],
+          },
+          { name: sum, type: "gauge", help: "S.", labelNames: [], inferred: true, series: [{ labels: {}, set: 9 }] },
+          {
+            name: quantiles,
+            type: "summary",
+            help: "Q.",
+            labelNames: [],
+            inferred: true,
+            series: [{ labels: {}, count: 1, sum: 2 }],
+          },
+        ],
+      });
+      expect(replies).toEqual([
+        { name: other, status: "rejected", code: 409, error: expect.stringContaining("labelNames") },
+        { name: sum, status: "rejected", code: 409, error: expect.stringContaining('merged by "sum"') },
+        { name: quantiles, status: "rejected", code: 409, error: expect.stringContaining("reports quantiles") },
+      ]);
+      const values = (await store.snapshot())
+        .filter((f) => [other, sum].includes(f.name))
+        .map((f) => f.series[0]?.value);
+      expect(values).toEqual([1, 1]);
+    });
   });
 }

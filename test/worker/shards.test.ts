@@ -137,6 +137,25 @@ describe("hot-family shards", () => {
     for (const k of [0, 1, 2]) expect(await shard(name, k).snapshot()).toBeNull();
   });
 
+  it("replaces a series held by several shards: shard 0 holds the pushed value, the other parts go", async () => {
+    const name = "shard_replace";
+    const def = { name, type: "counter" as const, help: "R.", labelNames: ["k"], shards: 3 };
+    for (const k of [0, 1, 2]) {
+      await shard(name, k).push(id(), { ...def, series: ["a", "b"].map((v) => ({ labels: { k: v }, inc: 10 })) });
+    }
+    // Shard 0 takes a replacement (the router sends it there) and clears the other shards' parts first.
+    const replace: FamilyPush = { ...def, replace: true, series: [{ labels: { k: "a" }, inc: 4 }] };
+    expect(await shard(name, 0).push(id(), replace)).toMatchObject({ status: "applied" });
+    expect((await family(name))?.series.map((s) => [s.labels.k, s.value])).toEqual([
+      ["a", 4],
+      ["b", 30],
+    ]);
+    for (const k of [1, 2]) {
+      const parts = (await shard(name, k).snapshot())?.series.map((s) => s.labels.k);
+      expect(parts).toEqual(["b"]);
+    }
+  });
+
   it("counts distinct series across shards against the cap (1,000 in this pool)", async () => {
     const name = "shard_cap";
     const def = { name, type: "counter" as const, help: "C.", labelNames: ["k"], shards: 2 };
