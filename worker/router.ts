@@ -1,5 +1,5 @@
-// The HTTP surface (itty-router): GET /metrics, POST /push, DELETE /families/:name[/series], GET /healthz;
-// unknown routes 404.
+// The HTTP surface (itty-router): GET /metrics, POST /push, DELETE /families/:name[/series], GET /healthz, and the
+// status page (GET /, GET /families/:name); unknown routes 404.
 // Every error goes through errorResponse, so no stack trace or internal message reaches a client.
 
 import { Router } from "itty-router";
@@ -13,6 +13,7 @@ import { errorResponse, HttpError, jsonResponse } from "./http-error.ts";
 import { ingest } from "./ingest.ts";
 import { scrapeResponse } from "./scrape.ts";
 import { countPush } from "./self-metrics.ts";
+import { handleFamilyStatus, handleStatus } from "./status.ts";
 
 export interface MetricsRouterOptions {
   /** A path prefix when mounted inside another Worker, e.g. "/_metrics". Default: none. */
@@ -117,6 +118,8 @@ export function createMetricsRouter(options: MetricsRouterOptions = {}) {
     .delete("/families/:name", handleDeleteFamily)
     .delete("/families/:name/series", handleDeleteSeries)
     .get("/healthz", () => jsonResponse({ ok: true }))
+    .get("/", handleStatus)
+    .get("/families/:name", handleFamilyStatus)
     .all("*", (request: Request) =>
       jsonResponse({ error: `no route for ${request.method} ${new URL(request.url).pathname}` }, 404),
     );

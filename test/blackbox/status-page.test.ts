@@ -1,0 +1,196 @@
+// The status page in a real browser: the real Worker (behind a scrape token), a few families pushed (one with a
+// `<script>` label value, one with hostile help, one spread over shards), opened in headless Debian chromium at a
+// phone's size. The families show, nothing hostile runs, only the tables scroll sideways. Screenshots go to
+// .artifacts/ (and to docs/status-page.png with PDC_UPDATE_SCREENSHOTS=1). Skipped, visibly, without chromium
+// unless PDC_REQUIRE_BROWSER=1.
+
+import { existsSync, mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Push } from "../../lib/wire.ts";
+import { type RunningWorker, startMetricsWorker, tempDir } from "./harness.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const hasBrowser = existsSync(CHROMIUM);
+if (!hasBrowser && process.env.PDC_REQUIRE_BROWSER === "1") {
+  throw new Error(`PDC_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (apt-get install -y chromium)`);
+}
+if (!hasBrowser) {
+  console.warn(`\n*** SKIPPING status page browser checks: ${CHROMIUM} is missing (apt-get install -y chromium) ***\n`);
+}
+
+const root = resolve(import.meta.dirname, "../..");
+const SCRAPE_TOKEN = "blackbox-scrape-token";
+const SCRIPT = "<script>alert(1)</script>";
+const HOSTILE_HELP = `Queue depth."><img src=x onerror=alert(1)>`;
+
+const families: Push["families"] = [
+  {
+    name: "edge_requests",
+    type: "counter",
+    help: "Requests served, by route and status code.",
+    labelNames: ["route", "code"],
+    ttlSeconds: 86_400,
+    series: [
+      { labels: { route: "/", code: "200" }, inc: 1289 },
+      { labels: { route: "/api/orders", code: "200" }, inc: 412 },
+      { labels: { route: "/api/orders", code: "500" }, inc: 3 },
+      { labels: { route: SCRIPT, code: "404" }, inc: 1 },
+    ],
+  },
+  {
+    name: "edge_queue_depth",
+    type: "gauge",
+    help: HOSTILE_HELP,
+    labelNames: [],
+    merge: "max",
+    series: [{ labels: {}, set: 17 }],
+  },
+  {
+    name: "edge_request_seconds",
+    type: "histogram",
+    help: "Request latency.",
+    labelNames: ["route"],
+    buckets: [0.05, 0.25, 1],
+    series: [{ labels: { route: "/" }, counts: [900, 300, 80, 9], sum: 171.4 }],
+  },
+  {
+    name: "edge_payload_bytes",
+    type: "summary",
+    help: "Payload size.",
+    labelNames: [],
+    percentiles: [0.5, 0.99],
+    series: [{ labels: {}, count: 3, sum: 900, sketch: { zero: 0, pos: [[100, 3]], neg: [] } }],
+  },
+];
+
+describe.skipIf(!hasBrowser)("the status page in a phone-sized browser (black box)", () => {
+  let worker: RunningWorker;
+  let browser: Browser;
+  const dialogs: string[] = [];
+
+  beforeAll(async () => {
+    worker = await startMetricsWorker({ persistDir: tempDir("pdc-status-"), vars: { SCRAPE_TOKEN } });
+    expect((await worker.push({ batch: "status-1", families })).status).toBe(200);
+    // A family spread over 3 objects, written by several pushes.
+    for (let i = 0; i < 9; i++) {
+      const spread = {
+        name: "edge_jobs",
+        type: "counter" as const,
+        help: "Jobs run, spread over shards.",
+        labelNames: ["kind"],
+        shards: 3,
+        series: [{ labels: { kind: i % 2 ? "import" : "export" }, inc: i + 1 }],
+      };
+      expect((await worker.push({ batch: `status-jobs-${i}`, families: [spread] })).status).toBe(200);
+    }
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+  });
+
+  async function open(path: string): Promise<Page> {
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      extraHTTPHeaders: { authorization: `Bearer ${SCRAPE_TOKEN}` },
+    });
+    const page = await context.newPage();
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const response = await page.goto(new URL(path, worker.url).href);
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()["content-security-policy"]).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    return page;
+  }
+
+  /** Nothing from the data became markup: no script, no image, no dialog; the page itself is no wider than the phone. */
+  async function expectInert(page: Page): Promise<void> {
+    expect(await page.locator("script, img, iframe, object, embed").count()).toBe(0);
+    // (Evaluated in the page: this project's Node types have no DOM.)
+    expect(await page.evaluate("document.querySelectorAll('script').length")).toBe(0);
+    expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+    expect(dialogs).toEqual([]);
+  }
+
+  /** Saves a screenshot to .artifacts/ (git-ignored); with `docs`, also to docs/ when PDC_UPDATE_SCREENSHOTS=1. */
+  async function screenshot(page: Page, name: string, docs = false): Promise<void> {
+    mkdirSync(resolve(root, ".artifacts"), { recursive: true });
+    await page.screenshot({ path: resolve(root, ".artifacts", name), fullPage: true });
+    if (docs && process.env.PDC_UPDATE_SCREENSHOTS === "1") {
+      mkdirSync(resolve(root, "docs"), { recursive: true });
+      await page.screenshot({ path: resolve(root, "docs", name), fullPage: true });
+    }
+  }
+
+  it("needs the scrape token", async () => {
+    expect((await fetch(new URL("/", worker.url))).status).toBe(401);
+    expect((await fetch(new URL("/families/edge_requests", worker.url))).status).toBe(401);
+  });
+
+  it("lists the families, hostile help shown as text, and runs nothing", async () => {
+    const page = await open("/");
+    const names = await page.locator("tbody tr td:first-child a").allInnerTexts();
+    const pushed = ["edge_jobs", "edge_payload_bytes", "edge_queue_depth", "edge_request_seconds", "edge_requests"];
+    expect(names.filter((n) => n.startsWith("edge_"))).toEqual(pushed);
+    await expect(page.getByText(HOSTILE_HELP, { exact: true }).count()).resolves.toBe(1);
+    const jobs = await page.locator("tr", { has: page.locator('a[href="/families/edge_jobs"]') }).locator("td");
+    const [, type, series, , ttl, merge, labels, shards, status] = await jobs.allTextContents();
+    expect({ type, series, ttl, merge, labels, shards, status }).toEqual({
+      type: "counter",
+      series: "2",
+      ttl: "never",
+      merge: "—",
+      labels: "kind",
+      shards: "3",
+      status: "ok",
+    });
+    await expectInert(page);
+    await screenshot(page, "status-page.png", true);
+  });
+
+  it("shows a family's series, the `<script>` label value as text", async () => {
+    const page = await open("/");
+    await page.click('a[href="/families/edge_requests"]');
+    await page.waitForURL(/\/families\/edge_requests$/);
+    await expect(page.getByText(SCRIPT, { exact: true }).count()).resolves.toBe(1);
+    await expect(page.locator("tbody tr").count()).resolves.toBe(4);
+    expect(await page.locator("dd").allTextContents()).toContain("1 d");
+    await expectInert(page);
+    await screenshot(page, "status-family.png");
+    await page.click("text=← All families");
+    await page.waitForURL(/\/$/);
+  });
+
+  it("shows a sharded family's series merged over its shards", async () => {
+    const page = await open("/families/edge_jobs");
+    await expect(page.getByText("Spread over 3 objects", { exact: false }).count()).resolves.toBe(1);
+    const rows = await page.locator("tbody tr").all();
+    const values = await Promise.all(rows.map(async (row) => (await row.locator("td").allTextContents()).slice(0, 2)));
+    // export: 1 + 3 + 5 + 7 + 9 = 25; import: 2 + 4 + 6 + 8 = 20.
+    expect(values).toEqual([
+      ["export", "25"],
+      ["import", "20"],
+    ]);
+    await expectInert(page);
+  });
+});
