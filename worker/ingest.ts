@@ -2,7 +2,7 @@
 // objects. Shared by POST /push and the MetricsService RPC entrypoint.
 
 import type { LimitExceeded } from "../lib/limits.ts";
-import { reservedNameProblem, shardObjectName } from "../lib/names.ts";
+import { reservedNameProblem } from "../lib/names.ts";
 import { shardFor } from "../lib/shards.ts";
 import { pushToFamilyObjects } from "../lib/transports/durable-object.ts";
 import type { DeliveryOutcome } from "../lib/transports/transport.ts";
@@ -10,6 +10,7 @@ import type { FamilyPush } from "../lib/wire.ts";
 import { checkPush } from "../lib/wire-check.ts";
 import { limits } from "./config.ts";
 import type { Env } from "./env.ts";
+import { familyStub } from "./family-stubs.ts";
 
 export type IngestReply = {
   status: number;
@@ -36,7 +37,7 @@ export async function ingest(env: Env, input: unknown): Promise<IngestReply> {
   }
   // Checked whole above, so the objects take the parts as they are (no second check).
   const send = (pushId: string | undefined, part: FamilyPush) =>
-    env.METRICS_FAMILY.getByName(shardObjectName(part.name, shardFor(part, pushId))).pushChecked(pushId, part);
+    familyStub(env, part.name, shardFor(part, pushId)).pushChecked(pushId, part);
   // A family object's failure stays in the log; the client only learns that it may resend (503).
   const families = (await pushToFamilyObjects(checked.value, send)).map((o) => {
     if (o.status !== "failed") return o;

@@ -1,16 +1,18 @@
-// The HTTP surface (itty-router): GET /metrics, POST /push, DELETE /families/:name[/series], GET /healthz, and the
-// status page (GET /, GET /families/:name); unknown routes 404.
+// The HTTP surface (itty-router): GET /metrics, POST /push, the Pushgateway's PUT|POST|DELETE /metrics/job/…,
+// DELETE /families/:name[/series], GET /healthz, and the status page (GET /, GET /families/:name); unknown routes 404.
 // Every error goes through errorResponse, so no stack trace or internal message reaches a client.
 
 import { Router } from "itty-router";
-import { familyName, shardObjectName } from "../lib/names.ts";
+import { familyName } from "../lib/names.ts";
 import { authorizeAdmin, authorizePush, authorizeScrape } from "./auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { catalog } from "./catalog-object.ts";
 import { limits } from "./config.ts";
 import type { Env } from "./env.ts";
+import { everyShard } from "./family-stubs.ts";
 import { errorResponse, HttpError, jsonResponse } from "./http-error.ts";
 import { ingest } from "./ingest.ts";
+import { pushgatewayDelete, pushgatewayPush } from "./pushgateway.ts";
 import { scrapeResponse } from "./scrape.ts";
 import { countPush } from "./self-metrics.ts";
 import { handleFamilyStatus, handleStatus } from "./status.ts";
@@ -20,19 +22,21 @@ export interface MetricsRouterOptions {
   base?: string;
 }
 
-/** POST /push, counted by outcome in pdc_pushes_total whatever happens. */
-async function handlePush(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-  let status = 500;
-  try {
-    const response = await push(request, env);
-    status = response.status;
-    return response;
-  } catch (error) {
-    if (error instanceof HttpError) status = error.status;
-    throw error;
-  } finally {
-    countPush(status, env, ctx);
-  }
+/** A push handler counted by outcome in pdc_pushes_total, whatever happens. */
+function counted(handle: (request: Request, env: Env) => Promise<Response>) {
+  return async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
+    let status = 500;
+    try {
+      const response = await handle(request, env);
+      status = response.status;
+      return response;
+    } catch (error) {
+      if (error instanceof HttpError) status = error.status;
+      throw error;
+    } finally {
+      countPush(status, env, ctx);
+    }
+  };
 }
 
 async function push(request: Request, env: Env): Promise<Response> {
@@ -78,12 +82,6 @@ async function handleDeleteSeries(request: Request & { params: Record<string, st
   return jsonResponse({ family: name, deleted: deleted.size });
 }
 
-/** A stub for every object `family` was ever spread over, shard 0 first. */
-async function everyShard(env: Env, family: string) {
-  const shards = await catalog(env).shardsOf(family);
-  return Array.from({ length: shards }, (_, k) => env.METRICS_FAMILY.getByName(shardObjectName(family, k)));
-}
-
 /** The stored family a path segment names (a counter may be named with its `_total`), or 404. */
 async function storedFamilyName(env: Env, segment: string): Promise<string> {
   let requested: string;
@@ -112,9 +110,14 @@ async function handleScrape(request: Request, env: Env): Promise<Response> {
  */
 export function createMetricsRouter(options: MetricsRouterOptions = {}) {
   const router = Router<Request, [Env, ExecutionContext]>({ base: options.base, catch: errorResponse });
+  const base = options.base ?? "";
+  const gatewayPush = counted((request, env) => pushgatewayPush(request, env, base));
   router
     .get("/metrics", handleScrape)
-    .post("/push", handlePush)
+    .post("/push", counted(push))
+    .put("/metrics/*", gatewayPush)
+    .post("/metrics/*", gatewayPush)
+    .delete("/metrics/*", (request: Request, env: Env) => pushgatewayDelete(request, env, base))
     .delete("/families/:name", handleDeleteFamily)
     .delete("/families/:name/series", handleDeleteSeries)
     .get("/healthz", () => jsonResponse({ ok: true }))

@@ -13,7 +13,6 @@ import {
   seriesLines,
   TEXT_CONTENT_TYPE,
 } from "../lib/exposition.ts";
-import { shardObjectName } from "../lib/names.ts";
 import type { PageRequest } from "../lib/store/family-store.ts";
 import { ttlMs } from "../lib/store/family-store.ts";
 import { mergeParts } from "../lib/store/merge-shards.ts";
@@ -22,6 +21,7 @@ import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesPart, SeriesSn
 import { type CatalogEntry, catalog } from "./catalog-object.ts";
 import { defaultTtlSeconds } from "./config.ts";
 import type { Env } from "./env.ts";
+import { familyStub } from "./family-stubs.ts";
 import { negotiate } from "./negotiate.ts";
 import { type FamilySeen, scrapeGauges } from "./self-metrics.ts";
 
@@ -52,9 +52,7 @@ function page(env: Env, tally: Tally, family: string, shard: number, request: Pa
   return withRetries(() => {
     tally.requests++;
     // RPC types turn the sketches' [index, count] tuples into arrays; the values are the same.
-    return env.METRICS_FAMILY.getByName(shardObjectName(family, shard)).scrapePage(
-      request,
-    ) as Promise<unknown> as Promise<FamilyPage>;
+    return familyStub(env, family, shard).scrapePage(request) as Promise<unknown> as Promise<FamilyPage>;
   }, isRetryableObjectError);
 }
 

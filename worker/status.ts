@@ -2,7 +2,6 @@
 // of each family, a few families at a time); GET /families/:name shows one family's series, 100 a page, merged over
 // its shards as the scrape merges them. Both need the scrape credential. The HTML is worker/status-page.ts.
 
-import { shardObjectName } from "../lib/names.ts";
 import type { PageRequest } from "../lib/store/family-store.ts";
 import { ttlMs } from "../lib/store/family-store.ts";
 import { mergeParts } from "../lib/store/merge-shards.ts";
@@ -12,6 +11,7 @@ import { authorizeScrape } from "./auth.ts";
 import { type CatalogEntry, catalog } from "./catalog-object.ts";
 import { defaultTtlSeconds } from "./config.ts";
 import type { Env } from "./env.ts";
+import { familyStub } from "./family-stubs.ts";
 import { HttpError } from "./http-error.ts";
 import { PAGE_BYTES } from "./scrape.ts";
 import {
@@ -40,9 +40,6 @@ const htmlResponse = (body: string, status = 200) => new Response(body, { status
 
 const retried = <T>(call: () => Promise<T>) => withRetries(call, isRetryableObjectError);
 
-const object = (env: Env, family: string, shard: number) =>
-  env.METRICS_FAMILY.getByName(shardObjectName(family, shard));
-
 function reportFailure(family: string, error: unknown): void {
   console.error(
     `prometheus-distributed-client: could not read family ${JSON.stringify(family)} for the status page`,
@@ -58,7 +55,7 @@ function context(env: Env, root: string): PageContext {
 /** A family's status over every object it was spread over: shard 0 counts the distinct series; the newest update. */
 async function familyStatus(env: Env, entry: CatalogEntry): Promise<FamilyStatus> {
   const replies = await Promise.all(
-    Array.from({ length: entry.shards }, (_, k) => retried(() => object(env, entry.name, k).summary())),
+    Array.from({ length: entry.shards }, (_, k) => retried(() => familyStub(env, entry.name, k).summary())),
   );
   const definition = replies.find((r) => r.definition)?.definition ?? null;
   const updates = replies.flatMap((r) => (r.lastUpdated === undefined ? [] : [r.lastUpdated]));
@@ -111,7 +108,7 @@ function pageRequest(after: string | undefined, raw: boolean): PageRequest {
 function readPage(env: Env, family: string, shard: number, after: string | undefined, raw: boolean) {
   // RPC types turn the sketches' [index, count] tuples into arrays; the values are the same.
   return retried(
-    () => object(env, family, shard).scrapePage(pageRequest(after, raw)) as Promise<unknown> as Promise<FamilyPage>,
+    () => familyStub(env, family, shard).scrapePage(pageRequest(after, raw)) as Promise<unknown> as Promise<FamilyPage>,
   );
 }
 

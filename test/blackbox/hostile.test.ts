@@ -1,10 +1,12 @@
-// The real Worker over real HTTP against the hostile corpus: every case refused with its 4xx, no 5xx, the
+// The real Worker over real HTTP against the hostile corpora (JSON pushes, text-format bodies): every case refused with its 4xx, no 5xx, the
 // stored data byte-identical, the scrape still valid for promtool. Nasty but valid input is accepted and
 // escaped exactly. No token value ever reaches a response or the Worker's logs.
 
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { wellFormed } from "../../lib/validation.ts";
 import { hostilePushes, seed } from "../corpus/hostile-pushes.ts";
+import { HOSTILE_TEXTS } from "../corpus/hostile-texts.ts";
 import { PUSH_TOKEN, type RunningWorker, startMetricsWorker, tempDir } from "./harness.ts";
 
 const hasPromtool = spawnSync("promtool", ["--version"], { stdio: "ignore" }).status === 0;
@@ -59,6 +61,31 @@ describe("hostile and nasty input (black box)", () => {
         failures.push(`${c.name}: ${res.status} ${message.slice(0, 120)}`);
     }
     expect(failures).toEqual([]);
+    expect(withoutSelf(await scrape())).toBe(before);
+  });
+
+  it("refuses every hostile text-format body on the Pushgateway endpoint with 400 naming its line, changing nothing", async () => {
+    const before = withoutSelf(await scrape());
+    const failures: string[] = [];
+    // HTTP carries bytes: a lone surrogate cannot be encoded (fetch sends U+FFFD), and the Worker's UTF-8 decoding
+    // drops a byte-order mark; those cases are the parser's own (test/lib). Invalid UTF-8 bytes are sent below.
+    const sendable = HOSTILE_TEXTS.filter((c) => wellFormed(c.body) && !c.body.startsWith("\uFEFF"));
+    const gateway = (body: string | Uint8Array) =>
+      fetch(new URL("/metrics/job/hostile/instance/corpus", worker.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${PUSH_TOKEN}`, "content-type": "text/plain; version=0.0.4" },
+        body,
+      });
+    for (const c of sendable) {
+      const res = await gateway(c.body);
+      const { error = "" } = (await res.json().catch(() => ({}))) as { error?: string };
+      if (res.status !== 400 || !error.startsWith(`line ${c.line}: `) || !c.message.test(error))
+        failures.push(`${c.name}: ${res.status} ${error.slice(0, 120)}`);
+    }
+    expect(sendable.length).toBeGreaterThanOrEqual(100);
+    expect(failures).toEqual([]);
+    const invalidUtf8 = await gateway(new Uint8Array([0x67, 0x20, 0x31, 0x0a, 0x67, 0xff, 0x20, 0x31, 0x0a]));
+    expect([invalidUtf8.status, await invalidUtf8.json()]).toEqual([400, { error: "body is not valid UTF-8" }]);
     expect(withoutSelf(await scrape())).toBe(before);
   });
 

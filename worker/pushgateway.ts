@@ -1,0 +1,99 @@
+// The Pushgateway's API with this project's semantics: `POST /metrics/job/<job>{/<label>/<value>}` adds what a job
+// counted, `PUT` replaces the values of the series it carries, `DELETE` deletes the group's series. The body is the
+// text format 0.0.4; an optional Idempotency-Key header is the push id. Limits, checks and errors are those of /push.
+
+import { Invalid } from "../lib/check.ts";
+import { groupingKey } from "../lib/pushgateway/grouping-key.ts";
+import { textToPush } from "../lib/pushgateway/to-push.ts";
+import { parseTextFormat } from "../lib/text-format/parse.ts";
+import { show } from "../lib/validation.ts";
+import type { Labels, Push } from "../lib/wire.ts";
+import { authorizeAdmin, authorizePush } from "./auth.ts";
+import { readBodyLimited } from "./body.ts";
+import { catalog } from "./catalog-object.ts";
+import { limits } from "./config.ts";
+import type { Env } from "./env.ts";
+import { everyShard } from "./family-stubs.ts";
+import { HttpError, jsonResponse } from "./http-error.ts";
+import { ingest } from "./ingest.ts";
+
+/** Where the grouping key starts in a path, after the router's base. */
+const PREFIX = "/metrics/";
+
+/** Families a group DELETE asks at once. */
+const DELETE_PARALLELISM = 8;
+
+/** The grouping labels of a request's path (`base` is the router's mount point). */
+function groupingOf(request: Request, env: Env, base: string): Labels {
+  const path = new URL(request.url).pathname.slice(base.length);
+  try {
+    return groupingKey(path.slice(PREFIX.length).split("/"), limits(env));
+  } catch (error) {
+    if (error instanceof Invalid) throw new HttpError(400, error.message);
+    throw error;
+  }
+}
+
+/** A message about `families[i]…` of `push`, told in the pusher's terms: the family's name and the series' labels. */
+function inPushersTerms(message: string, push: Push): string {
+  return message
+    .replace(/^families\[(\d+)\](?:\.series\[(\d+)\])?/, (_, i: string, j: string | undefined) => {
+      const family = push.families[Number(i)];
+      const series = j === undefined ? undefined : family?.series[Number(j)];
+      return `family ${show(family?.name)}${series ? ` series ${show(series.labels)}` : ""}`;
+    })
+    .replace(/^batch:/, "Idempotency-Key header:");
+}
+
+/** PUT or POST: parse the text body, convert it under the grouping key, and ingest it as one push. */
+export async function pushgatewayPush(request: Request, env: Env, base: string): Promise<Response> {
+  await authorizePush(request, env);
+  const grouping = groupingOf(request, env, base);
+  const type = (request.headers.get("content-type") ?? "").toLowerCase();
+  if (type.includes("application/vnd.google.protobuf"))
+    throw new HttpError(
+      415,
+      "the protobuf format is not accepted here: push the text format (text/plain; version=0.0.4)",
+    );
+  const text = await readBodyLimited(request, limits(env).maxBodyBytes);
+  const parsed = parseTextFormat(text);
+  if (!parsed.ok) throw new HttpError(400, `line ${parsed.line}: ${parsed.error}`);
+  const pushId = request.headers.get("idempotency-key") ?? undefined;
+  let push: Push;
+  try {
+    push = textToPush(parsed.families, { grouping, replace: request.method === "PUT", pushId, limits: limits(env) });
+  } catch (error) {
+    if (error instanceof Invalid) throw new HttpError(400, error.message);
+    throw error;
+  }
+  const reply = await ingest(env, push);
+  if ("error" in reply.body) {
+    const { error, limit } = reply.body;
+    throw new HttpError(reply.status, inPushersTerms(error, push), {}, limit);
+  }
+  return jsonResponse(reply.body, reply.status);
+}
+
+/**
+ * DELETE: the group's series in every family whose labels include the grouping labels, on every object. Asks each
+ * family (one request per object it was spread over): a family without one of the labels holds none of the group.
+ */
+export async function pushgatewayDelete(request: Request, env: Env, base: string): Promise<Response> {
+  await authorizeAdmin(request, env);
+  const grouping = groupingOf(request, env, base);
+  const families = await catalog(env).list();
+  const touched: { family: string; deleted: number }[] = [];
+  for (let i = 0; i < families.length; i += DELETE_PARALLELISM) {
+    const slice = families.slice(i, i + DELETE_PARALLELISM);
+    const counts = await Promise.all(
+      slice.map(async ({ name }) => {
+        const replies = await Promise.all((await everyShard(env, name)).map((stub) => stub.deleteSeries(grouping)));
+        return new Set(replies.flatMap((reply) => ("keys" in reply ? reply.keys : []))).size;
+      }),
+    );
+    slice.forEach(({ name }, k) => {
+      if ((counts[k] ?? 0) > 0) touched.push({ family: name, deleted: counts[k] as number });
+    });
+  }
+  return jsonResponse({ grouping, families: touched }, 202);
+}
