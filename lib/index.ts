@@ -7,6 +7,7 @@ import { Counter } from "./metrics/counter.ts";
 import { Gauge } from "./metrics/gauge.ts";
 import { Histogram } from "./metrics/histogram.ts";
 import { Summary } from "./metrics/summary.ts";
+import { Pushgateway } from "./pushgateway/client.ts";
 import { openMetricsContentType, prometheusContentType, Registry, register } from "./registry.ts";
 
 export { checkDefinition } from "./definition.ts";
@@ -42,6 +43,8 @@ export { Metric } from "./metrics/metric.ts";
 export type { SummaryChild, SummaryConfiguration } from "./metrics/summary.ts";
 export { DEFAULT_PERCENTILES, Summary } from "./metrics/summary.ts";
 export { familyName } from "./names.ts";
+export type { PushgatewayOptions, PushgatewayParameters, PushgatewayReply } from "./pushgateway/client.ts";
+export { Pushgateway } from "./pushgateway/client.ts";
 export type { RegistryContentType, RegistryOptions, RegistryStats } from "./registry.ts";
 export { openMetricsContentType, prometheusContentType, Registry, register } from "./registry.ts";
 export type { SketchData } from "./sketch.ts";
@@ -84,6 +87,7 @@ export { checkPush } from "./wire-check.ts";
  */
 const client = Object.freeze({
   Counter,
+  Pushgateway,
   Gauge,
   Histogram,
   Summary,

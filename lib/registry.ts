@@ -280,6 +280,16 @@ export class Registry {
   }
 
   /**
+   * Runs the `collect` callbacks (as `flush` does), then takes every pending delta (as `take` does). For senders
+   * that deliver on their own terms, such as the Pushgateway client.
+   */
+  async takeCollected(): Promise<Push[]> {
+    const collecting = this.getMetricsAsArray().filter((metric) => metric.hasCollect);
+    if (collecting.length > 0) await this.collect(collecting);
+    return this.take();
+  }
+
+  /**
    * Flushes soon, together with the other requests this isolate serves meanwhile: the first call opens a window of
    * `maxDelayMs`, later calls join it, and one flush at its end carries every delta recorded before those calls.
    * The promise settles once that flush has delivered (or retained for retry) them, so a Worker can hand it to

@@ -7,7 +7,29 @@ import { HttpError } from "./http-error.ts";
 /** Past this many bytes an oversized body is not drained: the connection is closed on the client. */
 const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
 
+/** What a body is read from: a request, or a response wrapping a decompressed stream. */
+type Body = Pick<Request, "headers" | "body" | "arrayBuffer">;
+
+/**
+ * The request body as text, at most `maxBytes` once decompressed: identity, or `Content-Encoding: gzip` (which
+ * Pushgateway clients may send). Refuses another encoding (415), bad gzip (400) and a body over the limit (413).
+ */
 export async function readBodyLimited(request: Request, maxBytes: number): Promise<string> {
+  const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
+  if (encoding === "identity" || encoding === "") return readLimited(request, maxBytes);
+  if (encoding !== "gzip")
+    throw new HttpError(415, `content-encoding ${JSON.stringify(encoding)} is not accepted (identity or gzip)`);
+  if (!request.body) return "";
+  const inflated = new Response(request.body.pipeThrough(new DecompressionStream("gzip")));
+  try {
+    return await readLimited(inflated, maxBytes);
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw new HttpError(400, "body is not valid gzip");
+  }
+}
+
+async function readLimited(request: Body, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   const tooLarge = (size: string) =>
     new HttpError(

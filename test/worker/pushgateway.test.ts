@@ -235,6 +235,31 @@ describe("Pushgateway endpoint (workerd)", () => {
     expect(anonymous.status).toBe(401);
   });
 
+  it("reads a gzip body (prom-client's Content-Encoding option); refuses bad gzip (400) and other encodings (415)", async () => {
+    const name = job("gzip");
+    const gzip = async (text: string) =>
+      new Uint8Array(
+        await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+      );
+    const send = (body: Uint8Array | string, encoding: string) =>
+      exports.default.fetch(
+        new Request(`http://metrics.test/metrics/job/${name}`, {
+          method: "POST",
+          body,
+          headers: { authorization: `Bearer ${TOKEN}`, "content-encoding": encoding },
+        }),
+      );
+    expect((await send(await gzip("# TYPE pg_gzip_total counter\npg_gzip_total 3\n"), "gzip")).status).toBe(200);
+    expect((await seriesOf("pg_gzip", { job: name }))[0]?.value).toBe(3);
+    const bad = await send("pg_gzip_total 1\n", "gzip");
+    expect([bad.status, await bad.json()]).toEqual([400, { error: "body is not valid gzip" }]);
+    expect((await send("pg_gzip_total 1\n", "br")).status).toBe(415);
+    // A gzip bomb is cut off at the body limit once inflated.
+    const bomb = await send(await gzip(`# TYPE pg_gzip_bomb gauge\n${"pg_gzip_bomb 1\n".repeat(100_000)}`), "gzip");
+    expect(bomb.status).toBe(413);
+    expect((await seriesOf("pg_gzip", { job: name }))[0]?.value).toBe(3);
+  });
+
   it("refuses a body over the size limit with 413 and changes nothing", async () => {
     const name = job("big");
     const big = `# TYPE pg_big gauge\n${Array.from({ length: 60_000 }, (_, i) => `pg_big{i="${i}"} 1`).join("\n")}\n`;
