@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import {
   bundle,
   COMPATIBILITY_DATE,
@@ -80,6 +81,26 @@ describe("a Worker and a Node process land in one scrape (black box)", () => {
     expect(sampleValue(text, 'batch_items_total{outcome="skipped"}')).toBe(5);
     expect(sampleValue(text, "batch_item_seconds_count")).toBe(25);
     expect(sampleValue(text, "batch_last_run_seconds")).toBeGreaterThan(1_700_000_000);
+  });
+
+  it("deploys from the package with the template folder (deploy/worker: wrangler.toml + an export * entry)", async () => {
+    // The template's own wrangler.toml, read by wrangler, decides the objects; its entry imports the package by name.
+    const { workerOptions } = unstable_getMiniflareWorkerOptions("deploy/worker/wrangler.toml");
+    const script = await bundle("deploy/worker/index.ts");
+    const deployed = await startMetricsWorker({
+      persistDir: tempDir("pdc-template-"),
+      script,
+      durableObjects: workerOptions.durableObjects,
+    });
+    try {
+      const push = {
+        families: [{ name: "template_ok", type: "counter", help: "T.", series: [{ labels: {}, inc: 2 }] }],
+      };
+      expect((await deployed.push(push)).status).toBe(200);
+      expect(sampleValue(await deployed.scrape(), "template_ok_total")).toBe(2);
+    } finally {
+      await deployed.stop();
+    }
   });
 
   it("serves an app and its metrics from one Worker when embedded", async () => {
