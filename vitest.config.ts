@@ -17,6 +17,8 @@ export default defineConfig({
               bindings: {
                 PUSH_TOKEN: "test-push-token",
                 ALLOW_ANONYMOUS_PUSH: "false",
+                // Most tests scrape without a credential; the closed default is tested on its own.
+                ALLOW_ANONYMOUS_SCRAPE: "true",
                 MAX_SERIES_PER_FAMILY: "1000",
                 SELF_METRICS_FLUSH_MS: "0",
               },

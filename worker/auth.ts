@@ -1,8 +1,15 @@
-// Credential checks: Bearer token, or Basic with the token as password. Compared in constant time
-// (both sides hashed first, so not even the length leaks). Token values never reach a response or a log.
+// Credential checks: Bearer token, or Basic with the token as password. Each credential setting holds one or more
+// tokens (a new one goes live before the old one is removed); the presented token is compared with every one of them
+// in constant time (both sides hashed first, so not even the length leaks). Scoped producer tokens may only write
+// families whose names start with their prefixes. Token values never reach a response or a log.
 
 import type { Env } from "./env.ts";
 import { HttpError } from "./http-error.ts";
+
+/** What a credential lets its holder write or delete: every family, or the families whose names start with a prefix. */
+export type Scope = { all: true } | { prefixes: string[] };
+
+export const EVERY_FAMILY: Scope = { all: true };
 
 const encoder = new TextEncoder();
 
@@ -14,14 +21,72 @@ const digest = (text: string) => crypto.subtle.digest("SHA-256", encoder.encode(
  */
 const expectedDigests = new Map<string, ArrayBuffer>();
 
-async function sameToken(given: string, expected: string): Promise<boolean> {
-  let expectedDigest = expectedDigests.get(expected);
-  if (!expectedDigest) {
-    expectedDigest = await digest(expected);
-    if (expectedDigests.size >= 16) expectedDigests.clear();
-    expectedDigests.set(expected, expectedDigest);
+async function expectedDigest(token: string): Promise<ArrayBuffer> {
+  let found = expectedDigests.get(token);
+  if (!found) {
+    found = await digest(token);
+    if (expectedDigests.size >= 256) expectedDigests.clear();
+    expectedDigests.set(token, found);
   }
-  return crypto.subtle.timingSafeEqual(await digest(given), expectedDigest);
+  return found;
+}
+
+/**
+ * The index of the token in `tokens` that `given` equals, or -1. Every token is compared, in constant time, whatever
+ * matched before: the time taken says nothing about which token matched, or whether one did.
+ */
+async function matchingToken(given: string, tokens: readonly string[]): Promise<number> {
+  const presented = await digest(given);
+  let match = -1;
+  for (const [i, token] of tokens.entries()) {
+    if (crypto.subtle.timingSafeEqual(presented, await expectedDigest(token)) && match < 0) match = i;
+  }
+  return match;
+}
+
+/** The tokens a credential setting holds: one, or several separated by commas or whitespace (for rotation). */
+export function tokenList(setting: string | undefined): string[] {
+  return (setting ?? "").split(/[\s,]+/).filter((token) => token !== "");
+}
+
+let reportedBadScopes = false;
+
+/**
+ * The scoped producer tokens of SCOPED_PUSH_TOKENS, a JSON object of token → family-name prefixes, e.g.
+ * `{"<token>": ["team_a_"]}`. A setting that is not such an object admits no scoped token (and is reported once in
+ * the log, without its content).
+ */
+export function scopedTokens(env: Env): Map<string, string[]> {
+  const scoped = new Map<string, string[]>();
+  if (!env.SCOPED_PUSH_TOKENS) return scoped;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(env.SCOPED_PUSH_TOKENS);
+  } catch {
+    parsed = undefined;
+  }
+  const valid =
+    typeof parsed === "object" &&
+    parsed !== null &&
+    !Array.isArray(parsed) &&
+    Object.entries(parsed).every(
+      ([token, prefixes]) =>
+        token !== "" &&
+        Array.isArray(prefixes) &&
+        prefixes.length > 0 &&
+        prefixes.every((p) => typeof p === "string" && p !== ""),
+    );
+  if (!valid) {
+    if (!reportedBadScopes) {
+      console.error(
+        'prometheus-distributed-client: SCOPED_PUSH_TOKENS must be a JSON object of token → non-empty list of family-name prefixes, e.g. {"<token>": ["team_a_"]}; no scoped token is accepted until it is',
+      );
+      reportedBadScopes = true;
+    }
+    return scoped;
+  }
+  for (const [token, prefixes] of Object.entries(parsed as Record<string, string[]>)) scoped.set(token, prefixes);
+  return scoped;
 }
 
 /** The presented secret: a Bearer token, or the password of Basic credentials. */
@@ -44,32 +109,77 @@ function presented(request: Request): string | undefined {
   return undefined;
 }
 
-async function requireToken(request: Request, expected: string, challenge: string): Promise<void> {
+/**
+ * The scope of the presented token: EVERY_FAMILY for one of `unscoped`, its prefixes for a scoped one; 401 otherwise.
+ * Both lists are always compared in full.
+ */
+async function requireToken(
+  request: Request,
+  unscoped: readonly string[],
+  scoped: Map<string, string[]>,
+  challenge: string,
+): Promise<Scope> {
   const token = presented(request);
   if (token === undefined)
     throw new HttpError(401, "missing or malformed credentials", { "www-authenticate": challenge });
-  if (!(await sameToken(token, expected)))
-    throw new HttpError(401, "invalid credentials", { "www-authenticate": challenge });
+  const plain = await matchingToken(token, unscoped);
+  const scopedIndex = await matchingToken(token, [...scoped.keys()]);
+  if (plain >= 0) return EVERY_FAMILY;
+  if (scopedIndex >= 0) return { prefixes: [...scoped.values()][scopedIndex] as string[] };
+  throw new HttpError(401, "invalid credentials", { "www-authenticate": challenge });
 }
 
-/** Pushes need PUSH_TOKEN; without one configured they are refused unless ALLOW_ANONYMOUS_PUSH is "true". */
-export async function authorizePush(request: Request, env: Env): Promise<void> {
-  if (env.PUSH_TOKEN) return requireToken(request, env.PUSH_TOKEN, 'Bearer realm="metrics push"');
-  if (env.ALLOW_ANONYMOUS_PUSH === "true") return;
+/**
+ * Pushes need a PUSH_TOKEN or a scoped token (SCOPED_PUSH_TOKENS); with neither configured they are refused unless
+ * ALLOW_ANONYMOUS_PUSH is "true". Returns what the credential may write.
+ */
+export async function authorizePush(request: Request, env: Env): Promise<Scope> {
+  const unscoped = tokenList(env.PUSH_TOKEN);
+  const scoped = scopedTokens(env);
+  if (unscoped.length > 0 || scoped.size > 0)
+    return requireToken(request, unscoped, scoped, 'Bearer realm="metrics push"');
+  if (env.ALLOW_ANONYMOUS_PUSH === "true") return EVERY_FAMILY;
   throw new HttpError(
     403,
     'pushes are disabled: set the PUSH_TOKEN secret (wrangler secret put PUSH_TOKEN), or ALLOW_ANONYMOUS_PUSH = "true" to accept anonymous pushes',
   );
 }
 
-/** The scrape is open unless SCRAPE_TOKEN is set. */
+/** The scrape and the status page need SCRAPE_TOKEN; without one they are refused unless ALLOW_ANONYMOUS_SCRAPE is "true". */
 export async function authorizeScrape(request: Request, env: Env): Promise<void> {
-  if (env.SCRAPE_TOKEN) return requireToken(request, env.SCRAPE_TOKEN, 'Bearer realm="metrics", Basic realm="metrics"');
+  const tokens = tokenList(env.SCRAPE_TOKEN);
+  if (tokens.length > 0) {
+    await requireToken(request, tokens, new Map(), 'Bearer realm="metrics", Basic realm="metrics"');
+    return;
+  }
+  if (env.ALLOW_ANONYMOUS_SCRAPE === "true") return;
+  throw new HttpError(
+    403,
+    'the scrape is closed: set the SCRAPE_TOKEN secret (wrangler secret put SCRAPE_TOKEN) and give it to Prometheus, or ALLOW_ANONYMOUS_SCRAPE = "true" to serve it to anyone',
+  );
 }
 
-/** Destructive operations need ADMIN_TOKEN, or PUSH_TOKEN when no admin token is set; never anonymous. */
-export async function authorizeAdmin(request: Request, env: Env): Promise<void> {
-  const token = env.ADMIN_TOKEN || env.PUSH_TOKEN;
-  if (!token) throw new HttpError(403, "deletion is disabled: set the ADMIN_TOKEN (or PUSH_TOKEN) secret");
-  return requireToken(request, token, 'Bearer realm="metrics admin"');
+/**
+ * Deletions need ADMIN_TOKEN (or PUSH_TOKEN when no admin token is set), or a scoped token for its own families;
+ * never anonymous. Returns what the credential may delete.
+ */
+export async function authorizeAdmin(request: Request, env: Env): Promise<Scope> {
+  const admin = tokenList(env.ADMIN_TOKEN);
+  const unscoped = admin.length > 0 ? admin : tokenList(env.PUSH_TOKEN);
+  const scoped = scopedTokens(env);
+  if (unscoped.length === 0 && scoped.size === 0)
+    throw new HttpError(403, "deletion is disabled: set the ADMIN_TOKEN (or PUSH_TOKEN) secret");
+  return requireToken(request, unscoped, scoped, 'Bearer realm="metrics admin"');
+}
+
+/** True when `scope` covers the family `name`. */
+export function inScope(scope: Scope, name: string): boolean {
+  return "all" in scope || scope.prefixes.some((prefix) => name.startsWith(prefix));
+}
+
+/** The problem with writing or deleting the family `name` under `scope`, or undefined when it may. */
+export function scopeProblem(scope: Scope, name: string): string | undefined {
+  if (inScope(scope, name)) return undefined;
+  const prefixes = "prefixes" in scope ? scope.prefixes.map((p) => JSON.stringify(p)).join(", ") : "";
+  return `this token may not write family ${JSON.stringify(name)}: its families start with ${prefixes}`;
 }

@@ -81,6 +81,8 @@ class SqlCatalog implements CatalogStorage {
 
 export class CatalogObject extends DurableObject<Env> {
   private readonly catalog: SqlCatalog;
+  /** Requests served since the object started (for the tests and the benchmark; `stats` itself is not counted). */
+  private requests = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -93,26 +95,36 @@ export class CatalogObject extends DurableObject<Env> {
    * objects the family was spread over.
    */
   async register(name: string, type: MetricType, shards = 1): Promise<Registration> {
+    this.requests++;
     return registerFamily(this.catalog, name, type, shards);
   }
 
   /** Removes a family and releases its sample names; idempotent. */
   async remove(name: string): Promise<void> {
+    this.requests++;
     this.catalog.remove(name);
   }
 
   /** Every family, sorted by name, with the most objects it was spread over. */
   async list(): Promise<CatalogEntry[]> {
+    this.requests++;
     return this.catalog.list();
   }
 
   /** The type of a listed family, or null. */
   async typeOf(name: string): Promise<MetricType | null> {
+    this.requests++;
     return this.catalog.typeOf(name) ?? null;
+  }
+
+  /** How many requests this object served since it started (not counting this one). */
+  async stats(): Promise<{ requests: number }> {
+    return { requests: this.requests };
   }
 
   /** The most objects a listed family was spread over (1 for an unknown family). */
   async shardsOf(name: string): Promise<number> {
+    this.requests++;
     return this.catalog.shardsOf(name);
   }
 }

@@ -8,14 +8,23 @@ export interface Env {
   METRICS_FAMILY: DurableObjectNamespace<FamilyObject>;
   /** The single object listing every family, so the scrape finds them. */
   METRICS_CATALOG: DurableObjectNamespace<CatalogObject>;
-  /** Bearer token required by POST /push. A secret: `wrangler secret put PUSH_TOKEN`. */
+  /**
+   * Token(s) for pushes (POST /push, the Pushgateway API), Bearer or Basic password; several separated by commas or
+   * whitespace during a rotation. A secret: `wrangler secret put PUSH_TOKEN`.
+   */
   PUSH_TOKEN?: string;
-  /** Set to "true" to accept pushes without a token when PUSH_TOKEN is not configured. */
+  /** Producer tokens limited to family-name prefixes: a JSON object of token → prefixes, e.g. `{"<token>": ["team_a_"]}`. */
+  SCOPED_PUSH_TOKENS?: string;
+  /** Set to "true" to accept pushes without a token when no push token is configured. */
   ALLOW_ANONYMOUS_PUSH?: string;
-  /** When set, GET /metrics requires it (Bearer, or Basic with it as the password). */
+  /** Token(s) the scrape and the status page require (Bearer, or Basic with it as the password). */
   SCRAPE_TOKEN?: string;
-  /** Credential for destructive operations (DELETE). Falls back to PUSH_TOKEN when unset. */
+  /** Set to "true" to serve the scrape and the status page to anyone when SCRAPE_TOKEN is not configured. */
+  ALLOW_ANONYMOUS_SCRAPE?: string;
+  /** Token(s) for destructive operations (DELETE). Falls back to PUSH_TOKEN when unset. */
   ADMIN_TOKEN?: string;
+  /** How long a finished scrape is served again to repeat scrapes in the same isolate, in seconds (0 = not at all). */
+  SCRAPE_CACHE_SECONDS?: string;
   MAX_BODY_BYTES?: string;
   /** Cardinality cap: series one family may hold. */
   MAX_SERIES_PER_FAMILY?: string;

@@ -8,6 +8,7 @@ import { pushToFamilyObjects } from "../lib/transports/durable-object.ts";
 import type { DeliveryOutcome } from "../lib/transports/transport.ts";
 import type { FamilyPush } from "../lib/wire.ts";
 import { checkPush } from "../lib/wire-check.ts";
+import { EVERY_FAMILY, type Scope, scopeProblem } from "./auth.ts";
 import { limits } from "./config.ts";
 import type { Env } from "./env.ts";
 import { familyStub } from "./family-stubs.ts";
@@ -25,7 +26,11 @@ export function statusOf(outcomes: DeliveryOutcome[]): number {
   return 200;
 }
 
-export async function ingest(env: Env, input: unknown): Promise<IngestReply> {
+/**
+ * Checks a push whole and applies it, family by family; `scope` is what the caller's credential may write (a family
+ * outside it refuses the whole push with 403, before anything is applied).
+ */
+export async function ingest(env: Env, input: unknown, scope: Scope = EVERY_FAMILY): Promise<IngestReply> {
   const checked = checkPush(input, limits(env));
   if (!checked.ok) {
     const { status, message, limit } = checked.error;
@@ -34,6 +39,8 @@ export async function ingest(env: Env, input: unknown): Promise<IngestReply> {
   for (const [i, family] of checked.value.families.entries()) {
     const problem = reservedNameProblem(family.name);
     if (problem) return { status: 400, body: { error: `families[${i}].name: ${problem}` } };
+    const outside = scopeProblem(scope, family.name);
+    if (outside) return { status: 403, body: { error: outside } };
   }
   // Checked whole above, so the objects take the parts as they are (no second check).
   const send = (pushId: string | undefined, part: FamilyPush) =>

@@ -8,7 +8,7 @@ import { textToPush } from "../lib/pushgateway/to-push.ts";
 import { parseTextFormat } from "../lib/text-format/parse.ts";
 import { show } from "../lib/validation.ts";
 import type { Labels, Push } from "../lib/wire.ts";
-import { authorizeAdmin, authorizePush } from "./auth.ts";
+import { authorizeAdmin, authorizePush, inScope } from "./auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { catalog } from "./catalog-object.ts";
 import { limits } from "./config.ts";
@@ -47,7 +47,7 @@ function inPushersTerms(message: string, push: Push): string {
 
 /** PUT or POST: parse the text body, convert it under the grouping key, and ingest it as one push. */
 export async function pushgatewayPush(request: Request, env: Env, base: string): Promise<Response> {
-  await authorizePush(request, env);
+  const scope = await authorizePush(request, env);
   const grouping = groupingOf(request, env, base);
   const type = (request.headers.get("content-type") ?? "").toLowerCase();
   if (type.includes("application/vnd.google.protobuf"))
@@ -66,7 +66,7 @@ export async function pushgatewayPush(request: Request, env: Env, base: string):
     if (error instanceof Invalid) throw new HttpError(400, error.message);
     throw error;
   }
-  const reply = await ingest(env, push);
+  const reply = await ingest(env, push, scope);
   if ("error" in reply.body) {
     const { error, limit } = reply.body;
     throw new HttpError(reply.status, inPushersTerms(error, push), {}, limit);
@@ -75,13 +75,15 @@ export async function pushgatewayPush(request: Request, env: Env, base: string):
 }
 
 /**
- * DELETE: the group's series in every family whose labels include the grouping labels, on every object. Asks each
+ * DELETE: the group's series in every family whose labels include the grouping labels (and that the credential may
+ * delete from), on every object. Asks each
  * family (one request per object it was spread over): a family without one of the labels holds none of the group.
  */
 export async function pushgatewayDelete(request: Request, env: Env, base: string): Promise<Response> {
-  await authorizeAdmin(request, env);
+  const scope = await authorizeAdmin(request, env);
   const grouping = groupingOf(request, env, base);
-  const families = await catalog(env).list();
+  // A scoped token deletes the group from its own families only.
+  const families = (await catalog(env).list()).filter(({ name }) => inScope(scope, name));
   const touched: { family: string; deleted: number }[] = [];
   for (let i = 0; i < families.length; i += DELETE_PARALLELISM) {
     const slice = families.slice(i, i + DELETE_PARALLELISM);

@@ -4,7 +4,7 @@
 
 import { Router } from "itty-router";
 import { familyName } from "../lib/names.ts";
-import { authorizeAdmin, authorizePush, authorizeScrape } from "./auth.ts";
+import { authorizeAdmin, authorizePush, authorizeScrape, scopeProblem } from "./auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { catalog } from "./catalog-object.ts";
 import { limits } from "./config.ts";
@@ -40,7 +40,7 @@ function counted(handle: (request: Request, env: Env) => Promise<Response>) {
 }
 
 async function push(request: Request, env: Env): Promise<Response> {
-  await authorizePush(request, env);
+  const scope = await authorizePush(request, env);
   const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json")
     throw new HttpError(415, `content-type must be application/json, got ${JSON.stringify(type ?? "")}`);
@@ -51,14 +51,13 @@ async function push(request: Request, env: Env): Promise<Response> {
   } catch {
     throw new HttpError(400, "body is not valid JSON");
   }
-  const reply = await ingest(env, input);
+  const reply = await ingest(env, input, scope);
   return jsonResponse(reply.body, reply.status);
 }
 
 /** DELETE /families/:name — the whole family, its series and its batch ids. */
 async function handleDeleteFamily(request: Request & { params: Record<string, string> }, env: Env): Promise<Response> {
-  await authorizeAdmin(request, env);
-  const name = await storedFamilyName(env, request.params.name ?? "");
+  const name = await deletable(request, env);
   // Every object the family was ever spread over; shard 0 knows the distinct series.
   const shards = await everyShard(env, name);
   const replies = await Promise.all(shards.map((stub) => stub.deleteFamily(name)));
@@ -67,8 +66,7 @@ async function handleDeleteFamily(request: Request & { params: Record<string, st
 
 /** DELETE /families/:name/series?label=value… — the series whose labels include every given pair. */
 async function handleDeleteSeries(request: Request & { params: Record<string, string> }, env: Env): Promise<Response> {
-  await authorizeAdmin(request, env);
-  const name = await storedFamilyName(env, request.params.name ?? "");
+  const name = await deletable(request, env);
   const match = Object.fromEntries(new URL(request.url).searchParams);
   if (Object.keys(match).length === 0)
     throw new HttpError(
@@ -80,6 +78,15 @@ async function handleDeleteSeries(request: Request & { params: Record<string, st
   if (refused && "error" in refused) throw new HttpError(400, refused.error);
   const deleted = new Set(replies.flatMap((reply) => ("keys" in reply ? reply.keys : [])));
   return jsonResponse({ family: name, deleted: deleted.size });
+}
+
+/** The family a DELETE names, once the credential may delete it: 401/403 before any lookup, 404 when unknown. */
+async function deletable(request: Request & { params: Record<string, string> }, env: Env): Promise<string> {
+  const scope = await authorizeAdmin(request, env);
+  const name = await storedFamilyName(env, request.params.name ?? "");
+  const outside = scopeProblem(scope, name);
+  if (outside) throw new HttpError(403, outside);
+  return name;
 }
 
 /** The stored family a path segment names (a counter may be named with its `_total`), or 404. */

@@ -135,7 +135,8 @@ export async function startMetricsWorker(options: {
         scriptPath,
         compatibilityDate: COMPATIBILITY_DATE,
         durableObjects: options.durableObjects ?? familyObjects(),
-        bindings: { PUSH_TOKEN, ...options.vars },
+        // The scrape is open in these tests unless a test closes it (the closed default is tested on its own).
+        bindings: { PUSH_TOKEN, ALLOW_ANONYMOUS_SCRAPE: "true", ...options.vars },
       },
       ...(options.others ?? []),
     ],
