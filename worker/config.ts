@@ -53,3 +53,8 @@ export function defaultTtlSeconds(env: Env): number {
 export function selfMetricsFlushMs(env: Env): number {
   return Math.min(nonNegativeInt(env.SELF_METRICS_FLUSH_MS, 10_000), 25_000);
 }
+
+/** How long a finished scrape serves repeat scrapes in the same isolate (SCRAPE_CACHE_SECONDS, at most 60 s); 0 = never. */
+export function scrapeCacheMs(env: Env): number {
+  return Math.min(nonNegativeInt(env.SCRAPE_CACHE_SECONDS, 0), 60) * 1000;
+}

@@ -104,9 +104,9 @@ async function storedFamilyName(env: Env, segment: string): Promise<string> {
   throw new HttpError(404, `no family named ${JSON.stringify(requested)}`);
 }
 
-async function handleScrape(request: Request, env: Env): Promise<Response> {
+async function handleScrape(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   await authorizeScrape(request, env);
-  return scrapeResponse(request, env);
+  return scrapeResponse(request, env, ctx);
 }
 
 /**

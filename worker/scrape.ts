@@ -19,10 +19,11 @@ import { mergeParts } from "../lib/store/merge-shards.ts";
 import { isRetryableObjectError, withRetries } from "../lib/transports/retry.ts";
 import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesPart, SeriesSnapshot } from "../lib/wire.ts";
 import { type CatalogEntry, catalog } from "./catalog-object.ts";
-import { defaultTtlSeconds } from "./config.ts";
+import { defaultTtlSeconds, scrapeCacheMs } from "./config.ts";
 import type { Env } from "./env.ts";
 import { familyStub } from "./family-stubs.ts";
 import { negotiate } from "./negotiate.ts";
+import { ScrapeFlight } from "./scrape-flight.ts";
 import { type FamilySeen, scrapeGauges } from "./self-metrics.ts";
 
 /** Series per page, and about how many bytes of state. */
@@ -219,25 +220,32 @@ async function* exposition(
   yield tail + expositionEnd(format);
 }
 
-/** GET /metrics: the negotiated format, streamed, with a versioned Content-Type. */
-export async function scrapeResponse(request: Request, env: Env): Promise<Response> {
-  const started = Date.now();
+/** The flight each format's scrapes join in this isolate (see scrape-flight.ts). */
+const flights = new Map<ExpositionFormat, ScrapeFlight>();
+
+/**
+ * GET /metrics: the negotiated format, streamed, with a versioned Content-Type. Concurrent scrapes of a format share
+ * one collection (and, with SCRAPE_CACHE_SECONDS, repeats within that time share a finished one); the collection runs
+ * in the request that started it, kept alive by its `waitUntil`.
+ */
+export async function scrapeResponse(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const format = negotiate(request.headers.get("accept"));
-  const tally: Tally = { requests: 0 };
-  const entries = await listFamilies(env, tally);
-  const pieces = exposition(env, entries, tally, format, started);
-  const encoder = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { value, done } = await pieces.next();
-      if (done) controller.close();
-      else controller.enqueue(encoder.encode(value));
-    },
-    async cancel() {
-      await pieces.return(undefined);
-    },
+  let flight = flights.get(format);
+  if (!flight?.joinable(Date.now())) {
+    const started = Date.now();
+    const tally: Tally = { requests: 0 };
+    const fresh = new ScrapeFlight(scrapeCacheMs(env));
+    ctx.waitUntil(fresh.run(async () => exposition(env, await listFamilies(env, tally), tally, format, started)));
+    flights.set(format, fresh);
+    flight = fresh;
+  }
+  // The catalog could not be listed: this scrape fails (500), and the next one starts afresh.
+  const joined = flight;
+  await joined.ready().catch((error: unknown) => {
+    if (flights.get(format) === joined) flights.delete(format);
+    throw error;
   });
-  return new Response(body, {
+  return new Response(joined.reader(), {
     headers: {
       "content-type": format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
       "cache-control": "no-store",
