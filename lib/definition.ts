@@ -123,12 +123,18 @@ export function withDefaults(stored: FamilyDefinition): FamilyDefinition {
 
 /**
  * Which part of two canonical definitions of one family differs, or undefined when they agree. Help, TTL and the
- * number of shards may change: they are not part of what a family is.
+ * number of shards may change: they are not part of what a family is. With `labelsMayGrow` (a definition inferred
+ * from samples), `b` may add label names after `a`'s: the family's series lack them (they are empty).
  */
-export function definitionDifference(a: FamilyDefinition, b: FamilyDefinition): string | undefined {
+export function definitionDifference(
+  a: FamilyDefinition,
+  b: FamilyDefinition,
+  labelsMayGrow = false,
+): string | undefined {
   if (a.name !== b.name) return `name (${a.name} vs ${b.name})`;
   if (a.type !== b.type) return `type (${a.type} vs ${b.type})`;
-  if (!sameList(a.labelNames, b.labelNames)) return `labelNames (${show(a.labelNames)} vs ${show(b.labelNames)})`;
+  const labels = labelsMayGrow ? b.labelNames.slice(0, a.labelNames.length) : b.labelNames;
+  if (!sameList(a.labelNames, labels)) return `labelNames (${show(a.labelNames)} vs ${show(b.labelNames)})`;
   if (!sameList(a.buckets ?? [], b.buckets ?? [])) return `buckets (${show(a.buckets)} vs ${show(b.buckets)})`;
   if (a.type === "gauge" && a.merge !== b.merge) return `merge policy (${a.merge} vs ${b.merge})`;
   if (a.type === "summary") {

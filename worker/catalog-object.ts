@@ -4,7 +4,7 @@
 // its first push is applied, and again when its family is spread over more shards.
 
 import { DurableObject } from "cloudflare:workers";
-import { type CatalogStorage, type Registration, registerFamily } from "../lib/store/catalog.ts";
+import { type CatalogStorage, type Registration, registerFamily, registrationProblem } from "../lib/store/catalog.ts";
 import type { MetricType } from "../lib/wire.ts";
 import type { Env } from "./env.ts";
 
@@ -115,6 +115,15 @@ export class CatalogObject extends DurableObject<Env> {
   async typeOf(name: string): Promise<MetricType | null> {
     this.requests++;
     return this.catalog.typeOf(name) ?? null;
+  }
+
+  /**
+   * For each family, why it could not be registered with its type (a type or sample-name clash), or null: lets a
+   * push be refused whole before any of it is applied.
+   */
+  async problems(families: { name: string; type: MetricType }[]): Promise<(string | null)[]> {
+    this.requests++;
+    return families.map(({ name, type }) => registrationProblem(this.catalog, name, type) ?? null);
   }
 
   /** How many requests this object served since it started (not counting this one). */

@@ -23,6 +23,7 @@ import {
   snapshotFamily,
   ttlMs,
 } from "../lib/store/family-store.ts";
+import { adoptStored } from "../lib/store/inferred.ts";
 import type {
   FamilyDefinition,
   FamilyOutcome,
@@ -92,6 +93,8 @@ export class FamilyObject extends DurableObject<Env> {
   private readonly counters = { requests: 0, pushes: 0, groups: 0 };
   /** Label fragments of rendered series, by key. */
   private readonly fragments = new Map<string, string>();
+  /** The label names the fragments were rendered with. */
+  private fragmentLabels = "";
   /** The clock in milliseconds; tests replace it to drive expiry and summary windows deterministically. */
   now: () => number = () => Date.now();
   /** The group commit window in ms; tests set it, otherwise GROUP_COMMIT_WINDOW_MS decides. */
@@ -149,13 +152,17 @@ export class FamilyObject extends DurableObject<Env> {
     return this.place?.shard ?? 0;
   }
 
-  private async submit(pushId: string | undefined, part: FamilyPush): Promise<FamilyOutcome> {
+  private async submit(pushId: string | undefined, received: FamilyPush): Promise<FamilyOutcome> {
     const reject = (code: number, error: string): FamilyOutcome => ({
-      name: part.name,
+      name: received.name,
       status: "rejected",
       code,
       error,
     });
+    // An inferred definition takes this family's terms before anything else reads the part (its keys, its shard).
+    const adopted = adoptStored(received, this.storage.definition());
+    if ("problem" in adopted) return reject(409, adopted.problem);
+    const part = adopted;
     const reserved = reservedNameProblem(part.name, SELF_STORED_FAMILIES);
     if (reserved) return reject(400, `families[0].name: ${reserved}`);
     if (this.place && (this.place.family !== part.name || !(this.place.shard < DEFAULT_LIMITS.maxShards))) {
@@ -532,6 +539,12 @@ export class FamilyObject extends DurableObject<Env> {
     this.counters.requests++;
     const definition = this.storage.definition();
     if (this.fragments.size > MAX_CACHED_FRAGMENTS) this.fragments.clear();
+    // Label names that grew change every fragment (the new labels, empty, are rendered too).
+    const labels = definition?.labelNames.join("\u0000") ?? "";
+    if (labels !== this.fragmentLabels) {
+      this.fragments.clear();
+      this.fragmentLabels = labels;
+    }
     const fragment = (key: string, s: SeriesSnapshot) => {
       let cached = this.fragments.get(key);
       if (cached === undefined) {

@@ -7,8 +7,8 @@ import { groupingKey } from "../lib/pushgateway/grouping-key.ts";
 import { textToPush } from "../lib/pushgateway/to-push.ts";
 import { parseTextFormat } from "../lib/text-format/parse.ts";
 import { show } from "../lib/validation.ts";
-import type { Labels, Push } from "../lib/wire.ts";
-import { authorizeAdmin, authorizePush, inScope } from "./auth.ts";
+import type { Labels, MetricType, Push } from "../lib/wire.ts";
+import { authorizeAdmin, authorizePush, inScope, scopeProblem } from "./auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { catalog } from "./catalog-object.ts";
 import { limits } from "./config.ts";
@@ -23,9 +23,32 @@ const PREFIX = "/metrics/";
 /** Families a group DELETE asks at once. */
 const DELETE_PARALLELISM = 8;
 
-/** The grouping labels of a request's path (`base` is the router's mount point). */
+/** Families known to be registered with a type, so a push of them needs no clash check (types never change). */
+const registered = new Map<string, { type: MetricType; until: number }>();
+const REGISTERED_MS = 60_000;
+
+/**
+ * Refuses the whole push (409) when one of its families clashes with the catalog — another type under that name, or
+ * a sample name another family exposes — before any family is applied. Families this isolate saw registered within
+ * the last minute skip the catalog.
+ */
+async function refuseClashes(env: Env, push: Push): Promise<void> {
+  const now = Date.now();
+  const unknown = push.families.filter((f) => {
+    const seen = registered.get(f.name);
+    return !seen || seen.type !== f.type || seen.until < now;
+  });
+  if (unknown.length === 0) return;
+  const problems = await catalog(env).problems(unknown.map(({ name, type }) => ({ name, type })));
+  const clash = problems.find((p) => p !== null);
+  if (clash) throw new HttpError(409, clash);
+  if (registered.size > 10_000) registered.clear();
+  for (const { name, type } of unknown) registered.set(name, { type, until: now + REGISTERED_MS });
+}
+
+/** The grouping labels of a request's path (`base` is the router's mount point); a trailing slash is ignored. */
 function groupingOf(request: Request, env: Env, base: string): Labels {
-  const path = new URL(request.url).pathname.slice(base.length);
+  const path = new URL(request.url).pathname.slice(base.length).replace(/\/$/, "");
   try {
     return groupingKey(path.slice(PREFIX.length).split("/"), limits(env));
   } catch (error) {
@@ -66,6 +89,11 @@ export async function pushgatewayPush(request: Request, env: Env, base: string):
     if (error instanceof Invalid) throw new HttpError(400, error.message);
     throw error;
   }
+  for (const family of push.families) {
+    const outside = scopeProblem(scope, family.name);
+    if (outside) throw new HttpError(403, outside);
+  }
+  await refuseClashes(env, push);
   const reply = await ingest(env, push, scope);
   if ("error" in reply.body) {
     const { error, limit } = reply.body;

@@ -15,7 +15,7 @@ import {
 } from "../lib/exposition.ts";
 import type { PageRequest } from "../lib/store/family-store.ts";
 import { ttlMs } from "../lib/store/family-store.ts";
-import { mergeParts } from "../lib/store/merge-shards.ts";
+import { mergeParts, widest } from "../lib/store/merge-shards.ts";
 import { isRetryableObjectError, withRetries } from "../lib/transports/retry.ts";
 import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesPart, SeriesSnapshot } from "../lib/wire.ts";
 import { type CatalogEntry, catalog } from "./catalog-object.ts";
@@ -105,7 +105,7 @@ class FamilyReader {
   /** A sharded family: every shard's parts, merged by key (each shard pages in key order). */
   private async *merged(): AsyncGenerator<Chunk> {
     const pages = await Promise.all(this.first);
-    const definition = pages.find((p) => p.definition)?.definition;
+    const definition = widest(pages.map((p) => p.definition));
     if (!definition) return;
     const cursors = pages.map((p, shard) => ({ shard, parts: p.parts ?? [], at: 0, next: p.next }));
     const ttl = ttlMs(definition, defaultTtlSeconds(this.env));

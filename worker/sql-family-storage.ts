@@ -8,12 +8,12 @@
 // Every call is synchronous; the Durable Object wraps each commit in a transaction and calls `forget()` if it fails.
 
 import { withDefaults } from "../lib/definition.ts";
-import { labelsOfKey } from "../lib/series-key.ts";
+import { canonicalKey, labelsOfKey } from "../lib/series-key.ts";
 import type { FamilyChange, FamilyStorage, StoredSeries } from "../lib/store/family-store.ts";
 import type { SeriesState } from "../lib/store/merge.ts";
 import type { FamilyDefinition, Labels, SeriesPart } from "../lib/wire.ts";
 
-const SCHEMA_VERSION = "3";
+const SCHEMA_VERSION = "4";
 /** How often (at most) expired push ids are pruned. */
 const PRUNE_EVERY_MS = 60_000;
 /** Bytes of JSON bound to one statement (SQLite values are limited to 2 MB). */
@@ -85,6 +85,7 @@ export class SqlFamilyStorage implements FamilyStorage {
       .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`)
       .toArray()[0]?.value;
     if (version === "1" || version === "2") this.upgradeFromColumns(version);
+    if (version !== undefined && version !== SCHEMA_VERSION) this.canonicalizeKeys();
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS series (key TEXT PRIMARY KEY, state TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID`,
     );
@@ -95,6 +96,21 @@ export class SqlFamilyStorage implements FamilyStorage {
       `INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       SCHEMA_VERSION,
     );
+  }
+
+  /**
+   * Schema 1–3 kept trailing empty label values in series keys; today's keys leave them out (series-key.ts). Rewrites
+   * the keys that had them, in the series and, on shard 0 of a sharded family, the shard_keys tables.
+   */
+  private canonicalizeKeys(): void {
+    const tables = ["series", "shard_keys"].filter(
+      (table) =>
+        this.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`, table).toArray().length,
+    );
+    for (const table of tables) {
+      const keys = this.sql.exec<{ key: string }>(`SELECT DISTINCT key FROM ${table} WHERE key LIKE '%""]'`).toArray();
+      for (const { key } of keys) this.sql.exec(`UPDATE ${table} SET key = ? WHERE key = ?`, canonicalKey(key), key);
+    }
   }
 
   /** Schema 1–2 kept series state in columns and one row per batch id: move both to the current tables. */
@@ -230,6 +246,12 @@ export class SqlFamilyStorage implements FamilyStorage {
 
   commit(change: FamilyChange, nowMs: number): void {
     if (change.definition) {
+      // Label names that grew give every key more labels (the new ones empty): parse them again.
+      if (this.definition()?.labelNames.join() !== change.definition.labelNames.join()) {
+        this.labels.clear();
+        this.cache.clear();
+        this.cacheBytes = 0;
+      }
       this.write(
         `INSERT INTO meta (key, value) VALUES ('definition', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
         JSON.stringify(change.definition),

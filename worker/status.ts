@@ -4,7 +4,7 @@
 
 import type { PageRequest } from "../lib/store/family-store.ts";
 import { ttlMs } from "../lib/store/family-store.ts";
-import { mergeParts } from "../lib/store/merge-shards.ts";
+import { mergeParts, widest } from "../lib/store/merge-shards.ts";
 import { isRetryableObjectError, withRetries } from "../lib/transports/retry.ts";
 import type { FamilyDefinition, FamilyPage, SeriesPart, SeriesSnapshot } from "../lib/wire.ts";
 import { authorizeScrape } from "./auth.ts";
@@ -57,7 +57,7 @@ async function familyStatus(env: Env, entry: CatalogEntry): Promise<FamilyStatus
   const replies = await Promise.all(
     Array.from({ length: entry.shards }, (_, k) => retried(() => familyStub(env, entry.name, k).summary())),
   );
-  const definition = replies.find((r) => r.definition)?.definition ?? null;
+  const definition = widest(replies.map((r) => r.definition)) ?? null;
   const updates = replies.flatMap((r) => (r.lastUpdated === undefined ? [] : [r.lastUpdated]));
   return {
     definition: definition as FamilyDefinition | null,
@@ -118,7 +118,7 @@ function readPage(env: Env, family: string, shard: number, after: string | undef
  */
 async function mergedPage(env: Env, family: string, shards: number, after: string | undefined) {
   const pages = await Promise.all(Array.from({ length: shards }, (_, k) => readPage(env, family, k, after, true)));
-  const definition = pages.find((p) => p.definition)?.definition;
+  const definition = widest(pages.map((p) => p.definition));
   if (!definition) return { series: [] };
   const ttl = ttlMs(definition, defaultTtlSeconds(env));
   const now = Date.now();

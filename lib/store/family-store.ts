@@ -146,7 +146,7 @@ function applyOne(
   const { series, reset, remove: _remove, replace: _replace, inferred: _inferred, ...definition } = part;
   const stored = view.definition;
   if (stored) {
-    const difference = definitionDifference(stored, definition);
+    const difference = definitionDifference(stored, definition, part.inferred === true);
     if (difference)
       return {
         name,

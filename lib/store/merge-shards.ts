@@ -85,3 +85,13 @@ export function mergeParts(
   if (ttlMs > 0 && merged.updated + ttlMs <= nowMs) return undefined;
   return partSnapshot(definition, merged, nowMs);
 }
+
+/**
+ * The definition of a family spread over shards: the one with the most label names (a family inferred from samples
+ * may have grown label names on some shards before others; its series lack the new ones).
+ */
+export function widest(definitions: (FamilyDefinition | null)[]): FamilyDefinition | undefined {
+  let found: FamilyDefinition | undefined;
+  for (const d of definitions) if (d && (!found || d.labelNames.length > found.labelNames.length)) found = d;
+  return found;
+}

@@ -504,13 +504,20 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       expect(strict).toMatchObject([{ name: gauge, status: "rejected", code: 409 }]);
     });
 
-    it("inferred: refused (409) where samples cannot join: other label names, a sum gauge, a summary with quantiles", async () => {
+    it("inferred: refused (409) where samples cannot join: other buckets, a sum gauge, a summary with quantiles", async () => {
       const store = make();
-      const [other, sum, quantiles] = [unique("g"), unique("s"), unique("q")];
+      const [other, sum, quantiles] = [unique("h"), unique("s"), unique("q")];
       await store.transport.push({
         batch: unique("b"),
         families: [
-          { name: other, type: "gauge", help: "G.", labelNames: ["a"], series: [{ labels: { a: "1" }, set: 1 }] },
+          {
+            name: other,
+            type: "histogram",
+            help: "H.",
+            labelNames: [],
+            buckets: [1],
+            series: [{ labels: {}, counts: [1, 0], sum: 1 }],
+          },
           { name: sum, type: "gauge", help: "S.", labelNames: [], merge: "sum", series: [{ labels: {}, inc: 1 }] },
           { name: quantiles, type: "summary", help: "Q.", labelNames: [], percentiles: [0.5], series: [] },
         ],
@@ -520,11 +527,12 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         families: [
           {
             name: other,
-            type: "gauge",
-            help: "G.",
-            labelNames: ["b"],
+            type: "histogram",
+            help: "H.",
+            labelNames: [],
+            buckets: [2],
             inferred: true,
-            series: [{ labels: { b: "1" }, set: 2 }],
+            series: [{ labels: {}, counts: [1, 0], sum: 1 }],
           },
           { name: sum, type: "gauge", help: "S.", labelNames: [], inferred: true, series: [{ labels: {}, set: 9 }] },
           {
@@ -538,14 +546,46 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         ],
       });
       expect(replies).toEqual([
-        { name: other, status: "rejected", code: 409, error: expect.stringContaining("labelNames") },
+        { name: other, status: "rejected", code: 409, error: expect.stringContaining("buckets") },
         { name: sum, status: "rejected", code: 409, error: expect.stringContaining('merged by "sum"') },
         { name: quantiles, status: "rejected", code: 409, error: expect.stringContaining("reports quantiles") },
       ]);
-      const values = (await store.snapshot())
-        .filter((f) => [other, sum].includes(f.name))
-        .map((f) => f.series[0]?.value);
-      expect(values).toEqual([1, 1]);
+      const stored = (await store.snapshot()).filter((f) => [other, sum].includes(f.name));
+      expect(stored.map((f) => f.series[0]?.counts ?? f.series[0]?.value)).toEqual([[1, 0], 1]);
+    });
+
+    it("inferred: label names the family lacks are added after its own; series lacking a label have it empty", async () => {
+      const store = make();
+      const name = unique("c");
+      const push = (labelNames: string[], labels: Record<string, string>, inc: number, inferred = true) =>
+        store.transport.push({
+          batch: unique("b"),
+          families: [
+            {
+              name,
+              type: "counter",
+              help: "C.",
+              labelNames,
+              ...(inferred ? { inferred } : {}),
+              series: [{ labels, inc }],
+            },
+          ],
+        });
+      expect(await push(["job"], { job: "a" }, 1)).toMatchObject([{ status: "applied" }]);
+      // A group with one more grouping label, then one with fewer: the family grows, and every series keeps counting.
+      expect(await push(["instance", "job"], { instance: "i1", job: "a" }, 2)).toMatchObject([{ status: "applied" }]);
+      expect(await push([], {}, 4)).toMatchObject([{ status: "applied" }]);
+      expect(await push(["job"], { job: "a" }, 8)).toMatchObject([{ status: "applied" }]);
+      const family = (await store.snapshot()).find((f) => f.name === name);
+      expect(family?.labelNames).toEqual(["job", "instance"]);
+      const values = family?.series.map((s) => [s.labels.job ?? "", s.labels.instance ?? "", s.value]);
+      expect(values?.sort()).toEqual([
+        ["", "", 4],
+        ["a", "", 9],
+        ["a", "i1", 2],
+      ]);
+      // A push that is not inferred must still match exactly.
+      expect(await push(["job"], { job: "a" }, 1, false)).toMatchObject([{ status: "rejected", code: 409 }]);
     });
   });
 }

@@ -151,6 +151,41 @@ describe("SQLite storage upgrade", () => {
     });
   });
 
+  it("rewrites schema 3's keys with trailing empty label values in today's form, series and shard_keys alike", async () => {
+    const name = "upgrade_keys";
+    expect(await stub(name).push("keys-1", counter(name, ["a"], 1))).toMatchObject({ status: "applied" });
+    await runInDurableObject(stub(name), (_instance, state) => {
+      const sql = state.storage.sql;
+      const definition = { name, type: "counter", help: "C.", labelNames: ["k", "j"] };
+      sql.exec(`UPDATE meta SET value = ? WHERE key = 'definition'`, JSON.stringify(definition));
+      sql.exec(`UPDATE meta SET value = '3' WHERE key = 'schema_version'`);
+      sql.exec(`DELETE FROM series`);
+      sql.exec(
+        `INSERT INTO series VALUES ('["a",""]', '{"value":5}', 1000, 2000), ('["",""]', '{"value":1}', 1000, 2000)`,
+      );
+      sql.exec(`INSERT INTO series VALUES ('["b","x"]', '{"value":2}', 1000, 2000)`);
+      sql.exec(
+        `CREATE TABLE IF NOT EXISTS shard_keys (key TEXT NOT NULL, shard INTEGER NOT NULL, PRIMARY KEY (key, shard)) WITHOUT ROWID`,
+      );
+      sql.exec(`INSERT INTO shard_keys VALUES ('["a",""]', 0), ('["a",""]', 1), ('["b","x"]', 0)`);
+      const storage = new SqlFamilyStorage(sql, { pushIdRetentionMs: 1e15, maxPushIds: 100 });
+      storage.migrate();
+      const keys = (table: string) =>
+        sql
+          .exec<{ key: string }>(`SELECT DISTINCT key FROM ${table} ORDER BY key`)
+          .toArray()
+          .map((r) => r.key);
+      expect(keys("series")).toEqual(['["a"]', '["b","x"]', "[]"]);
+      expect(keys("shard_keys")).toEqual(['["a"]', '["b","x"]']);
+      expect(storage.allSeries().map((s) => [s.labels, s.value])).toEqual([
+        [{ k: "a", j: "" }, 5],
+        [{ k: "b", j: "x" }, 2],
+        [{ k: "", j: "" }, 1],
+      ]);
+      expect(sql.exec(`SELECT value FROM meta WHERE key = 'schema_version'`).one().value).toBe("4");
+    });
+  });
+
   it("reads a definition stored by schema 1 with today's defaults: a gauge without merge, a summary without windows", async () => {
     for (const [name, definition, part] of [
       [
