@@ -1,12 +1,19 @@
 // Single flight for the scrape: concurrent scrapes of one format in one isolate share one collection, so a burst of
 // scrapes costs the object requests of one. The collection runs in the request that started it (its waitUntil keeps
 // it alive) and appends its bytes to a shared buffer of plain arrays; every scrape that joined reads the buffer from
-// the start, at its own pace, looking again every few milliseconds while it waits. A flight takes new scrapes while it still holds its whole output (up to SHARED_BYTES) — while it runs,
-// and for SCRAPE_CACHE_SECONDS after it finished. Past SHARED_BYTES it keeps only what its slowest reader has not read,
+// the start, at its own pace. Requests cannot wait on each other's promises, so the starting request waits on its
+// own and the others look again every few milliseconds. A flight takes new scrapes while it still holds its whole
+// output (up to SHARED_BYTES): while it runs (for at most JOIN_WINDOW_MS after its start), and for SCRAPE_CACHE_SECONDS
+// after it finished. Past SHARED_BYTES it keeps only what its slowest reader has not read,
 // and a reader that falls MAX_LAG_BYTES behind is cut off, so memory stays bounded however large the scrape.
 
 /** Output a flight keeps whole, so that scrapes arriving later can still join it from the start. */
 export const SHARED_BYTES = 16 * 1024 * 1024;
+/**
+ * How long after its start a running flight takes new scrapes (or SCRAPE_CACHE_SECONDS, if longer): a scrape never
+ * gets data older than that, even when the flight runs on for a slow reader.
+ */
+const JOIN_WINDOW_MS = 1_000;
 /** How far the collection runs ahead of the fastest reader. */
 const READ_AHEAD_BYTES = 1024 * 1024;
 /** A reader this far behind the collection (once the flight no longer keeps it whole) is cut off. */
@@ -27,11 +34,6 @@ const POLL_MS = 4;
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, POLL_MS));
 
-/** Waits, in the calling request, until `ready()` holds. */
-async function until(ready: () => boolean): Promise<void> {
-  while (!ready()) await tick();
-}
-
 export class ScrapeFlight {
   /** Chunks still held: chunk i of the output is `chunks[i - dropped]`. */
   private readonly chunks: Uint8Array[] = [];
@@ -46,30 +48,38 @@ export class ScrapeFlight {
   /** Readers that ever joined (the collection stops once they all left). */
   private joined = 0;
   private readonly cursors = new Set<Cursor>();
-  /** The collection has started producing (its listing succeeded), or failed before. */
+  /** Wakes the collection's own request (which may wait on its own promises) when something changed. */
+  private ownerWaiters: (() => void)[] = [];
+  /** The collection has started (its request listed the families), or the flight was abandoned before. */
   private started = false;
+  /** The reader of the collection's own request, while it reads. */
+  private ownerCursor: Cursor | undefined;
+
+  private readonly createdAt = Date.now();
 
   constructor(private readonly cacheMs: number) {}
 
-  /** True while a new scrape may join: the whole output is held, and the flight runs or finished within the cache. */
+  /**
+   * True while a new scrape may join: the whole output is held, and the flight still runs, or still delivers to
+   * scrapes that joined it, or finished within the cache time.
+   */
   joinable(now: number): boolean {
     if (this.failure !== undefined || this.total > SHARED_BYTES) return false;
-    return !this.finished || now < this.finishedAt + this.cacheMs;
+    if (this.finished) return now < this.finishedAt + this.cacheMs;
+    return now < this.createdAt + Math.max(JOIN_WINDOW_MS, this.cacheMs);
   }
 
   /**
-   * Runs the collection, in the request that starts the flight: `start` lists what to collect and returns the pieces.
+   * Runs the collection of `source`, in the request that started the flight (which keeps it alive with waitUntil).
    * Appends every piece, running at most READ_AHEAD_BYTES ahead of the fastest reader; stops early when every reader
    * has left.
    */
-  async run(start: () => Promise<AsyncGenerator<string>>): Promise<void> {
+  async run(source: AsyncGenerator<string>): Promise<void> {
     const encoder = new TextEncoder();
-    let source: AsyncGenerator<string> | undefined;
+    this.started = true;
     try {
-      source = await start();
-      this.started = true;
       for (;;) {
-        await until(() => this.cursors.size === 0 || this.ahead() < READ_AHEAD_BYTES);
+        while (this.cursors.size > 0 && this.ahead() >= READ_AHEAD_BYTES) await this.changed(true);
         if (this.joined > 0 && this.cursors.size === 0) {
           // Nobody reads any more: stop collecting (the object requests not yet made are saved).
           await source.return(undefined);
@@ -85,20 +95,44 @@ export class ScrapeFlight {
     } finally {
       this.finished = true;
       this.finishedAt = Date.now();
+      this.wakeOwner();
     }
   }
 
-  /** Waits, in the calling request, until the collection started; throws when it failed before it could. */
-  async ready(): Promise<void> {
-    await until(() => this.started || this.finished);
+  /** The collection could not start (listing the families failed): scrapes waiting to join fail too. */
+  abandon(error: unknown): void {
+    this.failure = error;
+    this.finished = true;
+  }
+
+  /** Waits, in a joining request, until the collection started; throws when it was abandoned before. */
+  async whenStarted(): Promise<void> {
+    while (!this.started && !this.finished) await tick();
     if (!this.started) throw this.failure instanceof Error ? this.failure : new Error("the scrape could not start");
   }
 
-  /** A new reader of the whole output, from its first byte. */
-  reader(): ReadableStream<Uint8Array> {
+  /**
+   * Waits for a change. The collection's own request waits on a promise its own work settles (and, for readers in
+   * other requests to move on, a short timer too); any other request may only poll.
+   */
+  private changed(owner: boolean): Promise<void> {
+    if (!owner) return tick();
+    const woken = new Promise<void>((resolve) => this.ownerWaiters.push(resolve));
+    // Readers in other requests cannot wake it: while any reads, it looks again every few milliseconds too.
+    const onlyOwn = this.cursors.size === 0 || (this.cursors.size === 1 && this.ownerCursor !== undefined);
+    return onlyOwn ? woken : Promise.race([woken, tick()]);
+  }
+
+  private wakeOwner(): void {
+    for (const wake of this.ownerWaiters.splice(0)) wake();
+  }
+
+  /** A new reader of the whole output, from its first byte; `owner` for the request that runs the collection. */
+  reader(owner: boolean): ReadableStream<Uint8Array> {
     const cursor: Cursor = { at: 0, cut: false };
     this.cursors.add(cursor);
     this.joined++;
+    if (owner) this.ownerCursor = cursor;
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         while (!cursor.cut && cursor.at >= this.dropped + this.chunks.length) {
@@ -108,9 +142,9 @@ export class ScrapeFlight {
             else controller.error(new Error("the scrape could not be completed"));
             return;
           }
-          await tick();
+          await this.changed(owner);
         }
-        if (cursor.cut) {
+        if (cursor.cut || cursor.at < this.dropped) {
           this.leave(cursor);
           controller.error(new Error("the scrape fell too far behind and was cut off"));
           return;
@@ -119,6 +153,7 @@ export class ScrapeFlight {
         controller.enqueue((this.chunks[cursor.at - this.dropped] as Uint8Array).slice());
         cursor.at++;
         this.release();
+        if (owner) this.wakeOwner();
       },
       cancel: () => this.leave(cursor),
     });
@@ -130,11 +165,16 @@ export class ScrapeFlight {
     this.ends.push(this.total);
     this.cutLaggards();
     this.release();
+    this.wakeOwner();
   }
 
   private leave(cursor: Cursor): void {
     this.cursors.delete(cursor);
     this.release();
+    if (cursor === this.ownerCursor) {
+      this.ownerCursor = undefined;
+      this.wakeOwner();
+    }
   }
 
   /** Bytes appended that the fastest reader has not read yet. */
@@ -157,8 +197,7 @@ export class ScrapeFlight {
 
   /** Once no new reader may join: drops the chunks every remaining reader has read. */
   private release(): void {
-    if (this.total <= SHARED_BYTES && !this.finished) return;
-    if (this.finished && this.total <= SHARED_BYTES && this.cacheMs > 0) return;
+    if (this.joinable(Date.now())) return;
     let slowest = this.dropped + this.chunks.length;
     for (const c of this.cursors) if (!c.cut) slowest = Math.min(slowest, c.at);
     const count = slowest - this.dropped;

@@ -230,27 +230,35 @@ const flights = new Map<ExpositionFormat, ScrapeFlight>();
  */
 export async function scrapeResponse(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const format = negotiate(request.headers.get("accept"));
-  let flight = flights.get(format);
-  if (!flight?.joinable(Date.now())) {
-    const started = Date.now();
-    const tally: Tally = { requests: 0 };
-    const fresh = new ScrapeFlight(scrapeCacheMs(env));
-    ctx.waitUntil(fresh.run(async () => exposition(env, await listFamilies(env, tally), tally, format, started)));
-    flights.set(format, fresh);
-    flight = fresh;
+  const headers = {
+    "content-type": format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
+    "cache-control": "no-store",
+  };
+  const joinable = flights.get(format);
+  if (joinable?.joinable(Date.now())) {
+    // The reader counts from now, so the flight keeps its output for it while it waits for the start.
+    const body = joinable.reader(false);
+    await joinable.whenStarted().catch(async (error: unknown) => {
+      await body.cancel();
+      throw error;
+    });
+    return new Response(body, { headers });
   }
-  // The catalog could not be listed: this scrape fails (500), and the next one starts afresh.
-  const joined = flight;
-  await joined.ready().catch((error: unknown) => {
-    if (flights.get(format) === joined) flights.delete(format);
+  const started = Date.now();
+  const tally: Tally = { requests: 0 };
+  const flight = new ScrapeFlight(scrapeCacheMs(env));
+  flights.set(format, flight);
+  let entries: CatalogEntry[];
+  try {
+    entries = await listFamilies(env, tally);
+  } catch (error) {
+    // The catalog could not be listed: this scrape and those waiting to join fail (500); the next one starts afresh.
+    flight.abandon(error);
+    if (flights.get(format) === flight) flights.delete(format);
     throw error;
-  });
-  return new Response(joined.reader(), {
-    headers: {
-      "content-type": format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
-      "cache-control": "no-store",
-    },
-  });
+  }
+  ctx.waitUntil(flight.run(exposition(env, entries, tally, format, started)));
+  return new Response(flight.reader(true), { headers });
 }
 
 /**

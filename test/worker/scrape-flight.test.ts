@@ -9,19 +9,9 @@ import { describe, expect, it } from "vitest";
 import type { Env } from "../../worker/env.ts";
 import { createMetricsRouter } from "../../worker/router.ts";
 import { ScrapeFlight, SHARED_BYTES } from "../../worker/scrape-flight.ts";
+import { listedFamilies, objectRequests } from "./object-requests.ts";
 
 const TOKEN = "test-push-token";
-let probes = 0;
-
-/** Object requests the Worker made so far (the catalog's and every family object's), this file's probes left out. */
-async function objectRequests(): Promise<number> {
-  const catalog = env.METRICS_CATALOG.getByName("catalog");
-  const families = await catalog.list();
-  probes++;
-  let total = (await catalog.stats()).requests - probes;
-  for (const { name } of families) total += (await env.METRICS_FAMILY.getByName(name).stats()).requests;
-  return total;
-}
 
 /** The object request count once the pushes' own bookkeeping (pdc_pushes_total, flushed after them) is done. */
 async function settled(): Promise<number> {
@@ -79,8 +69,7 @@ describe("scrape single flight", () => {
     const families = Array.from({ length: 20 }, (_, i) => gauge(`flight_family_${i}`, i));
     await push(families);
     const before = await settled();
-    const listed = (await env.METRICS_CATALOG.getByName("catalog").list()).length;
-    probes++;
+    const listed = await listedFamilies();
     const bodies = await Promise.all(
       Array.from({ length: 100 }, async () => {
         const res = await exports.default.fetch(
@@ -101,12 +90,19 @@ describe("scrape single flight", () => {
     for (let i = 0; i < 20; i++) expect(body).toContain(`flight_family_${i}{k="v49"} ${i}\n`);
   });
 
-  it("starts a new collection for a scrape after the last finished (no cache by default)", async () => {
+  it("starts a new collection for a scrape after the last finished (no cache by default), even while a reader lingers", async () => {
     await push([gauge("flight_fresh", 1)]);
-    const scrape = async () => (await exports.default.fetch(new Request("http://metrics.test/metrics"))).text();
-    expect(await scrape()).toContain('flight_fresh{k="v0"} 1\n');
+    const get = () => exports.default.fetch(new Request("http://metrics.test/metrics"));
+    // A scrape whose body is not read yet: its collection (in its waitUntil) finishes, and must not be handed to
+    // later scrapes.
+    const ctx = createExecutionContext();
+    const lingering = await createMetricsRouter().fetch(new Request("http://metrics.test/metrics"), env, ctx);
+    await waitOnExecutionContext(ctx);
     await push([gauge("flight_fresh", 2)]);
-    expect(await scrape()).toContain('flight_fresh{k="v0"} 2\n');
+    expect(await (await get()).text()).toContain('flight_fresh{k="v0"} 2\n');
+    await push([gauge("flight_fresh", 3)]);
+    expect(await (await get()).text()).toContain('flight_fresh{k="v0"} 3\n');
+    expect(await lingering.text()).toContain('flight_fresh{k="v0"} 1\n');
   });
 
   it("serves repeats from a finished scrape for SCRAPE_CACHE_SECONDS, then collects afresh", async () => {
@@ -136,8 +132,8 @@ describe("ScrapeFlight", () => {
     const flight = new ScrapeFlight(0);
     const size = 256 * 1024;
     const count = Math.ceil((SHARED_BYTES * 1.5) / size);
-    const early = [flight.reader(), flight.reader()];
-    const run = flight.run(async () => pieces(count, size));
+    const early = [flight.reader(false), flight.reader(false)];
+    const run = flight.run(pieces(count, size));
     expect(flight.joinable(Date.now())).toBe(true);
     const totals = await Promise.all(early.map(readAll));
     await run;
@@ -145,13 +141,26 @@ describe("ScrapeFlight", () => {
     expect(flight.joinable(Date.now())).toBe(false);
   });
 
+  it("takes new readers only within its join window while it runs, and not at all once finished", async () => {
+    const flight = new ScrapeFlight(0);
+    const stalled = flight.reader(false).getReader();
+    const run = flight.run(pieces(100, 512 * 1024));
+    expect((await stalled.read()).done).toBe(false);
+    const now = Date.now();
+    expect(flight.joinable(now)).toBe(true);
+    expect(flight.joinable(now + 1_100), "a running flight past its join window").toBe(false);
+    await stalled.cancel();
+    await run;
+    expect(flight.joinable(Date.now()), "finished, with no cache").toBe(false);
+  });
+
   it("cuts off a reader that falls more than the limit behind, while the others go on", async () => {
     const flight = new ScrapeFlight(0);
     const size = 512 * 1024;
     const count = Math.ceil((SHARED_BYTES * 2.5) / size);
-    const stalled = flight.reader().getReader();
-    const fast = flight.reader();
-    const run = flight.run(async () => pieces(count, size));
+    const stalled = flight.reader(false).getReader();
+    const fast = flight.reader(false);
+    const run = flight.run(pieces(count, size));
     expect((await stalled.read()).done).toBe(false);
     expect(await readAll(fast)).toBe(count * size);
     await run;
@@ -165,8 +174,8 @@ describe("ScrapeFlight", () => {
   it("stops collecting when every reader has left, and passes a failure on to its readers", async () => {
     const flight = new ScrapeFlight(0);
     let stopped = false;
-    const reader = flight.reader().getReader();
-    const run = flight.run(async () => pieces(1_000, 1024, () => (stopped = true)));
+    const reader = flight.reader(false).getReader();
+    const run = flight.run(pieces(1_000, 1024, () => (stopped = true)));
     await reader.read();
     await reader.cancel();
     await run;
@@ -174,8 +183,8 @@ describe("ScrapeFlight", () => {
     expect(flight.joinable(Date.now())).toBe(false);
 
     const failing = new ScrapeFlight(0);
-    const victim = failing.reader();
-    await failing.run(async () =>
+    const victim = failing.reader(false);
+    await failing.run(
       (async function* () {
         yield "first piece\n";
         throw new Error("the catalog went away");

@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { Env } from "../../worker/env.ts";
 import { createMetricsRouter } from "../../worker/router.ts";
 import { collectFamilies } from "../../worker/scrape.ts";
+import { objectRequests } from "./object-requests.ts";
 
 const router = createMetricsRouter();
 /** The execution contexts of the requests made so far (their waitUntil work can be awaited). */
@@ -39,19 +40,6 @@ const counter = (name: string, inc = 1, extra: Record<string, unknown> = {}) => 
 });
 const storedValue = async (family: string) =>
   (await collectFamilies(env)).find((f) => f.name === family)?.series[0]?.value;
-
-/** The catalog lists this file's probes made (not the Worker's requests). */
-let probes = 0;
-
-/** Every object request the Worker made so far: the catalog's and every listed family object's (probes left out). */
-async function objectRequests(): Promise<number> {
-  const catalog = env.METRICS_CATALOG.getByName("catalog");
-  const families = await catalog.list();
-  probes++;
-  let total = (await catalog.stats()).requests - probes;
-  for (const { name } of families) total += (await env.METRICS_FAMILY.getByName(name).stats()).requests;
-  return total;
-}
 
 describe("security (workerd)", () => {
   it("closes the scrape and the status page by default (403 naming the settings); opens them on request", async () => {
