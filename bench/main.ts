@@ -112,6 +112,10 @@ if (only.has("scrape")) {
     );
   }
   console.log(`    object requests per scrape: ${r.requestsPerScrape} (100 families × 1 shard × 1 page + the catalog)`);
+  const c = r.concurrent;
+  console.log(
+    `    ${c.scrapes} concurrent scrapes: ${c.requests} object requests in all (families + 1 = 101; ${c.scrapes} separate scrapes would make ${c.scrapes * r.requestsPerScrape}), bodies identical: ${c.identical ? "yes" : "NO"}, ${(c.seconds * 1000).toFixed(0)} ms`,
+  );
   const even = r.shardSpread.reduce((a, b) => a + b, 0) / r.shardSpread.length;
   console.log(
     `    a family with 8 shards, 1,000 flushes: ${r.shardSpread.join(", ")} pushes per shard; the busiest ${(Math.max(...r.shardSpread) / even).toFixed(2)}× an even spread`,

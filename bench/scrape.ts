@@ -4,6 +4,7 @@
 // workerd process's peak memory while it streamed. And a sharded family's spread over its objects.
 
 import { dirname } from "node:path";
+import type { WorkerOptions } from "miniflare";
 import client from "prom-client";
 import { WebSocket } from "ws";
 import { Counter, DurableObjectTransport, type FamilyPush, Registry } from "../lib/index.ts";
@@ -42,6 +43,7 @@ function timedScrape(worker: RunningWorker, accept?: string): Promise<ScrapeRun>
 async function timedBody(request: () => Promise<Response>): Promise<ScrapeRun> {
   const start = performance.now();
   const res = await request();
+  if (res.status !== 200) throw new Error(`the scrape answered ${res.status}: ${await res.text()}`);
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   let bytes = 0;
   let firstByte = 0;
@@ -170,13 +172,65 @@ export interface ScrapeBench {
   openMetrics: ScrapeRun;
   million?: MillionRun;
   requestsPerScrape: number;
+  concurrent: ConcurrentRun;
   shardSpread: number[];
+}
+
+/** 100 scrapes at once: the object requests they made in all, whether every body was the same, and the time. */
+export interface ConcurrentRun {
+  scrapes: number;
+  requests: number;
+  identical: boolean;
+  seconds: number;
+}
+
+/** Object requests of the catalog so far (its stats call is not counted). */
+async function catalogRequests(worker: RunningWorker): Promise<number> {
+  const namespace = await worker.mf.getDurableObjectNamespace("METRICS_CATALOG", "metrics");
+  return (await (namespace.getByName("catalog") as unknown as { stats(): Promise<{ requests: number }> }).stats())
+    .requests;
+}
+
+/**
+ * A Worker that sends 100 scrapes at once to the metrics Worker through a service binding: inside workerd they
+ * arrive together (from Node they would trickle in through the local HTTP proxy's connection limit), as a burst of
+ * scrapers would in production. It answers how many distinct bodies came back.
+ */
+const BURST_WORKER: WorkerOptions = {
+  name: "burst",
+  modules: true,
+  compatibilityDate: COMPATIBILITY_DATE,
+  serviceBindings: { METRICS: "metrics" },
+  script: `export default {
+    async fetch(request, env) {
+      const n = Number(new URL(request.url).searchParams.get("n"));
+      const replies = await Promise.all(Array.from({ length: n }, () => env.METRICS.fetch("http://metrics.test/metrics")));
+      const bodies = await Promise.all(replies.map((r) => r.text()));
+      return Response.json({ scrapes: n, ok: replies.every((r) => r.status === 200), distinct: new Set(bodies).size });
+    },
+  };`,
+};
+
+/** 100 scrapes sent at once (single flight: one collection serves them all). */
+async function concurrentScrapes(worker: RunningWorker, names: string[]): Promise<ConcurrentRun> {
+  const before = (await familyStats(worker, names)).requests + (await catalogRequests(worker));
+  const start = performance.now();
+  const burst = await worker.mf.getWorker("burst");
+  const reply = (await (await burst.fetch("http://burst.test/?n=100")).json()) as {
+    scrapes: number;
+    ok: boolean;
+    distinct: number;
+  };
+  if (!reply.ok) throw new Error("a concurrent scrape failed");
+  const seconds = (performance.now() - start) / 1000;
+  const after = (await familyStats(worker, names)).requests + (await catalogRequests(worker));
+  return { scrapes: reply.scrapes, requests: after - before, identical: reply.distinct === 1, seconds };
 }
 
 export async function scrapeBench(million: boolean): Promise<ScrapeBench> {
   const result: Partial<ScrapeBench> = {};
   result.promClient = await promClientMetrics(100, 1_000, 5);
-  const worker = await startMetricsWorker({ persistDir: tempDir("pdc-scrape-") });
+  const worker = await startMetricsWorker({ persistDir: tempDir("pdc-scrape-"), others: [BURST_WORKER] });
   try {
     await fill(worker, 100, 1_000);
     await timedScrape(worker);
@@ -194,6 +248,7 @@ export async function scrapeBench(million: boolean): Promise<ScrapeBench> {
     await timedScrape(worker);
     // Family pages read by one scrape, plus one request to the catalog.
     result.requestsPerScrape = (await familyStats(worker, names)).requests - before.requests + 1;
+    result.concurrent = await concurrentScrapes(worker, names);
     result.shardSpread = await shardSpread(worker);
   } finally {
     await worker.stop();
@@ -234,6 +289,7 @@ async function millionSeries(): Promise<MillionRun> {
         scriptPath: script,
         compatibilityDate: COMPATIBILITY_DATE,
         durableObjects: familyObjects("metrics"),
+        bindings: { ALLOW_ANONYMOUS_SCRAPE: "true" },
       },
     ],
   });
