@@ -31,6 +31,8 @@ interface Cursor {
  * so every wait is a short timer in the waiting request, after which it looks at the shared state again.
  */
 const POLL_MS = 4;
+/** A scrape that joined gives up when the collection has not started, or not moved on, for this long. */
+const STALL_MS = 30_000;
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, POLL_MS));
 
@@ -56,15 +58,22 @@ export class ScrapeFlight {
   private ownerCursor: Cursor | undefined;
 
   private readonly createdAt = Date.now();
+  /** When the collection last appended (or started). */
+  private progressAt = Date.now();
 
-  constructor(private readonly cacheMs: number) {}
+  /** `stallMs`: how long a joined scrape waits on a collection that does not start or move on (tests shorten it). */
+  constructor(
+    private readonly cacheMs: number,
+    private readonly stallMs = STALL_MS,
+  ) {}
 
   /**
    * True while a new scrape may join: the whole output is held, and the flight still runs, or still delivers to
    * scrapes that joined it, or finished within the cache time.
    */
   joinable(now: number): boolean {
-    if (this.failure !== undefined || this.total > SHARED_BYTES) return false;
+    // Once a chunk was dropped the output is no longer whole: the flight never takes a new scrape again.
+    if (this.failure !== undefined || this.total > SHARED_BYTES || this.dropped > 0) return false;
     if (this.finished) return now < this.finishedAt + this.cacheMs;
     return now < this.createdAt + Math.max(JOIN_WINDOW_MS, this.cacheMs);
   }
@@ -77,6 +86,7 @@ export class ScrapeFlight {
   async run(source: AsyncGenerator<string>): Promise<void> {
     const encoder = new TextEncoder();
     this.started = true;
+    this.progressAt = Date.now();
     try {
       for (;;) {
         while (this.cursors.size > 0 && this.ahead() >= READ_AHEAD_BYTES) await this.changed(true);
@@ -99,15 +109,20 @@ export class ScrapeFlight {
     }
   }
 
-  /** The collection could not start (listing the families failed): scrapes waiting to join fail too. */
+  /** The collection could not start (listing the families failed) or stalled: scrapes waiting on it fail too. */
   abandon(error: unknown): void {
-    this.failure = error;
+    this.failure ??= error;
     this.finished = true;
+    this.wakeOwner();
   }
 
   /** Waits, in a joining request, until the collection started; throws when it was abandoned before. */
   async whenStarted(): Promise<void> {
-    while (!this.started && !this.finished) await tick();
+    const deadline = Date.now() + this.stallMs;
+    while (!this.started && !this.finished) {
+      if (Date.now() > deadline) this.abandon(new Error("the scrape did not start"));
+      else await tick();
+    }
     if (!this.started) throw this.failure instanceof Error ? this.failure : new Error("the scrape could not start");
   }
 
@@ -142,6 +157,11 @@ export class ScrapeFlight {
             else controller.error(new Error("the scrape could not be completed"));
             return;
           }
+          if (!owner && Date.now() - this.progressAt > this.stallMs) {
+            // The collection stopped moving while this reader waits at its head (its request went away unseen).
+            this.abandon(new Error("the scrape stalled"));
+            continue;
+          }
           await this.changed(owner);
         }
         if (cursor.cut || cursor.at < this.dropped) {
@@ -160,6 +180,7 @@ export class ScrapeFlight {
   }
 
   private append(chunk: Uint8Array): void {
+    this.progressAt = Date.now();
     this.total += chunk.byteLength;
     this.chunks.push(chunk);
     this.ends.push(this.total);

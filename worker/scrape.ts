@@ -236,13 +236,9 @@ export async function scrapeResponse(request: Request, env: Env, ctx: ExecutionC
   };
   const joinable = flights.get(format);
   if (joinable?.joinable(Date.now())) {
-    // The reader counts from now, so the flight keeps its output for it while it waits for the start.
-    const body = joinable.reader(false);
-    await joinable.whenStarted().catch(async (error: unknown) => {
-      await body.cancel();
-      throw error;
-    });
-    return new Response(body, { headers });
+    await joinable.whenStarted();
+    // Still whole after the wait (nothing awaited from here on): read it from its first byte. Otherwise start anew.
+    if (joinable.joinable(Date.now())) return new Response(joinable.reader(false), { headers });
   }
   const started = Date.now();
   const tally: Tally = { requests: 0 };

@@ -154,6 +154,40 @@ describe("ScrapeFlight", () => {
     expect(flight.joinable(Date.now()), "finished, with no cache").toBe(false);
   });
 
+  it("never takes a new reader again once it dropped a chunk, even within its cache time", async () => {
+    const flight = new ScrapeFlight(1_000);
+    const reader = flight.reader(false);
+    const run = flight.run(
+      (async function* () {
+        yield "before the join window closed\n";
+        await new Promise((r) => setTimeout(r, 1_200));
+        yield "after it closed\n";
+        yield "the end\n";
+      })(),
+    );
+    expect(await readAll(reader)).toBeGreaterThan(0);
+    await run;
+    // Finished a moment ago with a 1 s cache, but the first chunks were dropped while it ran past its join window.
+    expect(flight.joinable(Date.now())).toBe(false);
+  });
+
+  it("fails the scrapes that joined a collection that never starts or stops moving (its request went away)", async () => {
+    const never = new ScrapeFlight(0, 200);
+    await expect(never.whenStarted()).rejects.toThrow("the scrape did not start");
+    expect(never.joinable(Date.now())).toBe(false);
+
+    const stuck = new ScrapeFlight(0, 200);
+    const joined = stuck.reader(false);
+    void stuck.run(
+      (async function* () {
+        yield "one piece\n";
+        await new Promise(() => {});
+      })(),
+    );
+    await expect(readAll(joined)).rejects.toThrow("the scrape could not be completed");
+    expect(stuck.joinable(Date.now())).toBe(false);
+  });
+
   it("cuts off a reader that falls more than the limit behind, while the others go on", async () => {
     const flight = new ScrapeFlight(0);
     const size = 512 * 1024;
