@@ -51,7 +51,7 @@ export function groupingKey(
     if (nameProblem) fail(where, nameProblem);
     if (name === "le" || name === "quantile")
       fail(where, `${show(name)} cannot group: histograms and summaries use it in their samples`);
-    if (name in labels) fail(where, "appears twice in the grouping key");
+    if (Object.hasOwn(labels, name)) fail(where, "appears twice in the grouping key");
     let value: string;
     if (base64) value = fromBase64Url(rawValue, where);
     else {

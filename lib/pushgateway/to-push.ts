@@ -46,11 +46,15 @@ interface Assembly {
 }
 
 /** The samples of a family grouped into series, by their labels after the grouping labels are applied. */
+/** The value of label `name` in `labels`, never one inherited from Object.prototype (a label may be `toString`). */
+const own = (labels: Labels, name: string): string | undefined =>
+  Object.hasOwn(labels, name) ? labels[name] : undefined;
+
 function assemble(family: ParsedFamily, grouping: Labels, labelNames: string[]): Assembly[] {
   const series = new Map<string, Assembly>();
   for (const sample of family.samples) {
     const labels: Labels = {};
-    for (const name of labelNames) labels[name] = grouping[name] ?? sample.labels[name] ?? "";
+    for (const name of labelNames) labels[name] = own(grouping, name) ?? own(sample.labels, name) ?? "";
     const key = JSON.stringify(labelNames.map((name) => labels[name]));
     let entry = series.get(key);
     if (!entry) {

@@ -134,6 +134,19 @@ export interface GroupOptions {
   restartExpired?: boolean;
 }
 
+/** The family definition a part carries (what it says of the family, not of its series). */
+function definitionOf(part: FamilyPush): FamilyDefinition {
+  const {
+    series: _series,
+    reset: _reset,
+    remove: _remove,
+    replace: _replace,
+    inferred: _inferred,
+    ...definition
+  } = part;
+  return definition;
+}
+
 function applyOne(
   view: GroupView,
   { pushId, part }: PendingPush,
@@ -143,7 +156,8 @@ function applyOne(
 ): FamilyOutcome {
   const name = part.name;
   if (pushId !== undefined && view.seen(pushId)) return { name, status: "duplicate" };
-  const { series, reset, remove: _remove, replace: _replace, inferred: _inferred, ...definition } = part;
+  const { series, reset } = part;
+  const definition = definitionOf(part);
   const stored = view.definition;
   if (stored) {
     const difference = definitionDifference(stored, definition, part.inferred === true);
@@ -208,9 +222,15 @@ export function applyGroup(
   nowMs: number,
   options: GroupOptions = {},
 ): { outcomes: FamilyOutcome[]; change: FamilyChange } {
-  // An inferred definition takes the stored family's terms first (its label order decides the keys).
-  const storedDefinition = storage.definition();
-  const adopted = received.map((p) => adoptStored(p.part, storedDefinition));
+  // A part takes the family's terms first (its label order decides the keys): the terms as the pushes before it in
+  // the group leave them, when they apply (one refused later is refused again by the definition check).
+  let running = storage.definition();
+  const adopted = received.map((p) => {
+    const part = adoptStored(p.part, running);
+    if (!("problem" in part) && !(running && definitionDifference(running, part, part.inferred === true)))
+      running = definitionOf(part);
+    return part;
+  });
   const pushes = received.map((p, i) => {
     const part = adopted[i];
     return part && !("problem" in part) ? { ...p, part } : p;

@@ -1,6 +1,7 @@
 // A family part whose definition was inferred from samples (a text-format push knows a family's type, label names and
 // buckets, not how it was declared) joins the stored family on the stored family's terms, adding label names it
-// lacks (pushes to Pushgateway groups with different grouping labels share a family).
+// lacks (pushes to Pushgateway groups with different grouping labels share a family). A declared part whose label
+// names begin the family's grown ones joins it too, its series having the added labels empty.
 
 import type { FamilyDefinition, FamilyPush, GaugeDelta, Labels } from "../wire.ts";
 
@@ -14,7 +15,8 @@ import type { FamilyDefinition, FamilyPush, GaugeDelta, Labels } from "../wire.t
  * @example adoptStored({ ...part, inferred: true }, storage.definition());
  */
 export function adoptStored(part: FamilyPush, stored: FamilyDefinition | undefined): FamilyPush | { problem: string } {
-  if (!part.inferred || !stored || stored.type !== part.type) return part;
+  if (!stored || stored.type !== part.type) return part;
+  if (!part.inferred) return widenDeclared(part, stored);
   const sameBuckets = (stored.buckets ?? []).join() === (part.buckets ?? []).join();
   if (!sameBuckets) return part;
   const name = JSON.stringify(part.name);
@@ -25,17 +27,43 @@ export function adoptStored(part: FamilyPush, stored: FamilyDefinition | undefin
   if (stored.type === "summary" && (stored.percentiles ?? []).length > 0)
     return { problem: `family ${name} is a summary that reports quantiles; samples carry no observations to add` };
   const labelNames = [...stored.labelNames, ...part.labelNames.filter((label) => !stored.labelNames.includes(label))];
-  const complete = (labels: Labels): Labels =>
-    Object.fromEntries(labelNames.map((label) => [label, labels[label] ?? ""]));
-  const { reset, remove, replace, inferred } = part;
+  const { reset, replace, inferred } = part;
+  const completed = withLabelNames(part, labelNames);
   return {
     ...stored,
-    help: part.help,
+    // A text body often has no HELP line: the stored help stays then.
+    help: part.help || stored.help,
     labelNames,
-    series: part.series.map((delta) => ({ ...delta, labels: complete(delta.labels) })),
+    series: completed.series,
     ...(reset ? { reset } : {}),
-    ...(remove ? { remove: remove.map(complete) } : {}),
+    ...(completed.remove ? { remove: completed.remove } : {}),
     ...(replace ? { replace } : {}),
     ...(inferred ? { inferred } : {}),
+  };
+}
+
+/**
+ * A declared part whose label names begin the stored family's (which inferred pushes grew) joins it, its series
+ * having the added labels empty; any other declared part is left to the definition check as it is.
+ */
+function widenDeclared(part: FamilyPush, stored: FamilyDefinition): FamilyPush {
+  const names = stored.labelNames;
+  const prefix = part.labelNames.length < names.length && part.labelNames.every((label, i) => names[i] === label);
+  return prefix ? { ...part, ...withLabelNames(part, names) } : part;
+}
+
+/** `part`'s series and removals with exactly `labelNames`, a label the part lacks being empty. */
+function withLabelNames(
+  part: FamilyPush,
+  labelNames: readonly string[],
+): Pick<FamilyPush, "labelNames" | "series" | "remove"> {
+  const complete = (labels: Labels): Labels =>
+    Object.fromEntries(
+      labelNames.map((label) => [label, (Object.hasOwn(labels, label) ? labels[label] : undefined) ?? ""]),
+    );
+  return {
+    labelNames: [...labelNames],
+    series: part.series.map((delta) => ({ ...delta, labels: complete(delta.labels) })),
+    ...(part.remove ? { remove: part.remove.map(complete) } : {}),
   };
 }

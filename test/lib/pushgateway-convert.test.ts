@@ -48,6 +48,19 @@ describe("grouping key", () => {
     });
   });
 
+  it("reads label names that Object.prototype also has (constructor, toString) as plain labels", () => {
+    expect(groupingKey(["job", "x", "constructor", "y", "toString", "z"], DEFAULT_LIMITS)).toEqual({
+      job: "x",
+      constructor: "y",
+      toString: "z",
+    });
+    const push = convert('# TYPE c counter\nc_total{toString="a"} 1\nc_total 2\n');
+    expect(push.families[0]?.series.map((d) => d.labels)).toEqual([
+      { job: "j", toString: "a" },
+      { job: "j", toString: "" },
+    ]);
+  });
+
   it("refuses base64 that is not UTF-8 and values over the length limit", () => {
     expect(() => groupingKey(["job", "x", "a@base64", "_w"], DEFAULT_LIMITS)).toThrow(/does not decode to UTF-8/);
     const long = "v".repeat(DEFAULT_LIMITS.maxLabelValueLength + 1);

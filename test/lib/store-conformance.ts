@@ -584,8 +584,42 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         ["a", "", 9],
         ["a", "i1", 2],
       ]);
-      // A push that is not inferred must still match exactly.
-      expect(await push(["job"], { job: "a" }, 1, false)).toMatchObject([{ status: "rejected", code: 409 }]);
+      // A declared push (the library's) whose label names begin the grown ones joins, its series having them empty;
+      // any other declared label names are refused.
+      expect(await push(["job"], { job: "a" }, 16, false)).toMatchObject([{ status: "applied" }]);
+      expect(await push(["instance"], { instance: "i1" }, 1, false)).toMatchObject([{ status: "rejected", code: 409 }]);
+      expect(await push(["job", "instance", "x"], { job: "a", instance: "", x: "" }, 1, false)).toMatchObject([
+        { status: "rejected", code: 409 },
+      ]);
+      const after = (await store.snapshot()).find((f) => f.name === name);
+      expect(after?.labelNames).toEqual(["job", "instance"]);
+      expect(after?.series.find((s) => s.labels.job === "a" && !s.labels.instance)?.value).toBe(25);
+    });
+
+    it("inferred: concurrent pushes with different grouping labels all apply, and a push without help keeps it", async () => {
+      const store = make();
+      const name = unique("g");
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.transport.push({
+            batch: unique("b"),
+            families: [
+              {
+                name,
+                type: "counter",
+                help: i === 0 ? "Runs." : "",
+                labelNames: i % 2 ? ["instance", "job"] : ["job"],
+                inferred: true,
+                series: [{ labels: i % 2 ? { instance: "x", job: "j" } : { job: "j" }, inc: 1 }],
+              },
+            ],
+          }),
+        ),
+      );
+      expect(outcomes.flat().map((o) => o.status)).toEqual(Array(20).fill("applied"));
+      const family = (await store.snapshot()).find((f) => f.name === name);
+      expect(family?.series.map((s) => s.value)).toEqual([10, 10]);
+      expect(family?.help).toBe("Runs.");
     });
   });
 }
