@@ -2,7 +2,7 @@
 // with its path and value. Strict: unknown fields, duplicates and non-finite numbers are refused. Names are family
 // names and stay as they are (see names.ts).
 
-import { array, at, fail, Invalid, record } from "./check.ts";
+import { array, at, fail, failOn, Invalid, record } from "./check.ts";
 import { checkDefinition } from "./definition.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { seriesKey } from "./series-key.ts";
@@ -154,6 +154,15 @@ function checkFamily(value: unknown, path: string, limits: Limits, budget: { ser
   };
 }
 
+/** Why `id` cannot be a push id (the `batch` field, the Idempotency-Key header), or undefined. */
+export function pushIdProblem(id: unknown, limits: Pick<Limits, "maxPushIdLength">): string | undefined {
+  if (typeof id !== "string" || id.length === 0) return `must be a non-empty string, got ${show(id)}`;
+  if (id.length > limits.maxPushIdLength)
+    return `is ${id.length} characters, over the limit of ${limits.maxPushIdLength}`;
+  if (!/^[\x21-\x7e]+$/.test(id)) return `must be printable ASCII without spaces, got ${show(id)}`;
+  return undefined;
+}
+
 /**
  * Checks an untrusted push and returns it in canonical form (defaults filled in), or the first problem found,
  * naming the field and the value.
@@ -164,15 +173,7 @@ function checkFamily(value: unknown, path: string, limits: Limits, budget: { ser
 export function checkPush(input: unknown, limits: Limits = DEFAULT_LIMITS): CheckResult<Push> {
   try {
     const b = record(input, "push", ["batch", "families"], ["families"]);
-    if ("batch" in b) {
-      if (typeof b.batch !== "string" || b.batch.length === 0)
-        fail("batch", `must be a non-empty string, got ${show(b.batch)}`);
-      if (b.batch.length > limits.maxPushIdLength) {
-        fail("batch", `is ${b.batch.length} characters, over the limit of ${limits.maxPushIdLength}`);
-      }
-      if (!/^[\x21-\x7e]+$/.test(b.batch))
-        fail("batch", `must be printable ASCII without spaces, got ${show(b.batch)}`);
-    }
+    if ("batch" in b) failOn(pushIdProblem(b.batch, limits), "batch");
     const raw = array(b.families, "families");
     if (raw.length > limits.maxFamiliesPerPush) {
       const limit = { name: "maxFamiliesPerPush" as const, value: limits.maxFamiliesPerPush };

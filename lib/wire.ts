@@ -71,6 +71,11 @@ export interface FamilyDefinition {
    * the family was ever written to, so nothing is lost or counted twice.
    */
   shards?: number;
+  /**
+   * Stored definitions only (never on the wire): label names that pushes inferred from samples (the Pushgateway API)
+   * added after the declared ones, so the declared label names still identify the declaring producers' pushes.
+   */
+  addedLabelNames?: string[];
 }
 
 /** One family's part of a push: deletions first (`reset` = every series, `remove` = these), then the deltas. */

@@ -148,6 +148,22 @@ export class FamilyObject extends DurableObject<Env> {
     return this.submit(pushId, part);
   }
 
+  /**
+   * How this object would answer `part` alone against what it stores now, when that is a refusal (else null); writes
+   * nothing. The Pushgateway API asks every family of a text push first, so a part one family refuses (other buckets,
+   * a gauge merged by "sum", the series cap…) applies nowhere. Only for a part `checkPush` accepted.
+   * @internal
+   */
+  async check(pushId: string | undefined, part: FamilyPush): Promise<FamilyOutcome | null> {
+    this.counters.requests++;
+    const adopted = adoptStored(part, this.storage.definition());
+    if ("problem" in adopted) return { name: part.name, status: "rejected", code: 409, error: adopted.problem };
+    const shards = Math.max(part.shards ?? 1, this.storage.knownShards());
+    const pending: PendingPush = { pushId, part: adopted };
+    const [outcome] = applyGroup(this.storage, [pending], this.now(), this.groupOptions(shards)).outcomes;
+    return outcome?.status === "rejected" ? outcome : null;
+  }
+
   private get shard(): number {
     return this.place?.shard ?? 0;
   }

@@ -6,7 +6,7 @@ import { reservedNameProblem } from "../lib/names.ts";
 import { shardFor } from "../lib/shards.ts";
 import { pushToFamilyObjects } from "../lib/transports/durable-object.ts";
 import type { DeliveryOutcome } from "../lib/transports/transport.ts";
-import type { FamilyPush } from "../lib/wire.ts";
+import type { FamilyPush, Push } from "../lib/wire.ts";
 import { checkPush } from "../lib/wire-check.ts";
 import { EVERY_FAMILY, type Scope, scopeProblem } from "./auth.ts";
 import { limits } from "./config.ts";
@@ -28,9 +28,15 @@ export function statusOf(outcomes: DeliveryOutcome[]): number {
 
 /**
  * Checks a push whole and applies it, family by family; `scope` is what the caller's credential may write (a family
- * outside it refuses the whole push with 403, before anything is applied).
+ * outside it refuses the whole push with 403, before anything is applied). `beforeApplying` sees the checked push
+ * last, and may refuse it whole by throwing.
  */
-export async function ingest(env: Env, input: unknown, scope: Scope = EVERY_FAMILY): Promise<IngestReply> {
+export async function ingest(
+  env: Env,
+  input: unknown,
+  scope: Scope = EVERY_FAMILY,
+  beforeApplying?: (push: Push) => Promise<void>,
+): Promise<IngestReply> {
   const checked = checkPush(input, limits(env));
   if (!checked.ok) {
     const { status, message, limit } = checked.error;
@@ -42,6 +48,7 @@ export async function ingest(env: Env, input: unknown, scope: Scope = EVERY_FAMI
     const outside = scopeProblem(scope, family.name);
     if (outside) return { status: 403, body: { error: outside } };
   }
+  await beforeApplying?.(checked.value);
   // Checked whole above, so the objects take the parts as they are (no second check).
   const send = (pushId: string | undefined, part: FamilyPush) =>
     familyStub(env, part.name, shardFor(part, pushId)).pushChecked(pushId, part);

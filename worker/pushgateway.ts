@@ -8,12 +8,13 @@ import { textToPush } from "../lib/pushgateway/to-push.ts";
 import { parseTextFormat } from "../lib/text-format/parse.ts";
 import { show } from "../lib/validation.ts";
 import type { Labels, MetricType, Push } from "../lib/wire.ts";
+import { pushIdProblem } from "../lib/wire-check.ts";
 import { authorizeAdmin, authorizePush, inScope, scopeProblem } from "./auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { catalog } from "./catalog-object.ts";
 import { limits } from "./config.ts";
 import type { Env } from "./env.ts";
-import { everyShard } from "./family-stubs.ts";
+import { everyShard, familyStub } from "./family-stubs.ts";
 import { HttpError, jsonResponse } from "./http-error.ts";
 import { ingest } from "./ingest.ts";
 
@@ -28,22 +29,39 @@ const registered = new Map<string, { type: MetricType; until: number }>();
 const REGISTERED_MS = 60_000;
 
 /**
- * Refuses the whole push (409) when one of its families clashes with the catalog — another type under that name, or
- * a sample name another family exposes — before any family is applied. Families this isolate saw registered within
- * the last minute skip the catalog.
+ * Refuses the whole push before any family is applied: with the catalog's 409 when one of its families clashes with
+ * it (another type under that name, or a sample name another family exposes; families this isolate saw applied
+ * within the last minute skip the catalog), and, for a push of several families, with the refusal of any family
+ * object asked to check its part (other buckets, a gauge merged by "sum", a summary with quantiles, the series cap).
+ * A push of one family needs no asking: its object refuses it whole.
  */
-async function refuseClashes(env: Env, push: Push): Promise<void> {
+async function refuseBeforeApplying(env: Env, push: Push): Promise<void> {
   const now = Date.now();
   const unknown = push.families.filter((f) => {
     const seen = registered.get(f.name);
     return !seen || seen.type !== f.type || seen.until < now;
   });
-  if (unknown.length === 0) return;
-  const problems = await catalog(env).problems(unknown.map(({ name, type }) => ({ name, type })));
-  const clash = problems.find((p) => p !== null);
-  if (clash) throw new HttpError(409, clash);
+  if (unknown.length > 0) {
+    const problems = await catalog(env).problems(unknown.map(({ name, type }) => ({ name, type })));
+    const clash = problems.find((p) => p !== null);
+    if (clash) throw new HttpError(409, clash);
+  }
+  if (push.families.length < 2) return;
+  const verdicts = await Promise.all(
+    push.families.map((part) => familyStub(env, part.name, 0).check(push.batch, part)),
+  );
+  const refused = verdicts.find((v) => v !== null);
+  if (refused?.status === "rejected") throw new HttpError(refused.code, refused.error);
+}
+
+/** Remembers the families a push applied, with their types, so the next pushes of them skip the catalog. */
+function rememberApplied(push: Push, outcomes: readonly { name: string; status: string }[]): void {
+  const until = Date.now() + REGISTERED_MS;
   if (registered.size > 10_000) registered.clear();
-  for (const { name, type } of unknown) registered.set(name, { type, until: now + REGISTERED_MS });
+  for (const family of push.families) {
+    if (outcomes.some((o) => o.name === family.name && o.status === "applied"))
+      registered.set(family.name, { type: family.type, until });
+  }
 }
 
 /** The grouping labels of a request's path (`base` is the router's mount point); a trailing slash is ignored. */
@@ -57,6 +75,18 @@ function groupingOf(request: Request, env: Env, base: string): Labels {
   }
 }
 
+/**
+ * The push id of an Idempotency-Key: the key within its method and group, so one key sent to two groups (a job's run
+ * id, say), or by a PUT after a POST, is two pushes; a retry of the same request is the same push.
+ */
+async function groupPushId(key: string, method: string, grouping: Labels, env: Env): Promise<string> {
+  const problem = pushIdProblem(key, limits(env));
+  if (problem) throw new HttpError(400, `Idempotency-Key header: ${problem}`);
+  const group = JSON.stringify(Object.entries(grouping).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${method}\n${group}\n${key}`));
+  return `pg-${[...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+}
+
 /** A message about `families[i]…` of `push`, told in the pusher's terms: the family's name and the series' labels. */
 function inPushersTerms(message: string, push: Push): string {
   return message
@@ -65,7 +95,7 @@ function inPushersTerms(message: string, push: Push): string {
       const series = j === undefined ? undefined : family?.series[Number(j)];
       return `family ${show(family?.name)}${series ? ` series ${show(series.labels)}` : ""}`;
     })
-    .replace(/^batch:/, "Idempotency-Key header:");
+    .replace(/^batch:/, "push id:");
 }
 
 /** PUT or POST: parse the text body, convert it under the grouping key, and ingest it as one push. */
@@ -81,7 +111,8 @@ export async function pushgatewayPush(request: Request, env: Env, base: string):
   const text = await readBodyLimited(request, limits(env).maxBodyBytes);
   const parsed = parseTextFormat(text);
   if (!parsed.ok) throw new HttpError(400, `line ${parsed.line}: ${parsed.error}`);
-  const pushId = request.headers.get("idempotency-key") ?? undefined;
+  const key = request.headers.get("idempotency-key") ?? undefined;
+  const pushId = key === undefined ? undefined : await groupPushId(key, request.method, grouping, env);
   let push: Push;
   try {
     push = textToPush(parsed.families, { grouping, replace: request.method === "PUT", pushId, limits: limits(env) });
@@ -93,13 +124,14 @@ export async function pushgatewayPush(request: Request, env: Env, base: string):
     const outside = scopeProblem(scope, family.name);
     if (outside) throw new HttpError(403, outside);
   }
-  await refuseClashes(env, push);
-  const reply = await ingest(env, push, scope);
+  const reply = await ingest(env, push, scope, (checked) => refuseBeforeApplying(env, checked));
   if ("error" in reply.body) {
     const { error, limit } = reply.body;
     throw new HttpError(reply.status, inPushersTerms(error, push), {}, limit);
   }
-  return jsonResponse(reply.body, reply.status);
+  rememberApplied(push, reply.body.families);
+  const { batch: _pushId, ...body } = reply.body;
+  return jsonResponse(key === undefined ? body : { idempotencyKey: key, ...body }, reply.status);
 }
 
 /**
@@ -116,8 +148,9 @@ export async function pushgatewayDelete(request: Request, env: Env, base: string
   for (let i = 0; i < families.length; i += DELETE_PARALLELISM) {
     const slice = families.slice(i, i + DELETE_PARALLELISM);
     const counts = await Promise.all(
-      slice.map(async ({ name }) => {
-        const replies = await Promise.all((await everyShard(env, name)).map((stub) => stub.deleteSeries(grouping)));
+      slice.map(async ({ name, shards }) => {
+        const stubs = await everyShard(env, name, shards);
+        const replies = await Promise.all(stubs.map((stub) => stub.deleteSeries(grouping)));
         return new Set(replies.flatMap((reply) => ("keys" in reply ? reply.keys : []))).size;
       }),
     );

@@ -80,23 +80,32 @@ async function handleDeleteSeries(request: Request & { params: Record<string, st
   return jsonResponse({ family: name, deleted: deleted.size });
 }
 
-/** The family a DELETE names, once the credential may delete it: 401/403 before any lookup, 404 when unknown. */
+/**
+ * The family a DELETE names, once the credential may delete it: 401, or 403 for a name outside a scoped token's
+ * prefixes, before any lookup (so a scoped token learns nothing of other families), 404 when unknown.
+ */
 async function deletable(request: Request & { params: Record<string, string> }, env: Env): Promise<string> {
   const scope = await authorizeAdmin(request, env);
-  const name = await storedFamilyName(env, request.params.name ?? "");
-  const outside = scopeProblem(scope, name);
-  if (outside) throw new HttpError(403, outside);
+  const requested = familySegment(request.params.name ?? "");
+  const outside = scopeProblem(scope, requested);
+  if (outside && scopeProblem(scope, familyName("counter", requested))) throw new HttpError(403, outside);
+  const name = await storedFamilyName(env, requested);
+  const stillOutside = scopeProblem(scope, name);
+  if (stillOutside) throw new HttpError(403, stillOutside);
   return name;
 }
 
-/** The stored family a path segment names (a counter may be named with its `_total`), or 404. */
-async function storedFamilyName(env: Env, segment: string): Promise<string> {
-  let requested: string;
+/** The family name a path segment carries, percent-decoded. */
+function familySegment(segment: string): string {
   try {
-    requested = decodeURIComponent(segment);
+    return decodeURIComponent(segment);
   } catch {
     throw new HttpError(400, "the family name in the path is not valid percent-encoding");
   }
+}
+
+/** The stored family a requested name names (a counter may be named with its `_total`), or 404. */
+async function storedFamilyName(env: Env, requested: string): Promise<string> {
   const directory = catalog(env);
   if ((await directory.typeOf(requested)) !== null) return requested;
   const counter = familyName("counter", requested);

@@ -171,7 +171,7 @@ export function textToPush(families: readonly ParsedFamily[], options: TextPushO
   );
   const parts: FamilyPush[] = [];
   typed.forEach((family, i) => {
-    if (family.type === "gauge" && created.has(family.name)) return;
+    if ((family.type === "gauge" || family.type === "untyped") && created.has(family.name)) return;
     const labelNames = labelNamesOf(family, options.grouping, options.limits);
     const series = assemble(family, options.grouping, labelNames);
     const bounds = family.type === "histogram" ? bucketsOf(family, series) : [];

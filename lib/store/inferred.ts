@@ -1,7 +1,7 @@
 // A family part whose definition was inferred from samples (a text-format push knows a family's type, label names and
 // buckets, not how it was declared) joins the stored family on the stored family's terms, adding label names it
-// lacks (pushes to Pushgateway groups with different grouping labels share a family). A declared part whose label
-// names begin the family's grown ones joins it too, its series having the added labels empty.
+// lacks (pushes to Pushgateway groups with different grouping labels share a family). The family remembers which
+// label names were added, so a declared part with the declared ones still joins it (the added labels empty).
 
 import type { FamilyDefinition, FamilyPush, GaugeDelta, Labels } from "../wire.ts";
 
@@ -26,11 +26,14 @@ export function adoptStored(part: FamilyPush, stored: FamilyDefinition | undefin
     };
   if (stored.type === "summary" && (stored.percentiles ?? []).length > 0)
     return { problem: `family ${name} is a summary that reports quantiles; samples carry no observations to add` };
-  const labelNames = [...stored.labelNames, ...part.labelNames.filter((label) => !stored.labelNames.includes(label))];
+  const added = part.labelNames.filter((label) => !stored.labelNames.includes(label));
+  const labelNames = [...stored.labelNames, ...added];
+  const addedLabelNames = [...(stored.addedLabelNames ?? []), ...added];
   const { reset, replace, inferred } = part;
   const completed = withLabelNames(part, labelNames);
   return {
     ...stored,
+    ...(addedLabelNames.length > 0 ? { addedLabelNames } : {}),
     // A text body often has no HELP line: the stored help stays then.
     help: part.help || stored.help,
     labelNames,
@@ -43,13 +46,18 @@ export function adoptStored(part: FamilyPush, stored: FamilyDefinition | undefin
 }
 
 /**
- * A declared part whose label names begin the stored family's (which inferred pushes grew) joins it, its series
- * having the added labels empty; any other declared part is left to the definition check as it is.
+ * A declared part of a family that inferred pushes grew: with the declared label names, it joins the family, its
+ * series having the added labels empty; with all of them, it keeps the record of which were added. Any other
+ * declared part is left to the definition check as it is.
  */
 function widenDeclared(part: FamilyPush, stored: FamilyDefinition): FamilyPush {
-  const names = stored.labelNames;
-  const prefix = part.labelNames.length < names.length && part.labelNames.every((label, i) => names[i] === label);
-  return prefix ? { ...part, ...withLabelNames(part, names) } : part;
+  const added = stored.addedLabelNames ?? [];
+  if (added.length === 0) return part;
+  const same = (names: readonly string[]) =>
+    names.length === part.labelNames.length && names.every((label, i) => part.labelNames[i] === label);
+  if (same(stored.labelNames)) return { ...part, addedLabelNames: added };
+  const declared = stored.labelNames.filter((label) => !added.includes(label));
+  return same(declared) ? { ...part, ...withLabelNames(part, stored.labelNames), addedLabelNames: added } : part;
 }
 
 /** `part`'s series and removals with exactly `labelNames`, a label the part lacks being empty. */

@@ -98,8 +98,17 @@ describe("Pushgateway endpoint (workerd)", () => {
     const first = await gateway("POST", `job/${name}`, body, { "idempotency-key": `${name}-attempt` });
     const again = await gateway("POST", `job/${name}`, body, { "idempotency-key": `${name}-attempt` });
     expect([first.status, again.status]).toEqual([200, 200]);
-    expect(await again.json()).toMatchObject({ families: [{ name: "pg_retry", status: "duplicate" }] });
+    expect(await again.json()).toMatchObject({
+      idempotencyKey: `${name}-attempt`,
+      families: [{ name: "pg_retry", status: "duplicate" }],
+    });
     expect((await seriesOf("pg_retry", { job: name }))[0]?.value).toBe(1);
+    // The key counts within its method and group: the same key for another group, or a PUT, is another push.
+    const other = await gateway("POST", `job/${name}/instance/b`, body, { "idempotency-key": `${name}-attempt` });
+    expect(await other.json()).toMatchObject({ families: [{ name: "pg_retry", status: "applied" }] });
+    const put = await gateway("PUT", `job/${name}`, body, { "idempotency-key": `${name}-attempt` });
+    expect(await put.json()).toMatchObject({ families: [{ name: "pg_retry", status: "applied" }] });
+    expect((await seriesOf("pg_retry", { job: name, instance: "b" }))[0]?.value).toBe(1);
     const bad = await gateway("POST", `job/${name}`, body, { "idempotency-key": "has spaces" });
     expect(bad.status).toBe(400);
     expect((await bad.json()) as { error: string }).toEqual({
@@ -176,6 +185,31 @@ describe("Pushgateway endpoint (workerd)", () => {
     // Nothing of the refused push was applied, so retrying it (as clients do) counts nothing twice.
     expect(await seriesOf("pg_clash_other", { job: name })).toEqual([]);
     expect((await seriesOf("pg_clash", { job: name }))[0]?.value).toBe(1);
+  });
+
+  it("refuses the whole push when one family's object would refuse its part (here: other buckets)", async () => {
+    const name = job("whole");
+    const histogram = (bounds: string) =>
+      `# TYPE pg_whole_h histogram\n${bounds}pg_whole_h_bucket{le="+Inf"} 1\npg_whole_h_sum 1\npg_whole_h_count 1\n`;
+    expect((await gateway("POST", `job/${name}`, histogram('pg_whole_h_bucket{le="1"} 1\n'))).status).toBe(200);
+    const body = `# TYPE pg_whole_c counter\npg_whole_c 5\n${histogram('pg_whole_h_bucket{le="2"} 1\n')}`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const res = await gateway("POST", `job/${name}`, body);
+      expect(res.status).toBe(409);
+      expect(((await res.json()) as { error: string }).error).toMatch(
+        /"pg_whole_h" is stored with a different buckets/,
+      );
+    }
+    expect(await seriesOf("pg_whole_c", { job: name }), "the other family was not applied").toEqual([]);
+    expect((await seriesOf("pg_whole_h", { job: name }))[0]?.sum).toBe(1);
+  });
+
+  it("leaves out an untyped _created beside a counter (it would clash with the counter's own _created)", async () => {
+    const name = job("created");
+    const body = "# TYPE pg_own counter\npg_own_total 1\npg_own_created 1.7e9\n";
+    expect((await gateway("POST", `job/${name}`, body)).status).toBe(200);
+    expect(await seriesOf("pg_own_created", { job: name })).toEqual([]);
+    expect((await seriesOf("pg_own", { job: name }))[0]?.value).toBe(1);
   });
 
   it("lets groups with different grouping labels push the same family (it grows their label names)", async () => {

@@ -125,6 +125,10 @@ describe("security (workerd)", () => {
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: string }).error).toContain('family "gw_b_depth"');
     expect((await del("scope-a-token", "/families/gw_b_depth/series?job=scoped")).status).toBe(403);
+    // Outside its prefixes a scoped token learns nothing: a family that does not exist is refused the same way.
+    const missing = await del("scope-a-token", "/families/gw_b_missing");
+    expect(missing.status).toBe(403);
+    expect(((await missing.json()) as { error: string }).error).toContain('family "gw_b_missing"');
     // A group DELETE with a scoped token reaches only its own families.
     const group = await del("scope-a-token", "/metrics/job/scoped");
     expect(group.status).toBe(202);
