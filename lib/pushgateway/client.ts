@@ -42,11 +42,28 @@ async function apply(store: MemoryStore, push: Push): Promise<void> {
   if (refused?.status === "rejected") throw new Error(`push refused before sending: ${refused.error}`);
 }
 
-/** A push's deltas as text-format values: what a fresh store holds after it. */
-async function deltasAsText(push: Push): Promise<string> {
+/**
+ * A push as text-format values for POST: counters, histograms and summaries as its deltas (what a fresh store holds
+ * after it: the Worker adds them), gauges as their values in `totals` (this process's current values, which the
+ * Worker sets, as prom-client's pushAdd sends them).
+ */
+async function addedAsText(push: Push, totals: MemoryStore): Promise<string> {
   const store = new MemoryStore();
   await apply(store, push);
-  return encodeText(store.snapshot());
+  const current = new Map(totals.snapshot().map((family) => [family.name, family]));
+  const families = store.snapshot().map((family) => {
+    if (family.type !== "gauge") return family;
+    const touched = new Set(family.series.map((s) => JSON.stringify(s.labels)));
+    const now = current.get(family.name)?.series.filter((s) => touched.has(JSON.stringify(s.labels))) ?? [];
+    return { ...family, series: now };
+  });
+  return encodeText(families);
+}
+
+/** A push waiting to be sent: its body and Idempotency-Key. */
+interface Unsent {
+  body: string;
+  key: string | undefined;
 }
 
 /**
@@ -59,8 +76,8 @@ async function deltasAsText(push: Push): Promise<string> {
  */
 export class Pushgateway {
   /** Pushes not yet delivered, by group path. */
-  private readonly unsent = new Map<string, Push[]>();
-  /** This process's totals per group path, for `push`. */
+  private readonly unsent = new Map<string, Unsent[]>();
+  /** This process's totals per group path: `push` sends them, `pushAdd` its gauges' current values. */
   private readonly totals = new Map<string, MemoryStore>();
 
   constructor(
@@ -69,15 +86,23 @@ export class Pushgateway {
     private readonly registry: Registry = register,
   ) {}
 
-  /** POST: what was counted since the last push is added to the group's stored values. */
+  /**
+   * POST: what was counted since the last push is added to the group's stored values; gauges set since then are sent
+   * with their current values.
+   */
   async pushAdd(params: PushgatewayParameters): Promise<PushgatewayReply> {
     const path = this.path(params);
-    const pushes = [...(this.unsent.get(path) ?? []), ...(await this.registry.takeCollected())];
+    const totals = this.totalsOf(path);
+    const pushes = [...(this.unsent.get(path) ?? [])];
+    for (const push of await this.registry.takeCollected()) {
+      await apply(totals, push);
+      pushes.push({ body: await addedAsText(push, totals), key: push.batch });
+    }
     this.unsent.delete(path);
     let reply: PushgatewayReply = {};
-    for (const [i, push] of pushes.entries()) {
+    for (const [i, { body, key }] of pushes.entries()) {
       try {
-        reply = await this.send("POST", path, await deltasAsText(push), push.batch);
+        reply = await this.send("POST", path, body, key);
       } catch (error) {
         // Undelivered pushes wait for the next call; a refused one is gone (resending cannot help).
         const keep = pushes.slice(error instanceof Transient ? i : i + 1);
@@ -91,11 +116,7 @@ export class Pushgateway {
   /** PUT: this process's totals for the group (every push since it started) replace the group's stored values. */
   async push(params: PushgatewayParameters): Promise<PushgatewayReply> {
     const path = this.path(params);
-    let totals = this.totals.get(path);
-    if (!totals) {
-      totals = new MemoryStore();
-      this.totals.set(path, totals);
-    }
+    const totals = this.totalsOf(path);
     for (const push of await this.registry.takeCollected()) await apply(totals, push);
     const families = totals.snapshot();
     if (families.length === 0) return {};
@@ -105,6 +126,15 @@ export class Pushgateway {
   /** DELETE: the group's series, in every family. */
   async delete(params: PushgatewayParameters): Promise<PushgatewayReply> {
     return this.send("DELETE", this.path(params));
+  }
+
+  private totalsOf(path: string): MemoryStore {
+    let totals = this.totals.get(path);
+    if (!totals) {
+      totals = new MemoryStore();
+      this.totals.set(path, totals);
+    }
+    return totals;
   }
 
   private path(params: PushgatewayParameters): string {

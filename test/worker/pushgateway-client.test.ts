@@ -37,6 +37,22 @@ describe("Pushgateway client", () => {
     expect((await seriesOf("pgc_seconds", group))[0]).toMatchObject({ counts: [0, 2, 0], sum: 7 });
   });
 
+  it("pushAdd sends a gauge's current value, as prom-client does: inc(5), push, inc(2), push → 7", async () => {
+    const registry = new Registry();
+    const depth = new Gauge({ name: "pgc_depth", help: "Depth.", labelNames: ["q"], registers: [registry] });
+    const gateway = new Pushgateway(URL_BASE, { token: TOKEN, fetch: worker }, registry);
+    depth.inc({ q: "a" }, 5);
+    depth.set({ q: "b" }, 1);
+    await gateway.pushAdd({ jobName: "pgc-gauge" });
+    depth.inc({ q: "a" }, 2);
+    await gateway.pushAdd({ jobName: "pgc-gauge" });
+    const values = (await seriesOf("pgc_depth", { job: "pgc-gauge" })).map((s) => [s.labels.q, s.value]);
+    expect(values).toEqual([
+      ["a", 7],
+      ["b", 1],
+    ]);
+  });
+
   it("push replaces with this process's totals: 5, then 5 + 3 = 8 (not 13, not 3)", async () => {
     const registry = new Registry();
     const done = new Counter({ name: "pgc_done_total", help: "Done.", registers: [registry] });
