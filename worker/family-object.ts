@@ -158,8 +158,13 @@ export class FamilyObject extends DurableObject<Env> {
     this.counters.requests++;
     const adopted = adoptStored(part, this.storage.definition());
     if ("problem" in adopted) return { name: part.name, status: "rejected", code: 409, error: adopted.problem };
+    return this.refusal(pushId, adopted);
+  }
+
+  /** The refusal `part` (adopted) would meet if applied alone now, or null; nothing is written. */
+  private refusal(pushId: string | undefined, part: FamilyPush): FamilyOutcome | null {
     const shards = Math.max(part.shards ?? 1, this.storage.knownShards());
-    const pending: PendingPush = { pushId, part: adopted };
+    const pending: PendingPush = { pushId, part };
     const [outcome] = applyGroup(this.storage, [pending], this.now(), this.groupOptions(shards)).outcomes;
     return outcome?.status === "rejected" ? outcome : null;
   }
@@ -187,8 +192,13 @@ export class FamilyObject extends DurableObject<Env> {
         `family ${JSON.stringify(part.name)} was sent to the object of ${JSON.stringify(this.ctx.id.name)}`,
       );
     }
-    // Shard 0 applies a family's deletions on every shard before it answers, so a retry completes what failed.
-    if (this.shard === 0 && deletesElsewhere(part)) await this.forwardDeletions(pushId, part);
+    // Shard 0 applies a family's deletions on every shard before it answers, so a retry completes what failed; a part
+    // it would refuse here deletes nothing elsewhere.
+    if (this.shard === 0 && deletesElsewhere(part)) {
+      const refused = this.refusal(pushId, part);
+      if (refused) return refused;
+      await this.forwardDeletions(pushId, part);
+    }
     this.counters.pushes++;
     return this.groups.submit({ pushId, part });
   }

@@ -154,6 +154,15 @@ describe("hot-family shards", () => {
       const parts = (await shard(name, k).snapshot())?.series.map((s) => s.labels.k);
       expect(parts).toEqual(["b"]);
     }
+    // A replacement shard 0 refuses (here: over the cap of 1,000 series) deletes nothing on the other shards.
+    const many = Array.from({ length: 1_000 }, (_, i) => ({ labels: { k: `new-${i}` }, inc: 1 }));
+    const refused: FamilyPush = { ...def, replace: true, series: [{ labels: { k: "b" }, inc: 1 }, ...many] };
+    expect(await shard(name, 0).push(id(), refused)).toMatchObject({ status: "rejected", code: 413 });
+    for (const k of [1, 2]) {
+      const parts = (await shard(name, k).snapshot())?.series.map((s) => s.labels.k);
+      expect(parts, `shard ${k} after the refused replacement`).toEqual(["b"]);
+    }
+    expect((await family(name))?.series.find((s) => s.labels.k === "b")?.value).toBe(30);
   });
 
   it("counts distinct series across shards against the cap (1,000 in this pool)", async () => {
