@@ -5,6 +5,9 @@
 
 import type { FamilyDefinition, FamilyPush, GaugeDelta, Labels } from "../wire.ts";
 
+/** The help of a family first pushed as text without a HELP line. */
+export const NO_HELP = "Pushed without HELP text.";
+
 /**
  * `part` completed from the stored definition when it is `inferred`: the stored label order, merge policy, quantile
  * settings, time to live and shards are kept (its help is the pushed one). Label names the family lacks are added
@@ -15,7 +18,9 @@ import type { FamilyDefinition, FamilyPush, GaugeDelta, Labels } from "../wire.t
  * @example adoptStored({ ...part, inferred: true }, storage.definition());
  */
 export function adoptStored(part: FamilyPush, stored: FamilyDefinition | undefined): FamilyPush | { problem: string } {
-  if (!stored || stored.type !== part.type) return part;
+  // A new family from a text body without HELP gets a help text of its own (an empty one fails Prometheus' lint).
+  if (!stored) return part.inferred && part.help === "" ? { ...part, help: NO_HELP } : part;
+  if (stored.type !== part.type) return part;
   if (!part.inferred) return widenDeclared(part, stored);
   const sameBuckets = (stored.buckets ?? []).join() === (part.buckets ?? []).join();
   if (!sameBuckets) return part;
@@ -34,8 +39,9 @@ export function adoptStored(part: FamilyPush, stored: FamilyDefinition | undefin
   return {
     ...stored,
     ...(addedLabelNames.length > 0 ? { addedLabelNames } : {}),
-    // A text body often has no HELP line: the stored help stays then.
-    help: part.help || stored.help,
+    // A text body often has no HELP line: the stored help stays then (the part may have been given NO_HELP when it
+    // was first adopted, before the family existed).
+    help: part.help === NO_HELP ? stored.help : part.help || stored.help,
     labelNames,
     series: completed.series,
     ...(reset ? { reset } : {}),

@@ -88,6 +88,15 @@ describe("real Prometheus tools (black box)", () => {
     size.observe({ kind: "json" }, 900);
     const result = await registry.flush();
     expect(result).toMatchObject({ delivered: 5, rejected: 0 });
+    // Pushgateway pushes too: a curl line without HELP or TYPE, and a typed family, under grouping labels.
+    for (const body of ["cron_last_run_seconds 1.7e9\n", "# TYPE cron_runs counter\ncron_runs_total 3\n"]) {
+      const res = await fetch(new URL("/metrics/job/nightly/instance/db-3", worker.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${PUSH_TOKEN}` },
+        body,
+      });
+      expect(res.status).toBe(200);
+    }
   });
   afterAll(async () => worker?.stop());
 
@@ -100,6 +109,7 @@ describe("real Prometheus tools (black box)", () => {
     expect(text.split("\n").filter((l) => l.startsWith("# TYPE edge_spread_total"))).toHaveLength(1);
     expect(text).toContain('edge_spread_total{kind="odd"} 36\n');
     expect(text).toContain("edge_peak 120\n");
+    expect(text).toContain('cron_runs_total{instance="db-3",job="nightly"} 3\n');
   });
 
   it.skipIf(!hasPrometheus)("is scraped and ingested by a real Prometheus server", async () => {
@@ -107,7 +117,7 @@ describe("real Prometheus tools (black box)", () => {
     const port = await freePort();
     writeFileSync(
       join(dir, "prometheus.yml"),
-      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: pdc\n    static_configs:\n      - targets: ["${worker.url.host}"]\n`,
+      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: pdc\n    honor_labels: true\n    static_configs:\n      - targets: ["${worker.url.host}"]\n`,
     );
     const server = spawn(
       "prometheus",
@@ -144,10 +154,12 @@ describe("real Prometheus tools (black box)", () => {
       expect(await query('edge_payload_bytes_sum{kind="json"}')).toBe("900");
       expect(await query('edge_spread_total{kind="even"}')).toBe("42");
       expect(await query("edge_peak")).toBe("120");
+      // With honor_labels, as the README configures it, the pushed job and instance labels stay.
+      expect(await query('cron_runs_total{job="nightly",instance="db-3"}')).toBe("3");
       expect(Number(await query('edge_requests_created{route="/",code="200"}'))).toBeGreaterThan(1_700_000_000);
       await waitFor(
-        // One push for the families above, twelve for the sharded ones.
-        async () => (await query('pdc_pushes_total{outcome="accepted"}')) === "13",
+        // One push for the families above, twelve for the sharded ones, two on the Pushgateway API.
+        async () => (await query('pdc_pushes_total{outcome="accepted"}')) === "15",
         30_000,
         "the Worker's own push counter",
       );
