@@ -10,7 +10,7 @@ import { DurableObject } from "cloudflare:workers";
 import { labelFragment } from "../lib/exposition.ts";
 import { DEFAULT_LIMITS } from "../lib/limits.ts";
 import { parseShardObjectName, reservedNameProblem, shardObjectName } from "../lib/names.ts";
-import { labelsOfKey, seriesKey } from "../lib/series-key.ts";
+import { labelsOfKey } from "../lib/series-key.ts";
 import { deletesElsewhere } from "../lib/shards.ts";
 import type { Registration } from "../lib/store/catalog.ts";
 import {
@@ -21,6 +21,7 @@ import {
   type PageRequest,
   type PendingPush,
   snapshotFamily,
+  type TouchedKeys,
   ttlMs,
 } from "../lib/store/family-store.ts";
 import { adoptStored } from "../lib/store/inferred.ts";
@@ -246,13 +247,13 @@ export class FamilyObject extends DurableObject<Env> {
     let applied: FamilyOutcome[];
     try {
       applied = this.ctx.storage.transactionSync(() => {
-        const { outcomes, change } = applyGroup(this.storage, applicable, now, this.groupOptions(shards));
+        const { outcomes, change, keys } = applyGroup(this.storage, applicable, now, this.groupOptions(shards));
         this.storage.commit(change, now);
         if (outcomes.some((o) => o.status === "applied")) {
           this.storage.markCatalogued();
           this.storage.raiseKnownShards(shards);
         }
-        if (this.shard === 0 && shards > 1) this.applyDeletionsToKeys(applicable, outcomes);
+        if (this.shard === 0 && shards > 1) this.applyDeletionsToKeys(applicable, outcomes, keys);
         return outcomes;
       });
     } catch (error) {
@@ -322,16 +323,17 @@ export class FamilyObject extends DurableObject<Env> {
     shards: number,
   ): Promise<void> {
     const candidates = pushes.map((p, i) => ({ i, p })).filter(({ i }) => !early.has(i));
-    const { outcomes } = applyGroup(
+    const { outcomes, keys: touched } = applyGroup(
       this.storage,
       candidates.map(({ p }) => p),
       this.now(),
       this.groupOptions(shards),
     );
     const requests: { i: number; keys: string[] }[] = [];
-    candidates.forEach(({ i, p }, k) => {
+    candidates.forEach(({ i }, k) => {
       if (outcomes[k]?.status !== "applied") return;
-      const keys = p.part.series.map((delta) => seriesKey(p.part.labelNames, delta.labels));
+      // The keys as the group stores them (a part may have been adopted to the family's label names there).
+      const keys = touched[k]?.written ?? [];
       const held = this.storage.getSeries(keys);
       const fresh = keys.filter((key) => !held.has(key));
       if (fresh.length > 0) requests.push({ i, keys: fresh });
@@ -365,11 +367,11 @@ export class FamilyObject extends DurableObject<Env> {
   }
 
   /** Shard 0 only: the series a group deleted (reset, remove) no longer count against the cap anywhere. */
-  private applyDeletionsToKeys(pushes: PendingPush[], outcomes: FamilyOutcome[]): void {
+  private applyDeletionsToKeys(pushes: PendingPush[], outcomes: FamilyOutcome[], touched: TouchedKeys[]): void {
     pushes.forEach(({ part }, i) => {
       if (outcomes[i]?.status !== "applied") return;
       if (part.reset) this.shardKeys.drop(this.shardKeys.keys());
-      if (part.remove) this.shardKeys.drop(part.remove.map((labels) => seriesKey(part.labelNames, labels)));
+      if (part.remove) this.shardKeys.drop(touched[i]?.removed ?? []);
     });
   }
 

@@ -44,13 +44,14 @@ async function apply(store: MemoryStore, push: Push): Promise<void> {
 
 /**
  * A push as text-format values for POST: counters, histograms and summaries as its deltas (what a fresh store holds
- * after it: the Worker adds them), gauges as their values in `totals` (this process's current values, which the
- * Worker sets, as prom-client's pushAdd sends them).
+ * after it: the Worker adds them), gauges as their values in `gauges` once the push is applied there (this process's
+ * current values, which the Worker sets, as prom-client's pushAdd sends them).
  */
-async function addedAsText(push: Push, totals: MemoryStore): Promise<string> {
+async function addedAsText(push: Push, gauges: MemoryStore): Promise<string> {
   const store = new MemoryStore();
   await apply(store, push);
-  const current = new Map(totals.snapshot().map((family) => [family.name, family]));
+  await apply(gauges, { ...push, families: push.families.filter((family) => family.type === "gauge") });
+  const current = new Map(gauges.snapshot().map((family) => [family.name, family]));
   const families = store.snapshot().map((family) => {
     if (family.type !== "gauge") return family;
     const touched = new Set(family.series.map((s) => JSON.stringify(s.labels)));
@@ -60,10 +61,20 @@ async function addedAsText(push: Push, totals: MemoryStore): Promise<string> {
   return encodeText(families);
 }
 
-/** A push waiting to be sent: its body and Idempotency-Key. */
+/** The store of `path` in `stores`, made on first use. */
+function storeOf(stores: Map<string, MemoryStore>, path: string): MemoryStore {
+  let store = stores.get(path);
+  if (!store) {
+    store = new MemoryStore();
+    stores.set(path, store);
+  }
+  return store;
+}
+
+/** A push waiting to be sent: as taken from the registry, and its body once rendered (rendered once). */
 interface Unsent {
-  body: string;
-  key: string | undefined;
+  push: Push;
+  body?: string;
 }
 
 /**
@@ -77,8 +88,10 @@ interface Unsent {
 export class Pushgateway {
   /** Pushes not yet delivered, by group path. */
   private readonly unsent = new Map<string, Unsent[]>();
-  /** This process's totals per group path: `push` sends them, `pushAdd` its gauges' current values. */
+  /** This process's totals per group path, for `push`. */
   private readonly totals = new Map<string, MemoryStore>();
+  /** This process's gauge values per group path, for `pushAdd`. */
+  private readonly gauges = new Map<string, MemoryStore>();
 
   constructor(
     private readonly url: string,
@@ -92,17 +105,14 @@ export class Pushgateway {
    */
   async pushAdd(params: PushgatewayParameters): Promise<PushgatewayReply> {
     const path = this.path(params);
-    const totals = this.totalsOf(path);
-    const pushes = [...(this.unsent.get(path) ?? [])];
-    for (const push of await this.registry.takeCollected()) {
-      await apply(totals, push);
-      pushes.push({ body: await addedAsText(push, totals), key: push.batch });
-    }
+    const collected = (await this.registry.takeCollected()).map((push): Unsent => ({ push }));
+    const pushes = [...(this.unsent.get(path) ?? []), ...collected];
     this.unsent.delete(path);
     let reply: PushgatewayReply = {};
-    for (const [i, { body, key }] of pushes.entries()) {
+    for (const [i, item] of pushes.entries()) {
       try {
-        reply = await this.send("POST", path, body, key);
+        item.body ??= await addedAsText(item.push, storeOf(this.gauges, path));
+        reply = await this.send("POST", path, item.body, item.push.batch);
       } catch (error) {
         // Undelivered pushes wait for the next call; a refused one is gone (resending cannot help).
         const keep = pushes.slice(error instanceof Transient ? i : i + 1);
@@ -116,7 +126,7 @@ export class Pushgateway {
   /** PUT: this process's totals for the group (every push since it started) replace the group's stored values. */
   async push(params: PushgatewayParameters): Promise<PushgatewayReply> {
     const path = this.path(params);
-    const totals = this.totalsOf(path);
+    const totals = storeOf(this.totals, path);
     for (const push of await this.registry.takeCollected()) await apply(totals, push);
     const families = totals.snapshot();
     if (families.length === 0) return {};
@@ -126,15 +136,6 @@ export class Pushgateway {
   /** DELETE: the group's series, in every family. */
   async delete(params: PushgatewayParameters): Promise<PushgatewayReply> {
     return this.send("DELETE", this.path(params));
-  }
-
-  private totalsOf(path: string): MemoryStore {
-    let totals = this.totals.get(path);
-    if (!totals) {
-      totals = new MemoryStore();
-      this.totals.set(path, totals);
-    }
-    return totals;
   }
 
   private path(params: PushgatewayParameters): string {

@@ -16,7 +16,7 @@ import type {
   SeriesPart,
   SeriesSnapshot,
 } from "../wire.ts";
-import { adoptStored } from "./inferred.ts";
+import { adoptStored, labelsMayGrow } from "./inferred.ts";
 import { mergeSeries, type SeriesState } from "./merge.ts";
 import { partSnapshot } from "./merge-shards.ts";
 
@@ -80,8 +80,14 @@ function finiteState(state: SeriesState): boolean {
   return numbers.every(Number.isFinite);
 }
 
+/** The series keys a push touches: its removals', then its series' (in its order). */
+export interface TouchedKeys {
+  removed: string[];
+  written: string[];
+}
+
 /** The keys a push touches: its removals', then its series'. */
-function keysOf(part: FamilyPush): { removed: string[]; written: string[] } {
+function keysOf(part: FamilyPush): TouchedKeys {
   return {
     removed: (part.remove ?? []).map((labels) => seriesKey(part.labelNames, labels)),
     written: part.series.map((delta) => seriesKey(part.labelNames, delta.labels)),
@@ -108,6 +114,13 @@ class GroupView {
   get(key: string): StoredSeries | undefined {
     if (this.changes.has(key)) return this.changes.get(key) ?? undefined;
     return this.resetAll ? undefined : this.stored.get(key);
+  }
+
+  /** Reads the stored state of `keys` the group has not read yet (a push adopted again needs other keys). */
+  read(keys: readonly string[]): void {
+    const missing = keys.filter((key) => !this.stored.has(key));
+    if (missing.length === 0) return;
+    for (const [key, series] of this.storage.getSeries(missing)) this.stored.set(key, series);
   }
 
   seen(pushId: string): boolean {
@@ -150,7 +163,7 @@ function definitionOf(part: FamilyPush): FamilyDefinition {
 function applyOne(
   view: GroupView,
   { pushId, part }: PendingPush,
-  keys: { removed: string[]; written: string[] },
+  keys: TouchedKeys,
   nowMs: number,
   { maxSeries = Number.POSITIVE_INFINITY, defaultTtlSeconds = 0, restartExpired = true }: GroupOptions,
 ): FamilyOutcome {
@@ -160,7 +173,7 @@ function applyOne(
   const definition = definitionOf(part);
   const stored = view.definition;
   if (stored) {
-    const difference = definitionDifference(stored, definition, part.inferred === true);
+    const difference = definitionDifference(stored, definition, labelsMayGrow(part));
     if (difference)
       return {
         name,
@@ -221,30 +234,34 @@ export function applyGroup(
   received: readonly PendingPush[],
   nowMs: number,
   options: GroupOptions = {},
-): { outcomes: FamilyOutcome[]; change: FamilyChange } {
+): { outcomes: FamilyOutcome[]; change: FamilyChange; keys: TouchedKeys[] } {
   // A part takes the family's terms first (its label order decides the keys): the terms as the pushes before it in
-  // the group leave them, when they apply (one refused later is refused again by the definition check).
+  // the group leave them if they apply. Their series are read at once for all of them.
   let running = storage.definition();
+  const against: string[] = [];
   const adopted = received.map((p) => {
+    against.push(JSON.stringify(running));
     const part = adoptStored(p.part, running);
-    if (!("problem" in part) && !(running && definitionDifference(running, part, part.inferred === true)))
+    if (!("problem" in part) && !(running && definitionDifference(running, part, labelsMayGrow(part))))
       running = definitionOf(part);
     return part;
   });
-  const pushes = received.map((p, i) => {
-    const part = adopted[i];
-    return part && !("problem" in part) ? { ...p, part } : p;
-  });
-  const keys = pushes.map((p) => keysOf(p.part));
+  const keys = adopted.map((part) => ("problem" in part ? { removed: [], written: [] } : keysOf(part)));
   const stored = storage.getSeries([...new Set(keys.flatMap((k) => [...k.removed, ...k.written]))]);
   const view = new GroupView(storage, stored);
   const before = view.definition;
-  const outcomes = pushes.map((push, i): FamilyOutcome => {
-    const refusal = adopted[i];
-    if (refusal && "problem" in refusal)
-      return { name: push.part.name, status: "rejected", code: 409, error: refusal.problem };
-    const touched = keys[i] as { removed: string[]; written: string[] };
-    return applyOne(view, push, touched, nowMs, options);
+  const outcomes = received.map((push, i): FamilyOutcome => {
+    let part = adopted[i] as FamilyPush | { problem: string };
+    if (JSON.stringify(view.definition) !== against[i]) {
+      // A push before it was refused after all (a cap, a duplicate): it takes the family as it really is now.
+      part = adoptStored(push.part, view.definition);
+      if (!("problem" in part)) {
+        keys[i] = keysOf(part);
+        view.read([...keys[i].removed, ...keys[i].written]);
+      }
+    }
+    if ("problem" in part) return { name: push.part.name, status: "rejected", code: 409, error: part.problem };
+    return applyOne(view, { ...push, part }, keys[i] as TouchedKeys, nowMs, options);
   });
   const change: FamilyChange = {
     resetAll: view.resetAll,
@@ -260,7 +277,7 @@ export function applyGroup(
     if (value) change.written.set(key, value);
     else if (!view.resetAll && stored.has(key)) change.deleted.push(key);
   }
-  return { outcomes, change };
+  return { outcomes, change, keys };
 }
 
 /** The change that deletes the series whose labels include every pair of `match`, and how many those are. */

@@ -5,6 +5,14 @@
 
 import type { FamilyDefinition, FamilyPush, GaugeDelta, Labels } from "../wire.ts";
 
+/**
+ * Whether `part` may add label names after the stored family's: a part inferred from samples, or a declared part
+ * already widened to a family's added label names (shard 0 forwards those to the other shards).
+ */
+export function labelsMayGrow(part: FamilyPush): boolean {
+  return part.inferred === true || part.addedLabelNames !== undefined;
+}
+
 /** The help of a family first pushed as text without a HELP line. */
 export const NO_HELP = "Pushed without HELP text.";
 

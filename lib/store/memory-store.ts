@@ -17,7 +17,7 @@ import {
   ttlMs,
 } from "./family-store.ts";
 
-class MemoryFamily implements FamilyStorage {
+export class MemoryFamily implements FamilyStorage {
   private def: FamilyDefinition | undefined;
   private readonly pushIds = new Set<string>();
   private readonly series = new Map<string, StoredSeries>();

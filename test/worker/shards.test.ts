@@ -165,6 +165,29 @@ describe("hot-family shards", () => {
     expect((await family(name))?.series.find((s) => s.labels.k === "b")?.value).toBe(30);
   });
 
+  it("takes the declaring producer's deletions after a text push added a label on shard 0 only", async () => {
+    const name = "shard_grown";
+    const def = { name, type: "counter" as const, help: "G.", labelNames: ["k"], shards: 3 };
+    for (const k of [0, 1, 2]) {
+      await shard(name, k).push(id(), { ...def, series: [{ labels: { k: "a" }, inc: 1 }] });
+    }
+    // Text pushes carry no shard count: they land on shard 0, which adds "job" to the family there.
+    const text: FamilyPush = { ...def, labelNames: ["job", "k"], inferred: true, series: [] };
+    const grown = { ...text, series: [{ labels: { job: "j", k: "b" }, inc: 5 }] };
+    expect(await shard(name, 0).push(id(), grown)).toMatchObject({ status: "applied" });
+    // The library's removal goes to shard 0, which forwards it to the shards that never saw "job".
+    const removal: FamilyPush = { ...def, remove: [{ k: "a" }], series: [] };
+    expect(await shard(name, 0).push(id(), removal)).toMatchObject({ status: "applied" });
+    expect((await family(name))?.series.map((s) => [s.labels.k, s.labels.job, s.value])).toEqual([["b", "j", 5]]);
+    // And its increments keep landing on every shard.
+    for (const k of [1, 2]) {
+      expect(await shard(name, k).push(id(), { ...def, series: [{ labels: { k: "c" }, inc: 1 }] })).toMatchObject({
+        status: "applied",
+      });
+    }
+    expect((await family(name))?.series.find((s) => s.labels.k === "c")?.value).toBe(2);
+  });
+
   it("counts distinct series across shards against the cap (1,000 in this pool)", async () => {
     const name = "shard_cap";
     const def = { name, type: "counter" as const, help: "C.", labelNames: ["k"], shards: 2 };
