@@ -57,11 +57,25 @@ let reportedBadScopes = false;
  * the log, without its content).
  */
 export function scopedTokens(env: Env): Map<string, string[]> {
+  const setting = env.SCOPED_PUSH_TOKENS ?? "";
+  let scoped = parsedScopes.get(setting);
+  if (!scoped) {
+    scoped = parseScopes(setting);
+    if (parsedScopes.size >= 16) parsedScopes.clear();
+    parsedScopes.set(setting, scoped);
+  }
+  return scoped;
+}
+
+/** SCOPED_PUSH_TOKENS as parsed, by setting (it is read on every push). */
+const parsedScopes = new Map<string, Map<string, string[]>>();
+
+function parseScopes(setting: string): Map<string, string[]> {
   const scoped = new Map<string, string[]>();
-  if (!env.SCOPED_PUSH_TOKENS) return scoped;
+  if (!setting) return scoped;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(env.SCOPED_PUSH_TOKENS);
+    parsed = JSON.parse(setting);
   } catch {
     parsed = undefined;
   }
@@ -122,10 +136,10 @@ async function requireToken(
   const token = presented(request);
   if (token === undefined)
     throw new HttpError(401, "missing or malformed credentials", { "www-authenticate": challenge });
-  const plain = await matchingToken(token, unscoped);
-  const scopedIndex = await matchingToken(token, [...scoped.keys()]);
-  if (plain >= 0) return EVERY_FAMILY;
-  if (scopedIndex >= 0) return { prefixes: [...scoped.values()][scopedIndex] as string[] };
+  // One comparison over both lists: the first match wins, so an unscoped token wins over the same scoped one.
+  const index = await matchingToken(token, [...unscoped, ...scoped.keys()]);
+  if (index >= 0 && index < unscoped.length) return EVERY_FAMILY;
+  if (index >= 0) return { prefixes: [...scoped.values()][index - unscoped.length] as string[] };
   throw new HttpError(401, "invalid credentials", { "www-authenticate": challenge });
 }
 

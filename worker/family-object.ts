@@ -157,12 +157,10 @@ export class FamilyObject extends DurableObject<Env> {
    */
   async check(pushId: string | undefined, part: FamilyPush): Promise<FamilyOutcome | null> {
     this.counters.requests++;
-    const adopted = adoptStored(part, this.storage.definition());
-    if ("problem" in adopted) return { name: part.name, status: "rejected", code: 409, error: adopted.problem };
-    return this.refusal(pushId, adopted);
+    return this.refusal(pushId, part);
   }
 
-  /** The refusal `part` (adopted) would meet if applied alone now, or null; nothing is written. */
+  /** The refusal `part` would meet if applied alone now (its adoption included), or null; nothing is written. */
   private refusal(pushId: string | undefined, part: FamilyPush): FamilyOutcome | null {
     const shards = Math.max(part.shards ?? 1, this.storage.knownShards());
     const pending: PendingPush = { pushId, part };
@@ -196,9 +194,12 @@ export class FamilyObject extends DurableObject<Env> {
     // Shard 0 applies a family's deletions on every shard before it answers, so a retry completes what failed; a part
     // it would refuse here deletes nothing elsewhere.
     if (this.shard === 0 && deletesElsewhere(part)) {
-      const refused = this.refusal(pushId, part);
-      if (refused) return refused;
-      await this.forwardDeletions(pushId, part);
+      const shards = await this.familyShards(part);
+      if (shards > 1) {
+        const refused = this.refusal(pushId, part);
+        if (refused) return refused;
+        await this.forwardDeletions(pushId, part, shards);
+      }
     }
     this.counters.pushes++;
     return this.groups.submit({ pushId, part });
@@ -219,8 +220,7 @@ export class FamilyObject extends DurableObject<Env> {
    * Sends the deletions of `part` to shards 1 … n−1, with the same push id: its reset and removals, and the series it
    * replaces (their parts elsewhere go; shard 0 then holds the whole series).
    */
-  private async forwardDeletions(pushId: string | undefined, part: FamilyPush): Promise<void> {
-    const shards = await this.familyShards(part);
+  private async forwardDeletions(pushId: string | undefined, part: FamilyPush, shards: number): Promise<void> {
     const { replace: _replace, ...rest } = part;
     const replaced = part.replace ? part.series.map((delta) => delta.labels) : [];
     const remove = [...(part.remove ?? []), ...replaced];

@@ -9,7 +9,7 @@ import { parseTextFormat } from "../lib/text-format/parse.ts";
 import { show } from "../lib/validation.ts";
 import type { Labels, MetricType, Push } from "../lib/wire.ts";
 import { pushIdProblem } from "../lib/wire-check.ts";
-import { authorizeAdmin, authorizePush, inScope, scopeProblem } from "./auth.ts";
+import { authorizeAdmin, authorizePush, inScope } from "./auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { catalog } from "./catalog-object.ts";
 import { limits } from "./config.ts";
@@ -89,13 +89,12 @@ async function groupPushId(key: string, method: string, grouping: Labels, env: E
 
 /** A message about `families[i]…` of `push`, told in the pusher's terms: the family's name and the series' labels. */
 function inPushersTerms(message: string, push: Push): string {
-  return message
-    .replace(/^families\[(\d+)\](?:\.series\[(\d+)\])?/, (_, i: string, j: string | undefined) => {
-      const family = push.families[Number(i)];
-      const series = j === undefined ? undefined : family?.series[Number(j)];
-      return `family ${show(family?.name)}${series ? ` series ${show(series.labels)}` : ""}`;
-    })
-    .replace(/^batch:/, "push id:");
+  // (The push id is derived from a checked Idempotency-Key, so no message is about it.)
+  return message.replace(/^families\[(\d+)\](?:\.series\[(\d+)\])?/, (_, i: string, j: string | undefined) => {
+    const family = push.families[Number(i)];
+    const series = j === undefined ? undefined : family?.series[Number(j)];
+    return `family ${show(family?.name)}${series ? ` series ${show(series.labels)}` : ""}`;
+  });
 }
 
 /** PUT or POST: parse the text body, convert it under the grouping key, and ingest it as one push. */
@@ -120,10 +119,7 @@ export async function pushgatewayPush(request: Request, env: Env, base: string):
     if (error instanceof Invalid) throw new HttpError(400, error.message);
     throw error;
   }
-  for (const family of push.families) {
-    const outside = scopeProblem(scope, family.name);
-    if (outside) throw new HttpError(403, outside);
-  }
+  // Ingest refuses a family outside the credential's scope (403) before anything else reaches an object.
   const reply = await ingest(env, push, scope, (checked) => refuseBeforeApplying(env, checked));
   if ("error" in reply.body) {
     const { error, limit } = reply.body;

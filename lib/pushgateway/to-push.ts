@@ -5,6 +5,7 @@
 import { fail } from "../check.ts";
 import type { Limits } from "../limits.ts";
 import { familyName } from "../names.ts";
+import { seriesKey } from "../series-key.ts";
 import { type ParsedFamily, type ParsedSample, parseGoFloat } from "../text-format/parse.ts";
 import { labelNameProblem, show } from "../validation.ts";
 import type { FamilyPush, Labels, Push, SeriesDelta } from "../wire.ts";
@@ -55,7 +56,7 @@ function assemble(family: ParsedFamily, grouping: Labels, labelNames: string[]):
   for (const sample of family.samples) {
     const labels: Labels = {};
     for (const name of labelNames) labels[name] = own(grouping, name) ?? own(sample.labels, name) ?? "";
-    const key = JSON.stringify(labelNames.map((name) => labels[name]));
+    const key = seriesKey(labelNames, labels);
     let entry = series.get(key);
     if (!entry) {
       entry = { labels, line: sample.line, buckets: new Map() };

@@ -106,8 +106,9 @@ class GroupView {
   constructor(
     private readonly storage: FamilyStorage,
     private readonly stored: Map<string, StoredSeries>,
+    definition: FamilyDefinition | undefined,
   ) {
-    this.definition = storage.definition();
+    this.definition = definition;
     this.count = storage.seriesCount();
   }
 
@@ -163,6 +164,7 @@ function definitionOf(part: FamilyPush): FamilyDefinition {
 function applyOne(
   view: GroupView,
   { pushId, part }: PendingPush,
+  definition: FamilyDefinition,
   keys: TouchedKeys,
   nowMs: number,
   { maxSeries = Number.POSITIVE_INFINITY, defaultTtlSeconds = 0, restartExpired = true }: GroupOptions,
@@ -170,7 +172,6 @@ function applyOne(
   const name = part.name;
   if (pushId !== undefined && view.seen(pushId)) return { name, status: "duplicate" };
   const { series, reset } = part;
-  const definition = definitionOf(part);
   const stored = view.definition;
   if (stored) {
     const difference = definitionDifference(stored, definition, labelsMayGrow(part));
@@ -237,31 +238,34 @@ export function applyGroup(
 ): { outcomes: FamilyOutcome[]; change: FamilyChange; keys: TouchedKeys[] } {
   // A part takes the family's terms first (its label order decides the keys): the terms as the pushes before it in
   // the group leave them if they apply. Their series are read at once for all of them.
-  let running = storage.definition();
-  const against: string[] = [];
+  const before = storage.definition();
+  let running = before;
+  /** The definition each push was adopted against: the one the pushes before it leave if they all apply. */
+  const against: (FamilyDefinition | undefined)[] = [];
   const adopted = received.map((p) => {
-    against.push(JSON.stringify(running));
+    against.push(running);
     const part = adoptStored(p.part, running);
-    if (!("problem" in part) && !(running && definitionDifference(running, part, labelsMayGrow(part))))
-      running = definitionOf(part);
-    return part;
+    if ("problem" in part) return part;
+    const definition = definitionOf(part);
+    if (!(running && definitionDifference(running, definition, labelsMayGrow(part)))) running = definition;
+    return { part, definition };
   });
-  const keys = adopted.map((part) => ("problem" in part ? { removed: [], written: [] } : keysOf(part)));
+  const keys = adopted.map((a) => ("problem" in a ? { removed: [], written: [] } : keysOf(a.part)));
   const stored = storage.getSeries([...new Set(keys.flatMap((k) => [...k.removed, ...k.written]))]);
-  const view = new GroupView(storage, stored);
-  const before = view.definition;
+  const view = new GroupView(storage, stored, before);
   const outcomes = received.map((push, i): FamilyOutcome => {
-    let part = adopted[i] as FamilyPush | { problem: string };
-    if (JSON.stringify(view.definition) !== against[i]) {
+    let taken = adopted[i] as { part: FamilyPush; definition: FamilyDefinition } | { problem: string };
+    if (view.definition !== against[i]) {
       // A push before it was refused after all (a cap, a duplicate): it takes the family as it really is now.
-      part = adoptStored(push.part, view.definition);
-      if (!("problem" in part)) {
-        keys[i] = keysOf(part);
+      const part = adoptStored(push.part, view.definition);
+      taken = "problem" in part ? part : { part, definition: definitionOf(part) };
+      if ("part" in taken) {
+        keys[i] = keysOf(taken.part);
         view.read([...keys[i].removed, ...keys[i].written]);
       }
     }
-    if ("problem" in part) return { name: push.part.name, status: "rejected", code: 409, error: part.problem };
-    return applyOne(view, { ...push, part }, keys[i] as TouchedKeys, nowMs, options);
+    if ("problem" in taken) return { name: push.part.name, status: "rejected", code: 409, error: taken.problem };
+    return applyOne(view, { ...push, part: taken.part }, taken.definition, keys[i] as TouchedKeys, nowMs, options);
   });
   const change: FamilyChange = {
     resetAll: view.resetAll,
