@@ -15,9 +15,9 @@ import {
 } from "../lib/exposition.ts";
 import type { PageRequest } from "../lib/store/family-store.ts";
 import { ttlMs } from "../lib/store/family-store.ts";
-import { mergeParts, widest } from "../lib/store/merge-shards.ts";
+import { mergedShards } from "../lib/store/merge-shards.ts";
 import { isRetryableObjectError, withRetries } from "../lib/transports/retry.ts";
-import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesPart, SeriesSnapshot } from "../lib/wire.ts";
+import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesSnapshot } from "../lib/wire.ts";
 import { type CatalogEntry, catalog } from "./catalog-object.ts";
 import { defaultTtlSeconds, scrapeCacheMs } from "./config.ts";
 import type { Env } from "./env.ts";
@@ -104,31 +104,15 @@ class FamilyReader {
 
   /** A sharded family: every shard's parts, merged by key (each shard pages in key order). */
   private async *merged(): AsyncGenerator<Chunk> {
-    const pages = await Promise.all(this.first);
-    const definition = widest(pages.map((p) => p.definition));
-    if (!definition) return;
-    const cursors = pages.map((p, shard) => ({ shard, parts: p.parts ?? [], at: 0, next: p.next }));
-    const ttl = ttlMs(definition, defaultTtlSeconds(this.env));
-    const now = Date.now();
-    const refill = async (c: (typeof cursors)[number]) => {
-      if (c.at < c.parts.length || c.next === undefined) return;
-      const more = await page(this.env, this.tally, this.entry.name, c.shard, this.request(c.next));
-      c.parts = more.parts ?? [];
-      c.at = 0;
-      c.next = more.next;
-    };
+    const read = (shard: number, after: string | undefined) =>
+      page(this.env, this.tally, this.entry.name, shard, this.request(after));
+    const ttlOf = (definition: FamilyDefinition) => ttlMs(definition, defaultTtlSeconds(this.env));
+    const merged = mergedShards(await Promise.all(this.first), read, Date.now(), ttlOf);
+    if (!merged) return;
+    const { definition } = merged;
     let batch: SeriesSnapshot[] = [];
     let lastUpdated: number | undefined;
-    for (;;) {
-      await Promise.all(cursors.map(refill));
-      const live = cursors.filter((c) => c.at < c.parts.length);
-      if (live.length === 0) break;
-      let key = (live[0] as (typeof live)[number]).parts[(live[0] as (typeof live)[number]).at]?.key as string;
-      for (const c of live) if ((c.parts[c.at] as SeriesPart).key < key) key = (c.parts[c.at] as SeriesPart).key;
-      const same = live
-        .filter((c) => (c.parts[c.at] as SeriesPart).key === key)
-        .map((c) => c.parts[c.at++] as SeriesPart);
-      const series = mergeParts(definition, same, now, ttl);
+    for await (const { series } of merged.series) {
       if (series) {
         batch.push(series);
         lastUpdated = Math.max(lastUpdated ?? 0, series.updated ?? 0);

@@ -4,9 +4,9 @@
 
 import type { PageRequest } from "../lib/store/family-store.ts";
 import { ttlMs } from "../lib/store/family-store.ts";
-import { mergeParts, widest } from "../lib/store/merge-shards.ts";
+import { mergedShards, widest } from "../lib/store/merge-shards.ts";
 import { isRetryableObjectError, withRetries } from "../lib/transports/retry.ts";
-import type { FamilyDefinition, FamilyPage, SeriesPart, SeriesSnapshot } from "../lib/wire.ts";
+import type { FamilyDefinition, FamilyPage, SeriesSnapshot } from "../lib/wire.ts";
 import { authorizeScrape } from "./auth.ts";
 import { type CatalogEntry, catalog } from "./catalog-object.ts";
 import { defaultTtlSeconds } from "./config.ts";
@@ -118,33 +118,16 @@ function readPage(env: Env, family: string, shard: number, after: string | undef
  */
 async function mergedPage(env: Env, family: string, shards: number, after: string | undefined) {
   const pages = await Promise.all(Array.from({ length: shards }, (_, k) => readPage(env, family, k, after, true)));
-  const definition = widest(pages.map((p) => p.definition));
-  if (!definition) return { series: [] };
-  const ttl = ttlMs(definition, defaultTtlSeconds(env));
-  const now = Date.now();
-  const cursors = pages.map((p, shard) => ({ shard, parts: p.parts ?? [], at: 0, next: p.next }));
+  const read = (shard: number, next: string | undefined) => readPage(env, family, shard, next, true);
+  const merged = mergedShards(pages, read, Date.now(), (d) => ttlMs(d, defaultTtlSeconds(env)));
   const series: SeriesSnapshot[] = [];
   let last: string | undefined;
-  for (;;) {
-    await Promise.all(
-      cursors.map(async (c) => {
-        while (c.at >= c.parts.length && c.next !== undefined) {
-          const more = await readPage(env, family, c.shard, c.next, true);
-          Object.assign(c, { parts: more.parts ?? [], at: 0, next: more.next });
-        }
-      }),
-    );
-    const heads = cursors.filter((c) => c.at < c.parts.length);
-    const head = (c: (typeof heads)[number]) => c.parts[c.at] as SeriesPart;
-    if (heads.length === 0) return { series };
+  for await (const { key, series: one } of merged?.series ?? []) {
     if (series.length === STATUS_PAGE_SERIES) return { series, next: last };
-    let key = head(heads[0] as (typeof heads)[number]).key;
-    for (const c of heads) if (head(c).key < key) key = head(c).key;
-    const same = heads.filter((c) => head(c).key === key).map((c) => c.parts[c.at++] as SeriesPart);
-    const merged = mergeParts(definition, same, now, ttl);
-    if (merged) series.push(merged);
+    if (one) series.push(one);
     last = key;
   }
+  return { series };
 }
 
 /** A page of the family's series: its object's own page, or its shards' pages merged. */

@@ -1,10 +1,11 @@
 // How the parts of one series, held by the objects a family is spread over, combine into the series the scrape shows:
 // counters, histograms and summary counts, sums and sketches add; `sum` gauges add; `max` and `min` gauges combine;
 // a `set` gauge takes its latest write. The series is as old as its oldest part and as fresh as its newest: past its
-// time to live it is hidden. One pure function, tested on its own and used by the scrape.
+// time to live it is hidden. One pure function, tested on its own; and the walk over every shard's pages in key order
+// that the scrape and the status page both read a sharded family with (the pages come through a reader they pass).
 
 import { mergeSketchData, type SketchData } from "../sketch.ts";
-import type { FamilyDefinition, SeriesPart, SeriesSnapshot } from "../wire.ts";
+import type { FamilyDefinition, FamilyPage, SeriesPart, SeriesSnapshot } from "../wire.ts";
 import { windowQuantiles } from "./quantile-windows.ts";
 
 /** A stored part as the encoder renders it at `nowMs` (times in seconds, quantiles over the live windows). */
@@ -94,4 +95,49 @@ export function widest(definitions: (FamilyDefinition | null)[]): FamilyDefiniti
   let found: FamilyDefinition | undefined;
   for (const d of definitions) if (d && (!found || d.labelNames.length > found.labelNames.length)) found = d;
   return found;
+}
+
+/** Reads the page of raw parts after key `after` from shard `shard` of a family. */
+export type ShardPageReader = (shard: number, after: string | undefined) => Promise<FamilyPage>;
+
+/**
+ * A family spread over shards, from each shard's first page of raw parts: its widest definition, and its series merged
+ * key by key in key order (each shard pages in key order; `read` fetches a shard's next page when its parts run out).
+ * A key whose merged series is hidden (past its time to live) comes with no series. Undefined when no shard holds
+ * the family.
+ * @example
+ * const merged = mergedShards(firstPages, read, Date.now(), (d) => ttlMs(d, 0));
+ * for await (const { key, series } of merged?.series ?? []) …
+ */
+export function mergedShards(
+  first: readonly FamilyPage[],
+  read: ShardPageReader,
+  nowMs: number,
+  ttlOf: (definition: FamilyDefinition) => number,
+): { definition: FamilyDefinition; series: AsyncGenerator<{ key: string; series?: SeriesSnapshot }> } | undefined {
+  const definition = widest(first.map((p) => p.definition ?? null));
+  if (!definition) return undefined;
+  const ttl = ttlOf(definition);
+  const cursors = first.map((p, shard) => ({ shard, parts: p.parts ?? [], at: 0, next: p.next }));
+  const head = (c: (typeof cursors)[number]) => c.parts[c.at] as SeriesPart;
+  async function* series(): AsyncGenerator<{ key: string; series?: SeriesSnapshot }> {
+    for (;;) {
+      await Promise.all(
+        cursors.map(async (c) => {
+          while (c.at >= c.parts.length && c.next !== undefined) {
+            const more = await read(c.shard, c.next);
+            Object.assign(c, { parts: more.parts ?? [], at: 0, next: more.next });
+          }
+        }),
+      );
+      const live = cursors.filter((c) => c.at < c.parts.length);
+      if (live.length === 0) return;
+      let key = head(live[0] as (typeof live)[number]).key;
+      for (const c of live) if (head(c).key < key) key = head(c).key;
+      const same = live.filter((c) => head(c).key === key).map((c) => c.parts[c.at++] as SeriesPart);
+      const merged = mergeParts(definition as FamilyDefinition, same, nowMs, ttl);
+      yield merged ? { key, series: merged } : { key };
+    }
+  }
+  return { definition, series: series() };
 }
