@@ -6,7 +6,8 @@
 import { encodeText, TEXT_CONTENT_TYPE } from "../exposition.ts";
 import { type Registry, register } from "../registry.ts";
 import { MemoryStore } from "../store/memory-store.ts";
-import { errorMessage, type RetryOptions, withRetries } from "../transports/retry.ts";
+import { httpAttempt, TransientHttpError } from "../transports/http.ts";
+import { type RetryOptions, withRetries } from "../transports/retry.ts";
 import type { Push } from "../wire.ts";
 import { groupingPath } from "./grouping-key.ts";
 
@@ -32,9 +33,6 @@ export interface PushgatewayReply {
   resp?: Response;
   body?: string;
 }
-
-/** A reply worth another attempt: 5xx, 429, a timeout, a network error. */
-class Transient extends Error {}
 
 /** Adds a push's deltas to `store` (a replayed push id is dropped); throws when the store refuses them. */
 async function apply(store: MemoryStore, push: Push): Promise<void> {
@@ -115,7 +113,7 @@ export class Pushgateway {
         reply = await this.send("POST", path, item.body, item.push.batch);
       } catch (error) {
         // Undelivered pushes wait for the next call; a refused one is gone (resending cannot help).
-        const keep = pushes.slice(error instanceof Transient ? i : i + 1);
+        const keep = pushes.slice(error instanceof TransientHttpError ? i : i + 1);
         if (keep.length > 0) this.unsent.set(path, keep);
         throw error;
       }
@@ -151,24 +149,13 @@ export class Pushgateway {
       ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
       ...this.options.headers,
     };
+    const init = { method, headers, ...(body !== undefined ? { body } : {}) };
     const attempt = async (): Promise<PushgatewayReply> => {
-      let resp: Response;
-      try {
-        resp = await (this.options.fetch ?? fetch)(url, {
-          method,
-          headers,
-          ...(body !== undefined ? { body } : {}),
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
-        });
-      } catch (error) {
-        throw new Transient(`${method} ${url} failed: ${errorMessage(error)}`);
-      }
-      const text = await resp.text().catch(() => "");
-      if (resp.status >= 500 || resp.status === 429)
-        throw new Transient(`${method} ${url} answered ${resp.status}: ${text.slice(0, 200)}`);
-      if (resp.status >= 400) throw new Error(`push failed with status ${resp.status}, ${text.slice(0, 500)}`);
-      return { resp, body: text };
+      const doFetch = this.options.fetch ?? fetch;
+      const { response, text } = await httpAttempt(doFetch, url, init, this.options.timeoutMs, `${method} ${url}`);
+      if (response.status >= 400) throw new Error(`push failed with status ${response.status}, ${text.slice(0, 500)}`);
+      return { resp: response, body: text };
     };
-    return withRetries(attempt, (error) => error instanceof Transient, this.options);
+    return withRetries(attempt, (error) => error instanceof TransientHttpError, this.options);
   }
 }

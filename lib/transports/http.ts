@@ -17,7 +17,32 @@ export interface HttpTransportOptions extends RetryOptions {
 }
 
 /** A reply worth another attempt with the same push id: 5xx, 429, timeouts, network errors. */
-class TransientHttpError extends Error {}
+export class TransientHttpError extends Error {}
+
+/**
+ * One HTTP attempt within `timeoutMs` (default 5000): the response and its text. A network error, a timeout, a 5xx or
+ * a 429 throws TransientHttpError, named after `what`; any other status is the caller's to judge.
+ * @example
+ * const { response, text } = await httpAttempt(fetch, url, { method: "POST", body }, 5000, "push");
+ */
+export async function httpAttempt(
+  doFetch: typeof fetch,
+  url: string,
+  init: RequestInit,
+  timeoutMs: number | undefined,
+  what: string,
+): Promise<{ response: Response; text: string }> {
+  let response: Response;
+  try {
+    response = await doFetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs ?? 5000) });
+  } catch (error) {
+    throw new TransientHttpError(`${what} failed: ${errorMessage(error)}`);
+  }
+  const text = await response.text().catch(() => "");
+  if (response.status >= 500 || response.status === 429)
+    throw new TransientHttpError(`${what} answered ${response.status}: ${text.slice(0, 200)}`);
+  return { response, text };
+}
 
 /**
  * Posts the push as JSON. Retries 5xx, 429, timeouts and network errors with the same push id (safe: the server
@@ -39,25 +64,16 @@ export class HttpTransport implements Transport {
   }
 
   private async attempt(push: Push): Promise<DeliveryOutcome[]> {
-    const doFetch = this.options.fetch ?? fetch;
-    let response: Response;
-    try {
-      response = await doFetch(this.options.url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
-        },
-        body: JSON.stringify(push),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
-      });
-    } catch (error) {
-      throw new TransientHttpError(`push to ${this.options.url} failed: ${errorMessage(error)}`);
-    }
-    const text = await response.text().catch(() => "");
-    if (response.status >= 500 || response.status === 429) {
-      throw new TransientHttpError(`push answered ${response.status}: ${text.slice(0, 200)}`);
-    }
+    const init = {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
+      },
+      body: JSON.stringify(push),
+    };
+    const { url, timeoutMs } = this.options;
+    const { response, text } = await httpAttempt(this.options.fetch ?? fetch, url, init, timeoutMs, `push to ${url}`);
     const body = parse(text);
     // A reply with per-family outcomes (200, or a 409/413/400 about some families) says what was applied.
     if (Array.isArray(body?.families)) return body.families as FamilyOutcome[];
