@@ -426,7 +426,9 @@ export class SqlFamilyStorage implements FamilyStorage {
   private remember(key: string, series: StoredSeries): void {
     this.drop(key);
     // An estimate of the memory a series takes: its key (map and labels), its numbers, its summary windows.
-    const windows = series.windows ? 8 * JSON.stringify(series.windows).length : 0;
+    let windows = 0;
+    for (const sketch of Object.values(series.windows ?? {}))
+      windows += 64 + 48 * (sketch.pos.length + sketch.neg.length);
     const bytes = 64 + 2 * key.length + 16 * ((series.counts?.length ?? 0) + 4) + windows;
     this.cache.set(key, { series: { ...series, key }, bytes });
     this.cacheBytes += bytes;
