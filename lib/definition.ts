@@ -4,6 +4,7 @@
 
 import { array, at, fail, failOn } from "./check.ts";
 import type { Limits } from "./limits.ts";
+import { familyName } from "./names.ts";
 import {
   bucketsProblem,
   GAUGE_MERGES,
@@ -34,17 +35,19 @@ const ONLY: Record<string, MetricType> = {
 
 /**
  * Checks a family definition and returns it in canonical form, or throws `Invalid` naming the field (under `path`)
- * and the problem. `name` is the family name (see names.ts), never a counter's declared `_total` name.
- * @example checkDefinition({ name: "jobs", type: "counter", help: "Jobs." }, DEFAULT_LIMITS, "families[0]");
+ * and the problem. `name` is the metric's name as declared or pushed; the canonical form carries its family name
+ * (`familyName`: a counter's one trailing `_total` removed). This is the one place a way in names a family.
+ * @example checkDefinition({ name: "jobs_total", type: "counter", help: "Jobs." }, DEFAULT_LIMITS, "families[0]").name; // "jobs"
  */
 export function checkDefinition(input: DefinitionFields, limits: Limits, path: string): FamilyDefinition {
-  const name = input.name;
-  const nameProblem = metricNameProblem(name, limits);
+  const nameProblem = metricNameProblem(input.name, limits);
   if (nameProblem) fail(at(path, "name"), nameProblem);
   if (typeof input.type !== "string" || !(METRIC_TYPES as readonly string[]).includes(input.type)) {
     fail(at(path, "type"), `must be one of ${METRIC_TYPES.join(", ")}, got ${show(input.type)}`);
   }
   const type = input.type as MetricType;
+  const name = familyName(type, input.name as string);
+  if (name === "") fail(at(path, "name"), `${show(input.name)} leaves no family name once "_total" is removed`);
   const help = input.help;
   if (typeof help !== "string") fail(at(path, "help"), `must be a string, got ${show(help)}`);
   if (help.length > limits.maxHelpLength) {
@@ -67,7 +70,7 @@ export function checkDefinition(input: DefinitionFields, limits: Limits, path: s
       fail(at(path, field), `only a ${owner} has ${field}, this family is a ${type}`);
     }
   }
-  const definition: FamilyDefinition = { name: name as string, type, help, labelNames: [...labelNames] };
+  const definition: FamilyDefinition = { name, type, help, labelNames: [...labelNames] };
   if (type === "histogram") {
     if (input.buckets === undefined) fail(path, `missing field "buckets" (required for a histogram)`);
     const problem = bucketsProblem(input.buckets, limits);

@@ -46,11 +46,17 @@ export function labelFragment(labelNames: readonly string[], labels: Labels): st
 
 /** The `# HELP` / `# TYPE` lines that open a family, each ending in a newline. */
 export function familyHeader(family: FamilyDefinition, format: ExpositionFormat): string {
-  if (format === "openmetrics")
-    return `# TYPE ${family.name} ${family.type}\n# HELP ${family.name} ${escapeLabelValue(family.help)}\n`;
+  if (format === "openmetrics") {
+    // OpenMetrics calls a family without a type `unknown`.
+    const type = family.type === "untyped" ? "unknown" : family.type;
+    return `# TYPE ${family.name} ${type}\n# HELP ${family.name} ${escapeLabelValue(family.help)}\n`;
+  }
   const name = exposedName(family.name, family.type);
   return `# HELP ${name} ${escapeHelp(family.help)}\n# TYPE ${name} ${family.type}\n`;
 }
+
+/** True for the types whose series carry a creation time (OpenMetrics `_created`). */
+const hasCreated = (type: FamilyDefinition["type"]) => type === "counter" || type === "histogram" || type === "summary";
 
 /**
  * The sample lines of `series` of `family`, each ending in a newline. `fragment` gives a series' label fragment
@@ -62,8 +68,10 @@ export function seriesLines(
   format: ExpositionFormat,
   fragment: (s: SeriesSnapshot) => string = (s) => labelFragment(family.labelNames, s.labels),
 ): string {
-  const created = format === "openmetrics";
+  const openMetrics = format === "openmetrics";
+  const created = openMetrics && hasCreated(family.type);
   const name = family.name;
+  const counterName = exposedName(name, "counter");
   let out = "";
   for (const s of series) {
     const base = fragment(s);
@@ -72,9 +80,10 @@ export function seriesLines(
       base === "" ? `{${label}="${value}"}` : `{${base},${label}="${value}"}`;
     switch (family.type) {
       case "counter":
-        out += `${name}_total${plain} ${formatValue(s.value ?? 0)}\n`;
+        out += `${counterName}${plain} ${formatValue(s.value ?? 0)}\n`;
         break;
       case "gauge":
+      case "untyped":
         out += `${name}${plain} ${formatValue(s.value ?? 0)}\n`;
         break;
       case "histogram": {
@@ -87,7 +96,7 @@ export function seriesLines(
           out += `${name}_bucket${extra("le", le)} ${cumulative}\n`;
         }
         // OpenMetrics: with negative bucket thresholds the sum is no counter, and _count goes with _sum.
-        if (!created || (bounds[0] ?? 0) >= 0) {
+        if (!openMetrics || (bounds[0] ?? 0) >= 0) {
           out += `${name}_sum${plain} ${formatValue(s.sum ?? 0)}\n${name}_count${plain} ${cumulative}\n`;
         }
         break;
@@ -96,12 +105,12 @@ export function seriesLines(
         for (const [q, v] of s.quantiles ?? [])
           out += `${name}${extra("quantile", formatValue(q))} ${formatValue(v)}\n`;
         // OpenMetrics: a negative sum is no counter; _count goes with _sum.
-        if (!created || (s.sum ?? 0) >= 0) {
+        if (!openMetrics || (s.sum ?? 0) >= 0) {
           out += `${name}_sum${plain} ${formatValue(s.sum ?? 0)}\n${name}_count${plain} ${formatValue(s.count ?? 0)}\n`;
         }
         break;
     }
-    if (created && family.type !== "gauge") out += `${name}_created${plain} ${formatValue(s.created)}\n`;
+    if (created) out += `${name}_created${plain} ${formatValue(s.created)}\n`;
   }
   return out;
 }

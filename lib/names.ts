@@ -1,7 +1,8 @@
-// The naming rules, in one place. A metric is declared with a name (prom-client style: a counter may end in
-// `_total`); it belongs to a family whose name is canonical. Names on the wire, in storage, in object addresses
-// and in snapshots are always family names; only a declaration (a metric, a parsed exposition) is turned into one,
-// by `familyName`, exactly once.
+// The naming rules, in one place: no other module strips or appends `_total`. A metric is named by whoever declares
+// or pushes it (prom-client style: a counter may end in `_total`); it belongs to a family whose name is canonical.
+// Every way in (the client, JSON over HTTP, the RPC, the Durable Object transport, text pushes) hands the name as
+// declared to the one definition check, which turns it into the family name with `familyName`, exactly once.
+// Storage, object addresses, the catalog and snapshots hold family names; a producer sends `pushedName`.
 
 import type { MetricType } from "./wire.ts";
 
@@ -18,12 +19,29 @@ export function familyName(type: MetricType, declaredName: string): string {
 }
 
 /**
- * The name a family is announced under in text format 0.0.4 (`# HELP` / `# TYPE`): a counter's samples carry
- * `_total`, so its HELP and TYPE lines do too.
+ * The name a family is announced under in text format 0.0.4 (`# HELP` / `# TYPE`), and the sample name of a
+ * counter's value: a counter's samples carry `_total`, so its HELP and TYPE lines do too.
  * @example exposedName("http_requests", "counter"); // "http_requests_total"
  */
 export function exposedName(family: string, type: MetricType): string {
   return type === "counter" ? `${family}_total` : family;
+}
+
+/**
+ * The name a producer sends for a family, so that `familyName` turns it back into that family: its exposed name.
+ * @example pushedName("jobs_total", "counter"); // "jobs_total_total" (the family "jobs_total")
+ */
+export function pushedName(family: string, type: MetricType): string {
+  return exposedName(family, type);
+}
+
+/**
+ * The sample names a counter declared `name` may write in text format 0.0.4: the name itself (prom-client,
+ * client_golang) or its exposed form (Python's client, OpenMetrics).
+ * @example counterSampleNames("jobs"); // ["jobs", "jobs_total"]
+ */
+export function counterSampleNames(name: string): [string, string] {
+  return [name, exposedName(name, "counter")];
 }
 
 /**
@@ -35,6 +53,7 @@ export function sampleNames(family: string, type: MetricType): string[] {
     case "counter":
       return [`${family}_total`, `${family}_created`];
     case "gauge":
+    case "untyped":
       return [family];
     case "histogram":
       return [`${family}_bucket`, `${family}_sum`, `${family}_count`, `${family}_created`];

@@ -11,7 +11,7 @@ import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "./exposition.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import type { Metric } from "./metrics/metric.ts";
 import { PendingFamily } from "./metrics/pending-family.ts";
-import { familyName, reservedNameProblem, sampleNames } from "./names.ts";
+import { familyName, pushedName, reservedNameProblem, sampleNames } from "./names.ts";
 import { errorMessage } from "./transports/retry.ts";
 import type { Transport } from "./transports/transport.ts";
 import { labelNameProblem, labelValueProblem, metricNameProblem, show } from "./validation.ts";
@@ -321,13 +321,12 @@ export class Registry {
     const extra = Object.keys(defaultLabels).filter((name) => !definition.labelNames.includes(name));
     const sent = {
       ...definition,
-      name: `${this.prefix}${definition.name}`,
+      name: this.sentName(definition),
       labelNames: [...definition.labelNames, ...extra],
     };
-    const reserved = reservedNameProblem(sent.name, this.reservedFamilies);
-    if (reserved) throw new TypeError(`metric family ${reserved}`);
+    let checked: FamilyDefinition;
     try {
-      return checkDefinition(sent, this.limits, "");
+      checked = checkDefinition(sent, this.limits, "");
     } catch (error) {
       if (error instanceof Invalid) {
         throw new TypeError(
@@ -336,16 +335,25 @@ export class Registry {
       }
       throw error;
     }
+    const reserved = reservedNameProblem(checked.name, this.reservedFamilies);
+    if (reserved) throw new TypeError(`metric family ${reserved}`);
+    return checked;
   }
 
-  /** The family as this registry sends it: prefixed name, default labels added. */
+  /** The name this registry pushes a family under: prefixed, in the form the definition check turns back into it. */
+  private sentName(definition: FamilyDefinition): string {
+    return pushedName(`${this.prefix}${definition.name}`, definition.type);
+  }
+
+  /** The family as this registry sends it: its pushed name (prefixed), default labels added. */
   private decorate(family: FamilyPush): FamilyPush {
     const extra = Object.entries(this.defaultLabels).filter(([name]) => !family.labelNames.includes(name));
-    if (extra.length === 0 && this.prefix === "") return family;
+    const name = this.sentName(family);
+    if (extra.length === 0) return { ...family, name };
     const add = (labels: Labels): Labels => ({ ...labels, ...Object.fromEntries(extra) });
     return {
       ...family,
-      name: `${this.prefix}${family.name}`,
+      name,
       labelNames: [...family.labelNames, ...extra.map(([name]) => name)],
       series: family.series.map((s) => ({ ...s, labels: add(s.labels) })),
       ...(family.remove ? { remove: family.remove.map(add) } : {}),

@@ -8,7 +8,7 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-export const METRIC_TYPES: readonly MetricType[] = ["counter", "gauge", "histogram", "summary"];
+export const METRIC_TYPES: readonly MetricType[] = ["counter", "gauge", "histogram", "summary", "untyped"];
 export const GAUGE_MERGES: readonly GaugeMerge[] = ["set", "sum", "max", "min"];
 
 /** A value shown inside an error message: JSON-like, shallow (no deep recursion on hostile input), cut short. */

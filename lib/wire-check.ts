@@ -1,14 +1,15 @@
 // Turns untrusted input (a parsed JSON body or an RPC argument) into a canonical Push, or names the first problem
-// with its path and value. Strict: unknown fields, duplicates and non-finite numbers are refused. Names are family
-// names and stay as they are (see names.ts).
+// with its path and value. Strict: unknown fields, duplicates and non-finite numbers are refused. Names are turned
+// into family names by the one definition check (a counter `x_total` is the family `x`; see names.ts), and two parts
+// that name one counter family both ways merge.
 
 import { array, at, fail, failOn, Invalid, record } from "./check.ts";
-import { checkDefinition } from "./definition.ts";
+import { checkDefinition, definitionDifference } from "./definition.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { seriesKey } from "./series-key.ts";
 import { SKETCH_MAX_BUCKETS, SKETCH_MAX_INDEX, type SketchData, sketchCount } from "./sketch.ts";
 import { labelValueProblem, show } from "./validation.ts";
-import type { FamilyDefinition, FamilyPush, Labels, Push, SeriesDelta } from "./wire.ts";
+import type { CounterDelta, FamilyDefinition, FamilyPush, Labels, Push, SeriesDelta } from "./wire.ts";
 
 export type CheckResult<T> = { ok: true; value: T } | { ok: false; error: Invalid };
 
@@ -76,9 +77,10 @@ function checkSeries(value: unknown, path: string, definition: FamilyDefinition,
       if (inc < 0) fail(`${path}.inc`, `a counter cannot decrease, got ${show(inc)}`);
       return { labels: checkLabels(s.labels, `${path}.labels`, labelNames, limits), inc };
     }
-    case "gauge": {
+    case "gauge":
+    case "untyped": {
       const s = record(value, path, ["labels", "set", "inc"], ["labels"]);
-      if ("set" in s === "inc" in s) fail(path, `a gauge series carries exactly one of "set" or "inc"`);
+      if ("set" in s === "inc" in s) fail(path, `a ${definition.type} series carries exactly one of "set" or "inc"`);
       if ("set" in s && merge === "sum") fail(`${path}.set`, `a gauge merged by "sum" takes inc, not set`);
       if ("inc" in s && (merge === "max" || merge === "min")) {
         fail(`${path}.inc`, `a gauge merged by "${merge}" takes set, not inc`);
@@ -154,6 +156,30 @@ function checkFamily(value: unknown, path: string, limits: Limits, budget: { ser
   };
 }
 
+/**
+ * One part of two that name the same counter family (`x` and `x_total`): their series together, a series in both
+ * adding up. Undefined when they cannot merge: another type, another definition, or deletions or replacements.
+ */
+function mergeNamedTwice(a: FamilyPush, b: FamilyPush): FamilyPush | undefined {
+  const plain = (p: FamilyPush) => p.type === "counter" && !p.reset && !p.remove && !p.replace;
+  if (!plain(a) || !plain(b) || a.inferred !== b.inferred) return undefined;
+  // Label names inferred from samples are whatever the samples carry: the merged family has them all (a label a
+  // series lacks is empty). Declared ones must agree, as every other term of the definition.
+  const labelNames = a.inferred ? [...new Set([...a.labelNames, ...b.labelNames])].sort() : a.labelNames;
+  const [first, second] = a.inferred ? [{ ...a, labelNames }, { ...b, labelNames }] : [a, b];
+  if (definitionDifference(first, second) || a.ttlSeconds !== b.ttlSeconds || a.shards !== b.shards) return undefined;
+  const series = new Map<string, CounterDelta>();
+  for (const delta of [...a.series, ...b.series] as CounterDelta[]) {
+    const labels = Object.fromEntries(
+      labelNames.map((name) => [name, (Object.hasOwn(delta.labels, name) ? delta.labels[name] : "") ?? ""]),
+    );
+    const key = seriesKey(labelNames, labels);
+    const before = series.get(key);
+    series.set(key, { labels, inc: (before?.inc ?? 0) + delta.inc });
+  }
+  return { ...a, labelNames, series: [...series.values()] };
+}
+
 /** Why `id` cannot be a push id (the `batch` field, the Idempotency-Key header), or undefined. */
 export function pushIdProblem(id: unknown, limits: Pick<Limits, "maxPushIdLength">): string | undefined {
   if (typeof id !== "string" || id.length === 0) return `must be a non-empty string, got ${show(id)}`;
@@ -180,11 +206,22 @@ export function checkPush(input: unknown, limits: Limits = DEFAULT_LIMITS): Chec
       fail("families", `holds ${raw.length} families, over the limit of ${limits.maxFamiliesPerPush}`, 413, limit);
     }
     const budget = { series: limits.maxSeriesPerPush };
-    const families = raw.map((f, i) => checkFamily(f, at("families", `[${i}]`), limits, budget));
-    const names = new Set<string>();
-    families.forEach((f, i) => {
-      if (names.has(f.name)) fail(`families[${i}].name`, `the family ${show(f.name)} appears twice in this push`);
-      names.add(f.name);
+    const checked = raw.map((f, i) => checkFamily(f, at("families", `[${i}]`), limits, budget));
+    const families: FamilyPush[] = [];
+    /** Where each family is in `families`, and the name it was pushed under. */
+    const byName = new Map<string, { index: number; pushed: unknown }>();
+    checked.forEach((f, i) => {
+      const pushed = (raw[i] as { name?: unknown }).name;
+      const first = byName.get(f.name);
+      if (first === undefined) {
+        byName.set(f.name, { index: families.length, pushed });
+        families.push(f);
+        return;
+      }
+      // A counter named both ways (`x` and `x_total`) in one push is one family: its parts merge.
+      const merged = first.pushed === pushed ? undefined : mergeNamedTwice(families[first.index] as FamilyPush, f);
+      if (!merged) fail(`families[${i}].name`, `the family ${show(f.name)} appears twice in this push`);
+      families[first.index] = merged;
     });
     return { ok: true, value: { ...(typeof b.batch === "string" ? { batch: b.batch } : {}), families } };
   } catch (e) {

@@ -1,11 +1,17 @@
 // The one plain-data seam: what a flush sends (a Push of FamilyPush parts) and what a scrape renders
 // (FamilySnapshot). The client, the HTTP protocol, the RPC path, the Durable Object and the encoder all speak these
-// types. Every `name` here is a family name (see names.ts): a counter `jobs` is exposed as `jobs_total`.
+// types. A `name` a producer sends is the metric's name as it declares it (a counter may end in `_total`); the one
+// definition check turns it into the family name (names.ts), and every `name` past it (stored definitions, outcomes,
+// snapshots) is a family name: a counter family `jobs` is exposed as `jobs_total`.
 
 import type { LimitExceeded } from "./limits.ts";
 import type { SketchData } from "./sketch.ts";
 
-export type MetricType = "counter" | "gauge" | "histogram" | "summary";
+/**
+ * `untyped`: a sample pushed without a type (a text line with no `# TYPE`): stored and merged like a gauge whose
+ * merge policy is "set", exposed as `untyped` (text 0.0.4) or `unknown` (OpenMetrics), as the Pushgateway keeps it.
+ */
+export type MetricType = "counter" | "gauge" | "histogram" | "summary" | "untyped";
 
 /**
  * How concurrent writers of a gauge combine: `set` — last write wins, and inc/dec adjust the stored value;
@@ -23,7 +29,7 @@ export interface CounterDelta {
   inc: number;
 }
 
-/** A gauge series delta: either an absolute value (`set`) or a relative change (`inc`, may be negative). */
+/** A gauge (or untyped) series delta: either an absolute value (`set`) or a relative change (`inc`, may be negative). */
 export interface GaugeDelta {
   labels: Labels;
   set?: number;
@@ -49,7 +55,10 @@ export type SeriesDelta = CounterDelta | GaugeDelta | HistogramDelta | SummaryDe
 
 /** What identifies a family: a second push with a different definition is a conflict. */
 export interface FamilyDefinition {
-  /** The family name: a counter's without its `_total`. */
+  /**
+   * The family name: a counter's without its one trailing `_total`. In what a producer sends, the metric's name as
+   * declared (`jobs_total` or `jobs`), which the definition check turns into the family name.
+   */
   name: string;
   type: MetricType;
   help: string;

@@ -209,6 +209,7 @@ function valueCells(definition: FamilyDefinition, s: SeriesSnapshot): Html {
   switch (definition.type) {
     case "counter":
     case "gauge":
+    case "untyped":
       return html`<td class="n">${formatValue(s.value ?? 0)}</td>`;
     case "histogram": {
       const bounds = definition.buckets ?? [];

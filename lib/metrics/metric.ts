@@ -4,7 +4,6 @@
 import { Invalid } from "../check.ts";
 import { checkDefinition } from "../definition.ts";
 import { DEFAULT_LIMITS } from "../limits.ts";
-import { familyName } from "../names.ts";
 import { type Registry, register } from "../registry.ts";
 import { seriesKey } from "../series-key.ts";
 import { labelValueProblem, metricNameProblem, show } from "../validation.ts";
@@ -107,15 +106,12 @@ export abstract class Metric<T extends string = string> {
     if (typeof config.help !== "string" || config.help === "") {
       throw new TypeError(`metric ${show(config.name)}: help must be a non-empty string`);
     }
-    const family = familyName(type, config.name);
     if (config.collect !== undefined && typeof config.collect !== "function")
       throw new TypeError(`metric ${show(config.name)}: collect must be a function, got ${show(config.collect)}`);
-    if (family === "")
-      throw new TypeError(`metric name ${show(config.name)} leaves no family name once "_total" is removed`);
     try {
       this.family = checkDefinition(
         {
-          name: family,
+          name: config.name,
           type,
           help: config.help,
           labelNames: config.labelNames ?? [],

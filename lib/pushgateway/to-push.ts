@@ -1,6 +1,6 @@
 // Parsed text-format families, pushed to a Pushgateway grouping key, as one Push with this project's semantics: a
-// short-lived job pushes what it counted. Counters, histograms and summaries (their _count and _sum) add; gauges and
-// untyped samples set, as their family's merge policy decides. The grouping labels become labels of every series.
+// short-lived job pushes what it counted. Counters, histograms and summaries (their _count and _sum) add; gauges set,
+// as their family's merge policy decides; untyped samples stay untyped and set. The grouping labels become labels of every series.
 
 import { fail } from "../check.ts";
 import type { Limits } from "../limits.ts";
@@ -137,7 +137,10 @@ function seriesDelta(family: ParsedFamily, s: Assembly, bounds: number[]): Serie
         fail(atLine(s.line), `the series ${show(s.labels)} of summary ${show(family.name)} needs both _count and _sum`);
       return { labels: s.labels, count: countOf(s.count, "a _count"), sum: finiteOf(s.sum, "a _sum") };
     default:
-      return { labels: s.labels, set: finiteOf(s.value as ParsedSample, "a gauge's value") };
+      return {
+        labels: s.labels,
+        set: finiteOf(s.value as ParsedSample, `${family.type === "untyped" ? "an untyped" : "a gauge's"} value`),
+      };
   }
 }
 
@@ -149,7 +152,7 @@ function labelNamesOf(family: ParsedFamily, grouping: Labels, limits: Pick<Limit
       const reserved =
         (family.type === "histogram" && name === "le") || (family.type === "summary" && name === "quantile");
       if (reserved || names.has(name)) continue;
-      const problem = labelNameProblem(name, family.type === "untyped" ? "gauge" : family.type, limits);
+      const problem = labelNameProblem(name, family.type, limits);
       if (problem) fail(atLine(sample.line), `label ${problem}`);
       names.add(name);
     }
@@ -166,19 +169,21 @@ function labelNamesOf(family: ParsedFamily, grouping: Labels, limits: Pick<Limit
  */
 export function textToPush(families: readonly ParsedFamily[], options: TextPushOptions): Push {
   const typed = families.filter((f) => f.samples.length > 0);
-  const names = typed.map((f) => (f.type === "counter" ? familyName("counter", f.name) : f.name));
   const created = new Set(
-    typed.flatMap((f, i) => (["counter", "histogram", "summary"].includes(f.type) ? [`${names[i]}_created`] : [])),
+    typed.flatMap((f) =>
+      ["counter", "histogram", "summary"].includes(f.type) ? [`${familyName(f.type, f.name)}_created`] : [],
+    ),
   );
   const parts: FamilyPush[] = [];
-  typed.forEach((family, i) => {
-    if ((family.type === "gauge" || family.type === "untyped") && created.has(family.name)) return;
+  for (const family of typed) {
+    if ((family.type === "gauge" || family.type === "untyped") && created.has(family.name)) continue;
     const labelNames = labelNamesOf(family, options.grouping, options.limits);
     const series = assemble(family, options.grouping, labelNames);
     const bounds = family.type === "histogram" ? bucketsOf(family, series) : [];
-    const type = family.type === "untyped" ? "gauge" : family.type;
+    const type = family.type;
+    // The name as the body declares it: the definition check makes the family name of it, as for every push.
     parts.push({
-      name: names[i] as string,
+      name: family.name,
       type,
       help: family.help,
       labelNames,
@@ -187,6 +192,6 @@ export function textToPush(families: readonly ParsedFamily[], options: TextPushO
       ...(options.replace ? { replace: true } : {}),
       inferred: true,
     });
-  });
+  }
   return { ...(options.pushId !== undefined ? { batch: options.pushId } : {}), families: parts };
 }

@@ -4,6 +4,7 @@
 
 import { sampleNames } from "../names.ts";
 import type { MetricType } from "../wire.ts";
+import { joinsAsGauge } from "./inferred.ts";
 
 /** What a catalog must offer. Every call is synchronous. */
 export interface CatalogStorage {
@@ -27,7 +28,7 @@ export type Registration = { ok: true } | { ok: false; error: string };
 export function registrationProblem(catalog: CatalogStorage, family: string, type: MetricType): string | undefined {
   const existing = catalog.typeOf(family);
   if (existing !== undefined) {
-    return existing === type
+    return existing === type || joinsAsGauge(existing, type)
       ? undefined
       : `family ${JSON.stringify(family)} is stored with a different type (${existing} vs ${type})`;
   }

@@ -3,7 +3,7 @@
 // lacks (pushes to Pushgateway groups with different grouping labels share a family). The family remembers which
 // label names were added, so a declared part with the declared ones still joins it (the added labels empty).
 
-import type { FamilyDefinition, FamilyPush, GaugeDelta, Labels } from "../wire.ts";
+import type { FamilyDefinition, FamilyPush, GaugeDelta, Labels, MetricType } from "../wire.ts";
 
 /**
  * Whether `part` may add label names after the stored family's: a part inferred from samples, or a declared part
@@ -11,6 +11,14 @@ import type { FamilyDefinition, FamilyPush, GaugeDelta, Labels } from "../wire.t
  */
 export function labelsMayGrow(part: FamilyPush): boolean {
   return part.inferred === true || part.addedLabelNames !== undefined;
+}
+
+/**
+ * True when samples pushed untyped join a family listed as a gauge, as a gauge: versions before untyped families
+ * existed stored untyped samples as gauges, and those families keep taking them.
+ */
+export function joinsAsGauge(listed: MetricType, pushed: MetricType): boolean {
+  return listed === "gauge" && pushed === "untyped";
 }
 
 /** The help of a family first pushed as text without a HELP line. */
@@ -25,9 +33,14 @@ export const NO_HELP = "Pushed without HELP text.";
  * different type or buckets is left to the definition check.
  * @example adoptStored({ ...part, inferred: true }, storage.definition());
  */
-export function adoptStored(part: FamilyPush, stored: FamilyDefinition | undefined): FamilyPush | { problem: string } {
+export function adoptStored(
+  received: FamilyPush,
+  stored: FamilyDefinition | undefined,
+): FamilyPush | { problem: string } {
   // A new family from a text body without HELP gets a help text of its own (an empty one fails Prometheus' lint).
-  if (!stored) return part.inferred && part.help === "" ? { ...part, help: NO_HELP } : part;
+  if (!stored) return received.inferred && received.help === "" ? { ...received, help: NO_HELP } : received;
+  const part =
+    received.inferred && joinsAsGauge(stored.type, received.type) ? { ...received, type: stored.type } : received;
   if (stored.type !== part.type) return part;
   if (!part.inferred) return widenDeclared(part, stored);
   const sameBuckets = (stored.buckets ?? []).join() === (part.buckets ?? []).join();

@@ -6,6 +6,7 @@
 
 import { mergeSketchData, type SketchData } from "../sketch.ts";
 import type { FamilyDefinition, FamilyPage, SeriesPart, SeriesSnapshot } from "../wire.ts";
+import { combineGauge, gaugePolicy } from "./merge.ts";
 import { windowQuantiles } from "./quantile-windows.ts";
 
 /** A stored part as the encoder renders it at `nowMs` (times in seconds, quantiles over the live windows). */
@@ -61,12 +62,10 @@ export function mergeParts(
       case "counter":
         next.value = (merged.value ?? 0) + (p.value ?? 0);
         break;
-      case "gauge": {
-        const a = merged.value ?? 0;
-        const b = p.value ?? 0;
-        const merge = definition.merge ?? "set";
-        next.value =
-          merge === "sum" ? a + b : merge === "max" ? Math.max(a, b) : merge === "min" ? Math.min(a, b) : newer ? b : a;
+      case "gauge":
+      case "untyped": {
+        const [earlier, later] = newer ? [merged.value ?? 0, p.value ?? 0] : [p.value ?? 0, merged.value ?? 0];
+        next.value = combineGauge(gaugePolicy(definition), earlier, later);
         break;
       }
       case "histogram":

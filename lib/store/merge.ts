@@ -1,7 +1,15 @@
 // How a delta combines with a series' stored state, per metric type and, for gauges, per merge policy.
 // One pure function, used by the Durable Object (on SQLite rows) and by the in-memory store alike.
 
-import type { CounterDelta, FamilyDefinition, GaugeDelta, HistogramDelta, SeriesDelta, SummaryDelta } from "../wire.ts";
+import type {
+  CounterDelta,
+  FamilyDefinition,
+  GaugeDelta,
+  GaugeMerge,
+  HistogramDelta,
+  SeriesDelta,
+  SummaryDelta,
+} from "../wire.ts";
 import { addToWindows, type SketchWindows } from "./quantile-windows.ts";
 
 /** The mutable part of a stored series. */
@@ -14,17 +22,33 @@ export interface SeriesState {
   windows?: SketchWindows;
 }
 
+/** How a gauge family's writers combine; an untyped family merges like a gauge whose policy is "set". */
+export function gaugePolicy(definition: FamilyDefinition): GaugeMerge {
+  return definition.type === "untyped" ? "set" : (definition.merge ?? "set");
+}
+
+/**
+ * The gauge policy table, in one place: how two values of one series combine, `later` being the more recent write
+ * ("set": the later wins; "sum": they add; "max" / "min": the larger / smaller wins).
+ * @example combineGauge("max", 3, 2); // 3
+ */
+export function combineGauge(policy: GaugeMerge, earlier: number, later: number): number {
+  switch (policy) {
+    case "sum":
+      return earlier + later;
+    case "max":
+      return Math.max(earlier, later);
+    case "min":
+      return Math.min(earlier, later);
+    case "set":
+      return later;
+  }
+}
+
 /** A gauge's stored value after a delta, per the family's merge policy. */
 function mergeGauge(definition: FamilyDefinition, before: number | undefined, delta: GaugeDelta): number {
   if (delta.set === undefined) return (before ?? 0) + (delta.inc ?? 0);
-  switch (definition.merge ?? "set") {
-    case "max":
-      return before === undefined ? delta.set : Math.max(before, delta.set);
-    case "min":
-      return before === undefined ? delta.set : Math.min(before, delta.set);
-    default:
-      return delta.set;
-  }
+  return before === undefined ? delta.set : combineGauge(gaugePolicy(definition), before, delta.set);
 }
 
 /**
@@ -44,6 +68,7 @@ export function mergeSeries(
     case "counter":
       return { value: (state?.value ?? 0) + (delta as CounterDelta).inc };
     case "gauge":
+    case "untyped":
       return { value: mergeGauge(definition, state?.value, delta as GaugeDelta) };
     case "histogram": {
       const h = delta as HistogramDelta;

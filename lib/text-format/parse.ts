@@ -1,6 +1,7 @@
 // A strict parser for the Prometheus text exposition format 0.0.4, as pushed by untrusted clients: one pass over the
 // body, samples grouped into families as the format defines them, and the first problem reported with its line.
 
+import { counterSampleNames } from "../names.ts";
 import { show, wellFormed } from "../validation.ts";
 
 /** A family's type as a TYPE line declares it; `untyped` also for a family without one. */
@@ -305,11 +306,14 @@ export function parseGoFloat(token: string): number | "syntax" | "range" {
   return Number.isFinite(value) ? value : "range";
 }
 
-/** The samples a family of each type owns, by name (text format 0.0.4; a counter `x` may also write `x_total`). */
+/**
+ * The samples a family of each type owns, by name (text format 0.0.4). A counter `x` may also write `x_total`, unless
+ * the body declares a family of that name itself (see `Families.open`).
+ */
 function sampleNamesOf(name: string, type: ParsedType): string[] {
   switch (type) {
     case "counter":
-      return [name, `${name}_total`];
+      return counterSampleNames(name);
     case "histogram":
       return [`${name}_bucket`, `${name}_sum`, `${name}_count`];
     case "summary":
@@ -317,6 +321,13 @@ function sampleNamesOf(name: string, type: ParsedType): string[] {
     default:
       return [name];
   }
+}
+
+/** True when `name` is the `_total` sample name of counter `state`, which wrote no sample under it. */
+function isAlternate(state: FamilyState, name: string): boolean {
+  const { family } = state;
+  const alternate = family.type === "counter" && counterSampleNames(family.name)[1] === name;
+  return alternate && !family.samples.some((sample) => sample.name === name);
 }
 
 interface FamilyState {
@@ -400,7 +411,10 @@ class Families {
   /** A new family named `name`, now the current one; refused when `name` is a sample name another family owns. */
   private open(name: string, line: number, what: "HELP" | "TYPE" | "sample"): FamilyState {
     const owner = this.owners.get(name);
-    if (owner !== undefined) {
+    // A counter `x` owns `x_total` only while no line declares a family `x_total` and it wrote no sample so named:
+    // `# TYPE x_total counter` after `# TYPE x counter` is a family of its own (the naming rule makes them one).
+    if (owner !== undefined && what !== "sample" && isAlternate(owner, name)) this.owners.delete(name);
+    else if (owner !== undefined) {
       const subject = what === "sample" ? `sample ${show(name)}` : `${what} line for ${show(name)}`;
       throw new Problem(
         `${subject}: ${show(name)} is a sample name of ${owner.family.type} ${show(owner.family.name)} ` +

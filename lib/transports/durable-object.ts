@@ -1,7 +1,7 @@
 // Transport (a): straight to the family Durable Objects through a namespace binding, one RPC per family, in parallel.
-// Each family goes to the object named by its family name.
+// Each family goes to the object named by its family name (or one of its shards).
 
-import { shardObjectName } from "../names.ts";
+import { familyName, shardObjectName } from "../names.ts";
 import { shardFor } from "../shards.ts";
 import type { FamilyOutcome, FamilyPush, Push } from "../wire.ts";
 import { errorMessage, isRetryableObjectError, type RetryOptions, withRetries } from "./retry.ts";
@@ -55,7 +55,9 @@ export class DurableObjectTransport implements Transport {
 
   push(push: Push): Promise<DeliveryOutcome[]> {
     const send = (pushId: string | undefined, family: FamilyPush) => {
-      const object = shardObjectName(family.name, shardFor(family, pushId));
+      // The family's object, named by the family name the object's definition check will make of `family.name`.
+      const name = familyName(family.type, family.name);
+      const object = shardObjectName(name, shardFor({ ...family, name }, pushId));
       return (this.namespace.getByName(object) as FamilyObjectStub).push(pushId, family);
     };
     return pushToFamilyObjects(push, send, this.options);

@@ -251,7 +251,7 @@ export function hostilePushes(): HostileCase[] {
       400,
       new RegExp(`name: is ${length} characters, over the limit of 200`),
     );
-  for (const type of ["Counter", "histo", "", "untyped", "info", "stateset", 1, null])
+  for (const type of ["Counter", "histo", "", "unknown", "info", "stateset", 1, null])
     add(
       `type ${JSON.stringify(type)}`,
       push(gauge({ type })),

@@ -97,7 +97,8 @@ u{b="1"} -2
     expect(push).toEqual({
       families: [
         {
-          name: "jobs",
+          // The name as the body declares it; the definition check makes the family `jobs` of it.
+          name: "jobs_total",
           type: "counter",
           help: "Jobs done",
           labelNames: ["instance", "job", "queue"],
@@ -130,8 +131,9 @@ u{b="1"} -2
           inferred: true,
         },
         {
+          // No TYPE line: untyped, as the Pushgateway keeps it.
           name: "u",
-          type: "gauge",
+          type: "untyped",
           help: "",
           labelNames: ["b", "instance", "job"],
           series: [{ labels: { ...group, b: "1" }, set: -2 }],
@@ -165,7 +167,7 @@ u{b="1"} -2
   it.each([
     ["# TYPE c counter\nc -1\n", "line 2: a counter cannot be negative, got -1"],
     ["# TYPE c counter\nc NaN\n", "line 2: a counter's value must be a finite number, got NaN"],
-    ["g +Inf\n", "line 1: a gauge's value must be a finite number, got Infinity"],
+    ["g +Inf\n", "line 1: an untyped value must be a finite number, got Infinity"],
     ['# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 1\n', 'line 2: histogram "h" has no +Inf bucket'],
     ['# TYPE h histogram\nh_bucket{le="x"} 1\n', 'line 2: a histogram bucket needs a numeric "le" label, got "x"'],
     [

@@ -99,7 +99,7 @@ describe("Registry.flush", () => {
     t.failures = 1;
     const seenBefore = t.seen.length;
     expect(await r.flush()).toMatchObject({ retained: 2, delivered: 1 });
-    expect(t.seen.slice(seenBefore).map((b) => b.families.map((f) => f.name))).toEqual([["g"], ["c"]]);
+    expect(t.seen.slice(seenBefore).map((b) => b.families.map((f) => f.name))).toEqual([["g"], ["c_total"]]);
     expect(await r.flush()).toMatchObject({ delivered: 2, retained: 0 });
     expect(value(t.store, "g")).toBe(2);
     expect(value(t.store, "c")).toBe(1);

@@ -13,7 +13,7 @@ const counter = (over: Record<string, unknown> = {}) => ({
 });
 
 describe("checkPush", () => {
-  it("canonicalises: labelNames defaulted, names kept as they are (they are family names)", () => {
+  it("canonicalises: labelNames defaulted, a counter's one trailing _total taken off its name", () => {
     expect(checkPush({ batch: "b-1", families: [counter()] })).toEqual({
       ok: true,
       value: {
@@ -21,8 +21,48 @@ describe("checkPush", () => {
         families: [{ name: "jobs", type: "counter", help: "Jobs.", labelNames: [], series: [{ labels: {}, inc: 1 }] }],
       },
     });
-    const total = checkPush({ families: [counter({ name: "jobs_total" })] });
-    expect(total.ok && total.value.families[0]?.name).toBe("jobs_total");
+    const names = (name: string, type = "counter") => {
+      const r = checkPush({ families: [counter({ name, type, ...(type === "gauge" ? { series: [] } : {}) })] });
+      return r.ok ? r.value.families[0]?.name : r.error.message;
+    };
+    expect([names("jobs_total"), names("jobs_total_total"), names("jobs_total", "gauge")]).toEqual([
+      "jobs",
+      "jobs_total",
+      "jobs_total",
+    ]);
+    expect(names("_total")).toMatch(/families\[0\]\.name: "_total" leaves no family name/);
+  });
+
+  it("merges a counter pushed both ways in one push (x and x_total), adding a series found in both", () => {
+    const r = checkPush({
+      families: [
+        counter({ labelNames: ["k"], series: [{ labels: { k: "a" }, inc: 1 }] }),
+        counter({
+          name: "jobs_total",
+          labelNames: ["k"],
+          series: [
+            { labels: { k: "a" }, inc: 2 },
+            { labels: { k: "b" }, inc: 4 },
+          ],
+        }),
+      ],
+    });
+    expect(r.ok && r.value.families).toEqual([
+      {
+        name: "jobs",
+        type: "counter",
+        help: "Jobs.",
+        labelNames: ["k"],
+        series: [
+          { labels: { k: "a" }, inc: 3 },
+          { labels: { k: "b" }, inc: 4 },
+        ],
+      },
+    ]);
+    const differ = checkPush({
+      families: [counter(), counter({ name: "jobs_total", help: "Other.", labelNames: ["k"], series: [] })],
+    });
+    expect(!differ.ok && differ.error.message).toMatch(/families\[1\]\.name: the family "jobs" appears twice/);
   });
 
   it("accepts every type with valid data", () => {
@@ -74,7 +114,7 @@ describe("checkPush", () => {
       "an unknown type",
       { families: [counter({ type: "meter" })] },
       400,
-      /families\[0\]\.type: must be one of counter, gauge, histogram, summary, got "meter"/,
+      /families\[0\]\.type: must be one of counter, gauge, histogram, summary, untyped, got "meter"/,
     ],
     ["help not a string", { families: [counter({ help: 3 })] }, 400, /families\[0\]\.help: must be a string, got 3/],
     [

@@ -52,7 +52,7 @@ pg_untyped_thing 7
 `;
 
 describe("Pushgateway endpoint (workerd)", () => {
-  it("adds counters, histograms and summaries under the grouping key; sets gauges; untyped is a gauge", async () => {
+  it("adds counters, histograms and summaries under the grouping key; sets gauges; untyped stays untyped and sets", async () => {
     const name = job("python");
     for (let i = 0; i < 2; i++)
       expect((await gateway("POST", `job/${name}/instance/i1`, PYTHON_STYLE)).status).toBe(200);
@@ -67,9 +67,50 @@ describe("Pushgateway endpoint (workerd)", () => {
     expect((await seriesOf("pg_untyped_thing", group))[0]?.value).toBe(7);
     const families = await collectFamilies(env);
     expect(families.find((f) => f.name === "pg_latency")?.buckets).toEqual([0.1, 1]);
-    expect(families.find((f) => f.name === "pg_untyped_thing")?.type).toBe("gauge");
+    expect(families.find((f) => f.name === "pg_untyped_thing")?.type).toBe("untyped");
     // Python's _created gauges are its counters' creation times, not families of their own.
     expect(families.some((f) => f.name === "pg_jobs_created")).toBe(false);
+  });
+
+  it("exposes an untyped family as untyped (text) and unknown (OpenMetrics), merging like a set gauge", async () => {
+    const name = job("untyped");
+    expect((await gateway("POST", `job/${name}`, "pg_untyped_scrape 3\n")).status).toBe(200);
+    expect((await gateway("POST", `job/${name}`, "pg_untyped_scrape 2\n")).status).toBe(200);
+    const text = await (await exports.default.fetch("http://metrics.test/metrics")).text();
+    expect(text).toContain(`# TYPE pg_untyped_scrape untyped\npg_untyped_scrape{job="${name}"} 2\n`);
+    const openMetrics = await (
+      await exports.default.fetch("http://metrics.test/metrics", {
+        headers: { accept: "application/openmetrics-text; version=1.0.0" },
+      })
+    ).text();
+    expect(openMetrics).toContain("# TYPE pg_untyped_scrape unknown\n");
+    expect(openMetrics).toContain(`\npg_untyped_scrape{job="${name}"} 2\n`);
+    expect(openMetrics).not.toContain("pg_untyped_scrape_created");
+  });
+
+  it("takes untyped samples into a family an older version stored as a gauge (it stays a gauge)", async () => {
+    const name = job("legacy-untyped");
+    // Versions before untyped families stored an untyped sample as a gauge merged by "set": the same as this push.
+    const legacy = {
+      families: [
+        {
+          name: "pg_legacy_untyped",
+          type: "gauge",
+          help: "Legacy.",
+          labelNames: ["job"],
+          series: [{ labels: { job: name }, set: 1 }],
+        },
+      ],
+    };
+    const stored = await exports.default.fetch("http://metrics.test/push", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify(legacy),
+    });
+    expect(stored.status).toBe(200);
+    expect((await gateway("POST", `job/${name}`, "pg_legacy_untyped 5\n")).status).toBe(200);
+    expect((await seriesOf("pg_legacy_untyped", { job: name }))[0]?.value).toBe(5);
+    expect((await collectFamilies(env)).find((f) => f.name === "pg_legacy_untyped")?.type).toBe("gauge");
   });
 
   it("PUT replaces the values of the series it carries (creation time kept); other series stay", async () => {
