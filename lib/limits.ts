@@ -13,6 +13,11 @@ export interface Limits {
   maxNameLength: number;
   /** One label value's length. */
   maxLabelValueLength: number;
+  /**
+   * A series' label names and values together, in characters: bounds what one series renders in the scrape (every
+   * bucket of a histogram repeats them).
+   */
+  maxSeriesLabelsLength: number;
   /** HELP text length. */
   maxHelpLength: number;
   /** Label names per family. */
@@ -39,6 +44,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxSeriesPerPush: 5_000,
   maxNameLength: 200,
   maxLabelValueLength: 1_024,
+  maxSeriesLabelsLength: 8_192,
   maxHelpLength: 1_024,
   maxLabelNames: 32,
   maxBuckets: 64,

@@ -72,6 +72,19 @@ export function labelValueProblem(value: unknown, limits: Pick<Limits, "maxLabel
   return undefined;
 }
 
+/** A series' label set: its names and values together within `maxSeriesLabelsLength` characters. */
+export function seriesLabelsProblem(
+  labelNames: readonly string[],
+  labels: Readonly<Record<string, string>>,
+  limits: Pick<Limits, "maxSeriesLabelsLength">,
+): string | undefined {
+  let length = 0;
+  for (const name of labelNames)
+    length += name.length + (Object.hasOwn(labels, name) ? (labels[name] ?? "").length : 0);
+  if (length <= limits.maxSeriesLabelsLength) return undefined;
+  return `label names and values are ${length} characters together, over the limit of ${limits.maxSeriesLabelsLength} per series`;
+}
+
 export function bucketsProblem(buckets: unknown, limits: Pick<Limits, "maxBuckets">): string | undefined {
   if (!Array.isArray(buckets)) return `must be an array of numbers, got ${show(buckets)}`;
   if (buckets.length === 0) return "must hold at least one bucket";

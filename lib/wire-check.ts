@@ -8,7 +8,7 @@ import { checkDefinition, definitionDifference } from "./definition.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { seriesKey } from "./series-key.ts";
 import { SKETCH_MAX_BUCKETS, SKETCH_MAX_INDEX, type SketchData, sketchCount } from "./sketch.ts";
-import { labelValueProblem, show } from "./validation.ts";
+import { labelValueProblem, seriesLabelsProblem, show } from "./validation.ts";
 import type { CounterDelta, FamilyDefinition, FamilyPush, Labels, Push, SeriesDelta } from "./wire.ts";
 
 export type CheckResult<T> = { ok: true; value: T } | { ok: false; error: Invalid };
@@ -34,6 +34,7 @@ function checkLabels(value: unknown, path: string, labelNames: string[], limits:
     if (problem) fail(`${path}.${name}`, problem);
     labels[name] = v as string;
   }
+  failOn(seriesLabelsProblem(labelNames, labels, limits), path);
   return labels;
 }
 
@@ -166,7 +167,12 @@ function mergeNamedTwice(a: FamilyPush, b: FamilyPush): FamilyPush | undefined {
   // Label names inferred from samples are whatever the samples carry: the merged family has them all (a label a
   // series lacks is empty). Declared ones must agree, as every other term of the definition.
   const labelNames = a.inferred ? [...new Set([...a.labelNames, ...b.labelNames])].sort() : a.labelNames;
-  const [first, second] = a.inferred ? [{ ...a, labelNames }, { ...b, labelNames }] : [a, b];
+  const [first, second] = a.inferred
+    ? [
+        { ...a, labelNames },
+        { ...b, labelNames },
+      ]
+    : [a, b];
   if (definitionDifference(first, second) || a.ttlSeconds !== b.ttlSeconds || a.shards !== b.shards) return undefined;
   const series = new Map<string, CounterDelta>();
   for (const delta of [...a.series, ...b.series] as CounterDelta[]) {

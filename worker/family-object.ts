@@ -180,8 +180,8 @@ export class FamilyObject extends DurableObject<Env> {
       error,
     });
     // An inferred definition takes this family's terms before anything else reads the part (its keys, its shard).
-    const adopted = adoptStored(received, this.storage.definition());
-    if ("problem" in adopted) return reject(409, adopted.problem);
+    const adopted = adoptStored(received, this.storage.definition(), limits(this.env));
+    if ("problem" in adopted) return reject(adopted.status, adopted.problem);
     const part = adopted;
     const reserved = reservedNameProblem(part.name, SELF_STORED_FAMILIES);
     if (reserved) return reject(400, `families[0].name: ${reserved}`);
@@ -267,6 +267,7 @@ export class FamilyObject extends DurableObject<Env> {
 
   private groupOptions(shards: number) {
     return {
+      maxLabelNames: limits(this.env).maxLabelNames,
       maxSeries: maxSeriesPerFamily(this.env),
       defaultTtlSeconds: defaultTtlSeconds(this.env),
       // A shard cannot tell alone whether a series it holds expired everywhere.

@@ -36,6 +36,15 @@ const STALL_MS = 30_000;
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, POLL_MS));
 
+/**
+ * What ends the body of a scrape that could not be completed: local workerd (and some proxies) end a streamed body
+ * cleanly even when its stream errors, so the body itself must say it is broken. The comment explains; the line
+ * after it is no valid sample in either format, so Prometheus records a failed scrape instead of missing data.
+ */
+export const ABORTED_TAIL = new TextEncoder().encode(
+  "\n# ABORTED: this scrape could not be completed (see the metrics Worker's log); the next line is invalid on purpose, so the scrape fails\n!aborted\n",
+);
+
 export class ScrapeFlight {
   /** Chunks still held: chunk i of the output is `chunks[i - dropped]`. */
   private readonly chunks: Uint8Array[] = [];
@@ -148,13 +157,24 @@ export class ScrapeFlight {
     this.cursors.add(cursor);
     this.joined++;
     if (owner) this.ownerCursor = cursor;
+    /** Why this reader's body is being ended as broken: its tail went out, the stream's error follows. */
+    let aborting: string | undefined;
+    // The tail must be read before the error: an error drops whatever is still queued.
+    const abort = (controller: ReadableStreamDefaultController<Uint8Array>, reason: string) => {
+      aborting = reason;
+      controller.enqueue(ABORTED_TAIL.slice());
+    };
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
+        if (aborting !== undefined) {
+          controller.error(new Error(aborting));
+          return;
+        }
         while (!cursor.cut && cursor.at >= this.dropped + this.chunks.length) {
           if (this.finished) {
             this.leave(cursor);
             if (this.failure === undefined) controller.close();
-            else controller.error(new Error("the scrape could not be completed"));
+            else abort(controller, "the scrape could not be completed");
             return;
           }
           if (!owner && Date.now() - this.progressAt > this.stallMs) {
@@ -166,7 +186,7 @@ export class ScrapeFlight {
         }
         if (cursor.cut || cursor.at < this.dropped) {
           this.leave(cursor);
-          controller.error(new Error("the scrape fell too far behind and was cut off"));
+          abort(controller, "the scrape fell too far behind and was cut off");
           return;
         }
         // Each reader gets its own copy: a chunk handed to a response may be detached by the runtime.

@@ -2,8 +2,9 @@
 // encoded as soon as a page arrives, in family-name order, a few families ahead fetched in parallel; memory holds a
 // few pages, never the whole body. A family in one object renders its own pages; a family spread over shards is read
 // from every shard it ever had and merged series by series (lib/store/merge-shards.ts). The Worker's scrape-time
-// gauges come last, then OpenMetrics' `# EOF`. One family failing (whole or mid-way) never breaks the scrape: it is
-// left out or cut short, and reported in pdc_scrape_family_errors.
+// gauges come last, then OpenMetrics' `# EOF`. A scrape holds every readable family or fails visibly: a family that
+// cannot be read is left out and named in pdc_scrape_family_errors; one that fails after some of its lines went out
+// aborts the scrape (scrape-flight.ts ends the body so that no parser takes it for a whole scrape).
 
 import {
   type ExpositionFormat,
@@ -110,25 +111,28 @@ class FamilyReader {
     const merged = mergedShards(await Promise.all(this.first), read, Date.now(), ttlOf);
     if (!merged) return;
     const { definition } = merged;
+    const format = this.format;
     let batch: SeriesSnapshot[] = [];
+    let text = "";
     let lastUpdated: number | undefined;
+    const chunk = (): Chunk => {
+      const seen = { series: batch.length, ...(lastUpdated !== undefined ? { lastUpdated } : {}) };
+      return format ? { definition, text, ...seen } : { definition, snapshots: batch, ...seen };
+    };
     for await (const { series } of merged.series) {
       if (series) {
         batch.push(series);
+        if (format) text += seriesLines(definition, [series], format);
         lastUpdated = Math.max(lastUpdated ?? 0, series.updated ?? 0);
       }
-      if (batch.length >= PAGE_SERIES) {
-        yield this.chunk(definition, batch, lastUpdated);
+      // As an object's own pages: a chunk ends at a series count, or once its text holds about a page of bytes.
+      if (batch.length >= PAGE_SERIES || text.length >= PAGE_BYTES) {
+        yield chunk();
         batch = [];
+        text = "";
       }
     }
-    yield this.chunk(definition, batch, lastUpdated);
-  }
-
-  private chunk(definition: FamilyDefinition, series: SeriesSnapshot[], lastUpdated: number | undefined): Chunk {
-    const seen = { series: series.length, ...(lastUpdated !== undefined ? { lastUpdated } : {}) };
-    if (!this.format) return { definition, snapshots: series, ...seen };
-    return { definition, text: seriesLines(definition, series, this.format), ...seen };
+    yield chunk();
   }
 }
 
@@ -189,8 +193,10 @@ async function* exposition(
         yield text;
       }
     } catch (error) {
-      unreadable.push(reader.entry.name);
       reportFailure(reader.entry.name, error);
+      // Part of the family is out already: the scrape cannot leave it out any more, so it fails as a whole.
+      if (opened) throw new Error(`family ${JSON.stringify(reader.entry.name)} failed part-way through the scrape`);
+      unreadable.push(reader.entry.name);
     }
     if (opened) seen.push(family);
   }

@@ -6,7 +6,7 @@ import { checkDefinition } from "../definition.ts";
 import { DEFAULT_LIMITS } from "../limits.ts";
 import { type Registry, register } from "../registry.ts";
 import { seriesKey } from "../series-key.ts";
-import { labelValueProblem, metricNameProblem, show } from "../validation.ts";
+import { labelValueProblem, metricNameProblem, seriesLabelsProblem, show } from "../validation.ts";
 import type { FamilyDefinition, Labels, MetricType, SeriesDelta } from "../wire.ts";
 import type { PendingFamily, PendingSummary } from "./pending-family.ts";
 
@@ -217,6 +217,8 @@ export abstract class Metric<T extends string = string> {
       const problem = labelValueProblem(labels[name], limits);
       if (problem) throw new TypeError(`metric ${show(this.name)}: label ${show(name)} ${problem}`);
     }
+    const problem = seriesLabelsProblem(this.labelNames, labels, limits);
+    if (problem) throw new TypeError(`metric ${show(this.name)}: ${problem}`);
   }
 
   /** The complete label set of a series: every declared name, "" where no value was given. */

@@ -5,6 +5,7 @@
 
 import { definitionDifference } from "../definition.ts";
 import { type ExpositionFormat, seriesLines } from "../exposition.ts";
+import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
 import { seriesKey } from "../series-key.ts";
 import type {
   FamilyDefinition,
@@ -16,7 +17,7 @@ import type {
   SeriesPart,
   SeriesSnapshot,
 } from "../wire.ts";
-import { adoptStored, labelsMayGrow } from "./inferred.ts";
+import { type AdoptionProblem, adoptStored, labelsMayGrow } from "./inferred.ts";
 import { mergeSeries, type SeriesState } from "./merge.ts";
 import { partSnapshot } from "./merge-shards.ts";
 
@@ -136,7 +137,7 @@ class GroupView {
  * deletions (`reset`, `remove`) first, then the deltas.
  */
 /** How a group is applied, beyond the pushes. */
-export interface GroupOptions {
+export interface GroupOptions extends Partial<Pick<Limits, "maxLabelNames">> {
   /** The cardinality cap (series the family may hold). Default: none. */
   maxSeries?: number;
   /** Time to live of series whose family declares none. Default 0: none. */
@@ -239,12 +240,13 @@ export function applyGroup(
   // A part takes the family's terms first (its label order decides the keys): the terms as the pushes before it in
   // the group leave them if they apply. Their series are read at once for all of them.
   const before = storage.definition();
+  const labelLimit = { maxLabelNames: options.maxLabelNames ?? DEFAULT_LIMITS.maxLabelNames };
   let running = before;
   /** The definition each push was adopted against: the one the pushes before it leave if they all apply. */
   const against: (FamilyDefinition | undefined)[] = [];
   const adopted = received.map((p) => {
     against.push(running);
-    const part = adoptStored(p.part, running);
+    const part = adoptStored(p.part, running, labelLimit);
     if ("problem" in part) return part;
     const definition = definitionOf(part);
     if (!(running && definitionDifference(running, definition, labelsMayGrow(part)))) running = definition;
@@ -254,17 +256,18 @@ export function applyGroup(
   const stored = storage.getSeries([...new Set(keys.flatMap((k) => [...k.removed, ...k.written]))]);
   const view = new GroupView(storage, stored, before);
   const outcomes = received.map((push, i): FamilyOutcome => {
-    let taken = adopted[i] as { part: FamilyPush; definition: FamilyDefinition } | { problem: string };
+    let taken = adopted[i] as { part: FamilyPush; definition: FamilyDefinition } | AdoptionProblem;
     if (view.definition !== against[i]) {
       // A push before it was refused after all (a cap, a duplicate): it takes the family as it really is now.
-      const part = adoptStored(push.part, view.definition);
+      const part = adoptStored(push.part, view.definition, labelLimit);
       taken = "problem" in part ? part : { part, definition: definitionOf(part) };
       if ("part" in taken) {
         keys[i] = keysOf(taken.part);
         view.read([...keys[i].removed, ...keys[i].written]);
       }
     }
-    if ("problem" in taken) return { name: push.part.name, status: "rejected", code: 409, error: taken.problem };
+    if ("problem" in taken)
+      return { name: push.part.name, status: "rejected", code: taken.status, error: taken.problem };
     return applyOne(view, { ...push, part: taken.part }, taken.definition, keys[i] as TouchedKeys, nowMs, options);
   });
   const change: FamilyChange = {
@@ -354,7 +357,19 @@ export function familyPage(
   if (request.raw) return { ...page, parts: shown };
   const snapshots = shown.map((s) => partSnapshot(definition, s, nowMs));
   if (!request.format) return { ...page, snapshots };
-  const keyOf = new Map(snapshots.map((snap, i) => [snap, (shown[i] as SeriesPart).key]));
-  const render = fragment ? (snap: SeriesSnapshot) => fragment(keyOf.get(snap) as string, snap) : undefined;
-  return { ...page, text: seriesLines(definition, snapshots, request.format, render) };
+  // Rendered text can be far larger than the state it comes from (every bucket repeats a series' labels): the page
+  // ends once its text holds about `maxBytes`, whatever the series count, so no page outgrows what one reply carries.
+  let text = "";
+  let rendered = 0;
+  for (const [i, snap] of snapshots.entries()) {
+    if (rendered > 0 && text.length >= request.maxBytes) break;
+    const key = (shown[i] as SeriesPart).key;
+    const render = fragment ? () => fragment(key, snap) : undefined;
+    text += seriesLines(definition, [snap], request.format, render);
+    rendered++;
+  }
+  if (rendered === snapshots.length) return { ...page, text };
+  const last = shown[rendered - 1] as SeriesPart;
+  const lastUpdated = Math.max(...shown.slice(0, rendered).map((s) => s.updated)) / 1000;
+  return { ...page, series: rendered, lastUpdated, next: last.key, text };
 }

@@ -3,6 +3,7 @@
 // lacks (pushes to Pushgateway groups with different grouping labels share a family). The family remembers which
 // label names were added, so a declared part with the declared ones still joins it (the added labels empty).
 
+import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
 import type { FamilyDefinition, FamilyPush, GaugeDelta, Labels, MetricType } from "../wire.ts";
 
 /**
@@ -21,6 +22,12 @@ export function joinsAsGauge(listed: MetricType, pushed: MetricType): boolean {
   return listed === "gauge" && pushed === "untyped";
 }
 
+/** Why an inferred part cannot join its stored family: a conflict (409) or a limit it would pass (400). */
+export interface AdoptionProblem {
+  status: 400 | 409;
+  problem: string;
+}
+
 /** The help of a family first pushed as text without a HELP line. */
 export const NO_HELP = "Pushed without HELP text.";
 
@@ -36,7 +43,8 @@ export const NO_HELP = "Pushed without HELP text.";
 export function adoptStored(
   received: FamilyPush,
   stored: FamilyDefinition | undefined,
-): FamilyPush | { problem: string } {
+  limits: Pick<Limits, "maxLabelNames"> = DEFAULT_LIMITS,
+): FamilyPush | AdoptionProblem {
   // A new family from a text body without HELP gets a help text of its own (an empty one fails Prometheus' lint).
   if (!stored) return received.inferred && received.help === "" ? { ...received, help: NO_HELP } : received;
   const part =
@@ -48,12 +56,22 @@ export function adoptStored(
   const name = JSON.stringify(part.name);
   if (stored.type === "gauge" && stored.merge === "sum" && part.series.some((d) => (d as GaugeDelta).set !== undefined))
     return {
+      status: 409,
       problem: `family ${name} is a gauge merged by "sum" (it takes inc/dec only); samples set absolute values`,
     };
   if (stored.type === "summary" && (stored.percentiles ?? []).length > 0)
-    return { problem: `family ${name} is a summary that reports quantiles; samples carry no observations to add` };
+    return {
+      status: 409,
+      problem: `family ${name} is a summary that reports quantiles; samples carry no observations to add`,
+    };
   const added = part.labelNames.filter((label) => !stored.labelNames.includes(label));
   const labelNames = [...stored.labelNames, ...added];
+  // The limit on label names holds for a family however its names arrive, a few at a time included.
+  if (labelNames.length > limits.maxLabelNames)
+    return {
+      status: 400,
+      problem: `family ${name} would have ${labelNames.length} label names with those of this push, over the limit of ${limits.maxLabelNames}`,
+    };
   const addedLabelNames = [...(stored.addedLabelNames ?? []), ...added];
   const { reset, replace, inferred } = part;
   const completed = withLabelNames(part, labelNames);
