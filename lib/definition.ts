@@ -125,9 +125,11 @@ export function withDefaults(stored: FamilyDefinition): FamilyDefinition {
 }
 
 /**
- * Which part of two canonical definitions of one family differs, or undefined when they agree. Help, TTL and the
- * number of shards may change: they are not part of what a family is. With `labelsMayGrow` (a definition inferred
- * from samples), `b` may add label names after `a`'s: the family's series lack them (they are empty).
+ * Which part of two canonical definitions of one family differs, or undefined when they agree. Help and the number
+ * of shards may change: they are not part of what a family is. The time to live is: one producer must not expire
+ * the series of the others (an operator changes it with `PATCH /families/<name>`). With `labelsMayGrow` (a
+ * definition inferred from samples), `b` may add label names after `a`'s: the family's series lack them (they are
+ * empty).
  */
 export function definitionDifference(
   a: FamilyDefinition,
@@ -140,6 +142,7 @@ export function definitionDifference(
   if (!sameList(a.labelNames, labels)) return `labelNames (${show(a.labelNames)} vs ${show(b.labelNames)})`;
   if (!sameList(a.buckets ?? [], b.buckets ?? [])) return `buckets (${show(a.buckets)} vs ${show(b.buckets)})`;
   if (a.type === "gauge" && a.merge !== b.merge) return `merge policy (${a.merge} vs ${b.merge})`;
+  if (a.ttlSeconds !== b.ttlSeconds) return `time to live (ttlSeconds ${ttlText(a)} vs ${ttlText(b)})`;
   if (a.type === "summary") {
     if (!sameList(a.percentiles ?? [], b.percentiles ?? [])) {
       return `percentiles (${show(a.percentiles)} vs ${show(b.percentiles)})`;
@@ -150,6 +153,9 @@ export function definitionDifference(
   }
   return undefined;
 }
+
+/** A definition's time to live as a message shows it. */
+const ttlText = (d: FamilyDefinition) => (d.ttlSeconds === undefined ? "unset" : String(d.ttlSeconds));
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);

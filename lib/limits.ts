@@ -61,8 +61,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 export type SplitLimitName = "maxBodyBytes" | "maxFamiliesPerPush" | "maxSeriesPerPush";
 export const SPLIT_LIMIT_NAMES: readonly SplitLimitName[] = ["maxBodyBytes", "maxFamiliesPerPush", "maxSeriesPerPush"];
 
-/** A size limit a push went over, as a 413 reports it. */
+/**
+ * A limit a push went over, as a 413 reports it: a size limit it can be split by, or a cap on what the deployment
+ * holds (`maxFamilies`: the deployment's, or a scoped token's), which no split helps.
+ */
 export interface LimitExceeded {
-  name: SplitLimitName;
+  name: SplitLimitName | "maxFamilies";
   value: number;
 }

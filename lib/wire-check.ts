@@ -173,7 +173,7 @@ function mergeNamedTwice(a: FamilyPush, b: FamilyPush): FamilyPush | undefined {
         { ...b, labelNames },
       ]
     : [a, b];
-  if (definitionDifference(first, second) || a.ttlSeconds !== b.ttlSeconds || a.shards !== b.shards) return undefined;
+  if (definitionDifference(first, second) || a.shards !== b.shards) return undefined;
   const series = new Map<string, CounterDelta>();
   for (const delta of [...a.series, ...b.series] as CounterDelta[]) {
     const labels = Object.fromEntries(

@@ -6,8 +6,14 @@
 import type { Env } from "./env.ts";
 import { HttpError } from "./http-error.ts";
 
-/** What a credential lets its holder write or delete: every family, or the families whose names start with a prefix. */
-export type Scope = { all: true } | { prefixes: string[] };
+/**
+ * What a credential lets its holder write or delete: every family, or the families whose names start with a prefix
+ * (and, for a scoped token with a cap, at most `maxFamilies` of them).
+ */
+export type Scope = { all: true } | { prefixes: string[]; maxFamilies?: number };
+
+/** A scoped token's terms, as SCOPED_PUSH_TOKENS gives them. */
+type ScopedTerms = { prefixes: string[]; maxFamilies?: number };
 
 export const EVERY_FAMILY: Scope = { all: true };
 
@@ -53,10 +59,11 @@ let reportedBadScopes = false;
 
 /**
  * The scoped producer tokens of SCOPED_PUSH_TOKENS, a JSON object of token → family-name prefixes, e.g.
- * `{"<token>": ["team_a_"]}`. A setting that is not such an object admits no scoped token (and is reported once in
- * the log, without its content).
+ * `{"<token>": ["team_a_"]}`, or → prefixes and a cap on the families they may hold, e.g.
+ * `{"<token>": {"prefixes": ["team_a_"], "maxFamilies": 100}}`. A setting that is not such an object admits no scoped
+ * token (and is reported once in the log, without its content).
  */
-export function scopedTokens(env: Env): Map<string, string[]> {
+export function scopedTokens(env: Env): Map<string, ScopedTerms> {
   const setting = env.SCOPED_PUSH_TOKENS ?? "";
   let scoped = parsedScopes.get(setting);
   if (!scoped) {
@@ -68,10 +75,24 @@ export function scopedTokens(env: Env): Map<string, string[]> {
 }
 
 /** SCOPED_PUSH_TOKENS as parsed, by setting (it is read on every push). */
-const parsedScopes = new Map<string, Map<string, string[]>>();
+const parsedScopes = new Map<string, Map<string, ScopedTerms>>();
 
-function parseScopes(setting: string): Map<string, string[]> {
-  const scoped = new Map<string, string[]>();
+/** A token's terms as the setting gives them (a list of prefixes, or an object), or undefined when malformed. */
+function termsOf(value: unknown): ScopedTerms | undefined {
+  const prefixesOk = (p: unknown): p is string[] =>
+    Array.isArray(p) && p.length > 0 && p.every((x) => typeof x === "string" && x !== "");
+  if (prefixesOk(value)) return { prefixes: value };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const { prefixes, maxFamilies, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || !prefixesOk(prefixes)) return undefined;
+  if (maxFamilies === undefined) return { prefixes };
+  return Number.isSafeInteger(maxFamilies) && (maxFamilies as number) > 0
+    ? { prefixes, maxFamilies: maxFamilies as number }
+    : undefined;
+}
+
+function parseScopes(setting: string): Map<string, ScopedTerms> {
+  const scoped = new Map<string, ScopedTerms>();
   if (!setting) return scoped;
   let parsed: unknown;
   try {
@@ -83,23 +104,18 @@ function parseScopes(setting: string): Map<string, string[]> {
     typeof parsed === "object" &&
     parsed !== null &&
     !Array.isArray(parsed) &&
-    Object.entries(parsed).every(
-      ([token, prefixes]) =>
-        token !== "" &&
-        Array.isArray(prefixes) &&
-        prefixes.length > 0 &&
-        prefixes.every((p) => typeof p === "string" && p !== ""),
-    );
+    Object.entries(parsed).every(([token, terms]) => token !== "" && termsOf(terms) !== undefined);
   if (!valid) {
     if (!reportedBadScopes) {
       console.error(
-        'prometheus-distributed-client: SCOPED_PUSH_TOKENS must be a JSON object of token → non-empty list of family-name prefixes, e.g. {"<token>": ["team_a_"]}; no scoped token is accepted until it is',
+        'prometheus-distributed-client: SCOPED_PUSH_TOKENS must be a JSON object of token → non-empty list of family-name prefixes, or → {"prefixes": [...], "maxFamilies": n}, e.g. {"<token>": ["team_a_"]}; no scoped token is accepted until it is',
       );
       reportedBadScopes = true;
     }
     return scoped;
   }
-  for (const [token, prefixes] of Object.entries(parsed as Record<string, string[]>)) scoped.set(token, prefixes);
+  for (const [token, terms] of Object.entries(parsed as Record<string, unknown>))
+    scoped.set(token, termsOf(terms) as ScopedTerms);
   return scoped;
 }
 
@@ -130,7 +146,7 @@ function presented(request: Request): string | undefined {
 async function requireToken(
   request: Request,
   unscoped: readonly string[],
-  scoped: Map<string, string[]>,
+  scoped: Map<string, ScopedTerms>,
   challenge: string,
 ): Promise<Scope> {
   const token = presented(request);
@@ -139,7 +155,7 @@ async function requireToken(
   // One comparison over both lists: the first match wins, so an unscoped token wins over the same scoped one.
   const index = await matchingToken(token, [...unscoped, ...scoped.keys()]);
   if (index >= 0 && index < unscoped.length) return EVERY_FAMILY;
-  if (index >= 0) return { prefixes: [...scoped.values()][index - unscoped.length] as string[] };
+  if (index >= 0) return [...scoped.values()][index - unscoped.length] as ScopedTerms;
   throw new HttpError(401, "invalid credentials", { "www-authenticate": challenge });
 }
 

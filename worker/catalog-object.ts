@@ -4,7 +4,14 @@
 // its first push is applied, and again when its family is spread over more shards.
 
 import { DurableObject } from "cloudflare:workers";
-import { type CatalogStorage, type Registration, registerFamily, registrationProblem } from "../lib/store/catalog.ts";
+import {
+  admissionProblem,
+  type CatalogRefusal,
+  type CatalogStorage,
+  type FamilyCaps,
+  type Registration,
+  registerFamily,
+} from "../lib/store/catalog.ts";
 import type { MetricType } from "../lib/wire.ts";
 import type { Env } from "./env.ts";
 
@@ -16,6 +23,9 @@ export interface CatalogEntry {
 
 /** The catalog's tables: families and the sample names they own. */
 class SqlCatalog implements CatalogStorage {
+  /** The number of listed families, once counted (kept up to date by add and remove). */
+  private count: number | undefined;
+
   constructor(private readonly storage: DurableObjectStorage) {}
 
   migrate(): void {
@@ -63,6 +73,7 @@ class SqlCatalog implements CatalogStorage {
       for (const sample of samples)
         this.storage.sql.exec(`INSERT INTO samples (sample, family) VALUES (?, ?)`, sample, family);
     });
+    if (this.count !== undefined) this.count++;
   }
 
   remove(family: string): void {
@@ -70,6 +81,25 @@ class SqlCatalog implements CatalogStorage {
       this.storage.sql.exec(`DELETE FROM families WHERE name = ?`, family);
       this.storage.sql.exec(`DELETE FROM samples WHERE family = ?`, family);
     });
+    this.count = undefined;
+  }
+
+  familyCount(): number {
+    this.count ??= (
+      this.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM families`).one() as { n: number }
+    ).n;
+    return this.count;
+  }
+
+  countWithPrefixes(prefixes: readonly string[]): number {
+    if (prefixes.length === 0) return 0;
+    const where = prefixes.map(() => "substr(name, 1, length(?)) = ?").join(" OR ");
+    const bindings = prefixes.flatMap((prefix) => [prefix, prefix]);
+    return (
+      this.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM families WHERE ${where}`, ...bindings).one() as {
+        n: number;
+      }
+    ).n;
   }
 
   list(): CatalogEntry[] {
@@ -94,9 +124,9 @@ export class CatalogObject extends DurableObject<Env> {
    * Adds a family and claims its sample names; idempotent for the same type, refused on any clash. Records the most
    * objects the family was spread over.
    */
-  async register(name: string, type: MetricType, shards = 1): Promise<Registration> {
+  async register(name: string, type: MetricType, shards = 1, maxFamilies?: number): Promise<Registration> {
     this.requests++;
-    return registerFamily(this.catalog, name, type, shards);
+    return registerFamily(this.catalog, name, type, shards, maxFamilies);
   }
 
   /** Removes a family and releases its sample names; idempotent. */
@@ -118,12 +148,18 @@ export class CatalogObject extends DurableObject<Env> {
   }
 
   /**
-   * For each family, why it could not be registered with its type (a type or sample-name clash), or null: lets a
-   * push be refused whole before any of it is applied.
+   * Why a push of `families` could not be registered whole (a type or sample-name clash, or a cap on families it
+   * would pass), or null: lets a push be refused whole before any of it is applied. Writes nothing.
    */
-  async problems(families: { name: string; type: MetricType }[]): Promise<(string | null)[]> {
+  async admit(families: { name: string; type: MetricType }[], caps: FamilyCaps): Promise<CatalogRefusal | null> {
     this.requests++;
-    return families.map(({ name, type }) => registrationProblem(this.catalog, name, type) ?? null);
+    return admissionProblem(this.catalog, families, caps) ?? null;
+  }
+
+  /** How many families are listed (the status page and the scrape show it against the cap). */
+  async familyCount(): Promise<number> {
+    this.requests++;
+    return this.catalog.familyCount();
   }
 
   /** How many requests this object served since it started (not counting this one). */

@@ -6,6 +6,12 @@ import type { Env } from "./env.ts";
 
 export const DEFAULT_PUSH_ID_RETENTION_SECONDS = 3_600;
 export const DEFAULT_MAX_SERIES_PER_FAMILY = 10_000;
+/**
+ * Families a deployment holds at most: every scrape makes one object request per family (and shard), and one
+ * invocation may make a bounded number of subrequests; 2,000 keeps a scrape well inside that and inside Prometheus'
+ * default 10 s timeout.
+ */
+export const DEFAULT_MAX_FAMILIES = 2_000;
 
 function positiveInt(value: string | undefined, fallback: number): number {
   const n = nonNegativeInt(value, fallback);
@@ -38,6 +44,11 @@ export function pushIdRetentionMs(env: Env): number {
 /** How long a family object stays busy after a group (pushes arriving meanwhile join the next group); 0 = one turn. */
 export function groupCommitWindowMs(env: Env): number {
   return Math.min(nonNegativeInt(env.GROUP_COMMIT_WINDOW_MS, 0), 10_000);
+}
+
+/** The deployment's cap on families (MAX_FAMILIES). */
+export function maxFamilies(env: Env): number {
+  return positiveInt(env.MAX_FAMILIES, DEFAULT_MAX_FAMILIES);
 }
 
 export function maxSeriesPerFamily(env: Env): number {

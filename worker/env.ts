@@ -13,7 +13,10 @@ export interface Env {
    * whitespace during a rotation. A secret: `wrangler secret put PUSH_TOKEN`.
    */
   PUSH_TOKEN?: string;
-  /** Producer tokens limited to family-name prefixes: a JSON object of token → prefixes, e.g. `{"<token>": ["team_a_"]}`. */
+  /**
+   * Producer tokens limited to family-name prefixes: a JSON object of token → prefixes, e.g. `{"<token>": ["team_a_"]}`,
+   * or → `{"prefixes": ["team_a_"], "maxFamilies": 100}` to cap the families the token's prefixes may hold.
+   */
   SCOPED_PUSH_TOKENS?: string;
   /** Set to "true" to accept pushes without a token when no push token is configured. */
   ALLOW_ANONYMOUS_PUSH?: string;
@@ -26,6 +29,8 @@ export interface Env {
   /** How long a finished scrape is served again to repeat scrapes in the same isolate, in seconds (0 = not at all). */
   SCRAPE_CACHE_SECONDS?: string;
   MAX_BODY_BYTES?: string;
+  /** Families the deployment may hold (default 2,000); a push that would create one more is refused whole. */
+  MAX_FAMILIES?: string;
   /** Cardinality cap: series one family may hold. */
   MAX_SERIES_PER_FAMILY?: string;
   MAX_FAMILIES_PER_PUSH?: string;

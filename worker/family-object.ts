@@ -8,7 +8,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { labelFragment } from "../lib/exposition.ts";
-import { DEFAULT_LIMITS } from "../lib/limits.ts";
+import { DEFAULT_LIMITS, type LimitExceeded } from "../lib/limits.ts";
 import { parseShardObjectName, reservedNameProblem, shardObjectName } from "../lib/names.ts";
 import { labelsOfKey } from "../lib/series-key.ts";
 import { deletesElsewhere } from "../lib/shards.ts";
@@ -36,10 +36,17 @@ import type {
 } from "../lib/wire.ts";
 import { checkPush } from "../lib/wire-check.ts";
 import { catalog } from "./catalog-object.ts";
-import { defaultTtlSeconds, groupCommitWindowMs, limits, maxSeriesPerFamily, pushIdRetentionMs } from "./config.ts";
+import {
+  defaultTtlSeconds,
+  groupCommitWindowMs,
+  limits,
+  maxFamilies,
+  maxSeriesPerFamily,
+  pushIdRetentionMs,
+} from "./config.ts";
 import type { Env } from "./env.ts";
 import { GroupCommit } from "./group-commit.ts";
-import { SELF_STORED_FAMILIES } from "./self-metrics.ts";
+import { countFamilyCapRefusal, SELF_STORED_FAMILIES } from "./self-metrics.ts";
 import { ShardKeys } from "./shard-keys.ts";
 import { SqlFamilyStorage } from "./sql-family-storage.ts";
 
@@ -285,8 +292,8 @@ export class FamilyObject extends DurableObject<Env> {
     const maxSeries = maxSeriesPerFamily(this.env);
     let registered: string | undefined;
     for (const [i, { part }] of pushes.entries()) {
-      const reject = (code: number, error: string) =>
-        refused.set(i, { name: part.name, status: "rejected", code, error });
+      const reject = (code: number, error: string, limit?: LimitExceeded) =>
+        refused.set(i, { name: part.name, status: "rejected", code, error, ...(limit ? { limit } : {}) });
       if (registered !== undefined) {
         if (part.type !== registered) {
           reject(
@@ -305,11 +312,19 @@ export class FamilyObject extends DurableObject<Env> {
       let generation: number;
       do {
         generation = this.generation;
-        const call: Promise<Registration> = catalog(this.env).register(part.name, part.type, shards);
+        const call: Promise<Registration> = catalog(this.env).register(
+          part.name,
+          part.type,
+          shards,
+          maxFamilies(this.env),
+        );
         registration = await withTimeout(call, CATALOG_TIMEOUT_MS);
       } while (registration.ok && generation !== this.generation);
       if (registration.ok) registered = part.type;
-      else reject(409, registration.error);
+      else {
+        reject(registration.status, registration.error, registration.limit);
+        if (registration.cap) countFamilyCapRefusal(registration.cap, this.env, this.ctx);
+      }
     }
     return refused;
   }
@@ -530,6 +545,32 @@ export class FamilyObject extends DurableObject<Env> {
       this.shardKeys.migrate();
       return { series };
     });
+  }
+
+  /**
+   * Sets the family's time to live on this object (null: none of its own, the Worker's default applies): an
+   * operator's change (PATCH /families/<name>), which pushes may not make. Returns false when the object holds no
+   * family. (The router calls it on every shard.)
+   */
+  async setTimeToLive(ttlSeconds: number | null): Promise<boolean> {
+    this.counters.requests++;
+    const stored = this.storage.definition();
+    if (!stored) return false;
+    const { ttlSeconds: _previous, ...rest } = stored;
+    const definition = ttlSeconds === null ? rest : { ...rest, ttlSeconds };
+    const seriesCount = this.storage.seriesCount();
+    const change: FamilyChange = {
+      definition,
+      resetAll: false,
+      deleted: [],
+      written: new Map(),
+      pushIds: [],
+      seriesCount,
+    };
+    this.write(() => this.storage.commit(change, this.now()));
+    // A shorter time to live moves the alarm earlier; a longer one lets the pending alarm find nothing yet and re-arm.
+    this.scheduleExpiry();
+    return true;
   }
 
   /** Counters for cost accounting since this instance started (not counted as a request). */

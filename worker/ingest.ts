@@ -1,21 +1,29 @@
-// Ingest: check a whole push (nothing is applied when any part is invalid), then fan it out to the family
-// objects. Shared by POST /push and the MetricsService RPC entrypoint.
+// Ingest: check a whole push and refuse it whole when any part would be refused (nothing is applied), then fan it out
+// to the family objects. Every way in shares it: POST /push, the MetricsService RPC entrypoint, the Pushgateway API.
 
 import type { LimitExceeded } from "../lib/limits.ts";
 import { reservedNameProblem } from "../lib/names.ts";
 import { shardFor } from "../lib/shards.ts";
 import { pushToFamilyObjects } from "../lib/transports/durable-object.ts";
-import type { DeliveryOutcome } from "../lib/transports/transport.ts";
-import type { FamilyPush, Push } from "../lib/wire.ts";
+import { type DeliveryOutcome, type FamilyRefusal, refusedWhole } from "../lib/transports/transport.ts";
+import type { FamilyPush, MetricType, Push } from "../lib/wire.ts";
 import { checkPush } from "../lib/wire-check.ts";
 import { EVERY_FAMILY, type Scope, scopeProblem } from "./auth.ts";
-import { limits } from "./config.ts";
+import { catalog } from "./catalog-object.ts";
+import { limits, maxFamilies } from "./config.ts";
 import type { Env } from "./env.ts";
 import { familyStub } from "./family-stubs.ts";
+import { countFamilyCapRefusal, type WaitUntil } from "./self-metrics.ts";
 
+/**
+ * What a push gets: its families' outcomes, or an error for the whole push (with every family's outcome when the push
+ * was readable: the refused families, and the others, not applied with them).
+ */
 export type IngestReply = {
   status: number;
-  body: { error: string; limit?: LimitExceeded } | { batch?: string; families: DeliveryOutcome[] };
+  body:
+    | { error: string; limit?: LimitExceeded; families?: DeliveryOutcome[] }
+    | { batch?: string; families: DeliveryOutcome[] };
 };
 
 /** The HTTP status of a push from its family outcomes: a failure → 503, a conflict → 409, a limit → 413. */
@@ -26,40 +34,104 @@ export function statusOf(outcomes: DeliveryOutcome[]): number {
   return 200;
 }
 
+/** Families known to be registered with a type, so a push of them needs no catalog check (types never change). */
+const registered = new Map<string, { type: MetricType; until: number }>();
+const REGISTERED_MS = 60_000;
+
 /**
- * Checks a push whole and applies it, family by family; `scope` is what the caller's credential may write (a family
- * outside it refuses the whole push with 403, before anything is applied). `beforeApplying` sees the checked push
- * last, and may refuse it whole by throwing.
+ * The refusals that make `push` refused whole, before any of it is applied (none: it may be applied). The catalog
+ * refuses a clash with another family (another type under the name, or a sample name another family exposes) and new
+ * families past the deployment's or the credential's cap (families this isolate saw applied within the last minute
+ * skip it). For a push of several families, each family object is asked whether it would refuse its part (other
+ * buckets, a gauge merged by "sum", the series cap…); a push of one family needs no asking: its object refuses it.
+ */
+async function refusalsOfWhole(
+  env: Env,
+  ctx: WaitUntil | undefined,
+  push: Push,
+  scope: Scope,
+): Promise<FamilyRefusal[]> {
+  const now = Date.now();
+  const unknown = push.families.filter((f) => {
+    const seen = registered.get(f.name);
+    return !seen || seen.type !== f.type || seen.until < now;
+  });
+  if (unknown.length > 0) {
+    const token =
+      "prefixes" in scope && scope.maxFamilies !== undefined
+        ? { prefixes: scope.prefixes, maxFamilies: scope.maxFamilies }
+        : undefined;
+    const caps = { maxFamilies: maxFamilies(env), ...(token ? { token } : {}) };
+    const refused = await catalog(env).admit(
+      unknown.map(({ name, type }) => ({ name, type })),
+      caps,
+    );
+    if (refused) {
+      if (refused.cap) countFamilyCapRefusal(refused.cap, env, ctx);
+      const { status: code, error, limit } = refused;
+      return refused.families.map((name) => ({ name, status: "rejected", code, error, ...(limit ? { limit } : {}) }));
+    }
+  }
+  if (push.families.length < 2) return [];
+  const verdicts = await Promise.all(
+    push.families.map((part) => familyStub(env, part.name, 0).check(push.batch, part)),
+  );
+  return verdicts.filter((v): v is FamilyRefusal => v?.status === "rejected");
+}
+
+/** The reply to a push refused whole: the first refusal's status and error, and every family's outcome. */
+function refusedReply(push: Push, refusals: readonly FamilyRefusal[]): IngestReply {
+  const first = refusals[0] as FamilyRefusal;
+  const limit = first.limit ? { limit: first.limit } : {};
+  return { status: first.code, body: { error: first.error, ...limit, families: refusedWhole(push, refusals) } };
+}
+
+/** Remembers the families a push applied, with their types, so the next pushes of them skip the catalog. */
+function rememberApplied(push: Push, outcomes: readonly DeliveryOutcome[]): void {
+  const until = Date.now() + REGISTERED_MS;
+  if (registered.size > 10_000) registered.clear();
+  push.families.forEach((family, i) => {
+    if (outcomes[i]?.status === "applied") registered.set(family.name, { type: family.type, until });
+  });
+}
+
+/**
+ * Checks a push whole and applies it, family by family; `scope` is what the caller's credential may write. Every way
+ * in (POST /push, the RPC, the Pushgateway API) comes through here, so a push is refused whole or applied whole by
+ * the same rules: invalid (400/413), a family outside the credential's scope (403), a clash or a family's object
+ * refusing its part (409/413/400), a cap on families (413), all before anything is applied.
  */
 export async function ingest(
   env: Env,
+  ctx: WaitUntil | undefined,
   input: unknown,
   scope: Scope = EVERY_FAMILY,
-  beforeApplying?: (push: Push) => Promise<void>,
 ): Promise<IngestReply> {
   const checked = checkPush(input, limits(env));
   if (!checked.ok) {
     const { status, message, limit } = checked.error;
     return { status, body: { error: message, ...(limit ? { limit } : {}) } };
   }
-  for (const [i, family] of checked.value.families.entries()) {
+  const push = checked.value;
+  for (const [i, family] of push.families.entries()) {
+    const refuse = (code: number, error: string) =>
+      refusedReply(push, [{ name: family.name, status: "rejected", code, error }]);
     const problem = reservedNameProblem(family.name);
-    if (problem) return { status: 400, body: { error: `families[${i}].name: ${problem}` } };
+    if (problem) return refuse(400, `families[${i}].name: ${problem}`);
     const outside = scopeProblem(scope, family.name);
-    if (outside) return { status: 403, body: { error: outside } };
+    if (outside) return refuse(403, outside);
   }
-  await beforeApplying?.(checked.value);
+  const refusals = await refusalsOfWhole(env, ctx, push, scope);
+  if (refusals.length > 0) return refusedReply(push, refusals);
   // Checked whole above, so the objects take the parts as they are (no second check).
   const send = (pushId: string | undefined, part: FamilyPush) =>
     familyStub(env, part.name, shardFor(part, pushId)).pushChecked(pushId, part);
   // A family object's failure stays in the log; the client only learns that it may resend (503).
-  const families = (await pushToFamilyObjects(checked.value, send)).map((o) => {
+  const families = (await pushToFamilyObjects(push, send)).map((o) => {
     if (o.status !== "failed") return o;
     console.error(`prometheus-distributed-client: family ${JSON.stringify(o.name)} failed: ${o.error}`);
     return { ...o, error: "the family's storage did not answer; resend the same push (same push id)" };
   });
-  return {
-    status: statusOf(families),
-    body: { ...(checked.value.batch ? { batch: checked.value.batch } : {}), families },
-  };
+  rememberApplied(push, families);
+  return { status: statusOf(families), body: { ...(push.batch ? { batch: push.batch } : {}), families } };
 }

@@ -7,62 +7,23 @@ import { groupingKey } from "../lib/pushgateway/grouping-key.ts";
 import { textToPush } from "../lib/pushgateway/to-push.ts";
 import { parseTextFormat } from "../lib/text-format/parse.ts";
 import { show } from "../lib/validation.ts";
-import type { Labels, MetricType, Push } from "../lib/wire.ts";
+import type { Labels, Push } from "../lib/wire.ts";
 import { pushIdProblem } from "../lib/wire-check.ts";
 import { authorizeAdmin, authorizePush, inScope } from "./auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { catalog } from "./catalog-object.ts";
 import { limits } from "./config.ts";
 import type { Env } from "./env.ts";
-import { everyShard, familyStub } from "./family-stubs.ts";
+import { everyShard } from "./family-stubs.ts";
 import { HttpError, jsonResponse } from "./http-error.ts";
 import { ingest } from "./ingest.ts";
+import type { WaitUntil } from "./self-metrics.ts";
 
 /** Where the grouping key starts in a path, after the router's base. */
 const PREFIX = "/metrics/";
 
 /** Families a group DELETE asks at once. */
 const DELETE_PARALLELISM = 8;
-
-/** Families known to be registered with a type, so a push of them needs no clash check (types never change). */
-const registered = new Map<string, { type: MetricType; until: number }>();
-const REGISTERED_MS = 60_000;
-
-/**
- * Refuses the whole push before any family is applied: with the catalog's 409 when one of its families clashes with
- * it (another type under that name, or a sample name another family exposes; families this isolate saw applied
- * within the last minute skip the catalog), and, for a push of several families, with the refusal of any family
- * object asked to check its part (other buckets, a gauge merged by "sum", a summary with quantiles, the series cap).
- * A push of one family needs no asking: its object refuses it whole.
- */
-async function refuseBeforeApplying(env: Env, push: Push): Promise<void> {
-  const now = Date.now();
-  const unknown = push.families.filter((f) => {
-    const seen = registered.get(f.name);
-    return !seen || seen.type !== f.type || seen.until < now;
-  });
-  if (unknown.length > 0) {
-    const problems = await catalog(env).problems(unknown.map(({ name, type }) => ({ name, type })));
-    const clash = problems.find((p) => p !== null);
-    if (clash) throw new HttpError(409, clash);
-  }
-  if (push.families.length < 2) return;
-  const verdicts = await Promise.all(
-    push.families.map((part) => familyStub(env, part.name, 0).check(push.batch, part)),
-  );
-  const refused = verdicts.find((v) => v !== null);
-  if (refused?.status === "rejected") throw new HttpError(refused.code, refused.error);
-}
-
-/** Remembers the families a push applied, with their types, so the next pushes of them skip the catalog. */
-function rememberApplied(push: Push, outcomes: readonly { name: string; status: string }[]): void {
-  const until = Date.now() + REGISTERED_MS;
-  if (registered.size > 10_000) registered.clear();
-  for (const family of push.families) {
-    if (outcomes.some((o) => o.name === family.name && o.status === "applied"))
-      registered.set(family.name, { type: family.type, until });
-  }
-}
 
 /** The grouping labels of a request's path (`base` is the router's mount point); a trailing slash is ignored. */
 function groupingOf(request: Request, env: Env, base: string): Labels {
@@ -98,7 +59,12 @@ function inPushersTerms(message: string, push: Push): string {
 }
 
 /** PUT or POST: parse the text body, convert it under the grouping key, and ingest it as one push. */
-export async function pushgatewayPush(request: Request, env: Env, base: string): Promise<Response> {
+export async function pushgatewayPush(
+  request: Request,
+  env: Env,
+  ctx: WaitUntil | undefined,
+  base: string,
+): Promise<Response> {
   const scope = await authorizePush(request, env);
   const grouping = groupingOf(request, env, base);
   const type = (request.headers.get("content-type") ?? "").toLowerCase();
@@ -119,13 +85,13 @@ export async function pushgatewayPush(request: Request, env: Env, base: string):
     if (error instanceof Invalid) throw new HttpError(400, error.message);
     throw error;
   }
-  // Ingest refuses a family outside the credential's scope (403) before anything else reaches an object.
-  const reply = await ingest(env, push, scope, (checked) => refuseBeforeApplying(env, checked));
+  // Ingest refuses the push whole (a family outside the credential's scope, a clash, a cap, a part a family's object
+  // would refuse) before anything is applied.
+  const reply = await ingest(env, ctx, push, scope);
   if ("error" in reply.body) {
     const { error, limit } = reply.body;
     throw new HttpError(reply.status, inPushersTerms(error, push), {}, limit);
   }
-  rememberApplied(push, reply.body.families);
   const { batch: _pushId, ...body } = reply.body;
   return jsonResponse(key === undefined ? body : { idempotencyKey: key, ...body }, reply.status);
 }

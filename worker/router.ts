@@ -4,6 +4,7 @@
 
 import { Router } from "itty-router";
 import { familyName } from "../lib/names.ts";
+import { wholeNumberProblem } from "../lib/validation.ts";
 import { authorizeAdmin, authorizePush, authorizeScrape, scopeProblem } from "./auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { catalog } from "./catalog-object.ts";
@@ -23,11 +24,11 @@ export interface MetricsRouterOptions {
 }
 
 /** A push handler counted by outcome in pdc_pushes_total, whatever happens. */
-function counted(handle: (request: Request, env: Env) => Promise<Response>) {
+function counted(handle: (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>) {
   return async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
     let status = 500;
     try {
-      const response = await handle(request, env);
+      const response = await handle(request, env, ctx);
       status = response.status;
       return response;
     } catch (error) {
@@ -39,7 +40,7 @@ function counted(handle: (request: Request, env: Env) => Promise<Response>) {
   };
 }
 
-async function push(request: Request, env: Env): Promise<Response> {
+async function push(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const scope = await authorizePush(request, env);
   const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json")
@@ -51,7 +52,7 @@ async function push(request: Request, env: Env): Promise<Response> {
   } catch {
     throw new HttpError(400, "body is not valid JSON");
   }
-  const reply = await ingest(env, input, scope);
+  const reply = await ingest(env, ctx, input, scope);
   return jsonResponse(reply.body, reply.status);
 }
 
@@ -113,6 +114,33 @@ async function storedFamilyName(env: Env, requested: string): Promise<string> {
   throw new HttpError(404, `no family named ${JSON.stringify(requested)}`);
 }
 
+/**
+ * PATCH /families/:name — an operator changes what pushes may not: `{"ttlSeconds": n}` (null: the Worker's default).
+ * Needs an unscoped admin credential.
+ */
+async function handleChangeFamily(request: Request & { params: Record<string, string> }, env: Env): Promise<Response> {
+  const scope = await authorizeAdmin(request, env);
+  if (!("all" in scope)) throw new HttpError(403, "changing a family's settings needs the ADMIN_TOKEN (or PUSH_TOKEN)");
+  const name = await storedFamilyName(env, familySegment(request.params.name ?? ""));
+  let body: unknown;
+  try {
+    body = JSON.parse(await readBodyLimited(request, limits(env).maxBodyBytes));
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw new HttpError(400, "body is not valid JSON");
+  }
+  const fields = typeof body === "object" && body !== null && !Array.isArray(body) ? Object.keys(body) : [];
+  if (fields.length !== 1 || fields[0] !== "ttlSeconds")
+    throw new HttpError(400, 'the body must be {"ttlSeconds": <seconds, or null for the Worker\'s default>}');
+  const ttl = (body as { ttlSeconds: unknown }).ttlSeconds;
+  if (ttl !== null) {
+    const problem = wholeNumberProblem(ttl, 0, limits(env).maxTtlSeconds);
+    if (problem) throw new HttpError(400, `ttlSeconds ${problem}`);
+  }
+  await Promise.all((await everyShard(env, name)).map((stub) => stub.setTimeToLive(ttl as number | null)));
+  return jsonResponse({ family: name, ttlSeconds: ttl });
+}
+
 async function handleScrape(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   await authorizeScrape(request, env);
   return scrapeResponse(request, env, ctx);
@@ -127,7 +155,7 @@ async function handleScrape(request: Request, env: Env, ctx: ExecutionContext): 
 export function createMetricsRouter(options: MetricsRouterOptions = {}) {
   const router = Router<Request, [Env, ExecutionContext]>({ base: options.base, catch: errorResponse });
   const base = options.base ?? "";
-  const gatewayPush = counted((request, env) => pushgatewayPush(request, env, base));
+  const gatewayPush = counted((request, env, ctx) => pushgatewayPush(request, env, ctx, base));
   router
     .get("/metrics", handleScrape)
     .post("/push", counted(push))
@@ -136,6 +164,7 @@ export function createMetricsRouter(options: MetricsRouterOptions = {}) {
     .delete("/metrics/*", (request: Request, env: Env) => pushgatewayDelete(request, env, base))
     .delete("/families/:name", handleDeleteFamily)
     .delete("/families/:name/series", handleDeleteSeries)
+    .patch("/families/:name", handleChangeFamily)
     .get("/healthz", () => jsonResponse({ ok: true }))
     .get("/", handleStatus)
     .get("/families/:name", handleFamilyStatus)

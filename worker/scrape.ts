@@ -20,7 +20,7 @@ import { mergedShards } from "../lib/store/merge-shards.ts";
 import { isRetryableObjectError, withRetries } from "../lib/transports/retry.ts";
 import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesSnapshot } from "../lib/wire.ts";
 import { type CatalogEntry, catalog } from "./catalog-object.ts";
-import { defaultTtlSeconds, scrapeCacheMs } from "./config.ts";
+import { defaultTtlSeconds, maxFamilies, scrapeCacheMs } from "./config.ts";
 import type { Env } from "./env.ts";
 import { familyStub } from "./family-stubs.ts";
 import { negotiate } from "./negotiate.ts";
@@ -202,7 +202,7 @@ async function* exposition(
   }
   const collectSeconds = (Date.now() - started) / 1000;
   const gauges = scrapeGauges(
-    { families: seen, collectSeconds, objectRequests: tally.requests, unreadable },
+    { families: seen, collectSeconds, objectRequests: tally.requests, unreadable, familiesLimit: maxFamilies(env) },
     Date.now() / 1000,
   );
   let tail = "";

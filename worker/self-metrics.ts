@@ -9,7 +9,10 @@ import { selfMetricsFlushMs } from "./config.ts";
 import type { Env } from "./env.ts";
 
 /** The Worker's own families kept in family objects (the rest are computed at scrape time). */
-export const SELF_STORED_FAMILIES: readonly string[] = ["pdc_pushes"];
+export const SELF_STORED_FAMILIES: readonly string[] = ["pdc_pushes", "pdc_family_cap_refusals"];
+
+/** What can keep a flush alive after a response: an ExecutionContext, or a Durable Object's state. */
+export type WaitUntil = { waitUntil(promise: Promise<unknown>): void };
 
 const OUTCOMES: Record<number, string> = {
   200: "accepted",
@@ -34,19 +37,33 @@ const pushes = new Counter({
   registers: [registry],
 });
 
+const capRefusals = new Counter({
+  name: "pdc_family_cap_refusals_total",
+  help: "Pushes refused because they would create families past a cap: the deployment's (MAX_FAMILIES) or a scoped token's (maxFamilies).",
+  labelNames: ["cap"] as const,
+  registers: [registry],
+});
+
+/** Flushes the Worker's own counts within SELF_METRICS_FLUSH_MS, in one flush per isolate. */
+function flushSoon(env: Env, ctx: WaitUntil | undefined): void {
+  // Without an execution context (an embedding that passes none) the count waits for the next flush.
+  const transport = new DurableObjectTransport(env.METRICS_FAMILY);
+  ctx?.waitUntil(registry.flushSoon(transport, { maxDelayMs: selfMetricsFlushMs(env) }));
+}
+
+/** Counts one push refused for a cap on families: the deployment's or a scoped token's. */
+export function countFamilyCapRefusal(cap: "deployment" | "token", env: Env, ctx: WaitUntil | undefined): void {
+  capRefusals.inc({ cap });
+  flushSoon(env, ctx);
+}
+
 /**
  * Counts one push by its HTTP status. The counts of all pushes an isolate serves within SELF_METRICS_FLUSH_MS go out
  * in one flush (through waitUntil, after the response): object requests grow with isolates, not with pushes.
  */
-export function countPush(
-  status: number,
-  env: Env,
-  ctx: { waitUntil(promise: Promise<unknown>): void } | undefined,
-): void {
+export function countPush(status: number, env: Env, ctx: WaitUntil | undefined): void {
   pushes.inc({ outcome: OUTCOMES[status] ?? "other" });
-  // Without an execution context (an embedding that passes none) the count waits for the next flush.
-  const transport = new DurableObjectTransport(env.METRICS_FAMILY);
-  ctx?.waitUntil(registry.flushSoon(transport, { maxDelayMs: selfMetricsFlushMs(env) }));
+  flushSoon(env, ctx);
 }
 
 function gauge(
@@ -77,6 +94,8 @@ export interface ScrapeSeen {
   objectRequests: number;
   /** Families the scrape could not read (whole or in part). */
   unreadable: readonly string[];
+  /** The deployment's cap on families (MAX_FAMILIES). */
+  familiesLimit: number;
 }
 
 /** Gauges about the stored families and this scrape, from what the scrape saw (no storage of their own). */
@@ -88,6 +107,13 @@ export function scrapeGauges(seen: ScrapeSeen, nowSeconds: number): FamilySnapsh
     });
   return [
     gauge("pdc_families", "Metric families stored.", [], [{ labels: {}, value: seen.families.length }], nowSeconds),
+    gauge(
+      "pdc_families_limit",
+      "Families the deployment may hold (MAX_FAMILIES): a push that would create one more is refused.",
+      [],
+      [{ labels: {}, value: seen.familiesLimit }],
+      nowSeconds,
+    ),
     gauge(
       "pdc_family_series",
       "Series stored per family.",

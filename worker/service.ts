@@ -2,6 +2,7 @@
 // since only Workers you bind can call it.
 
 import { WorkerEntrypoint } from "cloudflare:workers";
+import type { LimitExceeded } from "../lib/limits.ts";
 import { allFailed, allRejected, type DeliveryOutcome } from "../lib/transports/transport.ts";
 import type { Push } from "../lib/wire.ts";
 import type { Env } from "./env.ts";
@@ -13,11 +14,11 @@ export class MetricsService extends WorkerEntrypoint<Env> {
   async push(push: Push): Promise<DeliveryOutcome[]> {
     let status = 500;
     try {
-      const reply = await ingest(this.env, push);
+      const reply = await ingest(this.env, this.ctx, push);
       status = reply.status;
-      return "error" in reply.body
-        ? allRejected(push, reply.status, reply.body.error, reply.body.limit)
-        : reply.body.families;
+      if (reply.body.families) return reply.body.families;
+      const { error, limit } = reply.body as { error: string; limit?: LimitExceeded };
+      return allRejected(push, reply.status, error, limit);
     } catch (error) {
       console.error("prometheus-distributed-client: unexpected error in MetricsService.push", error);
       // Nothing says what was applied: the client keeps the push and resends it with the same id.

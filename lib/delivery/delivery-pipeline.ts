@@ -2,8 +2,9 @@
 // delivered is kept, with its push id, and sent first next time (bounded); once a family fails, its newer parts wait
 // behind it; a part refused for a size limit (413 naming the limit) is split by that limit and sent again.
 
+import { type LimitExceeded, SPLIT_LIMIT_NAMES, type SplitLimitName } from "../limits.ts";
 import { errorMessage } from "../transports/retry.ts";
-import { allFailed, type DeliveryOutcome, type Transport } from "../transports/transport.ts";
+import { allFailed, type DeliveryOutcome, REFUSED_WITH_PUSH, type Transport } from "../transports/transport.ts";
 import { show } from "../validation.ts";
 import type { FamilyPush, Push } from "../wire.ts";
 import { type SplitLimits, splitIntoPushes } from "./split-into-pushes.ts";
@@ -128,6 +129,8 @@ export class DeliveryPipeline {
       const sendable = push.families.filter((f) => !blocked.has(f.name));
       const failed = push.families.filter((f) => blocked.has(f.name));
       const tooLarge: FamilyPush[] = [];
+      /** Families not applied only because another family of their push was refused: sent again without it. */
+      const refusedWithPush: FamilyPush[] = [];
       const outcomes = sendable.length > 0 ? await pushSafely(transport, { ...push, families: sendable }) : [];
       sendable.forEach((family, i) => {
         const outcome = outcomes[i];
@@ -136,8 +139,11 @@ export class DeliveryPipeline {
           // A server error is not a refusal: nothing says what was applied; resend later with the same id.
           failed.push(family);
           blocked.add(family.name);
-        } else if (outcome?.status === "rejected" && outcome.limit && this.splittable(push, family)) {
-          this.lower(outcome.limit.name, outcome.limit.value);
+        } else if (outcome?.status === "rejected" && outcome.code === REFUSED_WITH_PUSH && sendable.length > 1) {
+          refusedWithPush.push(family);
+        } else if (outcome?.status === "rejected" && splitLimit(outcome.limit) && this.splittable(push, family)) {
+          const limit = outcome.limit as { name: SplitLimitName; value: number };
+          this.lower(limit.name, limit.value);
           tooLarge.push(family);
         } else if (outcome?.status === "rejected") {
           result.rejected++;
@@ -156,6 +162,10 @@ export class DeliveryPipeline {
       // Refused before anything of them was applied: split by the lowered limits (and into strictly smaller
       // parts, so this ends), sent right away, ahead of newer parts of the same families.
       if (tooLarge.length > 0) queue.unshift(...this.resplit(push, tooLarge));
+      // Nothing of the push was applied: the others go again at once, in a push of their own (each round refuses at
+      // least one family for itself, so this ends).
+      if (refusedWithPush.length > 0)
+        queue.unshift(...splitIntoPushes(refusedWithPush, this.options.limits, this.options.newId));
     }
     this.retained = [...kept, ...this.retained];
     result.dropped = this.enforceRetryBound();
@@ -212,4 +222,9 @@ export class DeliveryPipeline {
     this.counters.droppedSeries += aged + full;
     return aged + full;
   }
+}
+
+/** True for a limit a push can be split by (not a cap on what the deployment holds). */
+function splitLimit(limit: LimitExceeded | undefined): boolean {
+  return limit !== undefined && (SPLIT_LIMIT_NAMES as readonly string[]).includes(limit.name);
 }

@@ -20,9 +20,90 @@ export interface CatalogStorage {
   add(family: string, type: MetricType, samples: readonly string[], shards: number): void;
   /** Unlists `family` and releases its sample names (atomically). */
   remove(family: string): void;
+  /** How many families are listed. */
+  familyCount(): number;
+  /** How many listed families have names that start with one of `prefixes`. */
+  countWithPrefixes(prefixes: readonly string[]): number;
 }
 
-export type Registration = { ok: true } | { ok: false; error: string };
+/** A refusal of families by the catalog: a clash (409), or a cap on families passed (413, naming the limit). */
+export interface CatalogRefusal {
+  status: 409 | 413;
+  error: string;
+  /** The families refused: the one that clashes, or those a cap leaves no room for. */
+  families: string[];
+  /** For a cap: which one, the deployment's (MAX_FAMILIES) or a scoped token's. */
+  cap?: "deployment" | "token";
+  limit?: { name: "maxFamilies"; value: number };
+}
+
+export type Registration = { ok: true } | ({ ok: false } & CatalogRefusal);
+
+/** The caps on families a push is held to: the deployment's, and its scoped token's over the token's prefixes. */
+export interface FamilyCaps {
+  maxFamilies: number;
+  token?: { prefixes: readonly string[]; maxFamilies: number };
+}
+
+/** The refusal of a push that would create the families `created` past the deployment's cap, or undefined. */
+function deploymentCapRefusal(
+  catalog: CatalogStorage,
+  created: readonly string[],
+  maxFamilies: number,
+): CatalogRefusal | undefined {
+  const held = catalog.familyCount();
+  if (created.length === 0 || held + created.length <= maxFamilies) return undefined;
+  return {
+    status: 413,
+    error: `the deployment holds ${held} families; this push would create ${created.length} more, over the limit of ${maxFamilies} (MAX_FAMILIES)`,
+    families: [...created],
+    cap: "deployment",
+    limit: { name: "maxFamilies", value: maxFamilies },
+  };
+}
+
+/**
+ * Why a push of `families` cannot be admitted whole, or undefined when it can: a type or sample-name clash of one of
+ * them, or the new ones taking the deployment (or the push's scoped token) past its cap on families. Nothing is
+ * written: a push refused here is refused whole, before any of it is applied.
+ */
+export function admissionProblem(
+  catalog: CatalogStorage,
+  families: readonly { name: string; type: MetricType }[],
+  caps: FamilyCaps,
+): CatalogRefusal | undefined {
+  const claimed = new Map<string, string>();
+  for (const { name, type } of families) {
+    const problem = registrationProblem(catalog, name, type);
+    if (problem) return { status: 409, error: problem, families: [name] };
+    // Two new families of one push must not expose one sample name either.
+    for (const sample of catalog.typeOf(name) === undefined ? sampleNames(name, type) : []) {
+      const other = claimed.get(sample);
+      if (other !== undefined && other !== name)
+        return {
+          status: 409,
+          error: `the ${type} ${JSON.stringify(name)} would expose ${JSON.stringify(sample)}, which family ${JSON.stringify(other)} of the same push exposes`,
+          families: [name],
+        };
+      claimed.set(sample, name);
+    }
+  }
+  const created = [...new Set(families.map((f) => f.name))].filter((name) => catalog.typeOf(name) === undefined);
+  const deployment = deploymentCapRefusal(catalog, created, caps.maxFamilies);
+  if (deployment) return deployment;
+  const token = caps.token;
+  if (!token) return undefined;
+  const mine = created.filter((name) => token.prefixes.some((prefix) => name.startsWith(prefix)));
+  const held = catalog.countWithPrefixes(token.prefixes);
+  if (mine.length === 0 || held + mine.length <= token.maxFamilies) return undefined;
+  return {
+    status: 413,
+    error: `this token's prefixes hold ${held} families; this push would create ${mine.length} more, over the token's limit of ${token.maxFamilies} (its maxFamilies in SCOPED_PUSH_TOKENS)`,
+    families: mine,
+    cap: "token",
+    limit: { name: "maxFamilies", value: token.maxFamilies },
+  };
+}
 
 /** Why `family` cannot be listed with `type`, or undefined when it can (or already is). */
 export function registrationProblem(catalog: CatalogStorage, family: string, type: MetricType): string | undefined {
@@ -42,13 +123,23 @@ export function registrationProblem(catalog: CatalogStorage, family: string, typ
 }
 
 /**
- * Lists `family`, spread over `shards` objects, unless something clashes; idempotent for the same type. The catalog
- * keeps the most shards a family ever had, so the scrape and deletions reach every object that may hold its data.
+ * Lists `family`, spread over `shards` objects, unless something clashes or the deployment holds `maxFamilies`
+ * already; idempotent for the same type. The catalog keeps the most shards a family ever had, so the scrape and
+ * deletions reach every object that may hold its data.
  */
-export function registerFamily(catalog: CatalogStorage, family: string, type: MetricType, shards = 1): Registration {
+export function registerFamily(
+  catalog: CatalogStorage,
+  family: string,
+  type: MetricType,
+  shards = 1,
+  maxFamilies = Number.POSITIVE_INFINITY,
+): Registration {
   const problem = registrationProblem(catalog, family, type);
-  if (problem) return { ok: false, error: problem };
-  if (catalog.typeOf(family) === undefined) catalog.add(family, type, sampleNames(family, type), shards);
-  else if (shards > catalog.shardsOf(family)) catalog.raiseShards(family, shards);
+  if (problem) return { ok: false, status: 409, error: problem, families: [family] };
+  if (catalog.typeOf(family) === undefined) {
+    const capped = deploymentCapRefusal(catalog, [family], maxFamilies);
+    if (capped) return { ok: false, ...capped };
+    catalog.add(family, type, sampleNames(family, type), shards);
+  } else if (shards > catalog.shardsOf(family)) catalog.raiseShards(family, shards);
   return { ok: true };
 }

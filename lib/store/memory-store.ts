@@ -4,10 +4,16 @@
 
 import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
 import { reservedNameProblem } from "../names.ts";
-import { allRejected, type DeliveryOutcome, type Transport } from "../transports/transport.ts";
-import type { FamilyDefinition, FamilyOutcome, FamilyPush, FamilySnapshot, MetricType, Push } from "../wire.ts";
+import {
+  allRejected,
+  type DeliveryOutcome,
+  type FamilyRefusal,
+  refusedWhole,
+  type Transport,
+} from "../transports/transport.ts";
+import type { FamilyDefinition, FamilyOutcome, FamilySnapshot, MetricType, Push } from "../wire.ts";
 import { checkPush } from "../wire-check.ts";
-import { type CatalogStorage, registerFamily, registrationProblem } from "./catalog.ts";
+import { admissionProblem, type CatalogStorage, registerFamily } from "./catalog.ts";
 import {
   applyGroup,
   type FamilyChange,
@@ -94,6 +100,12 @@ class MemoryCatalog implements CatalogStorage {
     this.types.delete(family);
     for (const [sample, owner] of this.owners) if (owner === family) this.owners.delete(sample);
   }
+  familyCount() {
+    return this.types.size;
+  }
+  countWithPrefixes(prefixes: readonly string[]) {
+    return [...this.types.keys()].filter((name) => prefixes.some((prefix) => name.startsWith(prefix))).length;
+  }
 }
 
 export interface MemoryStoreOptions {
@@ -105,6 +117,8 @@ export interface MemoryStoreOptions {
   defaultTtlSeconds?: number;
   /** The cardinality cap: series one family may hold. Default 10,000, as the Worker's. */
   maxSeriesPerFamily?: number;
+  /** The cap on families the store holds. Default 2,000, as the Worker's. */
+  maxFamilies?: number;
 }
 
 /**
@@ -121,42 +135,56 @@ export class MemoryStore implements Transport {
   private readonly limits: Limits;
   private readonly defaultTtlSeconds: number;
   private readonly maxSeriesPerFamily: number;
+  private readonly maxFamilies: number;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.now = options.now ?? Date.now;
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.defaultTtlSeconds = options.defaultTtlSeconds ?? 0;
     this.maxSeriesPerFamily = options.maxSeriesPerFamily ?? 10_000;
+    this.maxFamilies = options.maxFamilies ?? 2_000;
   }
 
+  /** Applies a push whole, or refuses it whole (nothing applied) when any of its families would be refused. */
   async push(push: Push): Promise<DeliveryOutcome[]> {
     const checked = checkPush(push, this.limits);
     if (!checked.ok) return allRejected(push, checked.error.status, checked.error.message, checked.error.limit);
     const { batch: pushId, families } = checked.value;
-    return families.map((family, i) => this.apply(pushId, family, i));
-  }
-
-  private apply(pushId: string | undefined, family: FamilyPush, index: number): FamilyOutcome {
-    const reserved = reservedNameProblem(family.name);
-    if (reserved)
-      return { name: family.name, status: "rejected", code: 400, error: `families[${index}].name: ${reserved}` };
-    const clash = registrationProblem(this.catalog, family.name, family.type);
-    if (clash) return { name: family.name, status: "rejected", code: 409, error: clash };
-    let storage = this.families.get(family.name);
-    if (!storage) {
-      storage = new MemoryFamily();
-      this.families.set(family.name, storage);
+    for (const [i, family] of families.entries()) {
+      const reserved = reservedNameProblem(family.name);
+      const error = `families[${i}].name: ${reserved}`;
+      if (reserved) return refusedWhole(checked.value, [{ name: family.name, status: "rejected", code: 400, error }]);
+    }
+    const refused = admissionProblem(this.catalog, families, { maxFamilies: this.maxFamilies });
+    if (refused) {
+      const { status: code, error, limit } = refused;
+      const refusals = refused.families.map((name) => ({
+        name,
+        status: "rejected" as const,
+        code,
+        error,
+        ...(limit ? { limit } : {}),
+      }));
+      return refusedWhole(checked.value, refusals);
     }
     const now = this.now();
-    const group = [{ pushId, part: family }];
-    const { outcomes, change } = applyGroup(storage, group, now, {
-      maxSeries: this.maxSeriesPerFamily,
-      defaultTtlSeconds: this.defaultTtlSeconds,
+    const applied = families.map((family) => {
+      const storage = this.families.get(family.name) ?? new MemoryFamily();
+      return { family, storage, ...applyGroup(storage, [{ pushId, part: family }], now, this.groupOptions()) };
     });
-    storage.commit(change);
-    const outcome = outcomes[0] as FamilyOutcome;
-    if (outcome.status === "applied") registerFamily(this.catalog, family.name, family.type);
-    return outcome;
+    const refusals = applied.flatMap((a) => a.outcomes.filter((o): o is FamilyRefusal => o.status === "rejected"));
+    if (refusals.length > 0) return refusedWhole(checked.value, refusals);
+    return applied.map(({ family, storage, outcomes, change }) => {
+      this.families.set(family.name, storage);
+      storage.commit(change);
+      const outcome = outcomes[0] as FamilyOutcome;
+      if (outcome.status === "applied") registerFamily(this.catalog, family.name, family.type);
+      return outcome;
+    });
+  }
+
+  private groupOptions() {
+    return { maxSeries: this.maxSeriesPerFamily, defaultTtlSeconds: this.defaultTtlSeconds };
   }
 
   /** Deletes the series whose time to live has passed (what the Durable Object's alarm does); returns how many. */

@@ -41,3 +41,30 @@ export function allRejected(push: Push, code: number, error: string, limit?: Lim
     ...(limit ? { limit } : {}),
   }));
 }
+
+/** A family's refusal, as a push's outcomes carry it. */
+export type FamilyRefusal = Extract<FamilyOutcome, { status: "rejected" }>;
+
+/**
+ * The code of a family that was not applied only because another family of its push was refused: a push is refused
+ * whole. Nothing of it was applied, so a sender may send that family again without the refused one (the client
+ * library does, at once).
+ */
+export const REFUSED_WITH_PUSH = 424;
+
+/**
+ * The outcomes of a push refused whole: each family in `refusals` with its own refusal, every other family with
+ * REFUSED_WITH_PUSH naming why.
+ */
+export function refusedWhole(push: Push, refusals: readonly FamilyRefusal[]): DeliveryOutcome[] {
+  const names = refusals.map((r) => JSON.stringify(r.name)).join(", ");
+  return push.families.map(
+    (f) =>
+      refusals.find((r) => r.name === f.name) ?? {
+        name: f.name,
+        status: "rejected",
+        code: REFUSED_WITH_PUSH,
+        error: `not applied: the push was refused whole because of family ${names}; send this family again without it`,
+      },
+  );
+}

@@ -60,6 +60,8 @@ describe("operations files (deploy/)", () => {
   it("reads the Worker's own metric names from its source", () => {
     expect([...exposedNames()].sort()).toEqual([
       "pdc_families",
+      "pdc_families_limit",
+      "pdc_family_cap_refusals_total",
       "pdc_family_last_push_timestamp_seconds",
       "pdc_family_series",
       "pdc_pushes_total",

@@ -43,14 +43,29 @@ describe("expiry (TTL)", () => {
     expect(await alarmOf(name)).toBe(T0 + 60_000);
   });
 
-  it("moves the alarm earlier when the time to live shrinks", async () => {
+  it("refuses a push that declares another time to live (409): one producer cannot expire the others' series", async () => {
+    const name = "ttl_conflict";
+    await setClock(name, T0);
+    await stubOf(name).push("cf-1", counter(name, ["a"], 600));
+    expect(await stubOf(name).push("cf-2", counter(name, ["b"], 1))).toMatchObject({
+      status: "rejected",
+      code: 409,
+      error: expect.stringMatching(/different time to live \(ttlSeconds 600 vs 1\)/),
+    });
+    expect(await keys(name)).toEqual(["a"]);
+    expect(await alarmOf(name)).toBe(T0 + 600_000);
+  });
+
+  it("moves the alarm earlier when an operator shrinks the time to live", async () => {
     const name = "ttl_shrink";
     await setClock(name, T0);
     await stubOf(name).push("sh-1", counter(name, ["a"], 600));
     expect(await alarmOf(name)).toBe(T0 + 600_000);
     await setClock(name, T0 + 1_000);
-    await stubOf(name).push("sh-2", counter(name, ["b"], 60));
+    expect(await stubOf(name).setTimeToLive(60)).toBe(true);
     expect(await alarmOf(name)).toBe(T0 + 60_000);
+    // Producers now push with the new time to live.
+    expect(await stubOf(name).push("sh-2", counter(name, ["b"], 60))).toMatchObject({ status: "applied" });
   });
 
   it("moves the alarm earlier for a shrunk TTL after the object restarted", async () => {
@@ -60,7 +75,7 @@ describe("expiry (TTL)", () => {
     expect(await alarmOf(name)).toBe(T0 + 600_000);
     await abortAllDurableObjects();
     await setClock(name, T0 + 1_000);
-    await stubOf(name).push("rs-2", counter(name, ["b"], 60));
+    expect(await stubOf(name).setTimeToLive(60)).toBe(true);
     expect(await alarmOf(name)).toBe(T0 + 60_000);
   });
 

@@ -91,8 +91,19 @@ describe("security (workerd)", () => {
     expect((await scoped("/push", json("scope-a-token", [counter("team_a_jobs", 2)]))).status).toBe(200);
     const mixed = await scoped("/push", json("scope-a-token", [counter("team_a_jobs", 5), counter("team_b_jobs", 1)]));
     expect(mixed.status).toBe(403);
+    const error = 'this token may not write family "team_b_jobs": its families start with "team_a_"';
     expect(await mixed.json()).toEqual({
-      error: 'this token may not write family "team_b_jobs": its families start with "team_a_"',
+      error,
+      families: [
+        {
+          name: "team_a_jobs",
+          status: "rejected",
+          code: 424,
+          error:
+            'not applied: the push was refused whole because of family "team_b_jobs"; send this family again without it',
+        },
+        { name: "team_b_jobs", status: "rejected", code: 403, error },
+      ],
     });
     expect(await storedValue("team_a_jobs")).toBe(2);
     expect(await storedValue("team_b_jobs")).toBeUndefined();
