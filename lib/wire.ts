@@ -168,6 +168,11 @@ export interface FamilyPage {
   lastUpdated?: number;
   /** Where the next page starts; absent on the last page. */
   next?: string;
+  /**
+   * Raw pages of shard 0 only: the shards whose series it took in when the family was narrowed (they keep serving
+   * their old parts for a while, for scrapes that read them before): a reader skips their parts.
+   */
+  absorbed?: number[];
 }
 
 /** How one family's part of a push ended. */

@@ -52,6 +52,10 @@ class SqlCatalog implements CatalogStorage {
     );
   }
 
+  setShards(family: string, shards: number): void {
+    this.storage.sql.exec(`UPDATE families SET shards = ? WHERE name = ?`, shards, family);
+  }
+
   raiseShards(family: string, shards: number): void {
     this.storage.sql.exec(`UPDATE families SET shards = MAX(shards, ?) WHERE name = ?`, shards, family);
   }
@@ -165,6 +169,15 @@ export class CatalogObject extends DurableObject<Env> {
   /** How many requests this object served since it started (not counting this one). */
   async stats(): Promise<{ requests: number }> {
     return { requests: this.requests };
+  }
+
+  /**
+   * Records that a family narrowed by an operator is spread over `shards` objects from now on (after its shard 0 took
+   * in the others' series).
+   */
+  async lowerShards(name: string, shards: number): Promise<void> {
+    this.requests++;
+    this.catalog.setShards(name, shards);
   }
 
   /** The most objects a listed family was spread over (1 for an unknown family). */

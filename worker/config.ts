@@ -2,6 +2,9 @@
 // (an unset, empty or invalid value means the default).
 
 import { DEFAULT_LIMITS, type Limits } from "../lib/limits.ts";
+import { exposedName } from "../lib/names.ts";
+import { wholeNumberProblem } from "../lib/validation.ts";
+import type { MetricType } from "../lib/wire.ts";
 import type { Env } from "./env.ts";
 
 export const DEFAULT_PUSH_ID_RETENTION_SECONDS = 3_600;
@@ -68,4 +71,49 @@ export function selfMetricsFlushMs(env: Env): number {
 /** How long a finished scrape serves repeat scrapes in the same isolate (SCRAPE_CACHE_SECONDS, at most 60 s); 0 = never. */
 export function scrapeCacheMs(env: Env): number {
   return Math.min(nonNegativeInt(env.SCRAPE_CACHE_SECONDS, 0), 60) * 1000;
+}
+
+/** FAMILY_SHARDS as parsed, by setting. */
+const parsedShards = new Map<string, Map<string, number>>();
+
+/**
+ * The objects an operator spreads a family's HTTP pushes over (FAMILY_SHARDS: a JSON object of family name → 1–32,
+ * a counter named with or without `_total`), or undefined. Only an operator shards a family: what an HTTP push
+ * declares is not used. A setting that is not such an object shards nothing (and is reported once in the log).
+ */
+export function configuredShards(env: Env, family: string, type: MetricType): number | undefined {
+  const setting = env.FAMILY_SHARDS ?? "";
+  let shards = parsedShards.get(setting);
+  if (!shards) {
+    shards = parseShards(setting);
+    if (parsedShards.size >= 16) parsedShards.clear();
+    parsedShards.set(setting, shards);
+  }
+  return shards.get(family) ?? shards.get(exposedName(family, type));
+}
+
+let reportedBadShards = false;
+
+function parseShards(setting: string): Map<string, number> {
+  const shards = new Map<string, number>();
+  if (setting === "") return shards;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(setting);
+  } catch {
+    parsed = undefined;
+  }
+  const entries = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? Object.entries(parsed) : [];
+  const valid =
+    entries.length > 0 && entries.every(([, n]) => wholeNumberProblem(n, 1, DEFAULT_LIMITS.maxShards) === undefined);
+  if (!valid) {
+    if (!reportedBadShards)
+      console.error(
+        'prometheus-distributed-client: FAMILY_SHARDS must be a JSON object of family name → 1-32, e.g. {"edge_requests": 8}; no family is sharded until it is',
+      );
+    reportedBadShards = true;
+    return shards;
+  }
+  for (const [name, n] of entries) shards.set(name, n as number);
+  return shards;
 }

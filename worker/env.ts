@@ -31,6 +31,11 @@ export interface Env {
   MAX_BODY_BYTES?: string;
   /** Families the deployment may hold (default 2,000); a push that would create one more is refused whole. */
   MAX_FAMILIES?: string;
+  /**
+   * The operator's sharding of hot families for HTTP pushes: a JSON object of family name → objects (1–32), e.g.
+   * `{"edge_requests": 8}`. A `shards` an HTTP push declares is not used (bound Workers' declarations are).
+   */
+  FAMILY_SHARDS?: string;
   /** Cardinality cap: series one family may hold. */
   MAX_SERIES_PER_FAMILY?: string;
   MAX_FAMILIES_PER_PUSH?: string;

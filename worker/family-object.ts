@@ -20,11 +20,13 @@ import {
   familyPage,
   type PageRequest,
   type PendingPush,
+  type StoredSeries,
   snapshotFamily,
   type TouchedKeys,
   ttlMs,
 } from "../lib/store/family-store.ts";
 import { adoptStored } from "../lib/store/inferred.ts";
+import { combineParts } from "../lib/store/merge-shards.ts";
 import type {
   FamilyDefinition,
   FamilyOutcome,
@@ -32,6 +34,7 @@ import type {
   FamilyPush,
   FamilySnapshot,
   Labels,
+  SeriesPart,
   SeriesSnapshot,
 } from "../lib/wire.ts";
 import { checkPush } from "../lib/wire-check.ts";
@@ -46,6 +49,7 @@ import {
 } from "./config.ts";
 import type { Env } from "./env.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { PAGE_BYTES, PAGE_SERIES } from "./scrape.ts";
 import { countFamilyCapRefusal, SELF_STORED_FAMILIES } from "./self-metrics.ts";
 import { ShardKeys } from "./shard-keys.ts";
 import { SqlFamilyStorage } from "./sql-family-storage.ts";
@@ -107,6 +111,8 @@ export class FamilyObject extends DurableObject<Env> {
   now: () => number = () => Date.now();
   /** The group commit window in ms; tests set it, otherwise GROUP_COMMIT_WINDOW_MS decides. */
   groupWindowMs: number | undefined;
+  /** This shard's retirement (a narrowed family: shard 0 took its series in), once read; null when not retired. */
+  private retirement: Retirement | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -198,6 +204,9 @@ export class FamilyObject extends DurableObject<Env> {
         `family ${JSON.stringify(part.name)} was sent to the object of ${JSON.stringify(this.ctx.id.name)}`,
       );
     }
+    // A retired shard whose family the catalog spreads over it again starts afresh (shard 0 holds what it had).
+    if (this.retired() && !deletionsOnly(part) && this.shard < (await catalog(this.env).shardsOf(part.name)))
+      await this.unretire();
     // Shard 0 applies a family's deletions on every shard before it answers, so a retry completes what failed; a part
     // it would refuse here deletes nothing elsewhere.
     if (this.shard === 0 && deletesElsewhere(part)) {
@@ -249,6 +258,12 @@ export class FamilyObject extends DurableObject<Env> {
         : await this.register(pushes, wanted);
     const shards = Math.max(wanted, this.storage.knownShards());
     if (shards > 1) await this.admitNewSeries(pushes, early, shards);
+    // A retired shard's series were taken in by shard 0 (or are being): what it is sent now goes there. Checked with
+    // no await before the transaction, so every group applied here was applied before the retirement.
+    if (this.retired()) {
+      const forwarded = await this.forwardToZero(pushes, early);
+      for (const [i, outcome] of forwarded) early.set(i, outcome);
+    }
     const applicable = pushes.filter((_, i) => !early.has(i));
     const now = this.now();
     let applied: FamilyOutcome[];
@@ -447,6 +462,18 @@ export class FamilyObject extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
+    const retirement = this.retired();
+    if (retirement) {
+      // Its parts are shard 0's now: they go once the grace is over; no expiry of its own.
+      if (retirement.dropAt === undefined) return;
+      if (retirement.dropAt <= this.now())
+        this.write(() => this.storage.deleteSeriesUpdatedBefore(Number.MAX_SAFE_INTEGER));
+      else {
+        this.alarmAt = retirement.dropAt;
+        await this.ctx.storage.setAlarm(retirement.dropAt);
+      }
+      return;
+    }
     const ttl = ttlMs(this.storage.definition(), defaultTtlSeconds(this.env));
     if (ttl <= 0) return;
     const shards = await this.familyShards();
@@ -506,6 +533,7 @@ export class FamilyObject extends DurableObject<Env> {
     this.storage.forget();
     this.shardKeys.forget();
     this.fragments.clear();
+    this.retirement = undefined;
   }
 
   /**
@@ -573,6 +601,141 @@ export class FamilyObject extends DurableObject<Env> {
     return true;
   }
 
+  /** The retirement of this shard, read once. */
+  private retired(): Retirement | null {
+    if (this.retirement === undefined) this.retirement = this.storage.metaValue<Retirement>("retired") ?? null;
+    return this.retirement;
+  }
+
+  /**
+   * A retired shard's pushes, sent on to shard 0 with their push ids (deletions only stay: they keep the retired
+   * shard's old parts true while shard 0 takes them in). Returns the outcomes of those forwarded, by index.
+   */
+  private async forwardToZero(
+    pushes: readonly PendingPush[],
+    early: ReadonlyMap<number, FamilyOutcome>,
+  ): Promise<Map<number, FamilyOutcome>> {
+    const forwarded = new Map<number, FamilyOutcome>();
+    await Promise.all(
+      pushes.map(async ({ pushId, part }, i) => {
+        if (early.has(i) || deletionsOnly(part)) return;
+        forwarded.set(i, await this.shardStub(0).pushChecked(pushId, part));
+      }),
+    );
+    return forwarded;
+  }
+
+  /**
+   * Retires this shard of a family being narrowed: from now on its pushes go to shard 0, and its series stay as they
+   * are for shard 0 to take in. Returns the retirement's token (the same on every call), which shard 0 records with
+   * what it took in, so taking in twice counts once.
+   * @internal
+   */
+  async retire(): Promise<string> {
+    this.counters.requests++;
+    const known = this.retired();
+    if (known) return known.token;
+    const retirement: Retirement = { token: crypto.randomUUID() };
+    this.write(() => this.storage.setMetaValue("retired", retirement));
+    this.retirement = retirement;
+    return retirement.token;
+  }
+
+  /**
+   * Shard 0 of a family being narrowed: takes in the series of shard `shard` (retiring it first), in one transaction,
+   * adding them to its own as the scrape merges shards. Idempotent: a shard's series are taken in once per
+   * retirement. From then on shard 0's raw pages name `shard` as taken in, so readers skip its parts.
+   * @internal
+   */
+  async absorbShard(shard: number): Promise<{ series: number }> {
+    this.counters.requests++;
+    const stub = this.shardStub(shard);
+    const token = await stub.retire();
+    if (this.absorbedShards()[shard] === token) return { series: 0 };
+    const parts: SeriesPart[] = [];
+    let definition: FamilyDefinition | null = null;
+    let after: string | undefined;
+    do {
+      const page = (await stub.scrapePage({
+        raw: true,
+        after,
+        limit: PAGE_SERIES,
+        maxBytes: PAGE_BYTES,
+      })) as FamilyPage;
+      definition ??= page.definition;
+      parts.push(...(page.parts ?? []));
+      after = page.next;
+    } while (after !== undefined);
+    const absorbed = { ...this.absorbedShards(), [shard]: token };
+    this.write(() => {
+      const own = this.storage.definition() ?? definition ?? undefined;
+      if (own && parts.length > 0) {
+        const stored = this.storage.getSeries(parts.map((p) => p.key));
+        const written = new Map<string, StoredSeries>();
+        for (const part of parts) {
+          const mine = stored.get(part.key);
+          const { key, ...combined } = mine ? combineParts(own, { ...mine, key: part.key }, part) : part;
+          written.set(key, combined);
+        }
+        const added = parts.filter((p) => !stored.has(p.key)).length;
+        const seriesCount = this.storage.seriesCount() + added;
+        const change: FamilyChange = { resetAll: false, deleted: [], written, pushIds: [], seriesCount };
+        if (!this.storage.definition()) change.definition = own;
+        this.storage.commit(change, this.now());
+        const keys = parts.map((p) => p.key);
+        this.shardKeys.release(shard, keys);
+        this.shardKeys.admit(0, [keys], Number.POSITIVE_INFINITY);
+      }
+      this.storage.setMetaValue("absorbed", absorbed);
+    });
+    this.scheduleExpiry();
+    return { series: parts.length };
+  }
+
+  /** The shards shard 0 took in, each with the retirement it took in. */
+  private absorbedShards(): Record<number, string> {
+    return this.storage.metaValue<Record<number, string>>("absorbed") ?? {};
+  }
+
+  /**
+   * Shard 0 of a narrowed family: from now on the family is spread over `shards` objects.
+   * @internal
+   */
+  async narrowTo(shards: number): Promise<void> {
+    this.counters.requests++;
+    this.write(() => this.storage.setKnownShards(shards));
+  }
+
+  /**
+   * A retired shard drops its old parts after `ms` (its alarm does), once no scrape that read shard 0 before it took
+   * them in can still ask for them.
+   * @internal
+   */
+  async dropAfter(ms: number): Promise<void> {
+    this.counters.requests++;
+    const retirement = this.retired();
+    if (!retirement) return;
+    const dropAt = this.now() + ms;
+    const next: Retirement = { ...retirement, dropAt };
+    this.write(() => this.storage.setMetaValue("retired", next));
+    this.retirement = next;
+    this.alarmAt = dropAt;
+    await this.ctx.storage.setAlarm(dropAt);
+  }
+
+  /** A retired shard spread over again: everything it held was taken in by shard 0, so it starts empty. */
+  private async unretire(): Promise<void> {
+    await this.ctx.blockConcurrencyWhile(async () => {
+      if (!this.retired()) return;
+      await this.ctx.storage.deleteAll();
+      await this.ctx.storage.deleteAlarm();
+      this.alarmAt = null;
+      this.forget();
+      this.storage.migrate();
+      this.shardKeys.migrate();
+    });
+  }
+
   /** Counters for cost accounting since this instance started (not counted as a request). */
   async stats(): Promise<FamilyObjectStats> {
     return {
@@ -623,7 +786,9 @@ export class FamilyObject extends DurableObject<Env> {
       }
       return cached;
     };
-    return familyPage(this.storage, request, this.now(), defaultTtlSeconds(this.env), fragment);
+    const page = familyPage(this.storage, request, this.now(), defaultTtlSeconds(this.env), fragment);
+    const absorbed = request.raw && this.shard === 0 ? Object.keys(this.absorbedShards()).map(Number) : [];
+    return absorbed.length > 0 ? { ...page, absorbed } : page;
   }
 
   /** The family with every live series, or null when nothing was ever pushed here (tests and embedders). */
@@ -647,4 +812,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 function nameOf(family: unknown): string {
   const name = (family as { name?: unknown } | null)?.name;
   return typeof name === "string" ? name : "";
+}
+
+/** A retired shard: the token shard 0 records what it took in with, and when its old parts are dropped. */
+interface Retirement {
+  token: string;
+  dropAt?: number;
+}
+
+/** True for a part that only deletes (what shard 0 forwards to the other shards). */
+function deletionsOnly(part: FamilyPush): boolean {
+  return part.series.length === 0;
 }

@@ -10,7 +10,7 @@ import type { FamilyPush, MetricType, Push } from "../lib/wire.ts";
 import { checkPush } from "../lib/wire-check.ts";
 import { EVERY_FAMILY, type Scope, scopeProblem } from "./auth.ts";
 import { catalog } from "./catalog-object.ts";
-import { limits, maxFamilies } from "./config.ts";
+import { configuredShards, limits, maxFamilies } from "./config.ts";
 import type { Env } from "./env.ts";
 import { familyStub } from "./family-stubs.ts";
 import { countFamilyCapRefusal, type WaitUntil } from "./self-metrics.ts";
@@ -32,6 +32,27 @@ export function statusOf(outcomes: DeliveryOutcome[]): number {
   const codes = outcomes.flatMap((o) => (o.status === "rejected" ? [o.code] : []));
   for (const code of [409, 413, 400]) if (codes.includes(code)) return code;
   return 200;
+}
+
+/** Who pushes: what the credential may write, and whether it is a Worker bound to this one (trusted: see Security). */
+export interface WayIn {
+  scope: Scope;
+  bound: boolean;
+}
+
+/** A Worker calling through a service binding: unscoped, trusted to declare shards. */
+export const BOUND_WORKER: WayIn = { scope: EVERY_FAMILY, bound: true };
+
+/**
+ * `part` spread over the objects an operator chose: FAMILY_SHARDS, or (for a bound Worker, the operator's own code)
+ * what it declares, whichever is more. What an HTTP push declares is not used: a producer cannot make every scrape
+ * read more objects.
+ */
+function withShards(env: Env, part: FamilyPush, from: WayIn): FamilyPush {
+  const { shards: declared, ...rest } = part;
+  const configured = configuredShards(env, part.name, part.type) ?? 1;
+  const shards = from.bound ? Math.max(declared ?? 1, configured) : configured;
+  return shards > 1 ? { ...rest, shards } : rest;
 }
 
 /** Families known to be registered with a type, so a push of them needs no catalog check (types never change). */
@@ -105,14 +126,15 @@ export async function ingest(
   env: Env,
   ctx: WaitUntil | undefined,
   input: unknown,
-  scope: Scope = EVERY_FAMILY,
+  from: WayIn = BOUND_WORKER,
 ): Promise<IngestReply> {
   const checked = checkPush(input, limits(env));
   if (!checked.ok) {
     const { status, message, limit } = checked.error;
     return { status, body: { error: message, ...(limit ? { limit } : {}) } };
   }
-  const push = checked.value;
+  const push = { ...checked.value, families: checked.value.families.map((f) => withShards(env, f, from)) };
+  const scope = from.scope;
   for (const [i, family] of push.families.entries()) {
     const refuse = (code: number, error: string) =>
       refusedReply(push, [{ name: family.name, status: "rejected", code, error }]);

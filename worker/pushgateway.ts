@@ -87,7 +87,7 @@ export async function pushgatewayPush(
   }
   // Ingest refuses the push whole (a family outside the credential's scope, a clash, a cap, a part a family's object
   // would refuse) before anything is applied.
-  const reply = await ingest(env, ctx, push, scope);
+  const reply = await ingest(env, ctx, push, { scope, bound: false });
   if ("error" in reply.body) {
     const { error, limit } = reply.body;
     throw new HttpError(reply.status, inPushersTerms(error, push), {}, limit);

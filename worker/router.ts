@@ -8,9 +8,9 @@ import { wholeNumberProblem } from "../lib/validation.ts";
 import { authorizeAdmin, authorizePush, authorizeScrape, scopeProblem } from "./auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { catalog } from "./catalog-object.ts";
-import { limits } from "./config.ts";
+import { configuredShards, limits } from "./config.ts";
 import type { Env } from "./env.ts";
-import { everyShard } from "./family-stubs.ts";
+import { everyShard, familyStub } from "./family-stubs.ts";
 import { errorResponse, HttpError, jsonResponse } from "./http-error.ts";
 import { ingest } from "./ingest.ts";
 import { pushgatewayDelete, pushgatewayPush } from "./pushgateway.ts";
@@ -52,7 +52,7 @@ async function push(request: Request, env: Env, ctx: ExecutionContext): Promise<
   } catch {
     throw new HttpError(400, "body is not valid JSON");
   }
-  const reply = await ingest(env, ctx, input, scope);
+  const reply = await ingest(env, ctx, input, { scope, bound: false });
   return jsonResponse(reply.body, reply.status);
 }
 
@@ -114,8 +114,12 @@ async function storedFamilyName(env: Env, requested: string): Promise<string> {
   throw new HttpError(404, `no family named ${JSON.stringify(requested)}`);
 }
 
+/** How long a shard that a narrowing took in keeps serving its old parts: longer than any scrape that read before. */
+const NARROWED_SHARD_GRACE_MS = 5 * 60_000;
+
 /**
- * PATCH /families/:name — an operator changes what pushes may not: `{"ttlSeconds": n}` (null: the Worker's default).
+ * PATCH /families/:name — an operator changes what pushes may not: `{"ttlSeconds": n}` (null: the Worker's default)
+ * and `{"shards": n}` (fewer objects: shard 0 takes in the series of the others, which then take no more pushes).
  * Needs an unscoped admin credential.
  */
 async function handleChangeFamily(request: Request & { params: Record<string, string> }, env: Env): Promise<Response> {
@@ -129,16 +133,57 @@ async function handleChangeFamily(request: Request & { params: Record<string, st
     if (error instanceof HttpError) throw error;
     throw new HttpError(400, "body is not valid JSON");
   }
-  const fields = typeof body === "object" && body !== null && !Array.isArray(body) ? Object.keys(body) : [];
-  if (fields.length !== 1 || fields[0] !== "ttlSeconds")
-    throw new HttpError(400, 'the body must be {"ttlSeconds": <seconds, or null for the Worker\'s default>}');
-  const ttl = (body as { ttlSeconds: unknown }).ttlSeconds;
-  if (ttl !== null) {
-    const problem = wholeNumberProblem(ttl, 0, limits(env).maxTtlSeconds);
+  const usage =
+    'the body must be {"ttlSeconds": <seconds, or null for the Worker\'s default>} and/or {"shards": <1-32>}';
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new HttpError(400, usage);
+  const fields = Object.keys(body);
+  if (fields.length === 0 || fields.some((f) => f !== "ttlSeconds" && f !== "shards")) throw new HttpError(400, usage);
+  const change = body as { ttlSeconds?: unknown; shards?: unknown };
+  if ("ttlSeconds" in change && change.ttlSeconds !== null) {
+    const problem = wholeNumberProblem(change.ttlSeconds, 0, limits(env).maxTtlSeconds);
     if (problem) throw new HttpError(400, `ttlSeconds ${problem}`);
   }
-  await Promise.all((await everyShard(env, name)).map((stub) => stub.setTimeToLive(ttl as number | null)));
-  return jsonResponse({ family: name, ttlSeconds: ttl });
+  if ("shards" in change) {
+    const problem = wholeNumberProblem(change.shards, 1, limits(env).maxShards);
+    if (problem) throw new HttpError(400, `shards ${problem}`);
+  }
+  const reply: Record<string, unknown> = { family: name };
+  if ("shards" in change) reply.shards = await narrow(env, name, change.shards as number);
+  if ("ttlSeconds" in change) {
+    const ttl = change.ttlSeconds as number | null;
+    await Promise.all((await everyShard(env, name)).map((stub) => stub.setTimeToLive(ttl)));
+    reply.ttlSeconds = ttl;
+  }
+  return jsonResponse(reply);
+}
+
+/**
+ * Narrows a family to `shards` objects: shard 0 takes in the series of every shard past them (each retired first, so
+ * what it is sent next goes to shard 0), then the catalog lists the fewer objects; the retired shards drop their old
+ * parts after a grace. Returns the shards the family is spread over now. Spreading is FAMILY_SHARDS's or a bound
+ * Worker's; an operator narrows.
+ */
+async function narrow(env: Env, name: string, shards: number): Promise<number> {
+  const directory = catalog(env);
+  const current = await directory.shardsOf(name);
+  if (shards >= current) return current;
+  const type = await directory.typeOf(name);
+  const configured = type === null ? undefined : configuredShards(env, name, type);
+  if (configured !== undefined && configured > shards)
+    throw new HttpError(
+      409,
+      `FAMILY_SHARDS spreads ${JSON.stringify(name)} over ${configured} objects: lower it first`,
+    );
+  const zero = familyStub(env, name, 0);
+  for (let k = current - 1; k >= shards; k--) await zero.absorbShard(k);
+  await zero.narrowTo(shards);
+  await directory.lowerShards(name, shards);
+  await Promise.all(
+    Array.from({ length: current - shards }, (_, i) =>
+      familyStub(env, name, shards + i).dropAfter(NARROWED_SHARD_GRACE_MS),
+    ),
+  );
+  return shards;
 }
 
 async function handleScrape(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {

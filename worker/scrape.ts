@@ -16,7 +16,7 @@ import {
 } from "../lib/exposition.ts";
 import type { PageRequest } from "../lib/store/family-store.ts";
 import { ttlMs } from "../lib/store/family-store.ts";
-import { mergedShards } from "../lib/store/merge-shards.ts";
+import { firstPages, mergedShards } from "../lib/store/merge-shards.ts";
 import { isRetryableObjectError, withRetries } from "../lib/transports/retry.ts";
 import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesSnapshot } from "../lib/wire.ts";
 import { type CatalogEntry, catalog } from "./catalog-object.ts";
@@ -60,7 +60,7 @@ function page(env: Env, tally: Tally, family: string, shard: number, request: Pa
 
 /** Reads one family as chunks; starts fetching its first page(s) at once. */
 class FamilyReader {
-  private readonly first: Promise<FamilyPage>[];
+  private readonly first: Promise<FamilyPage[]>;
 
   constructor(
     private readonly env: Env,
@@ -69,9 +69,10 @@ class FamilyReader {
     private readonly format: ExpositionFormat | undefined,
   ) {
     const request = this.request(undefined);
-    this.first = Array.from({ length: entry.shards }, (_, shard) => page(env, tally, entry.name, shard, request));
+    const read = (shard: number) => page(env, tally, entry.name, shard, request);
+    this.first = entry.shards === 1 ? read(0).then((p) => [p]) : firstPages(entry.shards, read);
     // A first page nobody reads (the scrape ended early) must not surface as an unhandled rejection.
-    for (const p of this.first) p.catch(() => {});
+    this.first.catch(() => {});
   }
 
   private request(after: string | undefined): PageRequest {
@@ -88,7 +89,7 @@ class FamilyReader {
 
   /** An unsharded family: its object's pages, rendered by the object (or raw, when no format was asked). */
   private async *rendered(): AsyncGenerator<Chunk> {
-    let current = await (this.first[0] as Promise<FamilyPage>);
+    let current = (await this.first)[0] as FamilyPage;
     for (;;) {
       const definition = current.definition;
       if (!definition) return;
@@ -108,7 +109,7 @@ class FamilyReader {
     const read = (shard: number, after: string | undefined) =>
       page(this.env, this.tally, this.entry.name, shard, this.request(after));
     const ttlOf = (definition: FamilyDefinition) => ttlMs(definition, defaultTtlSeconds(this.env));
-    const merged = mergedShards(await Promise.all(this.first), read, Date.now(), ttlOf);
+    const merged = mergedShards(await this.first, read, Date.now(), ttlOf);
     if (!merged) return;
     const { definition } = merged;
     const format = this.format;

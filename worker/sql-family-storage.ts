@@ -377,6 +377,32 @@ export class SqlFamilyStorage implements FamilyStorage {
     return more && last ? { series, next: last.key } : { series };
   }
 
+  /** A JSON value kept in `meta` under `key`, or undefined. */
+  metaValue<T>(key: string): T | undefined {
+    const row = this.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key)[0];
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  /** Keeps `value` as JSON in `meta` under `key`; undefined deletes it. Run inside a transaction. */
+  setMetaValue(key: string, value: unknown): void {
+    if (value === undefined) this.write(`DELETE FROM meta WHERE key = ?`, key);
+    else
+      this.write(
+        `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        key,
+        JSON.stringify(value),
+      );
+  }
+
+  /** Records that the family is spread over `shards` objects from now on (a family narrowed by an operator). */
+  setKnownShards(shards: number): void {
+    this.write(
+      `INSERT INTO meta (key, value) VALUES ('shards', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      String(shards),
+    );
+    this.shards = shards;
+  }
+
   /** The most objects this object knows its family to be spread over (1 until told otherwise). */
   knownShards(): number {
     this.shards ??= Number(this.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'shards'`)[0]?.value ?? 1);

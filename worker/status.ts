@@ -4,7 +4,7 @@
 
 import type { PageRequest } from "../lib/store/family-store.ts";
 import { ttlMs } from "../lib/store/family-store.ts";
-import { mergedShards, widest } from "../lib/store/merge-shards.ts";
+import { firstPages, mergedShards, widest } from "../lib/store/merge-shards.ts";
 import { isRetryableObjectError, withRetries } from "../lib/transports/retry.ts";
 import type { FamilyDefinition, FamilyPage, SeriesSnapshot } from "../lib/wire.ts";
 import { authorizeScrape } from "./auth.ts";
@@ -117,7 +117,7 @@ function readPage(env: Env, family: string, shard: number, after: string | undef
  * merged by key (each shard pages in key order), as the scrape merges them.
  */
 async function mergedPage(env: Env, family: string, shards: number, after: string | undefined) {
-  const pages = await Promise.all(Array.from({ length: shards }, (_, k) => readPage(env, family, k, after, true)));
+  const pages = await firstPages(shards, (shard) => readPage(env, family, shard, after, true));
   const read = (shard: number, next: string | undefined) => readPage(env, family, shard, next, true);
   const merged = mergedShards(pages, read, Date.now(), (d) => ttlMs(d, defaultTtlSeconds(env)));
   const series: SeriesSnapshot[] = [];

@@ -37,6 +37,39 @@ function addWindows(a: Record<string, SketchData> | undefined, b: Record<string,
 }
 
 /**
+ * One part made of two parts of the same series (held by two objects, or moved from one to the other): counters,
+ * histograms and summary counts, sums and sketches add; gauges combine by their policy, `b` being the later write
+ * when it was updated later; the creation time is the earlier, the update the later.
+ * @example combineParts(counterDefinition, { ...a, value: 2 }, { ...b, value: 3 }).value; // 5
+ */
+export function combineParts(definition: FamilyDefinition, a: SeriesPart, b: SeriesPart): SeriesPart {
+  const next: SeriesPart = { ...a, created: Math.min(a.created, b.created), updated: Math.max(a.updated, b.updated) };
+  switch (definition.type) {
+    case "counter":
+      next.value = (a.value ?? 0) + (b.value ?? 0);
+      break;
+    case "gauge":
+    case "untyped": {
+      const [earlier, later] = b.updated > a.updated ? [a.value ?? 0, b.value ?? 0] : [b.value ?? 0, a.value ?? 0];
+      next.value = combineGauge(gaugePolicy(definition), earlier, later);
+      break;
+    }
+    case "histogram":
+      next.counts = (a.counts ?? []).map((c, k) => c + (b.counts?.[k] ?? 0));
+      next.sum = (a.sum ?? 0) + (b.sum ?? 0);
+      break;
+    case "summary": {
+      next.count = (a.count ?? 0) + (b.count ?? 0);
+      next.sum = (a.sum ?? 0) + (b.sum ?? 0);
+      const windows = addWindows(a.windows, b.windows);
+      if (windows) next.windows = windows;
+      break;
+    }
+  }
+  return next;
+}
+
+/**
  * The series made of `parts` (one per object that holds it, all of the same key), at `nowMs`, or undefined when its
  * newest part is older than `ttlMs` (0 = no expiry).
  * @example mergeParts(counterDefinition, [{ ...a, value: 2 }, { ...b, value: 3 }], Date.now(), 0)?.value; // 5
@@ -49,39 +82,8 @@ export function mergeParts(
 ): SeriesSnapshot | undefined {
   const first = parts[0];
   if (!first) return undefined;
-  let merged: SeriesPart = { ...first };
-  for (let i = 1; i < parts.length; i++) {
-    const p = parts[i] as SeriesPart;
-    const newer = p.updated > merged.updated;
-    const next: SeriesPart = {
-      ...merged,
-      created: Math.min(merged.created, p.created),
-      updated: Math.max(merged.updated, p.updated),
-    };
-    switch (definition.type) {
-      case "counter":
-        next.value = (merged.value ?? 0) + (p.value ?? 0);
-        break;
-      case "gauge":
-      case "untyped": {
-        const [earlier, later] = newer ? [merged.value ?? 0, p.value ?? 0] : [p.value ?? 0, merged.value ?? 0];
-        next.value = combineGauge(gaugePolicy(definition), earlier, later);
-        break;
-      }
-      case "histogram":
-        next.counts = (merged.counts ?? []).map((c, k) => c + (p.counts?.[k] ?? 0));
-        next.sum = (merged.sum ?? 0) + (p.sum ?? 0);
-        break;
-      case "summary": {
-        next.count = (merged.count ?? 0) + (p.count ?? 0);
-        next.sum = (merged.sum ?? 0) + (p.sum ?? 0);
-        const windows = addWindows(merged.windows, p.windows);
-        if (windows) next.windows = windows;
-        break;
-      }
-    }
-    merged = next;
-  }
+  let merged: SeriesPart = first;
+  for (let i = 1; i < parts.length; i++) merged = combineParts(definition, merged, parts[i] as SeriesPart);
   if (ttlMs > 0 && merged.updated + ttlMs <= nowMs) return undefined;
   return partSnapshot(definition, merged, nowMs);
 }
@@ -100,7 +102,18 @@ export function widest(definitions: (FamilyDefinition | null)[]): FamilyDefiniti
 export type ShardPageReader = (shard: number, after: string | undefined) => Promise<FamilyPage>;
 
 /**
- * A family spread over shards, from each shard's first page of raw parts: its widest definition, and its series merged
+ * Every shard's first page of raw parts, shard 0's read before the others: shard 0 names the shards it took in when
+ * the family was narrowed, and a shard it took in keeps its old parts long enough for a reader that saw shard 0
+ * before that (`mergedShards` skips them), so reading shard 0 first never counts a series twice or misses one.
+ */
+export async function firstPages(shards: number, read: (shard: number) => Promise<FamilyPage>): Promise<FamilyPage[]> {
+  const zero = await read(0);
+  const others = await Promise.all(Array.from({ length: shards - 1 }, (_, k) => read(k + 1)));
+  return [zero, ...others];
+}
+
+/**
+ * A family spread over shards, from each shard's first page of raw parts (see `firstPages`): its widest definition, and its series merged
  * key by key in key order (each shard pages in key order; `read` fetches a shard's next page when its parts run out).
  * A key whose merged series is hidden (past its time to live) comes with no series. Undefined when no shard holds
  * the family.
@@ -114,10 +127,13 @@ export function mergedShards(
   nowMs: number,
   ttlOf: (definition: FamilyDefinition) => number,
 ): { definition: FamilyDefinition; series: AsyncGenerator<{ key: string; series?: SeriesSnapshot }> } | undefined {
-  const definition = widest(first.map((p) => p.definition ?? null));
+  // The shards shard 0 took in when the family was narrowed: their series are in shard 0's parts already.
+  const absorbed = new Set(first[0]?.absorbed ?? []);
+  const held = first.map((page, shard) => ({ page, shard })).filter(({ shard }) => !absorbed.has(shard));
+  const definition = widest(held.map(({ page }) => page.definition ?? null));
   if (!definition) return undefined;
   const ttl = ttlOf(definition);
-  const cursors = first.map((p, shard) => ({ shard, parts: p.parts ?? [], at: 0, next: p.next }));
+  const cursors = held.map(({ page, shard }) => ({ shard, parts: page.parts ?? [], at: 0, next: page.next }));
   const head = (c: (typeof cursors)[number]) => c.parts[c.at] as SeriesPart;
   async function* series(): AsyncGenerator<{ key: string; series?: SeriesSnapshot }> {
     for (;;) {

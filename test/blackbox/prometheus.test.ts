@@ -27,7 +27,12 @@ describe("real Prometheus tools (black box)", () => {
 
   beforeAll(async () => {
     // The Worker counts its own pushes and flushes the counts after SELF_METRICS_FLUSH_MS (10 s by default).
-    worker = await startMetricsWorker({ persistDir: tempDir("pdc-prom-"), vars: { SELF_METRICS_FLUSH_MS: "100" } });
+    // The operator spreads two families' HTTP pushes over 3 objects (what an HTTP push declares is not used).
+    const FAMILY_SHARDS = JSON.stringify({ edge_spread: 3, edge_peak: 3 });
+    worker = await startMetricsWorker({
+      persistDir: tempDir("pdc-prom-"),
+      vars: { SELF_METRICS_FLUSH_MS: "100", FAMILY_SHARDS },
+    });
     const registry = new Registry({
       transport: new HttpTransport({ url: new URL("/push", worker.url).href, token: PUSH_TOKEN }),
     });
@@ -64,14 +69,12 @@ describe("real Prometheus tools (black box)", () => {
       name: "edge_spread_total",
       help: "A family spread over shards.",
       labelNames: ["kind"] as const,
-      shards: 3,
       registers: [sharded],
     });
     const peak = new Gauge({
       name: "edge_peak",
       help: "Peak, over shards.",
       merge: "max",
-      shards: 3,
       registers: [sharded],
     });
     for (let i = 1; i <= 12; i++) {

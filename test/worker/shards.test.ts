@@ -1,7 +1,7 @@
 // A family spread over shards, inside workerd: pushes spread evenly and land exactly; the scrape merges the parts
 // per type (one HELP/TYPE, earliest _created); deletions, expiry and the cap work across shards; K may change.
 
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { Counter } from "../../lib/metrics/counter.ts";
@@ -10,6 +10,7 @@ import { Registry } from "../../lib/registry.ts";
 import { DurableObjectTransport } from "../../lib/transports/durable-object.ts";
 import type { FamilyPush } from "../../lib/wire.ts";
 import { catalog } from "../../worker/catalog-object.ts";
+import { createMetricsRouter } from "../../worker/router.ts";
 import { collectFamilies } from "../../worker/scrape.ts";
 
 const shard = (family: string, k: number) => env.METRICS_FAMILY.getByName(shardObjectName(family, k));
@@ -252,5 +253,110 @@ describe("hot-family shards", () => {
     await runDurableObjectAlarm(shard(name, 1));
     expect(await shard(name, 0).latestUpdates(['["live"]'])).toEqual({});
     expect(await shard(name, 1).latestUpdates(['["live"]'])).toEqual({});
+  });
+});
+
+describe("sharding is an operator's decision, and a family can be narrowed again", () => {
+  const admin = (path: string, body: unknown) =>
+    exports.default.fetch(
+      new Request(`http://metrics.test${path}`, {
+        method: "PATCH",
+        headers: { authorization: "Bearer test-push-token", "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+    );
+  const objectRequests = async (name: string, shards: number) =>
+    (await Promise.all(Array.from({ length: shards }, (_, k) => shard(name, k).stats()))).reduce(
+      (n, s) => n + s.requests,
+      0,
+    );
+
+  it("takes no shards from an HTTP push: the family stays in one object whatever the push declares", async () => {
+    const push = {
+      families: [{ name: "http_sharded", type: "counter", help: "H.", shards: 32, series: [{ labels: {}, inc: 1 }] }],
+    };
+    const response = await exports.default.fetch(
+      new Request("http://metrics.test/push", {
+        method: "POST",
+        headers: { authorization: "Bearer test-push-token", "content-type": "application/json" },
+        body: JSON.stringify(push),
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect((await catalog(env).list()).find((e) => e.name === "http_sharded")?.shards).toBe(1);
+  });
+
+  it("narrows a family: shard 0 takes in the others' series, every scrape meanwhile counts each once, and the scrape reads one object", async () => {
+    const name = "narrowed_hits";
+    const registry = new Registry({ transport: new DurableObjectTransport(env.METRICS_FAMILY) });
+    const hits = new Counter({ name, help: "Hits.", labelNames: ["k"] as const, shards: 4, registers: [registry] });
+    await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        hits.inc({ k: String(i % 5) });
+        await registry.flush();
+      }),
+    );
+    const total = (text: string) => lines(text, `${name}_total{`).reduce((n, l) => n + Number(l.split(" ")[1]), 0);
+    expect(total(await scrape())).toBe(200);
+    const holders = await Promise.all([1, 2, 3].map(async (k) => (await shard(name, k).stats()).series));
+    expect(holders.some((n) => n > 0)).toBe(true);
+    // Shard 0 has taken shard 3 in while the catalog still lists 4 objects: a scrape counts shard 3's series once.
+    expect((await shard(name, 0).absorbShard(3)).series).toBeGreaterThan(0);
+    expect(total(await scrape())).toBe(200);
+    // Scrapes run while shard 0 takes the others in: each sees every increment exactly once.
+    const narrowing = admin(`/families/${name}`, { shards: 1 });
+    const during = await Promise.all(Array.from({ length: 6 }, () => scrape()));
+    expect(await (await narrowing).json()).toEqual({ family: name, shards: 1 });
+    for (const text of during) expect(total(text)).toBe(200);
+    expect((await catalog(env).list()).find((e) => e.name === name)?.shards).toBe(1);
+    const before = await objectRequests(name, 4);
+    expect(total(await scrape())).toBe(200);
+    expect((await objectRequests(name, 4)) - before).toBe(1);
+    // A push that still reaches a retired shard goes on to shard 0, once.
+    const part: FamilyPush = {
+      name,
+      type: "counter",
+      help: "Hits.",
+      labelNames: ["k"],
+      series: [{ labels: { k: "0" }, inc: 5 }],
+    };
+    expect(await shard(name, 3).push("late-to-retired", part)).toMatchObject({ status: "applied" });
+    expect(await shard(name, 3).push("late-to-retired", part)).toMatchObject({ status: "duplicate" });
+    expect(total(await scrape())).toBe(205);
+    // Narrowing again changes nothing; the retired shards drop their old parts after the grace.
+    expect(await (await admin(`/families/${name}`, { shards: 1 })).json()).toEqual({ family: name, shards: 1 });
+    for (const k of [1, 2, 3]) {
+      await runInDurableObject(shard(name, k), (instance) => {
+        instance.now = () => Date.now() + 10 * 60_000;
+      });
+      await runDurableObjectAlarm(shard(name, k));
+      expect((await shard(name, k).stats()).series).toBe(0);
+    }
+    expect(total(await scrape())).toBe(205);
+  });
+
+  it("refuses to narrow below what FAMILY_SHARDS gives the family, and a scoped token's change", async () => {
+    const name = "configured_wide";
+    await shard(name, 0).push("cw-1", {
+      name,
+      type: "gauge",
+      help: "C.",
+      labelNames: [],
+      shards: 2,
+      series: [{ labels: {}, set: 1 }],
+    });
+    const router = createMetricsRouter();
+    const narrowed = await router.fetch(
+      new Request(`http://metrics.test/families/${name}`, {
+        method: "PATCH",
+        headers: { authorization: "Bearer test-push-token", "content-type": "application/json" },
+        body: JSON.stringify({ shards: 1 }),
+      }),
+      { ...env, FAMILY_SHARDS: JSON.stringify({ [name]: 2 }) },
+      createExecutionContext(),
+    );
+    expect(narrowed.status).toBe(409);
+    expect(await narrowed.json()).toEqual({ error: `FAMILY_SHARDS spreads "${name}" over 2 objects: lower it first` });
+    expect((await catalog(env).list()).find((e) => e.name === name)?.shards).toBe(2);
   });
 });
