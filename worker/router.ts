@@ -3,6 +3,7 @@
 // Every error goes through errorResponse, so no stack trace or internal message reaches a client.
 
 import { Router } from "itty-router";
+import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../lib/exposition.ts";
 import { familyName } from "../lib/names.ts";
 import { wholeNumberProblem } from "../lib/validation.ts";
 import { authorizeAdmin, authorizePush, authorizeScrape, scopeProblem } from "./auth.ts";
@@ -13,6 +14,7 @@ import type { Env } from "./env.ts";
 import { everyShard, familyStub } from "./family-stubs.ts";
 import { errorResponse, HttpError, jsonResponse } from "./http-error.ts";
 import { ingest } from "./ingest.ts";
+import { negotiate } from "./negotiate.ts";
 import { pushgatewayDelete, pushgatewayPush } from "./pushgateway.ts";
 import { scrapeResponse } from "./scrape.ts";
 import { countPush } from "./self-metrics.ts";
@@ -186,6 +188,17 @@ async function narrow(env: Env, name: string, shards: number): Promise<number> {
   return shards;
 }
 
+/**
+ * HEAD /metrics: what a GET would answer, without the body or the collection (uptime checkers and load balancers
+ * probe with HEAD): the scrape credential is checked, the format negotiated, no object is asked.
+ */
+async function handleScrapeHead(request: Request, env: Env): Promise<Response> {
+  await authorizeScrape(request, env);
+  const format = negotiate(request.headers.get("accept"));
+  const contentType = format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE;
+  return new Response(null, { headers: { "content-type": contentType, "cache-control": "no-store" } });
+}
+
 async function handleScrape(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   await authorizeScrape(request, env);
   return scrapeResponse(request, env, ctx);
@@ -211,6 +224,8 @@ export function createMetricsRouter(options: MetricsRouterOptions = {}) {
     .delete("/families/:name/series", handleDeleteSeries)
     .patch("/families/:name", handleChangeFamily)
     .get("/healthz", () => jsonResponse({ ok: true }))
+    .head("/healthz", () => new Response(null, { headers: { "cache-control": "no-store" } }))
+    .head("/metrics", handleScrapeHead)
     .get("/", handleStatus)
     .get("/families/:name", handleFamilyStatus)
     .all("*", (request: Request) =>

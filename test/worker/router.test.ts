@@ -7,6 +7,7 @@ import { type MetricsServiceBinding, ServiceTransport } from "../../lib/transpor
 import type { Push } from "../../lib/wire.ts";
 import type { Env } from "../../worker/env.ts";
 import { createMetricsRouter } from "../../worker/router.ts";
+import { objectRequests } from "./object-requests.ts";
 import { withoutSelfMetrics } from "./self-metrics-filter.ts";
 
 const TOKEN = "test-push-token";
@@ -219,6 +220,25 @@ describe("other routes and errors", () => {
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: "no route for GET /nope" });
     expect((await fetchWorker("/push")).status).toBe(404);
+  });
+
+  it("answers HEAD /healthz and HEAD /metrics as GET would, without a body and without asking any object", async () => {
+    const health = await fetchWorker("/healthz", { method: "HEAD" });
+    expect([health.status, await health.text()]).toEqual([200, ""]);
+    const before = await objectRequests();
+    const head = await fetchWorker("/metrics", {
+      method: "HEAD",
+      headers: { accept: "application/openmetrics-text; version=1.0.0" },
+    });
+    expect([head.status, head.headers.get("content-type"), await head.text()]).toEqual([
+      200,
+      "application/openmetrics-text; version=1.0.0; charset=utf-8",
+      "",
+    ]);
+    expect(await objectRequests()).toBe(before);
+    // The scrape credential holds for HEAD too.
+    const guarded = withVars({ SCRAPE_TOKEN: "scrape-secret" });
+    expect((await guarded("/metrics", { method: "HEAD" })).status).toBe(401);
   });
 
   it("answers an unexpected failure with a bare 500, no internals", async () => {
