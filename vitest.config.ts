@@ -29,6 +29,30 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/lib/**/*.test.ts", "test/worker/**/*.test.ts"],
+          exclude: ["test/worker/capped/**"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The same Worker with small caps, for tables that run a cap through every way in.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                PUSH_TOKEN: "test-push-token",
+                ALLOW_ANONYMOUS_PUSH: "false",
+                ALLOW_ANONYMOUS_SCRAPE: "true",
+                SELF_METRICS_FLUSH_MS: "0",
+                MAX_FAMILIES: "20",
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "workers-capped",
+          include: ["test/worker/capped/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

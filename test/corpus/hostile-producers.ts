@@ -240,7 +240,9 @@ export const PRODUCER_ATTACKS: ProducerAttack[] = [
       const after = await target.scrape("text");
       const counted = (cap: string) => sampleOf(after, `pdc_family_cap_refusals_total{cap="${cap}"} `) ?? 0;
       if (counted("deployment") !== 20 || counted("token") !== 1)
-        problems.push(`refusals counted: ${counted("deployment")} for the deployment, ${counted("token")} for the token`);
+        problems.push(
+          `refusals counted: ${counted("deployment")} for the deployment, ${counted("token")} for the token`,
+        );
       return [...problems, ...(await scrapeIntact(target))];
     },
   },

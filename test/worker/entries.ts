@@ -9,7 +9,7 @@ import { Gauge } from "../../lib/metrics/gauge.ts";
 import { Histogram } from "../../lib/metrics/histogram.ts";
 import { Registry } from "../../lib/registry.ts";
 import { DurableObjectTransport, type FamilyNamespace } from "../../lib/transports/durable-object.ts";
-import type { DeliveryOutcome } from "../../lib/transports/transport.ts";
+import { type DeliveryOutcome, REFUSED_WITH_PUSH } from "../../lib/transports/transport.ts";
 import type { FamilyPush, Labels, Push, SeriesDelta } from "../../lib/wire.ts";
 
 export const PUSH_TOKEN = "test-push-token";
@@ -44,6 +44,13 @@ export interface Entry {
   name: string;
   /** Labels the entry adds to every series it pushes (the Pushgateway's grouping key). */
   labels: Labels;
+  /**
+   * True when a push is applied or refused whole. The Durable Object transport sends each family to its own object
+   * (one request each, in parallel), so a family refused there does not hold back the others (README, "Limits").
+   */
+  wholePush: boolean;
+  /** True when the entry is a Worker bound to the metrics Worker, trusted to declare `shards`. */
+  bound: boolean;
   /** Why the entry cannot carry `metric` (a text body has no TTL), or undefined when it can. */
   cannotCarry(metric: ProducedMetric): string | undefined;
   /** Pushes `metrics` as one push (one flush, one request, one RPC). */
@@ -114,7 +121,9 @@ export function textBody(metrics: ProducedMetric[]): string {
 
 /** A reply from per-family outcomes: accepted when every family applied (or was a replay). */
 function fromOutcomes(outcomes: readonly DeliveryOutcome[]): EntryReply {
-  const refused = outcomes.find((o) => o.status === "rejected" || o.status === "failed");
+  // The family that was refused, rather than those refused with it (REFUSED_WITH_PUSH).
+  const refusals = outcomes.filter((o) => o.status === "rejected" || o.status === "failed");
+  const refused = refusals.find((o) => o.status !== "rejected" || o.code !== REFUSED_WITH_PUSH) ?? refusals[0];
   if (!refused) return { accepted: true, status: 200, error: "" };
   return refused.status === "rejected"
     ? { accepted: false, status: refused.code, error: refused.error }
@@ -135,6 +144,8 @@ const post = (path: string, body: string, headers: Record<string, string>) =>
 const client: Entry = {
   name: "client + Durable Object transport",
   labels: {},
+  wholePush: false,
+  bound: true,
   cannotCarry: (m) => (m.type === "untyped" ? "the client has no untyped metric" : undefined),
   async push(metrics) {
     const errors: string[] = [];
@@ -176,6 +187,8 @@ const client: Entry = {
 const json: Entry = {
   name: "JSON over HTTP",
   labels: {},
+  wholePush: true,
+  bound: false,
   cannotCarry: () => undefined,
   async push(metrics, { token = PUSH_TOKEN, pushId } = {}) {
     const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
@@ -187,6 +200,8 @@ const json: Entry = {
 const rpc: Entry = {
   name: "MetricsService RPC",
   labels: {},
+  wholePush: true,
+  bound: true,
   cannotCarry: () => undefined,
   async push(metrics, { pushId } = {}) {
     const service = exports.MetricsService as unknown as { push(push: Push): Promise<DeliveryOutcome[]> };
@@ -198,6 +213,8 @@ const rpc: Entry = {
 const pushgateway: Entry = {
   name: "Pushgateway API",
   labels: { job: "entry" },
+  wholePush: true,
+  bound: false,
   cannotCarry: (m) =>
     m.ttlSeconds !== undefined || m.shards !== undefined ? "a text body carries no TTL or shards" : undefined,
   async push(metrics, { token = PUSH_TOKEN, pushId } = {}) {

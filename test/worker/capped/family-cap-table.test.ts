@@ -1,0 +1,34 @@
+// The cap on families (MAX_FAMILIES, 20 in this project), one table through every way in: a push that would create
+// families past it is refused with 413 naming the limit, nothing of it applied (the Durable Object transport: each
+// family alone); families that exist keep taking pushes; a push within the cap applies.
+
+import { reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { catalog } from "../../../worker/catalog-object.ts";
+import { ENTRIES, type ProducedMetric } from "../entries.ts";
+
+const gauges = (base: string, from: number, count: number): ProducedMetric[] =>
+  Array.from({ length: count }, (_, i) => ({ name: `${base}_${from + i}`, type: "gauge", series: [{ value: 1 }] }));
+const listed = async () => (await catalog(env).list()).map((e) => e.name);
+
+describe("the cap on families, through every way in", () => {
+  beforeEach(() => reset());
+
+  it.each(ENTRIES.map((entry) => [entry.name, entry] as const))("%s", async (_, entry) => {
+    expect(await entry.push(gauges("capped", 0, 15))).toMatchObject({ accepted: true });
+    const held = (await listed()).length;
+    // Ten more would pass the cap of 20 (the Worker's own families count too).
+    const reply = await entry.push(gauges("capped", 15, 10));
+    expect(reply).toMatchObject({ accepted: false, status: 413 });
+    expect(reply.error).toMatch(/over the limit of 20 \(MAX_FAMILIES\)/);
+    const after = await listed();
+    if (entry.wholePush) expect(after.length).toBe(held);
+    expect(after.length).toBeLessThanOrEqual(20);
+    // Existing families keep working, and one more within the cap applies.
+    expect(await entry.push([...gauges("capped", 0, 2), ...gauges("capped_more", 0, 1)])).toMatchObject({
+      accepted: entry.wholePush ? true : expect.any(Boolean),
+    });
+    expect(await entry.push(gauges("capped", 0, 15))).toMatchObject({ accepted: true });
+  });
+});
