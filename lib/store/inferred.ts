@@ -66,8 +66,9 @@ export function adoptStored(
     };
   const added = part.labelNames.filter((label) => !stored.labelNames.includes(label));
   const labelNames = [...stored.labelNames, ...added];
-  // The limit on label names holds for a family however its names arrive, a few at a time included.
-  if (labelNames.length > limits.maxLabelNames)
+  // The limit on label names holds for a family however its names arrive, a few at a time included. (A family an
+  // earlier version let grow past it takes pushes that add none.)
+  if (added.length > 0 && labelNames.length > limits.maxLabelNames)
     return {
       status: 400,
       problem: `family ${name} would have ${labelNames.length} label names with those of this push, over the limit of ${limits.maxLabelNames}`,
