@@ -127,9 +127,9 @@ export function withDefaults(stored: FamilyDefinition): FamilyDefinition {
 /**
  * Which part of two canonical definitions of one family differs, or undefined when they agree. Help and the number
  * of shards may change: they are not part of what a family is. The time to live is: one producer must not expire
- * the series of the others (an operator changes it with `PATCH /families/<name>`). With `labelsMayGrow` (a
- * definition inferred from samples), `b` may add label names after `a`'s: the family's series lack them (they are
- * empty).
+ * the series of the others (an operator changes it with `PATCH /families/<name>`); `b` declaring none takes `a`'s.
+ * With `labelsMayGrow` (a definition inferred from samples), `b` may add label names after `a`'s: the family's series
+ * lack them (they are empty).
  */
 export function definitionDifference(
   a: FamilyDefinition,
@@ -142,7 +142,9 @@ export function definitionDifference(
   if (!sameList(a.labelNames, labels)) return `labelNames (${show(a.labelNames)} vs ${show(b.labelNames)})`;
   if (!sameList(a.buckets ?? [], b.buckets ?? [])) return `buckets (${show(a.buckets)} vs ${show(b.buckets)})`;
   if (a.type === "gauge" && a.merge !== b.merge) return `merge policy (${a.merge} vs ${b.merge})`;
-  if (a.ttlSeconds !== b.ttlSeconds) return `time to live (ttlSeconds ${ttlText(a)} vs ${ttlText(b)})`;
+  // A definition that declares no time to live takes the stored one; one that declares another differs.
+  if (b.ttlSeconds !== undefined && a.ttlSeconds !== b.ttlSeconds)
+    return `time to live (ttlSeconds ${ttlText(a)} vs ${ttlText(b)})`;
   if (a.type === "summary") {
     if (!sameList(a.percentiles ?? [], b.percentiles ?? [])) {
       return `percentiles (${show(a.percentiles)} vs ${show(b.percentiles)})`;

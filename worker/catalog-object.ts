@@ -5,7 +5,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import {
-  admissionProblem,
+  admitFamilies,
   type CatalogRefusal,
   type CatalogStorage,
   type FamilyCaps,
@@ -152,12 +152,16 @@ export class CatalogObject extends DurableObject<Env> {
   }
 
   /**
-   * Why a push of `families` could not be registered whole (a type or sample-name clash, or a cap on families it
-   * would pass), or null: lets a push be refused whole before any of it is applied. Writes nothing.
+   * Admits a push of `families` whole: lists the new ones, or says why not (a type or sample-name clash, or a cap on
+   * families it would pass) and lists none, so a push is refused whole before any of it is applied. One object
+   * admits every push, one at a time: caps hold exactly however many pushes arrive at once.
    */
-  async admit(families: { name: string; type: MetricType }[], caps: FamilyCaps): Promise<CatalogRefusal | null> {
+  async admit(
+    families: { name: string; type: MetricType; shards?: number }[],
+    caps: FamilyCaps,
+  ): Promise<CatalogRefusal | null> {
     this.requests++;
-    return admissionProblem(this.catalog, families, caps) ?? null;
+    return this.ctx.storage.transactionSync(() => admitFamilies(this.catalog, families, caps) ?? null);
   }
 
   /** How many families are listed (the status page and the scrape show it against the cap). */

@@ -327,12 +327,9 @@ export class FamilyObject extends DurableObject<Env> {
       let generation: number;
       do {
         generation = this.generation;
-        const call: Promise<Registration> = catalog(this.env).register(
-          part.name,
-          part.type,
-          shards,
-          maxFamilies(this.env),
-        );
+        // The Worker's own families are not held to the cap: they count its refusals when the cap is reached.
+        const cap = SELF_STORED_FAMILIES.includes(part.name) ? undefined : maxFamilies(this.env);
+        const call: Promise<Registration> = catalog(this.env).register(part.name, part.type, shards, cap);
         registration = await withTimeout(call, CATALOG_TIMEOUT_MS);
       } while (registration.ok && generation !== this.generation);
       if (registration.ok) registered = part.type;
@@ -609,7 +606,8 @@ export class FamilyObject extends DurableObject<Env> {
 
   /**
    * A retired shard's pushes, sent on to shard 0 with their push ids (deletions only stay: they keep the retired
-   * shard's old parts true while shard 0 takes them in). Returns the outcomes of those forwarded, by index.
+   * shard's old parts true while shard 0 takes them in). A push this shard applied before it retired is a replay.
+   * Returns the outcomes of those not applied here, by index.
    */
   private async forwardToZero(
     pushes: readonly PendingPush[],
@@ -619,77 +617,82 @@ export class FamilyObject extends DurableObject<Env> {
     await Promise.all(
       pushes.map(async ({ pushId, part }, i) => {
         if (early.has(i) || deletionsOnly(part)) return;
-        forwarded.set(i, await this.shardStub(0).pushChecked(pushId, part));
+        if (pushId !== undefined && this.storage.hasPushId(pushId))
+          forwarded.set(i, { name: part.name, status: "duplicate" });
+        else forwarded.set(i, await this.shardStub(0).pushChecked(pushId, part));
       }),
     );
     return forwarded;
   }
 
   /**
-   * Retires this shard of a family being narrowed: from now on its pushes go to shard 0, and its series stay as they
-   * are for shard 0 to take in. Returns the retirement's token (the same on every call), which shard 0 records with
-   * what it took in, so taking in twice counts once.
+   * Retires this shard of a family being taken back to one object: from now on its pushes go to shard 0, and its
+   * series stay as they are for shard 0 to take in. Returns the retirement's token (the same on every call), which
+   * shard 0 records with what it took in, so taking in twice counts once, and the push ids this shard remembers, so a
+   * replay that reaches shard 0 is known there.
    * @internal
    */
-  async retire(): Promise<string> {
+  async retire(): Promise<{ token: string; pushIds: string[] }> {
     this.counters.requests++;
-    const known = this.retired();
-    if (known) return known.token;
-    const retirement: Retirement = { token: crypto.randomUUID() };
-    this.write(() => this.storage.setMetaValue("retired", retirement));
-    this.retirement = retirement;
-    return retirement.token;
+    let retirement = this.retired();
+    if (!retirement) {
+      const fresh: Retirement = { token: crypto.randomUUID() };
+      this.write(() => this.storage.setMetaValue("retired", fresh));
+      this.retirement = fresh;
+      retirement = fresh;
+    }
+    return { token: retirement.token, pushIds: this.storage.pushIdList() };
   }
 
   /**
-   * Shard 0 of a family being narrowed: takes in the series of shard `shard` (retiring it first), in one transaction,
-   * adding them to its own as the scrape merges shards. Idempotent: a shard's series are taken in once per
-   * retirement. From then on shard 0's raw pages name `shard` as taken in, so readers skip its parts.
+   * Shard 0 of a family being taken back to one object: takes in the series of shard `shard` (retiring it first) and
+   * the push ids it remembers, adding the series to its own as the scrape merges shards. Nothing else runs on shard 0
+   * meanwhile, so a deletion meets the series either before they move (on the retired shard, which deletions reach
+   * first) or after (here). Idempotent: a shard's series are taken in once per retirement. From then on shard 0's raw
+   * pages name `shard` as taken in, so readers skip its parts. Does nothing once the family left the catalog.
    * @internal
    */
   async absorbShard(shard: number): Promise<{ series: number }> {
     this.counters.requests++;
-    const stub = this.shardStub(shard);
-    const token = await stub.retire();
-    if (this.absorbedShards()[shard] === token) return { series: 0 };
-    const parts: SeriesPart[] = [];
-    let definition: FamilyDefinition | null = null;
-    let after: string | undefined;
-    do {
-      const page = (await stub.scrapePage({
-        raw: true,
-        after,
-        limit: PAGE_SERIES,
-        maxBytes: PAGE_BYTES,
-      })) as FamilyPage;
-      definition ??= page.definition;
-      parts.push(...(page.parts ?? []));
-      after = page.next;
-    } while (after !== undefined);
-    const absorbed = { ...this.absorbedShards(), [shard]: token };
-    this.write(() => {
-      const own = this.storage.definition() ?? definition ?? undefined;
-      if (own && parts.length > 0) {
-        const stored = this.storage.getSeries(parts.map((p) => p.key));
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const name = this.place?.family ?? "";
+      if ((await catalog(this.env).typeOf(name)) === null) return { series: 0 };
+      const stub = this.shardStub(shard);
+      const { token, pushIds } = await stub.retire();
+      if (this.absorbedShards()[shard] === token) return { series: 0 };
+      const parts: SeriesPart[] = [];
+      let definition: FamilyDefinition | null = null;
+      let after: string | undefined;
+      do {
+        const request: PageRequest = { raw: true, after, limit: PAGE_SERIES, maxBytes: PAGE_BYTES };
+        const page = (await stub.scrapePage(request)) as FamilyPage;
+        definition ??= page.definition;
+        parts.push(...(page.parts ?? []));
+        after = page.next;
+      } while (after !== undefined);
+      const absorbed = { ...this.absorbedShards(), [shard]: token };
+      this.write(() => {
+        const own = this.storage.definition() ?? definition ?? undefined;
+        const keys = parts.map((p) => p.key);
+        const stored = this.storage.getSeries(keys);
         const written = new Map<string, StoredSeries>();
         for (const part of parts) {
           const mine = stored.get(part.key);
-          const { key, ...combined } = mine ? combineParts(own, { ...mine, key: part.key }, part) : part;
+          const { key, ...combined } = mine && own ? combineParts(own, { ...mine, key: part.key }, part) : part;
           written.set(key, combined);
         }
-        const added = parts.filter((p) => !stored.has(p.key)).length;
-        const seriesCount = this.storage.seriesCount() + added;
-        const change: FamilyChange = { resetAll: false, deleted: [], written, pushIds: [], seriesCount };
-        if (!this.storage.definition()) change.definition = own;
+        const seriesCount = this.storage.seriesCount() + parts.filter((p) => !stored.has(p.key)).length;
+        const fresh = pushIds.filter((id) => !this.storage.hasPushId(id));
+        const change: FamilyChange = { resetAll: false, deleted: [], written, pushIds: fresh, seriesCount };
+        if (own && !this.storage.definition()) change.definition = own;
         this.storage.commit(change, this.now());
-        const keys = parts.map((p) => p.key);
         this.shardKeys.release(shard, keys);
         this.shardKeys.admit(0, [keys], Number.POSITIVE_INFINITY);
-      }
-      this.storage.setMetaValue("absorbed", absorbed);
+        this.storage.setMetaValue("absorbed", absorbed);
+      });
+      this.scheduleExpiry();
+      return { series: parts.length };
     });
-    this.scheduleExpiry();
-    return { series: parts.length };
   }
 
   /** The shards shard 0 took in, each with the retirement it took in. */
@@ -698,12 +701,26 @@ export class FamilyObject extends DurableObject<Env> {
   }
 
   /**
-   * Shard 0 of a narrowed family: from now on the family is spread over `shards` objects.
+   * Shard 0: `shard` holds parts of the family again (it was spread over it anew), so readers read it again.
    * @internal
    */
-  async narrowTo(shards: number): Promise<void> {
+  async forgetAbsorbed(shard: number): Promise<void> {
     this.counters.requests++;
-    this.write(() => this.storage.setKnownShards(shards));
+    const { [shard]: _gone, ...rest } = this.absorbedShards();
+    this.write(() => this.storage.setMetaValue("absorbed", Object.keys(rest).length > 0 ? rest : undefined));
+  }
+
+  /**
+   * Shard 0 of a family taken back to one object: from now on it alone holds the family, so it no longer keeps the
+   * distinct series of several objects.
+   * @internal
+   */
+  async narrowToOne(): Promise<void> {
+    this.counters.requests++;
+    this.write(() => {
+      this.storage.setKnownShards(1);
+      this.shardKeys.drop(this.shardKeys.keys());
+    });
   }
 
   /**
@@ -723,16 +740,18 @@ export class FamilyObject extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(dropAt);
   }
 
-  /** A retired shard spread over again: everything it held was taken in by shard 0, so it starts empty. */
+  /**
+   * A retired shard spread over again: everything it held was taken in by shard 0, so it starts empty (its push ids
+   * stay: a replay of a push it applied before is still one), and shard 0 stops telling readers to skip it.
+   */
   private async unretire(): Promise<void> {
     await this.ctx.blockConcurrencyWhile(async () => {
       if (!this.retired()) return;
-      await this.ctx.storage.deleteAll();
+      this.write(() => this.storage.clearFamily());
       await this.ctx.storage.deleteAlarm();
       this.alarmAt = null;
       this.forget();
-      this.storage.migrate();
-      this.shardKeys.migrate();
+      await this.shardStub(0).forgetAbsorbed(this.shard);
     });
   }
 

@@ -1,6 +1,7 @@
 // The stubs of a family's objects: one per shard it was ever spread over, shard 0 first.
 
 import { shardObjectName } from "../lib/names.ts";
+import type { Labels } from "../lib/wire.ts";
 import { catalog } from "./catalog-object.ts";
 import type { Env } from "./env.ts";
 
@@ -15,4 +16,14 @@ export const familyStub = (env: Env, family: string, shard = 0) =>
 export async function everyShard(env: Env, family: string, shards?: number) {
   const count = shards ?? (await catalog(env).shardsOf(family));
   return Array.from({ length: count }, (_, k) => familyStub(env, family, k));
+}
+
+/**
+ * Deletes the series matching `match` on every shard, shard 0 last: while shard 0 takes a retired shard's series in
+ * (a family taken back to one object), a deletion then meets them on one side or the other, never neither.
+ */
+export async function deleteOnEveryShard(stubs: ReturnType<typeof familyStub>[], match: Labels) {
+  const [zero, ...others] = stubs;
+  const replies = await Promise.all(others.map((stub) => stub.deleteSeries(match)));
+  return zero ? [await zero.deleteSeries(match), ...replies] : replies;
 }

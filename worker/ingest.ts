@@ -10,7 +10,7 @@ import type { FamilyPush, MetricType, Push } from "../lib/wire.ts";
 import { checkPush } from "../lib/wire-check.ts";
 import { EVERY_FAMILY, type Scope, scopeProblem } from "./auth.ts";
 import { catalog } from "./catalog-object.ts";
-import { configuredShards, limits, maxFamilies } from "./config.ts";
+import { configuredShards, limits, maxFamilies, maxSeriesPerFamily } from "./config.ts";
 import type { Env } from "./env.ts";
 import { familyStub } from "./family-stubs.ts";
 import { countFamilyCapRefusal, type WaitUntil } from "./self-metrics.ts";
@@ -60,11 +60,12 @@ const registered = new Map<string, { type: MetricType; until: number }>();
 const REGISTERED_MS = 60_000;
 
 /**
- * The refusals that make `push` refused whole, before any of it is applied (none: it may be applied). The catalog
- * refuses a clash with another family (another type under the name, or a sample name another family exposes) and new
- * families past the deployment's or the credential's cap (families this isolate saw applied within the last minute
- * skip it). For a push of several families, each family object is asked whether it would refuse its part (other
- * buckets, a gauge merged by "sum", the series cap…); a push of one family needs no asking: its object refuses it.
+ * The refusals that make `push` refused whole, before any of it is applied (none: it may be applied). A part over the
+ * series cap on its own is refused at once. For a push of several families, each family object is asked whether it
+ * would refuse its part (other buckets, a gauge merged by "sum", the series cap…); a push of one family needs no
+ * asking: its object refuses it whole. Last, the catalog admits the push: it refuses a clash with another family
+ * (another type under the name, or a sample name another family exposes) and new families past the deployment's or
+ * the credential's cap, and lists the new ones (families this isolate saw applied within the last minute skip it).
  */
 async function refusalsOfWhole(
   env: Env,
@@ -72,32 +73,39 @@ async function refusalsOfWhole(
   push: Push,
   scope: Scope,
 ): Promise<FamilyRefusal[]> {
+  const cap = maxSeriesPerFamily(env);
+  const oversized = push.families.filter((f) => f.series.length > cap);
+  if (oversized.length > 0)
+    return oversized.map((f) => ({
+      name: f.name,
+      status: "rejected",
+      code: 413,
+      error: `family ${JSON.stringify(f.name)} would hold ${f.series.length} series, over the limit of ${cap} per family`,
+    }));
+  if (push.families.length > 1) {
+    const verdicts = await Promise.all(
+      push.families.map((part) => familyStub(env, part.name, 0).check(push.batch, part)),
+    );
+    const refused = verdicts.filter((v): v is FamilyRefusal => v?.status === "rejected");
+    if (refused.length > 0) return refused;
+  }
   const now = Date.now();
   const unknown = push.families.filter((f) => {
     const seen = registered.get(f.name);
     return !seen || seen.type !== f.type || seen.until < now;
   });
-  if (unknown.length > 0) {
-    const token =
-      "prefixes" in scope && scope.maxFamilies !== undefined
-        ? { prefixes: scope.prefixes, maxFamilies: scope.maxFamilies }
-        : undefined;
-    const caps = { maxFamilies: maxFamilies(env), ...(token ? { token } : {}) };
-    const refused = await catalog(env).admit(
-      unknown.map(({ name, type }) => ({ name, type })),
-      caps,
-    );
-    if (refused) {
-      if (refused.cap) countFamilyCapRefusal(refused.cap, env, ctx);
-      const { status: code, error, limit } = refused;
-      return refused.families.map((name) => ({ name, status: "rejected", code, error, ...(limit ? { limit } : {}) }));
-    }
-  }
-  if (push.families.length < 2) return [];
-  const verdicts = await Promise.all(
-    push.families.map((part) => familyStub(env, part.name, 0).check(push.batch, part)),
-  );
-  return verdicts.filter((v): v is FamilyRefusal => v?.status === "rejected");
+  if (unknown.length === 0) return [];
+  const token =
+    "prefixes" in scope && scope.maxFamilies !== undefined
+      ? { prefixes: scope.prefixes, maxFamilies: scope.maxFamilies }
+      : undefined;
+  const caps = { maxFamilies: maxFamilies(env), ...(token ? { token } : {}) };
+  const admitted = unknown.map(({ name, type, shards }) => ({ name, type, ...(shards ? { shards } : {}) }));
+  const refused = await catalog(env).admit(admitted, caps);
+  if (!refused) return [];
+  if (refused.cap) countFamilyCapRefusal(refused.cap, env, ctx);
+  const { status: code, error, limit } = refused;
+  return refused.families.map((name) => ({ name, status: "rejected", code, error, ...(limit ? { limit } : {}) }));
 }
 
 /** The reply to a push refused whole: the first refusal's status and error, and every family's outcome. */

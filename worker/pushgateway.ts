@@ -14,7 +14,7 @@ import { readBodyLimited } from "./body.ts";
 import { catalog } from "./catalog-object.ts";
 import { limits } from "./config.ts";
 import type { Env } from "./env.ts";
-import { everyShard } from "./family-stubs.ts";
+import { deleteOnEveryShard, everyShard } from "./family-stubs.ts";
 import { HttpError, jsonResponse } from "./http-error.ts";
 import { ingest } from "./ingest.ts";
 import type { WaitUntil } from "./self-metrics.ts";
@@ -112,7 +112,7 @@ export async function pushgatewayDelete(request: Request, env: Env, base: string
     const counts = await Promise.all(
       slice.map(async ({ name, shards }) => {
         const stubs = await everyShard(env, name, shards);
-        const replies = await Promise.all(stubs.map((stub) => stub.deleteSeries(grouping)));
+        const replies = await deleteOnEveryShard(stubs, grouping);
         return new Set(replies.flatMap((reply) => ("keys" in reply ? reply.keys : []))).size;
       }),
     );

@@ -11,7 +11,7 @@ import { readBodyLimited } from "./body.ts";
 import { catalog } from "./catalog-object.ts";
 import { configuredShards, limits } from "./config.ts";
 import type { Env } from "./env.ts";
-import { everyShard, familyStub } from "./family-stubs.ts";
+import { deleteOnEveryShard, everyShard, familyStub } from "./family-stubs.ts";
 import { errorResponse, HttpError, jsonResponse } from "./http-error.ts";
 import { ingest } from "./ingest.ts";
 import { negotiate } from "./negotiate.ts";
@@ -76,7 +76,7 @@ async function handleDeleteSeries(request: Request & { params: Record<string, st
       400,
       "name at least one label to match, e.g. ?route=/ (DELETE /families/<name> deletes every series)",
     );
-  const replies = await Promise.all((await everyShard(env, name)).map((stub) => stub.deleteSeries(match)));
+  const replies = await deleteOnEveryShard(await everyShard(env, name), match);
   const refused = replies.find((reply) => "error" in reply);
   if (refused && "error" in refused) throw new HttpError(400, refused.error);
   const deleted = new Set(replies.flatMap((reply) => ("keys" in reply ? reply.keys : [])));
@@ -121,7 +121,7 @@ const NARROWED_SHARD_GRACE_MS = 5 * 60_000;
 
 /**
  * PATCH /families/:name — an operator changes what pushes may not: `{"ttlSeconds": n}` (null: the Worker's default)
- * and `{"shards": n}` (fewer objects: shard 0 takes in the series of the others, which then take no more pushes).
+ * and `{"shards": 1}` (back to one object: shard 0 takes in the series of the others, which take no more pushes).
  * Needs an unscoped admin credential.
  */
 async function handleChangeFamily(request: Request & { params: Record<string, string> }, env: Env): Promise<Response> {
@@ -160,15 +160,21 @@ async function handleChangeFamily(request: Request & { params: Record<string, st
 }
 
 /**
- * Narrows a family to `shards` objects: shard 0 takes in the series of every shard past them (each retired first, so
- * what it is sent next goes to shard 0), then the catalog lists the fewer objects; the retired shards drop their old
- * parts after a grace. Returns the shards the family is spread over now. Spreading is FAMILY_SHARDS's or a bound
- * Worker's; an operator narrows.
+ * Takes a family back to one object: shard 0 takes in the series (and push ids) of every other shard, each retired
+ * first so that what it is sent next goes to shard 0; then the catalog lists one object and the retired shards drop
+ * their old parts after a grace. Returns the shards the family is spread over now. Spreading is FAMILY_SHARDS's or a
+ * bound Worker's; an operator narrows, to one object (a push resent across a change of the count could otherwise
+ * reach a shard that never saw its first attempt).
  */
 async function narrow(env: Env, name: string, shards: number): Promise<number> {
   const directory = catalog(env);
   const current = await directory.shardsOf(name);
   if (shards >= current) return current;
+  if (shards !== 1)
+    throw new HttpError(
+      400,
+      'shards: a family is narrowed back to one object ({"shards": 1}); spread it with FAMILY_SHARDS',
+    );
   const type = await directory.typeOf(name);
   const configured = type === null ? undefined : configuredShards(env, name, type);
   if (configured !== undefined && configured > shards)
@@ -177,15 +183,13 @@ async function narrow(env: Env, name: string, shards: number): Promise<number> {
       `FAMILY_SHARDS spreads ${JSON.stringify(name)} over ${configured} objects: lower it first`,
     );
   const zero = familyStub(env, name, 0);
-  for (let k = current - 1; k >= shards; k--) await zero.absorbShard(k);
-  await zero.narrowTo(shards);
-  await directory.lowerShards(name, shards);
+  for (let k = current - 1; k >= 1; k--) await zero.absorbShard(k);
+  await zero.narrowToOne();
+  await directory.lowerShards(name, 1);
   await Promise.all(
-    Array.from({ length: current - shards }, (_, i) =>
-      familyStub(env, name, shards + i).dropAfter(NARROWED_SHARD_GRACE_MS),
-    ),
+    Array.from({ length: current - 1 }, (_, k) => familyStub(env, name, k + 1).dropAfter(NARROWED_SHARD_GRACE_MS)),
   );
-  return shards;
+  return 1;
 }
 
 /**

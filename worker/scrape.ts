@@ -203,7 +203,14 @@ async function* exposition(
   }
   const collectSeconds = (Date.now() - started) / 1000;
   const gauges = scrapeGauges(
-    { families: seen, collectSeconds, objectRequests: tally.requests, unreadable, familiesLimit: maxFamilies(env) },
+    {
+      families: seen,
+      collectSeconds,
+      objectRequests: tally.requests,
+      unreadable,
+      familiesListed: entries.length,
+      familiesLimit: maxFamilies(env),
+    },
     Date.now() / 1000,
   );
   let tail = "";

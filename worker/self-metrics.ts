@@ -94,6 +94,8 @@ export interface ScrapeSeen {
   objectRequests: number;
   /** Families the scrape could not read (whole or in part). */
   unreadable: readonly string[];
+  /** Families the catalog lists (what the cap on families counts). */
+  familiesListed: number;
   /** The deployment's cap on families (MAX_FAMILIES). */
   familiesLimit: number;
 }
@@ -106,7 +108,7 @@ export function scrapeGauges(seen: ScrapeSeen, nowSeconds: number): FamilySnapsh
       return v === undefined ? [] : [{ labels: { family: f.name }, value: v }];
     });
   return [
-    gauge("pdc_families", "Metric families stored.", [], [{ labels: {}, value: seen.families.length }], nowSeconds),
+    gauge("pdc_families", "Metric families stored.", [], [{ labels: {}, value: seen.familiesListed }], nowSeconds),
     gauge(
       "pdc_families_limit",
       "Families the deployment may hold (MAX_FAMILIES): a push that would create one more is refused.",

@@ -377,6 +377,20 @@ export class SqlFamilyStorage implements FamilyStorage {
     return more && last ? { series, next: last.key } : { series };
   }
 
+  /** Every push id remembered, oldest first. */
+  pushIdList(): string[] {
+    return [...this.rememberedPushIds().keys()];
+  }
+
+  /**
+   * Deletes the family's series and what `meta` says of it (its definition, shards, catalog record, retirement),
+   * keeping the push ids (inside a transaction; `forget()` after).
+   */
+  clearFamily(): void {
+    this.write(`DELETE FROM series`);
+    this.write(`DELETE FROM meta WHERE key <> 'schema_version'`);
+  }
+
   /** A JSON value kept in `meta` under `key`, or undefined. */
   metaValue<T>(key: string): T | undefined {
     const row = this.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key)[0];

@@ -162,10 +162,15 @@ export class DeliveryPipeline {
       // Refused before anything of them was applied: split by the lowered limits (and into strictly smaller
       // parts, so this ends), sent right away, ahead of newer parts of the same families.
       if (tooLarge.length > 0) queue.unshift(...this.resplit(push, tooLarge));
-      // Nothing of the push was applied: the others go again at once, in a push of their own (each round refuses at
-      // least one family for itself, so this ends).
-      if (refusedWithPush.length > 0)
-        queue.unshift(...splitIntoPushes(refusedWithPush, this.options.limits, this.options.newId));
+      // Nothing of them was applied in this attempt: they go again at once without the refused families, under the
+      // same push id (an earlier attempt may have applied some of them: the id makes that a replay), and each round
+      // refuses at least one family for itself, so this ends.
+      if (refusedWithPush.length > 0) {
+        const again = { ...push, families: refusedWithPush };
+        const since = this.failedSince.get(push);
+        if (since !== undefined) this.failedSince.set(again, since);
+        queue.unshift(again);
+      }
     }
     this.retained = [...kept, ...this.retained];
     result.dropped = this.enforceRetryBound();

@@ -4,7 +4,7 @@
 
 import { sampleNames } from "../names.ts";
 import type { MetricType } from "../wire.ts";
-import { joinsAsGauge } from "./inferred.ts";
+import { joinsAcrossUntyped } from "./inferred.ts";
 
 /** What a catalog must offer. Every call is synchronous. */
 export interface CatalogStorage {
@@ -109,7 +109,7 @@ export function admissionProblem(
 export function registrationProblem(catalog: CatalogStorage, family: string, type: MetricType): string | undefined {
   const existing = catalog.typeOf(family);
   if (existing !== undefined) {
-    return existing === type || joinsAsGauge(existing, type)
+    return existing === type || joinsAcrossUntyped(existing, type)
       ? undefined
       : `family ${JSON.stringify(family)} is stored with a different type (${existing} vs ${type})`;
   }
@@ -119,6 +119,21 @@ export function registrationProblem(catalog: CatalogStorage, family: string, typ
       return `the ${type} ${JSON.stringify(family)} would expose ${JSON.stringify(sample)}, which family ${JSON.stringify(owner)} already exposes`;
     }
   }
+  return undefined;
+}
+
+/**
+ * Admits a push of `families` whole, or refuses it (see `admissionProblem`): the new ones are listed (with the
+ * objects they are spread over), at once, so pushes admitted one after another can never pass a cap together.
+ */
+export function admitFamilies(
+  catalog: CatalogStorage,
+  families: readonly { name: string; type: MetricType; shards?: number }[],
+  caps: FamilyCaps,
+): CatalogRefusal | undefined {
+  const refused = admissionProblem(catalog, families, caps);
+  if (refused) return refused;
+  for (const { name, type, shards } of families) registerFamily(catalog, name, type, shards ?? 1);
   return undefined;
 }
 

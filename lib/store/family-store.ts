@@ -162,6 +162,13 @@ function definitionOf(part: FamilyPush): FamilyDefinition {
   return definition;
 }
 
+/** `definition` with the stored time to live when it declares none (it keeps the family's). */
+function withStoredTtl(definition: FamilyDefinition, stored: FamilyDefinition | undefined): FamilyDefinition {
+  return definition.ttlSeconds === undefined && stored?.ttlSeconds !== undefined
+    ? { ...definition, ttlSeconds: stored.ttlSeconds }
+    : definition;
+}
+
 function applyOne(
   view: GroupView,
   { pushId, part }: PendingPush,
@@ -248,7 +255,7 @@ export function applyGroup(
     against.push(running);
     const part = adoptStored(p.part, running, labelLimit);
     if ("problem" in part) return part;
-    const definition = definitionOf(part);
+    const definition = withStoredTtl(definitionOf(part), running);
     if (!(running && definitionDifference(running, definition, labelsMayGrow(part)))) running = definition;
     return { part, definition };
   });
@@ -260,7 +267,7 @@ export function applyGroup(
     if (view.definition !== against[i]) {
       // A push before it was refused after all (a cap, a duplicate): it takes the family as it really is now.
       const part = adoptStored(push.part, view.definition, labelLimit);
-      taken = "problem" in part ? part : { part, definition: definitionOf(part) };
+      taken = "problem" in part ? part : { part, definition: withStoredTtl(definitionOf(part), view.definition) };
       if ("part" in taken) {
         keys[i] = keysOf(taken.part);
         view.read([...keys[i].removed, ...keys[i].written]);

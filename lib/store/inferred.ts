@@ -15,11 +15,26 @@ export function labelsMayGrow(part: FamilyPush): boolean {
 }
 
 /**
- * True when samples pushed untyped join a family listed as a gauge, as a gauge: versions before untyped families
- * existed stored untyped samples as gauges, and those families keep taking them.
+ * True when values pushed as `pushed` join a family listed as `listed` of the other kind, taking its type: an untyped
+ * value and a gauge merged by "set" are the same thing (versions before untyped families stored untyped samples as
+ * gauges, and a gauge declared by a client may meet a family a text push created untyped).
  */
-export function joinsAsGauge(listed: MetricType, pushed: MetricType): boolean {
-  return listed === "gauge" && pushed === "untyped";
+export function joinsAcrossUntyped(listed: MetricType, pushed: MetricType): boolean {
+  return (listed === "gauge" && pushed === "untyped") || (listed === "untyped" && pushed === "gauge");
+}
+
+/** `part` as a part of a family stored as `stored` of the other kind (see joinsAcrossUntyped), when it may join. */
+function acrossUntyped(part: FamilyPush, stored: FamilyDefinition): FamilyPush {
+  if (!joinsAcrossUntyped(stored.type, part.type)) return part;
+  // An untyped value joins a gauge (inferred ones as any text push does: on the stored terms).
+  if (stored.type === "gauge")
+    return part.inferred || (stored.merge ?? "set") === "set"
+      ? { ...part, type: "gauge", merge: stored.merge ?? "set" }
+      : part;
+  // A gauge joins an untyped family only as what untyped means: last write wins.
+  if ((part.merge ?? "set") !== "set") return part;
+  const { merge: _merge, ...rest } = part;
+  return { ...rest, type: "untyped" };
 }
 
 /** Why an inferred part cannot join its stored family: a conflict (409) or a limit it would pass (400). */
@@ -47,8 +62,7 @@ export function adoptStored(
 ): FamilyPush | AdoptionProblem {
   // A new family from a text body without HELP gets a help text of its own (an empty one fails Prometheus' lint).
   if (!stored) return received.inferred && received.help === "" ? { ...received, help: NO_HELP } : received;
-  const part =
-    received.inferred && joinsAsGauge(stored.type, received.type) ? { ...received, type: stored.type } : received;
+  const part = acrossUntyped(received, stored);
   if (stored.type !== part.type) return part;
   if (!part.inferred) return widenDeclared(part, stored);
   const sameBuckets = (stored.buckets ?? []).join() === (part.buckets ?? []).join();

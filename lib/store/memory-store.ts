@@ -184,7 +184,11 @@ export class MemoryStore implements Transport {
   }
 
   private groupOptions() {
-    return { maxSeries: this.maxSeriesPerFamily, defaultTtlSeconds: this.defaultTtlSeconds };
+    return {
+      maxSeries: this.maxSeriesPerFamily,
+      defaultTtlSeconds: this.defaultTtlSeconds,
+      maxLabelNames: this.limits.maxLabelNames,
+    };
   }
 
   /** Deletes the series whose time to live has passed (what the Durable Object's alarm does); returns how many. */

@@ -102,9 +102,10 @@ export function widest(definitions: (FamilyDefinition | null)[]): FamilyDefiniti
 export type ShardPageReader = (shard: number, after: string | undefined) => Promise<FamilyPage>;
 
 /**
- * Every shard's first page of raw parts, shard 0's read before the others: shard 0 names the shards it took in when
- * the family was narrowed, and a shard it took in keeps its old parts long enough for a reader that saw shard 0
- * before that (`mergedShards` skips them), so reading shard 0 first never counts a series twice or misses one.
+ * Every shard's first page of raw parts, shard 0's read before the others: every raw page of shard 0 names the shards
+ * it took in when the family was narrowed, and a shard it took in keeps its old parts long enough for a reader that
+ * saw shard 0 before that. So `mergedShards` counts each series once: it skips a shard shard 0's first page names,
+ * and, when a later page of shard 0 names one anew, that shard's parts past the key where the page starts.
  */
 export async function firstPages(shards: number, read: (shard: number) => Promise<FamilyPage>): Promise<FamilyPage[]> {
   const zero = await read(0);
@@ -133,24 +134,37 @@ export function mergedShards(
   const definition = widest(held.map(({ page }) => page.definition ?? null));
   if (!definition) return undefined;
   const ttl = ttlOf(definition);
-  const cursors = held.map(({ page, shard }) => ({ shard, parts: page.parts ?? [], at: 0, next: page.next }));
-  const head = (c: (typeof cursors)[number]) => c.parts[c.at] as SeriesPart;
+  /** A shard's parts as read so far; past `skipAfter` (a key) they are shard 0's too and are left out. */
+  type Cursor = { shard: number; parts: SeriesPart[]; at: number; next: string | undefined; skipAfter?: string };
+  const cursors: Cursor[] = held.map(({ page, shard }) => ({ shard, parts: page.parts ?? [], at: 0, next: page.next }));
+  const head = (c: Cursor) => c.parts[c.at] as SeriesPart;
+  /** Shard 0 took a shard in between two of its pages: from the later page on, that shard's parts are in shard 0's. */
+  const takenIn = (page: FamilyPage, after: string) => {
+    for (const shard of page.absorbed ?? []) {
+      const cursor = cursors.find((c) => c.shard === shard);
+      if (cursor && cursor.skipAfter === undefined && !absorbed.has(shard)) cursor.skipAfter = after;
+    }
+  };
   async function* series(): AsyncGenerator<{ key: string; series?: SeriesSnapshot }> {
     for (;;) {
       await Promise.all(
         cursors.map(async (c) => {
           while (c.at >= c.parts.length && c.next !== undefined) {
-            const more = await read(c.shard, c.next);
+            const after = c.next;
+            const more = await read(c.shard, after);
+            if (c.shard === 0) takenIn(more, after);
             Object.assign(c, { parts: more.parts ?? [], at: 0, next: more.next });
           }
         }),
       );
       const live = cursors.filter((c) => c.at < c.parts.length);
       if (live.length === 0) return;
-      let key = head(live[0] as (typeof live)[number]).key;
+      let key = head(live[0] as Cursor).key;
       for (const c of live) if (head(c).key < key) key = head(c).key;
-      const same = live.filter((c) => head(c).key === key).map((c) => c.parts[c.at++] as SeriesPart);
-      const merged = mergeParts(definition as FamilyDefinition, same, nowMs, ttl);
+      const same = live.filter((c) => head(c).key === key);
+      const parts = same.filter((c) => c.skipAfter === undefined || key <= c.skipAfter).map((c) => head(c));
+      for (const c of same) c.at++;
+      const merged = mergeParts(definition as FamilyDefinition, parts, nowMs, ttl);
       yield merged ? { key, series: merged } : { key };
     }
   }

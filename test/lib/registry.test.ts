@@ -51,6 +51,27 @@ describe("Registry.flush", () => {
     expect(value(t.store, "c")).toBe(3);
   });
 
+  it("sends again at once, under the same push id, the families a push was refused whole for (424)", async () => {
+    const t = new FlakyTransport();
+    const r = new Registry({ transport: t, onError: () => {} });
+    const ok = new Counter({ name: "whole_ok", help: "O.", registers: [r] });
+    // The store holds whole_h as a gauge, so a push of a counter whole_h with whole_ok is refused whole.
+    await t.store.push({
+      families: [{ name: "whole_h", type: "gauge", help: "H.", labelNames: [], series: [{ labels: {}, set: 1 }] }],
+    });
+    const clash = new Counter({ name: "whole_h", help: "H.", registers: [r] });
+    ok.inc(2);
+    clash.inc(1);
+    expect(await r.flush()).toMatchObject({ delivered: 1, rejected: 1, retained: 0 });
+    expect(t.seen.map((p) => p.families.map((f) => f.name))).toEqual([
+      ["whole_ok_total", "whole_h_total"],
+      ["whole_ok_total"],
+    ]);
+    expect(t.seen[1]?.batch).toBe(t.seen[0]?.batch);
+    expect(value(t.store, "whole_ok")).toBe(2);
+    expect(r.stats.rejectedSeries).toBe(1);
+  });
+
   it("keeps a failed delivery with its batch id and delivers it on the next flush, exactly once", async () => {
     const t = new FlakyTransport();
     const r = new Registry({ transport: t });

@@ -304,22 +304,20 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       expect((await family(store, name))?.series).toEqual([]);
     });
 
-    it("refuses a push that declares another time to live (409) and keeps the stored one", async () => {
+    it("refuses a push that declares another time to live (409); one that declares none keeps the stored one", async () => {
       const store = make();
       const name = unique("c_ttl2");
       const t0 = 1_800_000_000_000;
       await store.setClock(name, t0);
-      await store.transport.push({
-        batch: unique("b"),
-        families: [
-          { name, type: "counter", help: "C.", labelNames: [], ttlSeconds: 10, series: [{ labels: {}, inc: 100 }] },
-        ],
-      });
-      const undeclared = await store.transport.push({
-        batch: unique("b"),
-        families: [{ name, type: "counter", help: "C.", labelNames: [], series: [{ labels: {}, inc: 1 }] }],
-      });
-      expect(undeclared[0]).toMatchObject({ status: "rejected", code: 409 });
+      const push = (over: Partial<FamilyPush>) =>
+        store.transport.push({
+          batch: unique("b"),
+          families: [{ name, type: "counter", help: "C.", labelNames: [], series: [{ labels: {}, inc: 1 }], ...over }],
+        });
+      expect((await push({ ttlSeconds: 10 }))[0]).toMatchObject({ status: "applied" });
+      expect((await push({ ttlSeconds: 1 }))[0]).toMatchObject({ status: "rejected", code: 409 });
+      expect((await push({}))[0]).toMatchObject({ status: "applied" });
+      expect(await family(store, name)).toMatchObject({ ttlSeconds: 10, series: [{ value: 2 }] });
       await store.setClock(name, t0 + 20_000);
       expect(await family(store, name)).toMatchObject({ ttlSeconds: 10, series: [] });
     });

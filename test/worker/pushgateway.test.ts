@@ -113,6 +113,32 @@ describe("Pushgateway endpoint (workerd)", () => {
     expect((await collectFamilies(env)).find((f) => f.name === "pg_legacy_untyped")?.type).toBe("gauge");
   });
 
+  it("takes a gauge merged by set into a family a text push created untyped (it stays untyped); refuses a max gauge", async () => {
+    const name = job("gauge-into-untyped");
+    expect((await gateway("POST", `job/${name}`, "pg_untyped_joined 2\n")).status).toBe(200);
+    const gauge = (merge: string) =>
+      exports.default.fetch("http://metrics.test/push", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          families: [
+            {
+              name: "pg_untyped_joined",
+              type: "gauge",
+              help: "G.",
+              labelNames: ["job"],
+              merge,
+              series: [{ labels: { job: name }, set: 9 }],
+            },
+          ],
+        }),
+      });
+    expect((await gauge("set")).status).toBe(200);
+    expect((await seriesOf("pg_untyped_joined", { job: name }))[0]?.value).toBe(9);
+    expect((await collectFamilies(env)).find((f) => f.name === "pg_untyped_joined")?.type).toBe("untyped");
+    expect((await gauge("max")).status).toBe(409);
+  });
+
   it("PUT replaces the values of the series it carries (creation time kept); other series stay", async () => {
     const name = job("cumulative");
     const put = (text: string) => gateway("PUT", `job/${name}`, text);
@@ -342,7 +368,34 @@ describe("Pushgateway endpoint (workerd)", () => {
     expect((await send(await gzip("# TYPE pg_gzip_total counter\npg_gzip_total 3\n"), "gzip")).status).toBe(200);
     expect((await seriesOf("pg_gzip", { job: name }))[0]?.value).toBe(3);
     const bad = await send("pg_gzip_total 1\n", "gzip");
-    expect([bad.status, await bad.json()]).toEqual([400, { error: "body is not valid gzip" }]);
+    expect([bad.status, await bad.json()]).toEqual([
+      400,
+      { error: "body is not valid gzip: it does not start as gzip does" },
+    ]);
+    // A body cut off before its trailer, and a second gzip member, are refused; nothing of them applied.
+    const whole = new Uint8Array(await gzip("# TYPE pg_gzip_total counter\npg_gzip_total 100\n"));
+    const cut = await send(whole.slice(0, whole.byteLength - 4), "gzip");
+    expect([cut.status, await cut.json()]).toEqual([
+      400,
+      { error: "body is not valid gzip: its trailer does not match its data (cut off or corrupt)" },
+    ]);
+    const twice = new Uint8Array(whole.byteLength * 2);
+    twice.set(whole);
+    twice.set(whole, whole.byteLength);
+    const members = await send(twice, "gzip");
+    expect(members.status).toBe(400);
+    // Refused as a second member, or by the trailer, which covers one member's data only.
+    expect(((await members.json()) as { error: string }).error).toMatch(
+      /^body is not valid gzip: (only one|its trailer)/,
+    );
+    // A header whose file name never ends is refused within its first 4 KiB.
+    const header = new Uint8Array(200_000).fill(0x61);
+    header.set([0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3]);
+    const long = await send(header, "gzip");
+    expect([long.status, await long.json()]).toEqual([
+      400,
+      { error: "body is not valid gzip: its header is over 4 KiB" },
+    ]);
     expect((await send("pg_gzip_total 1\n", "br")).status).toBe(415);
     // A gzip bomb is cut off at the body limit once inflated.
     const bomb = await send(await gzip(`# TYPE pg_gzip_bomb gauge\n${"pg_gzip_bomb 1\n".repeat(100_000)}`), "gzip");

@@ -117,12 +117,13 @@ describe("self-metrics", () => {
         collectSeconds: 0.25,
         objectRequests: 7,
         unreadable: ["broken"],
+        familiesListed: 3,
         familiesLimit: 2000,
       },
       100,
     );
     expect(gauges.map((g) => [g.name, g.series.map((s) => [s.labels.family ?? "", s.value])])).toEqual([
-      ["pdc_families", [["", 2]]],
+      ["pdc_families", [["", 3]]],
       ["pdc_families_limit", [["", 2000]]],
       [
         "pdc_family_series",

@@ -7,9 +7,11 @@ import { describe, expect, it } from "vitest";
 import { Counter } from "../../lib/metrics/counter.ts";
 import { shardObjectName } from "../../lib/names.ts";
 import { Registry } from "../../lib/registry.ts";
+import { firstPages, mergedShards } from "../../lib/store/merge-shards.ts";
 import { DurableObjectTransport } from "../../lib/transports/durable-object.ts";
-import type { FamilyPush } from "../../lib/wire.ts";
+import type { FamilyPage, FamilyPush } from "../../lib/wire.ts";
 import { catalog } from "../../worker/catalog-object.ts";
+import { deleteOnEveryShard } from "../../worker/family-stubs.ts";
 import { createMetricsRouter } from "../../worker/router.ts";
 import { collectFamilies } from "../../worker/scrape.ts";
 
@@ -333,6 +335,104 @@ describe("sharding is an operator's decision, and a family can be narrowed again
       expect((await shard(name, k).stats()).series).toBe(0);
     }
     expect(total(await scrape())).toBe(205);
+  });
+
+  /** A counter family `name` spread over `shards` objects by a bound Worker, `pushes` increments of 1 over 5 series. */
+  async function spread(name: string, shards: number, pushes: number, labels = 5) {
+    const registry = new Registry({ transport: new DurableObjectTransport(env.METRICS_FAMILY) });
+    const c = new Counter({ name, help: "S.", labelNames: ["k"] as const, shards, registers: [registry] });
+    await Promise.all(
+      Array.from({ length: pushes }, async (_, i) => {
+        c.inc({ k: String(i % labels) });
+        await registry.flush();
+      }),
+    );
+  }
+  const totalOf = (text: string, name: string) =>
+    lines(text, `${name}_total{`).reduce((n, l) => n + Number(l.split(" ")[1]), 0);
+
+  it("takes a shard in once however many narrowings run at once", async () => {
+    const name = "narrow_twice";
+    await spread(name, 2, 40);
+    const [a, b] = await Promise.all([shard(name, 0).absorbShard(1), shard(name, 0).absorbShard(1)]);
+    expect(a.series + b.series).toBeGreaterThan(0);
+    expect(Math.min(a.series, b.series)).toBe(0);
+    expect(totalOf(await scrape(), name)).toBe(40);
+  });
+
+  it("never brings back a series deleted while shard 0 takes its shard in", async () => {
+    for (let run = 0; run < 8; run++) {
+      const name = `narrow_delete_${run}`;
+      await spread(name, 2, 30, 3);
+      const match = { k: "1" };
+      await Promise.all([shard(name, 0).absorbShard(1), deleteOnEveryShard([shard(name, 0), shard(name, 1)], match)]);
+      const text = await scrape();
+      expect(lines(text, `${name}_total{k="1"}`)).toEqual([]);
+      expect(totalOf(text, name)).toBe(20);
+    }
+  });
+
+  it("counts once a replay that reaches a retired shard, and reads a shard spread over again", async () => {
+    const name = "narrow_respread";
+    const part: FamilyPush = {
+      name,
+      type: "counter",
+      help: "S.",
+      labelNames: ["k"],
+      shards: 2,
+      series: [{ labels: { k: "0" }, inc: 7 }],
+    };
+    expect(await shard(name, 1).push("before-retiring", part)).toMatchObject({ status: "applied" });
+    expect(await shard(name, 0).push("on-zero", { ...part, series: [{ labels: { k: "0" }, inc: 1 }] })).toMatchObject({
+      status: "applied",
+    });
+    expect(await (await admin(`/families/${name}`, { shards: 1 })).json()).toEqual({ family: name, shards: 1 });
+    const { shards: _two, ...unsharded } = part;
+    // The client resends a push the retired shard applied before it retired: a replay, not applied on shard 0.
+    expect(await shard(name, 1).push("before-retiring", unsharded)).toMatchObject({ status: "duplicate" });
+    // The same push id reaching shard 0 (another shard count hashes it there) is a replay too.
+    expect(await shard(name, 0).push("before-retiring", unsharded)).toMatchObject({ status: "duplicate" });
+    expect(totalOf(await scrape(), name)).toBe(8);
+    // A bound Worker that still spreads the family over 2 objects spreads it again: shard 1 is read again.
+    expect(
+      await shard(name, 0).push("spread-again", { ...part, series: [{ labels: { k: "0" }, inc: 100 }] }),
+    ).toMatchObject({ status: "applied" });
+    expect(
+      await shard(name, 1).push("lands-on-1", { ...part, series: [{ labels: { k: "1" }, inc: 1000 }] }),
+    ).toMatchObject({ status: "applied" });
+    expect(totalOf(await scrape(), name)).toBe(1108);
+  });
+
+  it("counts each series once when shard 0 takes a shard in between two pages of a scrape", async () => {
+    const name = "narrow_paged";
+    const big = (inc: number) =>
+      Array.from({ length: 900 }, (_, i) => ({
+        labels: { k: `${String(i).padStart(4, "0")}-${"x".repeat(600)}` },
+        inc,
+      }));
+    const def = { name, type: "counter" as const, help: "P.", labelNames: ["k"], shards: 2 };
+    expect(await shard(name, 0).push("paged-0", { ...def, series: big(1) })).toMatchObject({ status: "applied" });
+    expect(await shard(name, 1).push("paged-1", { ...def, series: big(1) })).toMatchObject({ status: "applied" });
+    const request = (after: string | undefined) => ({
+      raw: true,
+      limit: 1000,
+      maxBytes: 512 * 1024,
+      ...(after ? { after } : {}),
+    });
+    let absorbed = false;
+    const read = async (k: number, after: string | undefined) => {
+      // Shard 0 takes shard 1 in right before a reader asks for shard 0's second page.
+      if (k === 0 && after !== undefined && !absorbed) {
+        absorbed = true;
+        await shard(name, 0).absorbShard(1);
+      }
+      return (await shard(name, k).scrapePage(request(after))) as FamilyPage;
+    };
+    const merged = mergedShards(await firstPages(2, (k) => read(k, undefined)), read, Date.now(), () => 0);
+    let total = 0;
+    for await (const { series } of merged?.series ?? []) total += series?.value ?? 0;
+    expect(absorbed).toBe(true);
+    expect(total).toBe(1800);
   });
 
   it("refuses to narrow below what FAMILY_SHARDS gives the family, and a scoped token's change", async () => {

@@ -2,10 +2,11 @@
 // families past it is refused with 413 naming the limit, nothing of it applied (the Durable Object transport: each
 // family alone); families that exist keep taking pushes; a push within the cap applies.
 
-import { reset } from "cloudflare:test";
+import { abortAllDurableObjects, createExecutionContext, reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { catalog } from "../../../worker/catalog-object.ts";
+import { createMetricsRouter } from "../../../worker/router.ts";
 import { ENTRIES, type ProducedMetric } from "../entries.ts";
 
 const gauges = (base: string, from: number, count: number): ProducedMetric[] =>
@@ -13,7 +14,11 @@ const gauges = (base: string, from: number, count: number): ProducedMetric[] =>
 const listed = async () => (await catalog(env).list()).map((e) => e.name);
 
 describe("the cap on families, through every way in", () => {
-  beforeEach(() => reset());
+  // A clean slate: empty storage, and no object instance that still remembers what it held.
+  beforeEach(async () => {
+    await reset();
+    await abortAllDurableObjects();
+  });
 
   it.each(ENTRIES.map((entry) => [entry.name, entry] as const))("%s", async (_, entry) => {
     expect(await entry.push(gauges("capped", 0, 15))).toMatchObject({ accepted: true });
@@ -30,5 +35,37 @@ describe("the cap on families, through every way in", () => {
       accepted: entry.wholePush ? true : expect.any(Boolean),
     });
     expect(await entry.push(gauges("capped", 0, 15))).toMatchObject({ accepted: true });
+  });
+});
+
+describe("the cap on families holds exactly", () => {
+  // A clean slate: empty storage, and no object instance that still remembers what it held.
+  beforeEach(async () => {
+    await reset();
+    await abortAllDurableObjects();
+  });
+
+  it("lets concurrent pushes of a scoped token create no more families than its cap", async () => {
+    const router = createMetricsRouter();
+    const vars = {
+      ...env,
+      SCOPED_PUSH_TOKENS: JSON.stringify({ "capped-token": { prefixes: ["tok_"], maxFamilies: 3 } }),
+    };
+    const push = (i: number) =>
+      router.fetch(
+        new Request("http://metrics.test/push", {
+          method: "POST",
+          headers: { authorization: "Bearer capped-token", "content-type": "application/json" },
+          body: JSON.stringify({
+            families: [{ name: `tok_${i}`, type: "gauge", help: "T.", series: [{ labels: {}, set: 1 }] }],
+          }),
+        }),
+        vars,
+        createExecutionContext(),
+      );
+    const statuses = (await Promise.all(Array.from({ length: 20 }, (_, i) => push(i)))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 413)).toHaveLength(17);
+    expect((await listed()).filter((name) => name.startsWith("tok_"))).toHaveLength(3);
   });
 });
