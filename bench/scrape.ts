@@ -8,7 +8,7 @@ import type { WorkerOptions } from "miniflare";
 import client from "prom-client";
 import { WebSocket } from "ws";
 import { Counter, DurableObjectTransport, type FamilyPush, Registry } from "../lib/index.ts";
-import { shardObjectName } from "../lib/names.ts";
+import { shardObjectName } from "../lib/protocol/names.ts";
 import {
   bundle,
   COMPATIBILITY_DATE,

@@ -2,34 +2,22 @@
 // the transports, the in-memory store, the wire types and the pure encoder. Runtime-agnostic: no "cloudflare:*".
 // The default export is an object with the members prom-client users reach for (`import client from …`).
 
-import { exponentialBuckets, linearBuckets } from "./metrics/buckets.ts";
-import { Counter } from "./metrics/counter.ts";
-import { Gauge } from "./metrics/gauge.ts";
-import { Histogram } from "./metrics/histogram.ts";
-import { Summary } from "./metrics/summary.ts";
-import { Pushgateway } from "./pushgateway/client.ts";
-import { openMetricsContentType, prometheusContentType, Registry, register } from "./registry.ts";
+import { exponentialBuckets, linearBuckets } from "./client/metrics/buckets.ts";
+import { Counter } from "./client/metrics/counter.ts";
+import { Gauge } from "./client/metrics/gauge.ts";
+import { Histogram } from "./client/metrics/histogram.ts";
+import { Summary } from "./client/metrics/summary.ts";
+import { Pushgateway } from "./client/pushgateway.ts";
+import { openMetricsContentType, prometheusContentType, Registry, register } from "./client/registry.ts";
 
-export { checkDefinition } from "./definition.ts";
-export type { FlushResult } from "./delivery/delivery-pipeline.ts";
-export {
-  encodeOpenMetrics,
-  encodeText,
-  escapeHelp,
-  escapeLabelValue,
-  formatValue,
-  OPENMETRICS_CONTENT_TYPE,
-  TEXT_CONTENT_TYPE,
-} from "./exposition.ts";
-export type { LimitExceeded, Limits } from "./limits.ts";
-export { DEFAULT_LIMITS } from "./limits.ts";
-export { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets } from "./metrics/buckets.ts";
-export type { CounterChild, CounterConfiguration } from "./metrics/counter.ts";
-export { Counter } from "./metrics/counter.ts";
-export type { GaugeChild, GaugeConfiguration } from "./metrics/gauge.ts";
-export { Gauge } from "./metrics/gauge.ts";
-export type { HistogramChild, HistogramConfiguration } from "./metrics/histogram.ts";
-export { Histogram } from "./metrics/histogram.ts";
+export type { FlushResult } from "./client/delivery/delivery-pipeline.ts";
+export { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets } from "./client/metrics/buckets.ts";
+export type { CounterChild, CounterConfiguration } from "./client/metrics/counter.ts";
+export { Counter } from "./client/metrics/counter.ts";
+export type { GaugeChild, GaugeConfiguration } from "./client/metrics/gauge.ts";
+export { Gauge } from "./client/metrics/gauge.ts";
+export type { HistogramChild, HistogramConfiguration } from "./client/metrics/histogram.ts";
+export { Histogram } from "./client/metrics/histogram.ts";
 export type {
   Aggregator,
   CollectFunction,
@@ -38,27 +26,38 @@ export type {
   MetricObjectWithValues,
   MetricValue,
   MetricValueWithName,
-} from "./metrics/metric.ts";
-export { Metric } from "./metrics/metric.ts";
-export type { SummaryChild, SummaryConfiguration } from "./metrics/summary.ts";
-export { DEFAULT_PERCENTILES, Summary } from "./metrics/summary.ts";
-export { familyName } from "./names.ts";
-export type { PushgatewayOptions, PushgatewayParameters, PushgatewayReply } from "./pushgateway/client.ts";
-export { Pushgateway } from "./pushgateway/client.ts";
-export type { RegistryContentType, RegistryOptions, RegistryStats } from "./registry.ts";
-export { openMetricsContentType, prometheusContentType, Registry, register } from "./registry.ts";
-export type { SketchData } from "./sketch.ts";
-export { SKETCH_RELATIVE_ACCURACY } from "./sketch.ts";
-export type { MemoryStoreOptions } from "./store/memory-store.ts";
-export { MemoryStore } from "./store/memory-store.ts";
-export type { FamilyNamespace, FamilyObjectStub } from "./transports/durable-object.ts";
-export { DurableObjectTransport } from "./transports/durable-object.ts";
-export type { HttpTransportOptions } from "./transports/http.ts";
-export { HttpTransport } from "./transports/http.ts";
-export type { RetryOptions } from "./transports/retry.ts";
-export type { MetricsServiceBinding } from "./transports/service.ts";
-export { ServiceTransport } from "./transports/service.ts";
-export type { DeliveryOutcome, FailedFamily, Transport } from "./transports/transport.ts";
+} from "./client/metrics/metric.ts";
+export { Metric } from "./client/metrics/metric.ts";
+export type { SummaryChild, SummaryConfiguration } from "./client/metrics/summary.ts";
+export { DEFAULT_PERCENTILES, Summary } from "./client/metrics/summary.ts";
+export type { PushgatewayOptions, PushgatewayParameters, PushgatewayReply } from "./client/pushgateway.ts";
+export { Pushgateway } from "./client/pushgateway.ts";
+export type { RegistryContentType, RegistryOptions, RegistryStats } from "./client/registry.ts";
+export { openMetricsContentType, prometheusContentType, Registry, register } from "./client/registry.ts";
+export type { FamilyNamespace, FamilyObjectStub } from "./client/transports/durable-object.ts";
+export { DurableObjectTransport } from "./client/transports/durable-object.ts";
+export type { HttpTransportOptions } from "./client/transports/http.ts";
+export { HttpTransport } from "./client/transports/http.ts";
+export type { MetricsServiceBinding } from "./client/transports/service.ts";
+export { ServiceTransport } from "./client/transports/service.ts";
+export { checkPush } from "./protocol/check-push.ts";
+export { checkDefinition } from "./protocol/definition.ts";
+export {
+  encodeOpenMetrics,
+  encodeText,
+  escapeHelp,
+  escapeLabelValue,
+  formatValue,
+  OPENMETRICS_CONTENT_TYPE,
+  TEXT_CONTENT_TYPE,
+} from "./protocol/exposition.ts";
+export type { LimitExceeded, Limits } from "./protocol/limits.ts";
+export { DEFAULT_LIMITS } from "./protocol/limits.ts";
+export { familyName } from "./protocol/names.ts";
+export type { RetryOptions } from "./protocol/retry.ts";
+export type { SketchData } from "./protocol/sketch.ts";
+export { SKETCH_RELATIVE_ACCURACY } from "./protocol/sketch.ts";
+export type { DeliveryOutcome, FailedFamily, Transport } from "./protocol/transport.ts";
 export type {
   CounterDelta,
   FamilyDefinition,
@@ -74,8 +73,9 @@ export type {
   SeriesDelta,
   SeriesSnapshot,
   SummaryDelta,
-} from "./wire.ts";
-export { checkPush } from "./wire-check.ts";
+} from "./protocol/wire.ts";
+export type { MemoryStoreOptions } from "./store/memory-store.ts";
+export { MemoryStore } from "./store/memory-store.ts";
 
 /**
  * The members of prom-client's module that its users reach for, as one object, so that code written as

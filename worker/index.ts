@@ -1,16 +1,16 @@
 // The metrics Worker: the router as the default export, plus the Durable Object classes and the RPC
 // entrypoint that wrangler.toml binds. Import from here to embed the router in your own Worker.
 
-import type { Env } from "./env.ts";
-import { createMetricsRouter } from "./router.ts";
+import type { Env } from "./config/env.ts";
+import { createMetricsRouter } from "./http/router.ts";
 
-export { CatalogObject } from "./catalog-object.ts";
-export type { Env } from "./env.ts";
-export { FamilyObject } from "./family-object.ts";
-export type { MetricsRouterOptions } from "./router.ts";
-export { createMetricsRouter } from "./router.ts";
-export { collectFamilies } from "./scrape.ts";
-export { MetricsService } from "./service.ts";
+export type { Env } from "./config/env.ts";
+export type { MetricsRouterOptions } from "./http/router.ts";
+export { createMetricsRouter } from "./http/router.ts";
+export { MetricsService } from "./ingest/metrics-service.ts";
+export { CatalogObject } from "./objects/catalog-object.ts";
+export { FamilyObject } from "./objects/family-object.ts";
+export { collectFamilies } from "./scrape/scrape.ts";
 
 const router = createMetricsRouter();
 

@@ -2,8 +2,8 @@
 // collide in the scrape (a gauge `x_total` next to a counter `x`). The Worker's catalog object keeps this in SQLite,
 // the in-memory store in maps; both run these rules.
 
-import { sampleNames } from "../names.ts";
-import type { MetricType } from "../wire.ts";
+import { sampleNames } from "../protocol/names.ts";
+import type { MetricType } from "../protocol/wire.ts";
 import { joinsAcrossUntyped } from "./inferred.ts";
 
 /** What a catalog must offer. Every call is synchronous. */

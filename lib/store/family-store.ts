@@ -3,10 +3,10 @@
 // creation times, expiry and quantiles. Pushes are applied in groups: every push is judged on its own (a refused one
 // changes nothing), and the group's changes are written once, one write per touched series.
 
-import { definitionDifference } from "../definition.ts";
-import { type ExpositionFormat, seriesLines } from "../exposition.ts";
-import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
-import { seriesKey } from "../series-key.ts";
+import { definitionDifference } from "../protocol/definition.ts";
+import { type ExpositionFormat, seriesLines } from "../protocol/exposition.ts";
+import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
+import { seriesKey } from "../protocol/series-key.ts";
 import type {
   FamilyDefinition,
   FamilyOutcome,
@@ -16,7 +16,7 @@ import type {
   Labels,
   SeriesPart,
   SeriesSnapshot,
-} from "../wire.ts";
+} from "../protocol/wire.ts";
 import { type AdoptionProblem, adoptStored, labelsMayGrow } from "./inferred.ts";
 import { mergeSeries, type SeriesState } from "./merge.ts";
 import { partSnapshot } from "./merge-shards.ts";

@@ -3,8 +3,8 @@
 // lacks (pushes to Pushgateway groups with different grouping labels share a family). The family remembers which
 // label names were added, so a declared part with the declared ones still joins it (the added labels empty).
 
-import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
-import type { FamilyDefinition, FamilyPush, GaugeDelta, Labels, MetricType } from "../wire.ts";
+import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
+import type { FamilyDefinition, FamilyPush, GaugeDelta, Labels, MetricType } from "../protocol/wire.ts";
 
 /**
  * Whether `part` may add label names after the stored family's: a part inferred from samples, or a declared part

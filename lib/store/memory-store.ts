@@ -2,17 +2,17 @@
 // clashes, replays, conflicts, the cardinality cap, merging, expiry) with no Cloudflare needed. For tests (yours
 // and ours) and for single-process use; the same conformance suite runs against it and the real objects.
 
-import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
-import { reservedNameProblem } from "../names.ts";
+import { checkPush } from "../protocol/check-push.ts";
+import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
+import { reservedNameProblem } from "../protocol/names.ts";
 import {
   allRejected,
   type DeliveryOutcome,
   type FamilyRefusal,
   refusedWhole,
   type Transport,
-} from "../transports/transport.ts";
-import type { FamilyDefinition, FamilyOutcome, FamilySnapshot, MetricType, Push } from "../wire.ts";
-import { checkPush } from "../wire-check.ts";
+} from "../protocol/transport.ts";
+import type { FamilyDefinition, FamilyOutcome, FamilySnapshot, MetricType, Push } from "../protocol/wire.ts";
 import { admissionProblem, type CatalogStorage, registerFamily } from "./catalog.ts";
 import {
   applyGroup,

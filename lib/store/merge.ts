@@ -9,7 +9,7 @@ import type {
   HistogramDelta,
   SeriesDelta,
   SummaryDelta,
-} from "../wire.ts";
+} from "../protocol/wire.ts";
 import { addToWindows, type SketchWindows } from "./quantile-windows.ts";
 
 /** The mutable part of a stored series. */

@@ -1,8 +1,8 @@
 // A summary series' sketches by time window: observations land in the window of their arrival; quantiles
 // merge the windows of the last maxAgeSeconds (ageBuckets windows). Without maxAgeSeconds one window holds all.
 
-import { mergeSketchData, type SketchData, sketchQuantile } from "../sketch.ts";
-import type { FamilyDefinition } from "../wire.ts";
+import { mergeSketchData, type SketchData, sketchQuantile } from "../protocol/sketch.ts";
+import type { FamilyDefinition } from "../protocol/wire.ts";
 
 /** Sketches by window index (a string key, as JSON objects have). */
 export type SketchWindows = Record<string, SketchData>;

@@ -4,7 +4,7 @@
 
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { wellFormed } from "../../lib/validation.ts";
+import { wellFormed } from "../../lib/protocol/validation.ts";
 import { hostilePushes, seed } from "../corpus/hostile-pushes.ts";
 import { HOSTILE_TEXTS } from "../corpus/hostile-texts.ts";
 import { PUSH_TOKEN, type RunningWorker, startMetricsWorker, tempDir } from "./harness.ts";

@@ -1,5 +1,5 @@
 // The operations files in deploy/ stay true to the Worker: the Grafana dashboard queries only metrics the Worker
-// really exposes (read from worker/self-metrics.ts), and the alerting rules pass `promtool check rules` and their
+// really exposes (read from worker/self-metrics/self-metrics.ts), and the alerting rules pass `promtool check rules` and their
 // unit tests (`promtool test rules`). The promtool checks are skipped, visibly, where promtool is not installed.
 
 import { spawnSync } from "node:child_process";
@@ -23,7 +23,7 @@ if (!hasPromtool) {
 
 /** The metric names the Worker exposes about itself: every gauge it builds and the counter it registers. */
 function exposedNames(): Set<string> {
-  const source = read("worker/self-metrics.ts");
+  const source = read("worker/self-metrics/self-metrics.ts");
   const names = [...source.matchAll(/(?:gauge\(\s*|name:\s*)"(pdc_[a-z_]+)"/g)].map((m) => m[1] as string);
   return new Set(names);
 }

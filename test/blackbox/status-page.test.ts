@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Push } from "../../lib/wire.ts";
+import type { Push } from "../../lib/protocol/wire.ts";
 import { type RunningWorker, startMetricsWorker, tempDir } from "./harness.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

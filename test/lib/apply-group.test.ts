@@ -2,9 +2,9 @@
 // the pushes before it really left it, including when one of them was refused.
 
 import { describe, expect, it } from "vitest";
+import type { FamilyPush } from "../../lib/protocol/wire.ts";
 import { applyGroup } from "../../lib/store/family-store.ts";
 import { MemoryFamily } from "../../lib/store/memory-store.ts";
-import type { FamilyPush } from "../../lib/wire.ts";
 
 const declared = (series: FamilyPush["series"]): FamilyPush => ({
   name: "jobs",

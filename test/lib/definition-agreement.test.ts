@@ -2,12 +2,12 @@
 // client can never build something whose every flush is refused. Seeded, so a failure replays exactly.
 
 import { describe, expect, it } from "vitest";
-import { Counter } from "../../lib/metrics/counter.ts";
-import { Gauge } from "../../lib/metrics/gauge.ts";
-import { Histogram } from "../../lib/metrics/histogram.ts";
-import { Summary } from "../../lib/metrics/summary.ts";
-import { Registry } from "../../lib/registry.ts";
-import { checkPush } from "../../lib/wire-check.ts";
+import { Counter } from "../../lib/client/metrics/counter.ts";
+import { Gauge } from "../../lib/client/metrics/gauge.ts";
+import { Histogram } from "../../lib/client/metrics/histogram.ts";
+import { Summary } from "../../lib/client/metrics/summary.ts";
+import { Registry } from "../../lib/client/registry.ts";
+import { checkPush } from "../../lib/protocol/check-push.ts";
 
 /** A small deterministic PRNG (mulberry32). */
 function random(seed: number) {

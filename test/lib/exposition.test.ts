@@ -1,8 +1,14 @@
 // Golden exposition text for every metric type, in both formats, and the escaping rules.
 
 import { describe, expect, it } from "vitest";
-import { encodeOpenMetrics, encodeText, escapeHelp, escapeLabelValue, formatValue } from "../../lib/exposition.ts";
-import type { FamilySnapshot } from "../../lib/wire.ts";
+import {
+  encodeOpenMetrics,
+  encodeText,
+  escapeHelp,
+  escapeLabelValue,
+  formatValue,
+} from "../../lib/protocol/exposition.ts";
+import type { FamilySnapshot } from "../../lib/protocol/wire.ts";
 
 const families: FamilySnapshot[] = [
   {

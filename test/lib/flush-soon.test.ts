@@ -2,11 +2,11 @@
 // once a flush carrying its deltas has delivered (or retained) them; no calls, nothing sent.
 
 import { describe, expect, it } from "vitest";
-import { Counter } from "../../lib/metrics/counter.ts";
-import { Registry } from "../../lib/registry.ts";
+import { Counter } from "../../lib/client/metrics/counter.ts";
+import { Registry } from "../../lib/client/registry.ts";
+import { allFailed, type DeliveryOutcome, type Transport } from "../../lib/protocol/transport.ts";
+import type { Push } from "../../lib/protocol/wire.ts";
 import { MemoryStore } from "../../lib/store/memory-store.ts";
-import { allFailed, type DeliveryOutcome, type Transport } from "../../lib/transports/transport.ts";
-import type { Push } from "../../lib/wire.ts";
 
 class CountingTransport implements Transport {
   readonly pushes: Push[] = [];

@@ -1,16 +1,16 @@
 // The client metric types: prom-client's call shapes, definition-time validation, and the pending deltas they record.
 
 import { describe, expect, it } from "vitest";
-import { exponentialBuckets, linearBuckets } from "../../lib/metrics/buckets.ts";
-import { Counter } from "../../lib/metrics/counter.ts";
-import { Gauge } from "../../lib/metrics/gauge.ts";
-import { Histogram } from "../../lib/metrics/histogram.ts";
-import { Metric, type MetricConfiguration } from "../../lib/metrics/metric.ts";
-import { Summary } from "../../lib/metrics/summary.ts";
-import { familyName } from "../../lib/names.ts";
-import { Registry } from "../../lib/registry.ts";
-import type { CounterDelta } from "../../lib/wire.ts";
-import { checkPush } from "../../lib/wire-check.ts";
+import { exponentialBuckets, linearBuckets } from "../../lib/client/metrics/buckets.ts";
+import { Counter } from "../../lib/client/metrics/counter.ts";
+import { Gauge } from "../../lib/client/metrics/gauge.ts";
+import { Histogram } from "../../lib/client/metrics/histogram.ts";
+import { Metric, type MetricConfiguration } from "../../lib/client/metrics/metric.ts";
+import { Summary } from "../../lib/client/metrics/summary.ts";
+import { Registry } from "../../lib/client/registry.ts";
+import { checkPush } from "../../lib/protocol/check-push.ts";
+import { familyName } from "../../lib/protocol/names.ts";
+import type { CounterDelta } from "../../lib/protocol/wire.ts";
 
 /** The single pending batch of a registry (its families by family name, as the server names them). */
 function pending(registry: Registry) {

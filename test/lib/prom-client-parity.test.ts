@@ -17,13 +17,13 @@ import promRegistry from "prom-client/lib/registry.js";
 // @ts-expect-error prom-client declares types for its index only
 import promSummary from "prom-client/lib/summary.js";
 import { describe, expect, it } from "vitest";
-import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../../lib/exposition.ts";
+import { Counter } from "../../lib/client/metrics/counter.ts";
+import { Gauge } from "../../lib/client/metrics/gauge.ts";
+import { Histogram } from "../../lib/client/metrics/histogram.ts";
+import { Summary } from "../../lib/client/metrics/summary.ts";
+import { openMetricsContentType, prometheusContentType, Registry, register } from "../../lib/client/registry.ts";
 import client, * as named from "../../lib/index.ts";
-import { Counter } from "../../lib/metrics/counter.ts";
-import { Gauge } from "../../lib/metrics/gauge.ts";
-import { Histogram } from "../../lib/metrics/histogram.ts";
-import { Summary } from "../../lib/metrics/summary.ts";
-import { openMetricsContentType, prometheusContentType, Registry, register } from "../../lib/registry.ts";
+import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../../lib/protocol/exposition.ts";
 import { MemoryStore } from "../../lib/store/memory-store.ts";
 
 const prom = {

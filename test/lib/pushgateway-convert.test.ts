@@ -2,12 +2,12 @@
 // into one push (what adds, what sets, what is left out, and the line each refusal names).
 
 import { describe, expect, it } from "vitest";
-import { Invalid } from "../../lib/check.ts";
-import { DEFAULT_LIMITS } from "../../lib/limits.ts";
-import { groupingKey, groupingPath } from "../../lib/pushgateway/grouping-key.ts";
-import { textToPush } from "../../lib/pushgateway/to-push.ts";
-import { parseTextFormat } from "../../lib/text-format/parse.ts";
-import type { Labels } from "../../lib/wire.ts";
+import { DEFAULT_LIMITS } from "../../lib/protocol/limits.ts";
+import { groupingKey, groupingPath } from "../../lib/protocol/pushgateway-path.ts";
+import { Invalid } from "../../lib/protocol/refusal.ts";
+import { parseTextFormat } from "../../lib/protocol/text-format/parse.ts";
+import { textToPush } from "../../lib/protocol/text-format/to-push.ts";
+import type { Labels } from "../../lib/protocol/wire.ts";
 
 function convert(text: string, grouping: Labels = { job: "j" }, replace = false) {
   const parsed = parseTextFormat(text);

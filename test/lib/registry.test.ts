@@ -2,14 +2,14 @@
 // retry buffer, counts refusals, and never throws for delivery problems.
 
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS } from "../../lib/limits.ts";
-import { Counter } from "../../lib/metrics/counter.ts";
-import { Gauge } from "../../lib/metrics/gauge.ts";
-import { Summary } from "../../lib/metrics/summary.ts";
-import { Registry } from "../../lib/registry.ts";
+import { Counter } from "../../lib/client/metrics/counter.ts";
+import { Gauge } from "../../lib/client/metrics/gauge.ts";
+import { Summary } from "../../lib/client/metrics/summary.ts";
+import { Registry } from "../../lib/client/registry.ts";
+import { DEFAULT_LIMITS } from "../../lib/protocol/limits.ts";
+import { allFailed, allRejected, type DeliveryOutcome, type Transport } from "../../lib/protocol/transport.ts";
+import type { Push } from "../../lib/protocol/wire.ts";
 import { MemoryStore } from "../../lib/store/memory-store.ts";
-import { allFailed, allRejected, type DeliveryOutcome, type Transport } from "../../lib/transports/transport.ts";
-import type { Push } from "../../lib/wire.ts";
 
 /** A transport in front of a MemoryStore that can be told to fail (as a network would) or to throw. */
 class FlakyTransport implements Transport {

@@ -2,9 +2,9 @@
 // overloaded, each time on a fresh stub, and only for batches with an id (so a retry cannot count twice).
 
 import { describe, expect, it } from "vitest";
-import { DurableObjectTransport, type FamilyNamespace } from "../../lib/transports/durable-object.ts";
-import { isRetryableObjectError, withRetries } from "../../lib/transports/retry.ts";
-import type { FamilyOutcome, FamilyPush } from "../../lib/wire.ts";
+import { DurableObjectTransport, type FamilyNamespace } from "../../lib/client/transports/durable-object.ts";
+import { isRetryableObjectError, withRetries } from "../../lib/protocol/retry.ts";
+import type { FamilyOutcome, FamilyPush } from "../../lib/protocol/wire.ts";
 
 const objectError = (flags: { retryable?: boolean; overloaded?: boolean }) =>
   Object.assign(new Error("object error"), flags);

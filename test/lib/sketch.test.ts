@@ -2,8 +2,8 @@
 // invocations (each a fresh registry and one flush), give p50/p90/p99 within 1% of the exact quantiles.
 
 import { describe, expect, it } from "vitest";
-import { Summary } from "../../lib/metrics/summary.ts";
-import { Registry } from "../../lib/registry.ts";
+import { Summary } from "../../lib/client/metrics/summary.ts";
+import { Registry } from "../../lib/client/registry.ts";
 import {
   addToSketch,
   emptySketch,
@@ -11,7 +11,7 @@ import {
   SKETCH_RELATIVE_ACCURACY,
   sketchData,
   sketchQuantile,
-} from "../../lib/sketch.ts";
+} from "../../lib/protocol/sketch.ts";
 import { MemoryStore } from "../../lib/store/memory-store.ts";
 
 /** A seeded generator (mulberry32), so every run sees the same observations. */

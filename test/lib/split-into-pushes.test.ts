@@ -2,8 +2,8 @@
 // per push, removals before deltas, nothing lost, nothing repeated.
 
 import { describe, expect, it } from "vitest";
-import { splitIntoPushes, utf8Length } from "../../lib/delivery/split-into-pushes.ts";
-import type { FamilyPush, Push } from "../../lib/wire.ts";
+import { splitIntoPushes, utf8Length } from "../../lib/client/delivery/split-into-pushes.ts";
+import type { FamilyPush, Push } from "../../lib/protocol/wire.ts";
 
 let id = 0;
 const newId = () => `push-${++id}`;

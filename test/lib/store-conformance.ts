@@ -2,9 +2,9 @@
 // (test/worker): merging per type, replays, conflicts, creation times.
 
 import { describe, expect, it } from "vitest";
-import { bucketValue } from "../../lib/sketch.ts";
-import type { Transport } from "../../lib/transports/transport.ts";
-import type { FamilyPush, FamilySnapshot } from "../../lib/wire.ts";
+import { bucketValue } from "../../lib/protocol/sketch.ts";
+import type { Transport } from "../../lib/protocol/transport.ts";
+import type { FamilyPush, FamilySnapshot } from "../../lib/protocol/wire.ts";
 
 export interface StoreUnderTest {
   transport: Transport;

@@ -10,7 +10,7 @@ import promHistogram from "prom-client/lib/histogram.js";
 // @ts-expect-error prom-client declares types for its index only
 import promRegistry from "prom-client/lib/registry.js";
 import { describe, expect, it } from "vitest";
-import { type ParsedFamily, type ParsedSample, parseTextFormat } from "../../lib/text-format/parse.ts";
+import { type ParsedFamily, type ParsedSample, parseTextFormat } from "../../lib/protocol/text-format/parse.ts";
 import { HOSTILE_TEXTS } from "../corpus/hostile-texts.ts";
 
 const s = (name: string, labels: Record<string, string>, value: number, line: number): ParsedSample => ({

@@ -1,8 +1,8 @@
 // checkPush: the canonical form of a valid push, and one named problem for each kind of invalid one.
 
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS } from "../../lib/limits.ts";
-import { checkPush } from "../../lib/wire-check.ts";
+import { checkPush } from "../../lib/protocol/check-push.ts";
+import { DEFAULT_LIMITS } from "../../lib/protocol/limits.ts";
 
 const counter = (over: Record<string, unknown> = {}) => ({
   name: "jobs",

@@ -4,9 +4,9 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { catalog } from "../../worker/catalog-object.ts";
-import type { Env } from "../../worker/env.ts";
-import { createMetricsRouter } from "../../worker/router.ts";
+import type { Env } from "../../worker/config/env.ts";
+import { createMetricsRouter } from "../../worker/http/router.ts";
+import { catalog } from "../../worker/objects/catalog-object.ts";
 
 const call = (vars: Partial<Env>, method: string, path: string, token?: string, body?: unknown) =>
   createMetricsRouter().fetch(

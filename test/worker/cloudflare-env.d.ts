@@ -1,6 +1,6 @@
 // Types for `env` and `exports` from "cloudflare:workers" in tests: this project's bindings and main module.
 
-type WorkerEnv = import("../../worker/env.ts").Env;
+type WorkerEnv = import("../../worker/config/env.ts").Env;
 
 declare namespace Cloudflare {
   interface Env {

@@ -4,13 +4,13 @@
 // entry added later joins ENTRIES; it gets no test of its own.
 
 import { env, exports } from "cloudflare:workers";
-import { Counter } from "../../lib/metrics/counter.ts";
-import { Gauge } from "../../lib/metrics/gauge.ts";
-import { Histogram } from "../../lib/metrics/histogram.ts";
-import { Registry } from "../../lib/registry.ts";
-import { DurableObjectTransport, type FamilyNamespace } from "../../lib/transports/durable-object.ts";
-import { type DeliveryOutcome, REFUSED_WITH_PUSH } from "../../lib/transports/transport.ts";
-import type { FamilyPush, Labels, Push, SeriesDelta } from "../../lib/wire.ts";
+import { Counter } from "../../lib/client/metrics/counter.ts";
+import { Gauge } from "../../lib/client/metrics/gauge.ts";
+import { Histogram } from "../../lib/client/metrics/histogram.ts";
+import { Registry } from "../../lib/client/registry.ts";
+import { DurableObjectTransport, type FamilyNamespace } from "../../lib/client/transports/durable-object.ts";
+import { type DeliveryOutcome, REFUSED_WITH_PUSH } from "../../lib/protocol/transport.ts";
+import type { FamilyPush, Labels, Push, SeriesDelta } from "../../lib/protocol/wire.ts";
 
 export const PUSH_TOKEN = "test-push-token";
 

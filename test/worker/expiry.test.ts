@@ -10,10 +10,10 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { FamilyPush } from "../../lib/wire.ts";
-import type { Env } from "../../worker/env.ts";
-import type { FamilyObject } from "../../worker/family-object.ts";
-import { createMetricsRouter } from "../../worker/router.ts";
+import type { FamilyPush } from "../../lib/protocol/wire.ts";
+import type { Env } from "../../worker/config/env.ts";
+import { createMetricsRouter } from "../../worker/http/router.ts";
+import type { FamilyObject } from "../../worker/objects/family-object.ts";
 
 const T0 = 1_900_000_000_000;
 const stubOf = (name: string) => env.METRICS_FAMILY.getByName(name);

@@ -4,10 +4,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DurableObjectTransport, type FamilyNamespace } from "../../lib/transports/durable-object.ts";
-import type { FamilyPush } from "../../lib/wire.ts";
-import { catalog } from "../../worker/catalog-object.ts";
-import { collectFamilies } from "../../worker/scrape.ts";
+import { DurableObjectTransport, type FamilyNamespace } from "../../lib/client/transports/durable-object.ts";
+import type { FamilyPush } from "../../lib/protocol/wire.ts";
+import { catalog } from "../../worker/objects/catalog-object.ts";
+import { collectFamilies } from "../../worker/scrape/scrape.ts";
 import { describeStoreConformance } from "../lib/store-conformance.ts";
 
 const namespace = env.METRICS_FAMILY as unknown as FamilyNamespace;

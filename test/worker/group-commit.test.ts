@@ -5,8 +5,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { FamilyPush } from "../../lib/wire.ts";
-import { SqlFamilyStorage } from "../../worker/sql-family-storage.ts";
+import type { FamilyPush } from "../../lib/protocol/wire.ts";
+import { SqlFamilyStorage } from "../../worker/objects/sql-family-storage.ts";
 
 const counter = (name: string, keys: string[], inc = 1, over: Partial<FamilyPush> = {}): FamilyPush => ({
   name,

@@ -3,8 +3,8 @@
 
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { MetricsServiceBinding } from "../../lib/transports/service.ts";
-import type { Push } from "../../lib/wire.ts";
+import type { MetricsServiceBinding } from "../../lib/client/transports/service.ts";
+import type { Push } from "../../lib/protocol/wire.ts";
 import { type HostileCase, hostilePushes, seed } from "../corpus/hostile-pushes.ts";
 import { withoutSelfMetrics } from "./self-metrics-filter.ts";
 

@@ -4,12 +4,12 @@
 
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { Counter } from "../../lib/metrics/counter.ts";
-import { Gauge } from "../../lib/metrics/gauge.ts";
-import { Histogram } from "../../lib/metrics/histogram.ts";
-import { Pushgateway } from "../../lib/pushgateway/client.ts";
-import { Registry } from "../../lib/registry.ts";
-import { collectFamilies } from "../../worker/scrape.ts";
+import { Counter } from "../../lib/client/metrics/counter.ts";
+import { Gauge } from "../../lib/client/metrics/gauge.ts";
+import { Histogram } from "../../lib/client/metrics/histogram.ts";
+import { Pushgateway } from "../../lib/client/pushgateway.ts";
+import { Registry } from "../../lib/client/registry.ts";
+import { collectFamilies } from "../../worker/scrape/scrape.ts";
 
 const URL_BASE = "http://metrics.test";
 const TOKEN = "test-push-token";

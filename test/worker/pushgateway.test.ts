@@ -4,7 +4,7 @@
 
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { collectFamilies } from "../../worker/scrape.ts";
+import { collectFamilies } from "../../worker/scrape/scrape.ts";
 
 const TOKEN = "test-push-token";
 let runs = 0;

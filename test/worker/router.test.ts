@@ -3,10 +3,10 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type MetricsServiceBinding, ServiceTransport } from "../../lib/transports/service.ts";
-import type { Push } from "../../lib/wire.ts";
-import type { Env } from "../../worker/env.ts";
-import { createMetricsRouter } from "../../worker/router.ts";
+import { type MetricsServiceBinding, ServiceTransport } from "../../lib/client/transports/service.ts";
+import type { Push } from "../../lib/protocol/wire.ts";
+import type { Env } from "../../worker/config/env.ts";
+import { createMetricsRouter } from "../../worker/http/router.ts";
 import { objectRequests } from "./object-requests.ts";
 import { withoutSelfMetrics } from "./self-metrics-filter.ts";
 

@@ -4,8 +4,8 @@
 
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { catalog } from "../../worker/catalog-object.ts";
-import { collectFamilies } from "../../worker/scrape.ts";
+import { catalog } from "../../worker/objects/catalog-object.ts";
+import { collectFamilies } from "../../worker/scrape/scrape.ts";
 import { ENTRIES, type Entry, type ProducedMetric } from "./entries.ts";
 
 const stored = async (name: string) => (await collectFamilies(env)).find((f) => f.name === name);

@@ -6,9 +6,9 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../worker/env.ts";
-import { createMetricsRouter } from "../../worker/router.ts";
-import { ScrapeFlight, SHARED_BYTES } from "../../worker/scrape-flight.ts";
+import type { Env } from "../../worker/config/env.ts";
+import { createMetricsRouter } from "../../worker/http/router.ts";
+import { ScrapeFlight, SHARED_BYTES } from "../../worker/scrape/scrape-flight.ts";
 import { listedFamilies, objectRequests } from "./object-requests.ts";
 
 const TOKEN = "test-push-token";

@@ -5,9 +5,9 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import type { Env } from "../../worker/env.ts";
-import { createMetricsRouter } from "../../worker/router.ts";
-import { collectFamilies } from "../../worker/scrape.ts";
+import type { Env } from "../../worker/config/env.ts";
+import { createMetricsRouter } from "../../worker/http/router.ts";
+import { collectFamilies } from "../../worker/scrape/scrape.ts";
 import { objectRequests } from "./object-requests.ts";
 
 const router = createMetricsRouter();

@@ -4,7 +4,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { scrapeGauges } from "../../worker/self-metrics.ts";
+import { scrapeGauges } from "../../worker/self-metrics/self-metrics.ts";
 
 const push = (body: unknown, token = "test-push-token") =>
   exports.default.fetch(

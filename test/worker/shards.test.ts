@@ -4,16 +4,16 @@
 import { createExecutionContext, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { Counter } from "../../lib/metrics/counter.ts";
-import { shardObjectName } from "../../lib/names.ts";
-import { Registry } from "../../lib/registry.ts";
+import { Counter } from "../../lib/client/metrics/counter.ts";
+import { Registry } from "../../lib/client/registry.ts";
+import { DurableObjectTransport } from "../../lib/client/transports/durable-object.ts";
+import { shardObjectName } from "../../lib/protocol/names.ts";
+import type { FamilyPage, FamilyPush } from "../../lib/protocol/wire.ts";
 import { firstPages, mergedShards } from "../../lib/store/merge-shards.ts";
-import { DurableObjectTransport } from "../../lib/transports/durable-object.ts";
-import type { FamilyPage, FamilyPush } from "../../lib/wire.ts";
-import { catalog } from "../../worker/catalog-object.ts";
-import { deleteOnEveryShard } from "../../worker/family-stubs.ts";
-import { createMetricsRouter } from "../../worker/router.ts";
-import { collectFamilies } from "../../worker/scrape.ts";
+import { createMetricsRouter } from "../../worker/http/router.ts";
+import { catalog } from "../../worker/objects/catalog-object.ts";
+import { deleteOnEveryShard } from "../../worker/objects/stubs.ts";
+import { collectFamilies } from "../../worker/scrape/scrape.ts";
 
 const shard = (family: string, k: number) => env.METRICS_FAMILY.getByName(shardObjectName(family, k));
 const scrape = async (accept?: string) =>

@@ -5,11 +5,11 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { shardObjectName } from "../../lib/names.ts";
-import type { FamilyPush, Push } from "../../lib/wire.ts";
-import type { Env } from "../../worker/env.ts";
-import { createMetricsRouter } from "../../worker/router.ts";
-import { escapeHtml } from "../../worker/status-page.ts";
+import { shardObjectName } from "../../lib/protocol/names.ts";
+import type { FamilyPush, Push } from "../../lib/protocol/wire.ts";
+import type { Env } from "../../worker/config/env.ts";
+import { createMetricsRouter } from "../../worker/http/router.ts";
+import { escapeHtml } from "../../worker/status/status-page.ts";
 
 const TOKEN = "test-push-token";
 const SCRIPT = "<script>alert(1)</script>";

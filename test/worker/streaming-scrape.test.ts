@@ -5,9 +5,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { shardObjectName } from "../../lib/names.ts";
-import type { FamilyPush } from "../../lib/wire.ts";
-import { ABORTED_TAIL } from "../../worker/scrape-flight.ts";
+import { shardObjectName } from "../../lib/protocol/names.ts";
+import type { FamilyPush } from "../../lib/protocol/wire.ts";
+import { ABORTED_TAIL } from "../../worker/scrape/scrape-flight.ts";
 
 const OM = "application/openmetrics-text; version=1.0.0";
 const scrape = async (accept?: string) =>

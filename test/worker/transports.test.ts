@@ -3,12 +3,12 @@
 
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { Counter } from "../../lib/metrics/counter.ts";
-import { Histogram } from "../../lib/metrics/histogram.ts";
-import { Registry } from "../../lib/registry.ts";
-import { DurableObjectTransport, type FamilyNamespace } from "../../lib/transports/durable-object.ts";
-import { HttpTransport } from "../../lib/transports/http.ts";
-import { type MetricsServiceBinding, ServiceTransport } from "../../lib/transports/service.ts";
+import { Counter } from "../../lib/client/metrics/counter.ts";
+import { Histogram } from "../../lib/client/metrics/histogram.ts";
+import { Registry } from "../../lib/client/registry.ts";
+import { DurableObjectTransport, type FamilyNamespace } from "../../lib/client/transports/durable-object.ts";
+import { HttpTransport } from "../../lib/client/transports/http.ts";
+import { type MetricsServiceBinding, ServiceTransport } from "../../lib/client/transports/service.ts";
 
 const worker = (url: string | URL | Request, init?: RequestInit) => exports.default.fetch(new Request(url, init));
 const scrape = async () => (await worker("http://metrics.test/metrics")).text();

@@ -5,8 +5,8 @@
 import { abortAllDurableObjects, createExecutionContext, reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { catalog } from "../../../worker/catalog-object.ts";
-import { createMetricsRouter } from "../../../worker/router.ts";
+import { createMetricsRouter } from "../../../worker/http/router.ts";
+import { catalog } from "../../../worker/objects/catalog-object.ts";
 import { ENTRIES, type ProducedMetric } from "../entries.ts";
 
 const gauges = (base: string, from: number, count: number): ProducedMetric[] =>

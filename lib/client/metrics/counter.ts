@@ -1,0 +1,81 @@
+// Counter: a value that only goes up. Pending delta = the sum of increments since the last flush.
+
+import type { CounterDelta } from "../../protocol/wire.ts";
+import {
+  assertFinite,
+  type CollectFunction,
+  finiteSum,
+  type LabelValues,
+  Metric,
+  type MetricConfiguration,
+  type MetricObjectWithValues,
+  type MetricValue,
+  type SeriesRef,
+  splitArgs,
+} from "./metric.ts";
+
+export interface CounterConfiguration<T extends string> extends MetricConfiguration<T> {
+  /** Called before every flush with `this` the counter (see MetricConfiguration.collect). */
+  collect?: CollectFunction<Counter<T>>;
+}
+
+/**
+ * A counter, with prom-client's API. Exposed as `<name>_total` whether or not the name ends in `_total`.
+ * @example
+ * const requests = new Counter({ name: "http_requests_total", help: "Requests.", labelNames: ["route"] as const });
+ * requests.inc({ route: "/" });
+ * requests.labels("/").inc(2);
+ */
+export class Counter<T extends string = string> extends Metric<T> {
+  declare readonly type: "counter";
+
+  constructor(config: CounterConfiguration<T>) {
+    super(config, "counter");
+  }
+
+  /** Adds `value` (default 1) to the series with `labels`. Negative or non-finite values throw. */
+  inc(value?: number): void;
+  inc(labels: LabelValues<T>, value?: number): void;
+  inc(a?: LabelValues<T> | number, b?: number): void {
+    const [labels, value] = splitArgs(a, b, 1);
+    this.add(this.series(labels), value);
+  }
+
+  /**
+   * As prom-client's `get()`, but of what is pending in this invocation (since the last flush), not the aggregate
+   * (that lives in the store): one value per series, its increments. Runs `collect` first. Label values are strings,
+   * every declared label present ("" when not given); a counter without labels always shows its series (0 when
+   * nothing is pending).
+   * @example
+   * requests.inc({ route: "/" }, 2);
+   * (await requests.get()).values; // [{ labels: { route: "/" }, value: 2 }]
+   */
+  async get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
+    const deltas = await this.pendingDeltas<CounterDelta>((labels) => ({ labels, inc: 0 }));
+    return this.metricObject(deltas.map((d) => ({ labels: { ...d.labels } as LabelValues<T>, value: d.inc })));
+  }
+
+  /** The series with these label values (an object, or values in labelNames order). */
+  labels(values: LabelValues<T>): CounterChild;
+  labels(...values: (string | number)[]): CounterChild;
+  labels(...args: [LabelValues<T>] | (string | number)[]): CounterChild {
+    const ref = this.childRef(args);
+    return { inc: (value = 1) => this.add(ref, value) };
+  }
+
+  private add(ref: SeriesRef, value: number): void {
+    assertFinite(this.name, "counter increment", value);
+    if (value < 0) throw new TypeError(`metric "${this.name}": a counter cannot decrease, got ${value}`);
+    this.record<CounterDelta>(
+      ref,
+      (labels) => ({ labels, inc: 0 }),
+      (d) => {
+        d.inc = finiteSum(this.name, d.inc, value);
+      },
+    );
+  }
+}
+
+export interface CounterChild {
+  inc(value?: number): void;
+}

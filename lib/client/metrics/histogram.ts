@@ -1,0 +1,107 @@
+// Histogram: observations counted into fixed buckets. Pending delta = per-bucket counts (+Inf last) and the sum.
+
+import type { HistogramDelta, Labels } from "../../protocol/wire.ts";
+import { DEFAULT_BUCKETS } from "./buckets.ts";
+import {
+  assertFinite,
+  type CollectFunction,
+  finiteSum,
+  type LabelValues,
+  type MetricConfiguration,
+  type MetricObjectWithValues,
+  type MetricValueWithName,
+  type SeriesRef,
+} from "./metric.ts";
+import { Observer, type ObserverChild } from "./observer.ts";
+
+export interface HistogramConfiguration<T extends string> extends MetricConfiguration<T> {
+  /** Upper bounds, strictly increasing; +Inf is implied. Default: prom-client's DEFAULT_BUCKETS. */
+  buckets?: readonly number[];
+  /** Called before every flush with `this` the histogram (see MetricConfiguration.collect). */
+  collect?: CollectFunction<Histogram<T>>;
+}
+
+/**
+ * A histogram, with prom-client's API.
+ * @example
+ * const latency = new Histogram({ name: "job_seconds", help: "Job time.", buckets: [0.1, 0.5, 1] });
+ * latency.observe(0.3);
+ * const end = latency.startTimer(); await job(); end();
+ */
+export class Histogram<T extends string = string> extends Observer<T> {
+  declare readonly type: "histogram";
+  readonly buckets: readonly number[];
+
+  constructor(config: HistogramConfiguration<T>) {
+    super(config, "histogram", { buckets: [...(config.buckets ?? DEFAULT_BUCKETS)] });
+    this.buckets = this.definition().buckets as number[];
+  }
+
+  /**
+   * Makes the series with these labels part of the next flush even if nothing is observed for it, so it exists in
+   * the store with zero counts (prom-client's `zero()`: a series that reads 0 before its first observation, for
+   * `rate()` and alerts). Counts already pending for it are kept: the store holds the aggregate, which only
+   * `remove()` clears.
+   * @example
+   * for (const route of ["/", "/login"]) latency.zero({ route });
+   */
+  zero(labels?: LabelValues<T>): void {
+    this.record<HistogramDelta>(
+      this.series(labels),
+      (l) => this.emptyDelta(l),
+      () => {},
+    );
+  }
+
+  /**
+   * As prom-client's `get()`, but of what is pending in this invocation (since the last flush), not the aggregate
+   * (that lives in the store). Per series, as prom-client: the cumulative `_bucket` values with an `le` label
+   * (the bound as a number, "+Inf" last), then `_sum` and `_count`, each naming its sample in `metricName`. Runs
+   * `collect` first. Label values are strings, every declared label present; a histogram without labels always
+   * shows its series (zeros when nothing is pending).
+   * @example
+   * latency.observe(0.3);
+   * (await latency.get()).values.find((v) => v.metricName === "job_seconds_count")?.value; // 1
+   */
+  async get(): Promise<MetricObjectWithValues<MetricValueWithName<T | "le">>> {
+    const deltas = await this.pendingDeltas<HistogramDelta>((labels) => this.emptyDelta(labels));
+    const bucket = `${this.name}_bucket`;
+    const values: MetricValueWithName<T | "le">[] = [];
+    for (const d of deltas) {
+      const labels = d.labels as LabelValues<T | "le">;
+      let cumulative = 0;
+      this.buckets.forEach((le, i) => {
+        cumulative += d.counts[i] as number;
+        values.push({ labels: { ...labels, le }, value: cumulative, metricName: bucket });
+      });
+      const count = cumulative + (d.counts[this.buckets.length] as number);
+      values.push(
+        { labels: { ...labels, le: "+Inf" }, value: count, metricName: bucket },
+        { labels: { ...labels }, value: d.sum, metricName: `${this.name}_sum` },
+        { labels: { ...labels }, value: count, metricName: `${this.name}_count` },
+      );
+    }
+    return this.metricObject(values);
+  }
+
+  protected add(ref: SeriesRef, value: number): void {
+    assertFinite(this.name, "observation", value);
+    const buckets = this.buckets;
+    let i = 0;
+    while (i < buckets.length && value > (buckets[i] as number)) i++;
+    this.record<HistogramDelta>(
+      ref,
+      (labels) => this.emptyDelta(labels),
+      (d) => {
+        (d.counts[i] as number)++;
+        d.sum = finiteSum(this.name, d.sum, value);
+      },
+    );
+  }
+
+  private emptyDelta(labels: Labels): HistogramDelta {
+    return { labels, counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0 };
+  }
+}
+
+export type HistogramChild = ObserverChild;

@@ -1,0 +1,365 @@
+// The registry: prom-client's Registry surface (register, look up, remove, reset, default labels) over the
+// metrics' pending deltas, plus `flush`, which runs the metrics' `collect` callbacks, takes everything pending and
+// hands it to the delivery pipeline; prom-client's content-type constants.
+
+import { checkDefinition, definitionDifference } from "../protocol/definition.ts";
+import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../protocol/exposition.ts";
+import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
+import { familyName, pushedName, reservedNameProblem, sampleNames } from "../protocol/names.ts";
+import { Invalid } from "../protocol/refusal.ts";
+import { errorMessage } from "../protocol/retry.ts";
+import type { Transport } from "../protocol/transport.ts";
+import { labelNameProblem, labelValueProblem, metricNameProblem, show } from "../protocol/validation.ts";
+import type { FamilyDefinition, FamilyPush, Labels, Push } from "../protocol/wire.ts";
+import { DeliveryPipeline, type DeliveryStats, type FlushResult } from "./delivery/delivery-pipeline.ts";
+import { FlushCoalescer } from "./delivery/flush-coalescer.ts";
+import { splitIntoPushes } from "./delivery/split-into-pushes.ts";
+import type { Metric } from "./metrics/metric.ts";
+import { PendingFamily } from "./metrics/pending-family.ts";
+
+export type { FlushResult } from "./delivery/delivery-pipeline.ts";
+
+export interface RegistryOptions {
+  /** Used by `flush()` when no transport is passed. */
+  transport?: Transport;
+  /**
+   * Series kept for retry after failed deliveries. Past it the oldest undelivered pushes are dropped and
+   * counted in `stats.droppedSeries`. Default 10,000.
+   */
+  maxRetainedSeries?: number;
+  /**
+   * How long an undelivered push is kept for retry (default 30 minutes). Keep it below the server's
+   * PUSH_ID_RETENTION_SECONDS (an hour by default): a replay after the server forgot the push id would count again.
+   */
+  maxRetainedAgeMs?: number;
+  /** Told about every rejected or dropped delivery. Default: console.error. */
+  onError?: (message: string) => void;
+  /** A namespace put before every family name this registry sends, e.g. "myapp_". */
+  prefix?: string;
+  /** Labels added to every series this registry sends (a metric's own label of the same name wins). */
+  defaultLabels?: Record<string, string | number>;
+  /**
+   * The server's limits, where its operator changed them (the `MAX_*` Worker vars): definitions are checked and
+   * pushes split by them. Default: the server's defaults. A 413 naming a lower size limit lowers it here too.
+   */
+  limits?: Partial<Limits>;
+  /** @internal Family names under the reserved prefix this registry may send (the Worker's own metrics). */
+  reservedFamilies?: readonly string[];
+}
+
+export interface RegistryStats extends DeliveryStats {}
+
+export interface FlushSoonOptions {
+  /** How long the first request of a window waits for others to join its flush. Default 5,000 ms. */
+  maxDelayMs?: number;
+}
+
+/**
+ * The text content type, under prom-client's name (prom-client's `prometheusContentType`): the versioned
+ * `text/plain; version=0.0.4; charset=utf-8` that the scrape serves.
+ */
+export const prometheusContentType = TEXT_CONTENT_TYPE;
+/**
+ * The OpenMetrics content type, under prom-client's name (prom-client's `openMetricsContentType`): the versioned
+ * `application/openmetrics-text; version=1.0.0; charset=utf-8` that the scrape serves.
+ */
+export const openMetricsContentType = OPENMETRICS_CONTENT_TYPE;
+/** Either content type a registry can be told it is exposed in, as prom-client's RegistryContentType. */
+export type RegistryContentType = typeof TEXT_CONTENT_TYPE | typeof OPENMETRICS_CONTENT_TYPE;
+
+/** The default window of `flushSoon`: well inside the 30 s a Worker's waitUntil may run after its response. */
+export const DEFAULT_FLUSH_DELAY_MS = 5_000;
+
+interface Entry {
+  pending: PendingFamily;
+  metrics: Metric[];
+}
+
+/**
+ * Holds metrics and their pending deltas; `flush()` sends them. Like prom-client's Registry, plus `flush`.
+ * @example
+ * const registry = new Registry();
+ * const jobs = new Counter({ name: "jobs_total", help: "Jobs.", registers: [registry] });
+ * jobs.inc();
+ * ctx.waitUntil(registry.flush(new DurableObjectTransport(env.METRICS_FAMILY)));
+ */
+export class Registry {
+  /** The text content type the scrape serves, as prom-client's `Registry.PROMETHEUS_CONTENT_TYPE`. */
+  static readonly PROMETHEUS_CONTENT_TYPE = TEXT_CONTENT_TYPE;
+  /** The OpenMetrics content type the scrape serves, as prom-client's `Registry.OPENMETRICS_CONTENT_TYPE`. */
+  static readonly OPENMETRICS_CONTENT_TYPE = OPENMETRICS_CONTENT_TYPE;
+
+  /** What definitions are checked against and pushes split by (the size limits may be lowered by a 413). */
+  readonly limits: Limits;
+  private readonly entries = new Map<string, Entry>();
+  private readonly delivery: DeliveryPipeline;
+  private readonly coalescer = new FlushCoalescer();
+  private transport: Transport | undefined;
+  private readonly prefix: string;
+  private readonly reservedFamilies: readonly string[];
+  private defaultLabels: Labels = {};
+  private readonly onError: (message: string) => void;
+  private exposedAs: RegistryContentType = TEXT_CONTENT_TYPE;
+
+  constructor(options: RegistryOptions = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.transport = options.transport;
+    this.prefix = options.prefix ?? "";
+    this.reservedFamilies = options.reservedFamilies ?? [];
+    if (this.prefix !== "" && metricNameProblem(`${this.prefix}x`, this.limits)) {
+      throw new TypeError(`registry prefix ${show(this.prefix)} does not start a valid metric name`);
+    }
+    this.onError = options.onError ?? ((m) => console.error(`prometheus-distributed-client: ${m}`));
+    this.delivery = new DeliveryPipeline({
+      maxRetainedSeries: options.maxRetainedSeries ?? 10_000,
+      maxRetainedAgeMs: options.maxRetainedAgeMs ?? 30 * 60_000,
+      onError: this.onError,
+      limits: this.limits,
+      newId: () => crypto.randomUUID(),
+    });
+    if (options.defaultLabels) this.setDefaultLabels(options.defaultLabels);
+  }
+
+  /**
+   * Labels added to every series this registry sends, as prom-client's setDefaultLabels. A metric that declares a
+   * label of the same name keeps its own. Changing them changes every family's labelNames (a 409 for families
+   * already stored with other labels): set them once, at startup.
+   * @example register.setDefaultLabels({ service: "checkout", region: "eu" });
+   */
+  setDefaultLabels(labels: Record<string, string | number>): void {
+    const next: Labels = {};
+    for (const [name, value] of Object.entries(labels)) {
+      const problem =
+        labelNameProblem(name, "histogram", this.limits) ?? labelNameProblem(name, "summary", this.limits);
+      if (problem) throw new TypeError(`default label ${problem}`);
+      const valueProblem = labelValueProblem(String(value), this.limits);
+      if (valueProblem) throw new TypeError(`default label ${show(name)}: value ${valueProblem}`);
+      next[name] = String(value);
+    }
+    // Every registered family must stay valid with the new labels.
+    for (const { pending } of this.entries.values()) this.sentDefinition(pending.definition, next);
+    this.defaultLabels = next;
+  }
+
+  /**
+   * The content type set by `setContentType` (default: the text format), as prom-client's `register.contentType`.
+   * This registry serves no exposition itself (the Worker's scrape negotiates the format from `Accept`); the
+   * property is for code ported from prom-client that passes it along.
+   */
+  get contentType(): RegistryContentType {
+    return this.exposedAs;
+  }
+
+  /**
+   * As prom-client's: `Registry.PROMETHEUS_CONTENT_TYPE` or `Registry.OPENMETRICS_CONTENT_TYPE`; anything else
+   * throws a TypeError. Ours are the versioned strings the scrape serves.
+   * @example register.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+   */
+  setContentType(contentType: RegistryContentType): void {
+    if (contentType !== TEXT_CONTENT_TYPE && contentType !== OPENMETRICS_CONTENT_TYPE) {
+      throw new TypeError(
+        `content type ${show(contentType)} is unsupported: use Registry.PROMETHEUS_CONTENT_TYPE or Registry.OPENMETRICS_CONTENT_TYPE`,
+      );
+    }
+    this.exposedAs = contentType;
+  }
+
+  /** Deletes every series of every metric from the store on the next flush, as prom-client's resetMetrics. */
+  resetMetrics(): void {
+    for (const metric of this.getMetricsAsArray()) metric.reset();
+  }
+
+  /**
+   * Adds a metric (its constructor does this for the registries in `registers`). The same family registered
+   * again must have the same definition; then both share one pending state. A different definition throws an
+   * Error naming what differs (type, labelNames, buckets, merge policy, percentiles or quantile window), e.g.
+   * `a metric named "jobs" is already registered with a different labelNames (["a"] vs ["b"])`. (prom-client throws
+   * "A metric with the name X has already been registered." for any second registration; code that works with
+   * prom-client never registers twice, so sharing an identical definition changes nothing for it.) A metric
+   * belongs to one registry: its deltas must be flushed exactly once.
+   */
+  registerMetric(metric: Metric): void {
+    const definition = metric.definition();
+    if (metric.registry !== undefined && metric.registry !== this) {
+      throw new Error(
+        `metric ${show(metric.name)} already belongs to another registry: a metric records into one registry, so its deltas are flushed once`,
+      );
+    }
+    const entry = this.entries.get(definition.name);
+    if (entry) {
+      const difference = definitionDifference(entry.pending.definition, definition);
+      if (difference)
+        throw new Error(`a metric named ${show(metric.name)} is already registered with a different ${difference}`);
+      if (!entry.metrics.includes(metric)) entry.metrics.push(metric);
+      metric.attach(this, entry.pending);
+      return;
+    }
+    this.sentDefinition(definition, this.defaultLabels);
+    // Two families exposing one sample name would be refused by the server on every flush (a counter `x` exposes
+    // `x_total`, which a gauge `x_total` would too).
+    const samples = new Set(sampleNames(definition.name, definition.type));
+    for (const other of this.entries.values()) {
+      const clash = sampleNames(other.pending.definition.name, other.pending.definition.type).find((s) =>
+        samples.has(s),
+      );
+      if (clash !== undefined) {
+        throw new Error(
+          `metric ${show(metric.name)} would expose ${show(clash)}, which ${show(other.metrics[0]?.name)} already exposes`,
+        );
+      }
+    }
+    const pending = new PendingFamily(definition);
+    this.entries.set(definition.name, { pending, metrics: [metric] });
+    metric.attach(this, pending);
+  }
+
+  /** The metric registered under `name`: its declared name, or else its family name. */
+  getSingleMetric(name: string): Metric | undefined {
+    const declared = [this.entries.get(name), this.entries.get(familyName("counter", name))].flatMap(
+      (e) => e?.metrics ?? [],
+    );
+    return declared.find((m) => m.name === name) ?? this.entries.get(name)?.metrics[0];
+  }
+
+  getMetricsAsArray(): Metric[] {
+    return [...this.entries.values()].flatMap((e) => e.metrics);
+  }
+
+  /** Forgets a metric and its pending deltas. */
+  removeSingleMetric(name: string): void {
+    const metric = this.getSingleMetric(name);
+    if (!metric) return;
+    const family = metric.definition().name;
+    for (const m of this.entries.get(family)?.metrics ?? []) m.detach();
+    this.entries.delete(family);
+  }
+
+  /** Forgets every metric and every pending delta (not what is already stored). */
+  clear(): void {
+    for (const name of [...this.entries.keys()]) this.removeSingleMetric(name);
+    this.delivery.clear();
+  }
+
+  setTransport(transport: Transport): void {
+    this.transport = transport;
+  }
+
+  get stats(): RegistryStats {
+    return this.delivery.stats;
+  }
+
+  /**
+   * Takes every pending delta, clearing them, as pushes within the limits, each with a fresh push id.
+   * Synchronous: no update can slip between taking and clearing. It does not run the metrics' `collect`
+   * callbacks (they may be async); `flush()` does, before it takes.
+   */
+  take(): Push[] {
+    const families: FamilyPush[] = [];
+    for (const { pending } of this.entries.values()) {
+      const family = pending.take();
+      if (family) families.push(this.decorate(family));
+    }
+    return splitIntoPushes(families, this.limits, () => crypto.randomUUID());
+  }
+
+  /**
+   * Sends everything pending, and retries what earlier flushes could not deliver. Never throws for delivery
+   * problems: they are retained (bounded), or counted when refused. Does nothing at all when nothing is pending.
+   *
+   * First it runs every metric's `collect` callback, in parallel, and takes the pending deltas once all have
+   * settled (so what they record goes out, as do updates recorded meanwhile); a callback that throws or rejects is
+   * reported through `onError` and the flush goes on. Without `collect` callbacks the deltas are taken at the call.
+   * @example
+   * ctx.waitUntil(register.flush(new DurableObjectTransport(env.METRICS_FAMILY)));
+   */
+  flush(transport: Transport | undefined = this.transport): Promise<FlushResult> {
+    if (!transport) return Promise.reject(new TypeError("flush: no transport given and none set on the registry"));
+    const collecting = this.getMetricsAsArray().filter((metric) => metric.hasCollect);
+    if (collecting.length === 0) return this.delivery.deliver(this.take(), transport);
+    return this.collect(collecting).then(() => this.delivery.deliver(this.take(), transport));
+  }
+
+  /**
+   * Runs the `collect` callbacks (as `flush` does), then takes every pending delta (as `take` does). For senders
+   * that deliver on their own terms, such as the Pushgateway client.
+   */
+  async takeCollected(): Promise<Push[]> {
+    const collecting = this.getMetricsAsArray().filter((metric) => metric.hasCollect);
+    if (collecting.length > 0) await this.collect(collecting);
+    return this.take();
+  }
+
+  /**
+   * Flushes soon, together with the other requests this isolate serves meanwhile: the first call opens a window of
+   * `maxDelayMs`, later calls join it, and one flush at its end carries every delta recorded before those calls.
+   * The promise settles once that flush has delivered (or retained for retry) them, so a Worker can hand it to
+   * `ctx.waitUntil` and nothing is left pending when the isolate goes away. No calls, no timer, nothing sent. The
+   * window's flush goes through the transport of the call that opened it (calls usually pass equivalent ones).
+   * Lambda handlers and batch jobs, which end after one request, `await flush()` instead.
+   * @example
+   * requests.inc({ route: "/" });
+   * ctx.waitUntil(register.flushSoon(new DurableObjectTransport(env.METRICS_FAMILY)));
+   */
+  flushSoon(transport: Transport | undefined = this.transport, options: FlushSoonOptions = {}): Promise<FlushResult> {
+    if (!transport) return Promise.reject(new TypeError("flushSoon: no transport given and none set on the registry"));
+    return this.coalescer.schedule(() => this.flush(transport), options.maxDelayMs ?? DEFAULT_FLUSH_DELAY_MS);
+  }
+
+  /** Runs the `collect` callbacks of `metrics` in parallel; reports each that throws or rejects through onError. */
+  private async collect(metrics: Metric[]): Promise<void> {
+    await Promise.all(
+      metrics.map((metric) =>
+        metric.runCollect().catch((error: unknown) => {
+          this.onError(`collect callback of metric ${show(metric.name)} failed: ${errorMessage(error)}`);
+        }),
+      ),
+    );
+  }
+
+  /** The definition this registry sends for `definition` (prefix, default labels), checked: throws a TypeError. */
+  private sentDefinition(definition: FamilyDefinition, defaultLabels: Labels): FamilyDefinition {
+    const extra = Object.keys(defaultLabels).filter((name) => !definition.labelNames.includes(name));
+    const sent = {
+      ...definition,
+      name: this.sentName(definition),
+      labelNames: [...definition.labelNames, ...extra],
+    };
+    let checked: FamilyDefinition;
+    try {
+      checked = checkDefinition(sent, this.limits, "");
+    } catch (error) {
+      if (error instanceof Invalid) {
+        throw new TypeError(
+          `metric family ${show(sent.name)} as this registry sends it: ${error.path} ${error.problem}`,
+        );
+      }
+      throw error;
+    }
+    const reserved = reservedNameProblem(checked.name, this.reservedFamilies);
+    if (reserved) throw new TypeError(`metric family ${reserved}`);
+    return checked;
+  }
+
+  /** The name this registry pushes a family under: prefixed, in the form the definition check turns back into it. */
+  private sentName(definition: FamilyDefinition): string {
+    return pushedName(`${this.prefix}${definition.name}`, definition.type);
+  }
+
+  /** The family as this registry sends it: its pushed name (prefixed), default labels added. */
+  private decorate(family: FamilyPush): FamilyPush {
+    const extra = Object.entries(this.defaultLabels).filter(([name]) => !family.labelNames.includes(name));
+    const name = this.sentName(family);
+    if (extra.length === 0) return { ...family, name };
+    const add = (labels: Labels): Labels => ({ ...labels, ...Object.fromEntries(extra) });
+    return {
+      ...family,
+      name,
+      labelNames: [...family.labelNames, ...extra.map(([name]) => name)],
+      series: family.series.map((s) => ({ ...s, labels: add(s.labels) })),
+      ...(family.remove ? { remove: family.remove.map(add) } : {}),
+    };
+  }
+}
+
+/** The default registry, as prom-client's `register`. */
+export const register = new Registry();

@@ -1,0 +1,237 @@
+// Turns untrusted input (a parsed JSON body or an RPC argument) into a canonical Push, or names the first problem
+// with its path and value. Strict: unknown fields, duplicates and non-finite numbers are refused. Names are turned
+// into family names by the one definition check (a counter `x_total` is the family `x`; see names.ts), and two parts
+// that name one counter family both ways merge.
+
+import { checkDefinition, definitionDifference } from "./definition.ts";
+import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
+import { array, at, fail, failOn, Invalid, record } from "./refusal.ts";
+import { seriesKey } from "./series-key.ts";
+import { SKETCH_MAX_BUCKETS, SKETCH_MAX_INDEX, type SketchData, sketchCount } from "./sketch.ts";
+import { labelValueProblem, seriesLabelsProblem, show } from "./validation.ts";
+import type { CounterDelta, FamilyDefinition, FamilyPush, Labels, Push, SeriesDelta } from "./wire.ts";
+
+export type CheckResult<T> = { ok: true; value: T } | { ok: false; error: Invalid };
+
+function finite(value: unknown, path: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) fail(path, `must be a finite number, got ${show(value)}`);
+  return value;
+}
+
+function count(value: unknown, path: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    fail(path, `must be a non-negative integer, got ${show(value)}`);
+  }
+  return value;
+}
+
+function checkLabels(value: unknown, path: string, labelNames: string[], limits: Limits): Labels {
+  const obj = record(value, path, labelNames, labelNames);
+  const labels: Labels = {};
+  for (const name of labelNames) {
+    const v = obj[name];
+    const problem = labelValueProblem(v, limits);
+    if (problem) fail(`${path}.${name}`, problem);
+    labels[name] = v as string;
+  }
+  failOn(seriesLabelsProblem(labelNames, labels, limits), path);
+  return labels;
+}
+
+function checkSketch(value: unknown, path: string, observations: number): SketchData {
+  const s = record(value, path, ["zero", "pos", "neg"], ["zero", "pos", "neg"]);
+  const side = (raw: unknown, where: string): [number, number][] => {
+    const list = array(raw, where);
+    if (list.length > SKETCH_MAX_BUCKETS) {
+      fail(where, `has ${list.length} buckets, over the limit of ${SKETCH_MAX_BUCKETS}`);
+    }
+    let previous = Number.NEGATIVE_INFINITY;
+    return list.map((pair, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2)
+        fail(`${where}[${i}]`, `must be an [index, count] pair, got ${show(pair)}`);
+      const [index, c] = pair as unknown[];
+      if (typeof index !== "number" || !Number.isInteger(index) || Math.abs(index) > SKETCH_MAX_INDEX) {
+        const range = `from -${SKETCH_MAX_INDEX} to ${SKETCH_MAX_INDEX}`;
+        fail(`${where}[${i}][0]`, `must be an integer bucket index ${range}, got ${show(index)}`);
+      }
+      if (index <= previous) fail(`${where}[${i}][0]`, "bucket indexes must be strictly increasing");
+      previous = index;
+      return [index, count(c, `${where}[${i}][1]`)];
+    });
+  };
+  const sketch = {
+    zero: count(s.zero, `${path}.zero`),
+    pos: side(s.pos, `${path}.pos`),
+    neg: side(s.neg, `${path}.neg`),
+  };
+  const held = sketchCount(sketch);
+  if (held !== observations) fail(path, `holds ${held} observations, but the series counts ${observations}`);
+  return sketch;
+}
+
+function checkSeries(value: unknown, path: string, definition: FamilyDefinition, limits: Limits): SeriesDelta {
+  const { labelNames, merge } = definition;
+  switch (definition.type) {
+    case "counter": {
+      const s = record(value, path, ["labels", "inc"], ["labels", "inc"]);
+      const inc = finite(s.inc, `${path}.inc`);
+      if (inc < 0) fail(`${path}.inc`, `a counter cannot decrease, got ${show(inc)}`);
+      return { labels: checkLabels(s.labels, `${path}.labels`, labelNames, limits), inc };
+    }
+    case "gauge":
+    case "untyped": {
+      const s = record(value, path, ["labels", "set", "inc"], ["labels"]);
+      if ("set" in s === "inc" in s) fail(path, `a ${definition.type} series carries exactly one of "set" or "inc"`);
+      if ("set" in s && merge === "sum") fail(`${path}.set`, `a gauge merged by "sum" takes inc, not set`);
+      if ("inc" in s && (merge === "max" || merge === "min")) {
+        fail(`${path}.inc`, `a gauge merged by "${merge}" takes set, not inc`);
+      }
+      const labels = checkLabels(s.labels, `${path}.labels`, labelNames, limits);
+      return "set" in s ? { labels, set: finite(s.set, `${path}.set`) } : { labels, inc: finite(s.inc, `${path}.inc`) };
+    }
+    case "histogram": {
+      const s = record(value, path, ["labels", "counts", "sum"], ["labels", "counts", "sum"]);
+      const counts = array(s.counts, `${path}.counts`).map((c, i) => count(c, `${path}.counts[${i}]`));
+      const expected = (definition.buckets as number[]).length + 1;
+      if (counts.length !== expected) {
+        fail(`${path}.counts`, `must hold ${expected} counts (one per bucket plus +Inf), got ${counts.length}`);
+      }
+      return {
+        labels: checkLabels(s.labels, `${path}.labels`, labelNames, limits),
+        counts,
+        sum: finite(s.sum, `${path}.sum`),
+      };
+    }
+    case "summary": {
+      const s = record(value, path, ["labels", "count", "sum", "sketch"], ["labels", "count", "sum"]);
+      const labels = checkLabels(s.labels, `${path}.labels`, labelNames, limits);
+      const n = count(s.count, `${path}.count`);
+      const sum = finite(s.sum, `${path}.sum`);
+      if ((definition.percentiles ?? []).length === 0) {
+        if ("sketch" in s)
+          fail(`${path}.sketch`, "this summary reports no quantiles (no percentiles), so it takes no sketch");
+        return { labels, count: n, sum };
+      }
+      if (!("sketch" in s)) fail(path, `missing field "sketch" (required: this summary reports quantiles)`);
+      return { labels, count: n, sum, sketch: checkSketch(s.sketch, `${path}.sketch`, n) };
+    }
+  }
+}
+
+const FAMILY_FIELDS = [
+  ...["name", "type", "help", "labelNames", "buckets", "merge", "percentiles", "maxAgeSeconds", "ageBuckets"],
+  ...["ttlSeconds", "shards", "reset", "remove", "replace", "inferred", "series"],
+];
+
+function checkFamily(value: unknown, path: string, limits: Limits, budget: { series: number }): FamilyPush {
+  const f = record(value, path, FAMILY_FIELDS, ["name", "type", "help", "series"]);
+  const definition = checkDefinition(f, limits, path);
+  for (const flag of ["reset", "replace", "inferred"] as const) {
+    if (flag in f && typeof f[flag] !== "boolean")
+      fail(`${path}.${flag}`, `must be true or false, got ${show(f[flag])}`);
+  }
+  const rawRemove = "remove" in f ? array(f.remove, `${path}.remove`) : [];
+  const rawSeries = array(f.series, `${path}.series`);
+  budget.series -= rawSeries.length + rawRemove.length;
+  if (budget.series < 0) {
+    const limit = { name: "maxSeriesPerPush" as const, value: limits.maxSeriesPerPush };
+    fail(`${path}.series`, `the push holds more than ${limits.maxSeriesPerPush} series`, 413, limit);
+  }
+  const remove = rawRemove.map((l, i) => checkLabels(l, `${path}.remove[${i}]`, definition.labelNames, limits));
+  const seen = new Set<string>();
+  const series = rawSeries.map((s, i) => {
+    const delta = checkSeries(s, `${path}.series[${i}]`, definition, limits);
+    const key = seriesKey(definition.labelNames, delta.labels);
+    if (seen.has(key))
+      fail(`${path}.series[${i}].labels`, `the series ${show(delta.labels)} appears twice in this family`);
+    seen.add(key);
+    return delta;
+  });
+  return {
+    ...definition,
+    ...(f.reset === true ? { reset: true } : {}),
+    ...(remove.length > 0 ? { remove } : {}),
+    ...(f.replace === true ? { replace: true } : {}),
+    ...(f.inferred === true ? { inferred: true } : {}),
+    series,
+  };
+}
+
+/**
+ * One part of two that name the same counter family (`x` and `x_total`): their series together, a series in both
+ * adding up. Undefined when they cannot merge: another type, another definition, or deletions or replacements.
+ */
+function mergeNamedTwice(a: FamilyPush, b: FamilyPush): FamilyPush | undefined {
+  const plain = (p: FamilyPush) => p.type === "counter" && !p.reset && !p.remove && !p.replace;
+  if (!plain(a) || !plain(b) || a.inferred !== b.inferred) return undefined;
+  // Label names inferred from samples are whatever the samples carry: the merged family has them all (a label a
+  // series lacks is empty). Declared ones must agree, as every other term of the definition.
+  const labelNames = a.inferred ? [...new Set([...a.labelNames, ...b.labelNames])].sort() : a.labelNames;
+  const [first, second] = a.inferred
+    ? [
+        { ...a, labelNames },
+        { ...b, labelNames },
+      ]
+    : [a, b];
+  if (definitionDifference(first, second) || a.shards !== b.shards) return undefined;
+  const series = new Map<string, CounterDelta>();
+  for (const delta of [...a.series, ...b.series] as CounterDelta[]) {
+    const labels = Object.fromEntries(
+      labelNames.map((name) => [name, (Object.hasOwn(delta.labels, name) ? delta.labels[name] : "") ?? ""]),
+    );
+    const key = seriesKey(labelNames, labels);
+    const before = series.get(key);
+    series.set(key, { labels, inc: (before?.inc ?? 0) + delta.inc });
+  }
+  return { ...a, labelNames, series: [...series.values()] };
+}
+
+/** Why `id` cannot be a push id (the `batch` field, the Idempotency-Key header), or undefined. */
+export function pushIdProblem(id: unknown, limits: Pick<Limits, "maxPushIdLength">): string | undefined {
+  if (typeof id !== "string" || id.length === 0) return `must be a non-empty string, got ${show(id)}`;
+  if (id.length > limits.maxPushIdLength)
+    return `is ${id.length} characters, over the limit of ${limits.maxPushIdLength}`;
+  if (!/^[\x21-\x7e]+$/.test(id)) return `must be printable ASCII without spaces, got ${show(id)}`;
+  return undefined;
+}
+
+/**
+ * Checks an untrusted push and returns it in canonical form (defaults filled in), or the first problem found,
+ * naming the field and the value.
+ * @example
+ * const r = checkPush(JSON.parse(body));
+ * if (!r.ok) return new Response(r.error.message, { status: r.error.status });
+ */
+export function checkPush(input: unknown, limits: Limits = DEFAULT_LIMITS): CheckResult<Push> {
+  try {
+    const b = record(input, "push", ["batch", "families"], ["families"]);
+    if ("batch" in b) failOn(pushIdProblem(b.batch, limits), "batch");
+    const raw = array(b.families, "families");
+    if (raw.length > limits.maxFamiliesPerPush) {
+      const limit = { name: "maxFamiliesPerPush" as const, value: limits.maxFamiliesPerPush };
+      fail("families", `holds ${raw.length} families, over the limit of ${limits.maxFamiliesPerPush}`, 413, limit);
+    }
+    const budget = { series: limits.maxSeriesPerPush };
+    const checked = raw.map((f, i) => checkFamily(f, at("families", `[${i}]`), limits, budget));
+    const families: FamilyPush[] = [];
+    /** Where each family is in `families`, and the name it was pushed under. */
+    const byName = new Map<string, { index: number; pushed: unknown }>();
+    checked.forEach((f, i) => {
+      const pushed = (raw[i] as { name?: unknown }).name;
+      const first = byName.get(f.name);
+      if (first === undefined) {
+        byName.set(f.name, { index: families.length, pushed });
+        families.push(f);
+        return;
+      }
+      // A counter named both ways (`x` and `x_total`) in one push is one family: its parts merge.
+      const merged = first.pushed === pushed ? undefined : mergeNamedTwice(families[first.index] as FamilyPush, f);
+      if (!merged) fail(`families[${i}].name`, `the family ${show(f.name)} appears twice in this push`);
+      families[first.index] = merged;
+    });
+    return { ok: true, value: { ...(typeof b.batch === "string" ? { batch: b.batch } : {}), families } };
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, error: e };
+    throw e;
+  }
+}

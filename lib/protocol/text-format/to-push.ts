@@ -1,0 +1,197 @@
+// Parsed text-format families, pushed to a Pushgateway grouping key, as one Push with this project's semantics: a
+// short-lived job pushes what it counted. Counters, histograms and summaries (their _count and _sum) add; gauges set,
+// as their family's merge policy decides; untyped samples stay untyped and set. The grouping labels become labels of every series.
+
+import type { Limits } from "../limits.ts";
+import { familyName } from "../names.ts";
+import { fail } from "../refusal.ts";
+import { seriesKey } from "../series-key.ts";
+import { labelNameProblem, show } from "../validation.ts";
+import type { FamilyPush, Labels, Push, SeriesDelta } from "../wire.ts";
+import { type ParsedFamily, type ParsedSample, parseGoFloat } from "./parse.ts";
+
+export interface TextPushOptions {
+  /** The grouping labels from the URL path; they replace same-named labels of the samples. */
+  grouping: Labels;
+  /** `PUT`: the pushed series replace their stored values instead of adding to them. */
+  replace: boolean;
+  /** The push id (the Idempotency-Key header). */
+  pushId?: string;
+  /** The name limits the labels are checked against. */
+  limits: Pick<Limits, "maxNameLength">;
+}
+
+/** What a sample-level problem is reported against: the line it came from. */
+const atLine = (line: number) => `line ${line}`;
+
+/** A sample's value as a count (a histogram bucket, a summary's _count): a whole number ≥ 0. */
+function countOf(sample: ParsedSample, what: string): number {
+  if (!Number.isSafeInteger(sample.value) || sample.value < 0)
+    fail(atLine(sample.line), `${what} must be a whole number ≥ 0, got ${show(sample.value)}`);
+  return sample.value;
+}
+
+function finiteOf(sample: ParsedSample, what: string): number {
+  if (!Number.isFinite(sample.value)) fail(atLine(sample.line), `${what} must be a finite number, got ${sample.value}`);
+  return sample.value;
+}
+
+/** A series being assembled from its samples: its labels (without `le`/`quantile`) and where it was first seen. */
+interface Assembly {
+  labels: Labels;
+  line: number;
+  buckets: Map<number, ParsedSample>;
+  sum?: ParsedSample;
+  count?: ParsedSample;
+  value?: ParsedSample;
+}
+
+/** The samples of a family grouped into series, by their labels after the grouping labels are applied. */
+/** The value of label `name` in `labels`, never one inherited from Object.prototype (a label may be `toString`). */
+const own = (labels: Labels, name: string): string | undefined =>
+  Object.hasOwn(labels, name) ? labels[name] : undefined;
+
+function assemble(family: ParsedFamily, grouping: Labels, labelNames: string[]): Assembly[] {
+  const series = new Map<string, Assembly>();
+  for (const sample of family.samples) {
+    const labels: Labels = {};
+    for (const name of labelNames) labels[name] = own(grouping, name) ?? own(sample.labels, name) ?? "";
+    const key = seriesKey(labelNames, labels);
+    let entry = series.get(key);
+    if (!entry) {
+      entry = { labels, line: sample.line, buckets: new Map() };
+      series.set(key, entry);
+    }
+    const suffix = sample.name.slice(family.name.length);
+    const where = atLine(sample.line);
+    const again = () =>
+      fail(where, `the series ${show(labels)} of ${show(family.name)} appears twice once the grouping labels apply`);
+    if (family.type === "histogram" && suffix === "_bucket") {
+      const le = sample.labels.le === undefined ? Number.NaN : parseGoFloat(sample.labels.le);
+      if (typeof le !== "number" || Number.isNaN(le))
+        fail(where, `a histogram bucket needs a numeric "le" label, got ${show(sample.labels.le)}`);
+      if (entry.buckets.has(le)) again();
+      entry.buckets.set(le, sample);
+    } else if (
+      (family.type === "histogram" || family.type === "summary") &&
+      (suffix === "_sum" || suffix === "_count")
+    ) {
+      const field = suffix === "_sum" ? "sum" : "count";
+      if (entry[field]) again();
+      entry[field] = sample;
+    } else if (family.type === "summary" && suffix === "") {
+      // A quantile the job computed cannot be added to another job's: quantiles are left out, _count and _sum kept.
+    } else {
+      if (entry.value) again();
+      entry.value = sample;
+    }
+  }
+  return [...series.values()];
+}
+
+/** A histogram's upper bounds (without +Inf) from its first series; every series must have the same. */
+function bucketsOf(family: ParsedFamily, series: Assembly[]): number[] {
+  const first = series[0] as Assembly;
+  const bounds = [...first.buckets.keys()].sort((a, b) => a - b);
+  if (bounds.at(-1) !== Number.POSITIVE_INFINITY)
+    fail(atLine(first.line), `histogram ${show(family.name)} has no +Inf bucket`);
+  for (const s of series) {
+    const own = [...s.buckets.keys()].sort((a, b) => a - b);
+    if (own.join() !== bounds.join())
+      fail(
+        atLine(s.line),
+        `the series ${show(s.labels)} of ${show(family.name)} has other buckets than line ${first.line}`,
+      );
+  }
+  return bounds.slice(0, -1);
+}
+
+function histogramDelta(family: ParsedFamily, s: Assembly, bounds: number[]): SeriesDelta {
+  const cumulative = [...bounds, Number.POSITIVE_INFINITY].map((le) =>
+    countOf(s.buckets.get(le) as ParsedSample, "a bucket count"),
+  );
+  const counts = cumulative.map((c, i) => c - (cumulative[i - 1] ?? 0));
+  const fall = counts.findIndex((c) => c < 0);
+  if (fall >= 0) {
+    const sample = s.buckets.get([...bounds, Number.POSITIVE_INFINITY][fall] as number) as ParsedSample;
+    fail(atLine(sample.line), "bucket counts are cumulative: this one is lower than the bucket before it");
+  }
+  if (!s.sum) fail(atLine(s.line), `the series ${show(s.labels)} of histogram ${show(family.name)} has no _sum`);
+  const total = cumulative.at(-1) as number;
+  if (s.count && countOf(s.count, "a _count") !== total)
+    fail(atLine(s.count.line), `_count is ${s.count.value}, but the +Inf bucket counts ${total}`);
+  return { labels: s.labels, counts, sum: finiteOf(s.sum, "a _sum") };
+}
+
+function seriesDelta(family: ParsedFamily, s: Assembly, bounds: number[]): SeriesDelta {
+  switch (family.type) {
+    case "counter": {
+      const inc = finiteOf(s.value as ParsedSample, "a counter's value");
+      if (inc < 0) fail(atLine(s.line), `a counter cannot be negative, got ${inc}`);
+      return { labels: s.labels, inc };
+    }
+    case "histogram":
+      return histogramDelta(family, s, bounds);
+    case "summary":
+      if (!s.count || !s.sum)
+        fail(atLine(s.line), `the series ${show(s.labels)} of summary ${show(family.name)} needs both _count and _sum`);
+      return { labels: s.labels, count: countOf(s.count, "a _count"), sum: finiteOf(s.sum, "a _sum") };
+    default:
+      return {
+        labels: s.labels,
+        set: finiteOf(s.value as ParsedSample, `${family.type === "untyped" ? "an untyped" : "a gauge's"} value`),
+      };
+  }
+}
+
+/** The label names of a family's series: the samples' (without `le`/`quantile`) and the grouping labels, sorted. */
+function labelNamesOf(family: ParsedFamily, grouping: Labels, limits: Pick<Limits, "maxNameLength">): string[] {
+  const names = new Set(Object.keys(grouping));
+  for (const sample of family.samples) {
+    for (const name of Object.keys(sample.labels)) {
+      const reserved =
+        (family.type === "histogram" && name === "le") || (family.type === "summary" && name === "quantile");
+      if (reserved || names.has(name)) continue;
+      const problem = labelNameProblem(name, family.type, limits);
+      if (problem) fail(atLine(sample.line), `label ${problem}`);
+      names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+
+/**
+ * The push that adds (or, with `replace`, sets) what a text-format body carries, under its grouping key. Families
+ * without samples are left out, and so are the `<name>_created` gauges that Python's client writes beside a counter,
+ * histogram or summary. Throws `Invalid` naming the line of the first sample that cannot be pushed.
+ * @example
+ * textToPush(parsed.families, { grouping: { job: "backup" }, replace: false, pushId: "run-42", limits });
+ */
+export function textToPush(families: readonly ParsedFamily[], options: TextPushOptions): Push {
+  const typed = families.filter((f) => f.samples.length > 0);
+  const created = new Set(
+    typed.flatMap((f) =>
+      ["counter", "histogram", "summary"].includes(f.type) ? [`${familyName(f.type, f.name)}_created`] : [],
+    ),
+  );
+  const parts: FamilyPush[] = [];
+  for (const family of typed) {
+    if ((family.type === "gauge" || family.type === "untyped") && created.has(family.name)) continue;
+    const labelNames = labelNamesOf(family, options.grouping, options.limits);
+    const series = assemble(family, options.grouping, labelNames);
+    const bounds = family.type === "histogram" ? bucketsOf(family, series) : [];
+    const type = family.type;
+    // The name as the body declares it: the definition check makes the family name of it, as for every push.
+    parts.push({
+      name: family.name,
+      type,
+      help: family.help,
+      labelNames,
+      ...(type === "histogram" ? { buckets: bounds } : {}),
+      series: series.map((s) => seriesDelta(family, s, bounds)),
+      ...(options.replace ? { replace: true } : {}),
+      inferred: true,
+    });
+  }
+  return { ...(options.pushId !== undefined ? { batch: options.pushId } : {}), families: parts };
+}

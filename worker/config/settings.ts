@@ -1,0 +1,119 @@
+// Reads the configurable limits and settings from the Worker's vars, falling back to the documented defaults
+// (an unset, empty or invalid value means the default).
+
+import { DEFAULT_LIMITS, type Limits } from "../../lib/protocol/limits.ts";
+import { exposedName } from "../../lib/protocol/names.ts";
+import { wholeNumberProblem } from "../../lib/protocol/validation.ts";
+import type { MetricType } from "../../lib/protocol/wire.ts";
+import type { Env } from "./env.ts";
+
+export const DEFAULT_PUSH_ID_RETENTION_SECONDS = 3_600;
+export const DEFAULT_MAX_SERIES_PER_FAMILY = 10_000;
+/**
+ * Families a deployment holds at most: every scrape makes one object request per family (and shard), and one
+ * invocation may make a bounded number of subrequests; 2,000 keeps a scrape well inside that and inside Prometheus'
+ * default 10 s timeout.
+ */
+export const DEFAULT_MAX_FAMILIES = 2_000;
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = nonNegativeInt(value, fallback);
+  return n > 0 ? n : fallback;
+}
+
+function nonNegativeInt(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n >= 0 ? n : fallback;
+}
+
+/** The limits this Worker enforces: the defaults, with the ones an operator may change read from vars. */
+export function limits(env: Env): Limits {
+  return {
+    ...DEFAULT_LIMITS,
+    maxBodyBytes: positiveInt(env.MAX_BODY_BYTES, DEFAULT_LIMITS.maxBodyBytes),
+    maxFamiliesPerPush: positiveInt(env.MAX_FAMILIES_PER_PUSH, DEFAULT_LIMITS.maxFamiliesPerPush),
+    maxSeriesPerPush: positiveInt(env.MAX_SERIES_PER_PUSH, DEFAULT_LIMITS.maxSeriesPerPush),
+    maxNameLength: positiveInt(env.MAX_NAME_LENGTH, DEFAULT_LIMITS.maxNameLength),
+    maxLabelValueLength: positiveInt(env.MAX_LABEL_VALUE_LENGTH, DEFAULT_LIMITS.maxLabelValueLength),
+  };
+}
+
+/** How long a family object remembers push ids, to drop replays. */
+export function pushIdRetentionMs(env: Env): number {
+  return positiveInt(env.PUSH_ID_RETENTION_SECONDS, DEFAULT_PUSH_ID_RETENTION_SECONDS) * 1000;
+}
+
+/** How long a family object stays busy after a group (pushes arriving meanwhile join the next group); 0 = one turn. */
+export function groupCommitWindowMs(env: Env): number {
+  return Math.min(nonNegativeInt(env.GROUP_COMMIT_WINDOW_MS, 0), 10_000);
+}
+
+/** The deployment's cap on families (MAX_FAMILIES). */
+export function maxFamilies(env: Env): number {
+  return positiveInt(env.MAX_FAMILIES, DEFAULT_MAX_FAMILIES);
+}
+
+export function maxSeriesPerFamily(env: Env): number {
+  return positiveInt(env.MAX_SERIES_PER_FAMILY, DEFAULT_MAX_SERIES_PER_FAMILY);
+}
+
+/** Time to live of series whose family declares none; 0 (the default) = series never expire. */
+export function defaultTtlSeconds(env: Env): number {
+  return positiveInt(env.DEFAULT_TTL_SECONDS, 0);
+}
+
+/** How long a router isolate gathers its own push counts before flushing them (default 10 s). */
+export function selfMetricsFlushMs(env: Env): number {
+  return Math.min(nonNegativeInt(env.SELF_METRICS_FLUSH_MS, 10_000), 25_000);
+}
+
+/** How long a finished scrape serves repeat scrapes in the same isolate (SCRAPE_CACHE_SECONDS, at most 60 s); 0 = never. */
+export function scrapeCacheMs(env: Env): number {
+  return Math.min(nonNegativeInt(env.SCRAPE_CACHE_SECONDS, 0), 60) * 1000;
+}
+
+/** FAMILY_SHARDS as parsed, by setting. */
+const parsedShards = new Map<string, Map<string, number>>();
+
+/**
+ * The objects an operator spreads a family's HTTP pushes over (FAMILY_SHARDS: a JSON object of family name → 1–32,
+ * a counter named with or without `_total`), or undefined. Only an operator shards a family: what an HTTP push
+ * declares is not used. A setting that is not such an object shards nothing (and is reported once in the log).
+ */
+export function configuredShards(env: Env, family: string, type: MetricType): number | undefined {
+  const setting = env.FAMILY_SHARDS ?? "";
+  let shards = parsedShards.get(setting);
+  if (!shards) {
+    shards = parseShards(setting);
+    if (parsedShards.size >= 16) parsedShards.clear();
+    parsedShards.set(setting, shards);
+  }
+  return shards.get(family) ?? shards.get(exposedName(family, type));
+}
+
+let reportedBadShards = false;
+
+function parseShards(setting: string): Map<string, number> {
+  const shards = new Map<string, number>();
+  if (setting === "") return shards;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(setting);
+  } catch {
+    parsed = undefined;
+  }
+  const entries = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? Object.entries(parsed) : [];
+  const valid =
+    entries.length > 0 && entries.every(([, n]) => wholeNumberProblem(n, 1, DEFAULT_LIMITS.maxShards) === undefined);
+  if (!valid) {
+    if (!reportedBadShards)
+      console.error(
+        'prometheus-distributed-client: FAMILY_SHARDS must be a JSON object of family name → 1-32, e.g. {"edge_requests": 8}; no family is sharded until it is',
+      );
+    reportedBadShards = true;
+    return shards;
+  }
+  for (const [name, n] of entries) shards.set(name, n as number);
+  return shards;
+}

@@ -1,0 +1,167 @@
+// Ingest: check a whole push and refuse it whole when any part would be refused (nothing is applied), then fan it out
+// to the family objects. Every way in shares it: POST /push, the MetricsService RPC entrypoint, the Pushgateway API.
+
+import { pushToFamilyObjects } from "../../lib/client/transports/durable-object.ts";
+import { checkPush } from "../../lib/protocol/check-push.ts";
+import type { LimitExceeded } from "../../lib/protocol/limits.ts";
+import { reservedNameProblem } from "../../lib/protocol/names.ts";
+import { shardFor } from "../../lib/protocol/shards.ts";
+import { type DeliveryOutcome, type FamilyRefusal, refusedWhole } from "../../lib/protocol/transport.ts";
+import type { FamilyPush, MetricType, Push } from "../../lib/protocol/wire.ts";
+import type { Env } from "../config/env.ts";
+import { configuredShards, limits, maxFamilies, maxSeriesPerFamily } from "../config/settings.ts";
+import { EVERY_FAMILY, type Scope, scopeProblem } from "../http/auth.ts";
+import { catalog } from "../objects/catalog-object.ts";
+import { familyStub } from "../objects/stubs.ts";
+import { countFamilyCapRefusal, type WaitUntil } from "../self-metrics/self-metrics.ts";
+
+/**
+ * What a push gets: its families' outcomes, or an error for the whole push (with every family's outcome when the push
+ * was readable: the refused families, and the others, not applied with them).
+ */
+export type IngestReply = {
+  status: number;
+  body:
+    | { error: string; limit?: LimitExceeded; families?: DeliveryOutcome[] }
+    | { batch?: string; families: DeliveryOutcome[] };
+};
+
+/** The HTTP status of a push from its family outcomes: a failure → 503, a conflict → 409, a limit → 413. */
+export function statusOf(outcomes: DeliveryOutcome[]): number {
+  if (outcomes.some((o) => o.status === "failed")) return 503;
+  const codes = outcomes.flatMap((o) => (o.status === "rejected" ? [o.code] : []));
+  for (const code of [409, 413, 400]) if (codes.includes(code)) return code;
+  return 200;
+}
+
+/** Who pushes: what the credential may write, and whether it is a Worker bound to this one (trusted: see Security). */
+export interface WayIn {
+  scope: Scope;
+  bound: boolean;
+}
+
+/** A Worker calling through a service binding: unscoped, trusted to declare shards. */
+export const BOUND_WORKER: WayIn = { scope: EVERY_FAMILY, bound: true };
+
+/**
+ * `part` spread over the objects an operator chose: FAMILY_SHARDS, or (for a bound Worker, the operator's own code)
+ * what it declares, whichever is more. What an HTTP push declares is not used: a producer cannot make every scrape
+ * read more objects.
+ */
+function withShards(env: Env, part: FamilyPush, from: WayIn): FamilyPush {
+  const { shards: declared, ...rest } = part;
+  const configured = configuredShards(env, part.name, part.type) ?? 1;
+  const shards = from.bound ? Math.max(declared ?? 1, configured) : configured;
+  return shards > 1 ? { ...rest, shards } : rest;
+}
+
+/** Families known to be registered with a type, so a push of them needs no catalog check (types never change). */
+const registered = new Map<string, { type: MetricType; until: number }>();
+const REGISTERED_MS = 60_000;
+
+/**
+ * The refusals that make `push` refused whole, before any of it is applied (none: it may be applied). A part over the
+ * series cap on its own is refused at once. For a push of several families, each family object is asked whether it
+ * would refuse its part (other buckets, a gauge merged by "sum", the series cap…); a push of one family needs no
+ * asking: its object refuses it whole. Last, the catalog admits the push: it refuses a clash with another family
+ * (another type under the name, or a sample name another family exposes) and new families past the deployment's or
+ * the credential's cap, and lists the new ones (families this isolate saw applied within the last minute skip it).
+ */
+async function refusalsOfWhole(
+  env: Env,
+  ctx: WaitUntil | undefined,
+  push: Push,
+  scope: Scope,
+): Promise<FamilyRefusal[]> {
+  const cap = maxSeriesPerFamily(env);
+  const oversized = push.families.filter((f) => f.series.length > cap);
+  if (oversized.length > 0)
+    return oversized.map((f) => ({
+      name: f.name,
+      status: "rejected",
+      code: 413,
+      error: `family ${JSON.stringify(f.name)} would hold ${f.series.length} series, over the limit of ${cap} per family`,
+    }));
+  if (push.families.length > 1) {
+    const verdicts = await Promise.all(
+      push.families.map((part) => familyStub(env, part.name, 0).check(push.batch, part)),
+    );
+    const refused = verdicts.filter((v): v is FamilyRefusal => v?.status === "rejected");
+    if (refused.length > 0) return refused;
+  }
+  const now = Date.now();
+  const unknown = push.families.filter((f) => {
+    const seen = registered.get(f.name);
+    return !seen || seen.type !== f.type || seen.until < now;
+  });
+  if (unknown.length === 0) return [];
+  const token =
+    "prefixes" in scope && scope.maxFamilies !== undefined
+      ? { prefixes: scope.prefixes, maxFamilies: scope.maxFamilies }
+      : undefined;
+  const caps = { maxFamilies: maxFamilies(env), ...(token ? { token } : {}) };
+  const admitted = unknown.map(({ name, type, shards }) => ({ name, type, ...(shards ? { shards } : {}) }));
+  const refused = await catalog(env).admit(admitted, caps);
+  if (!refused) return [];
+  if (refused.cap) countFamilyCapRefusal(refused.cap, env, ctx);
+  const { status: code, error, limit } = refused;
+  return refused.families.map((name) => ({ name, status: "rejected", code, error, ...(limit ? { limit } : {}) }));
+}
+
+/** The reply to a push refused whole: the first refusal's status and error, and every family's outcome. */
+function refusedReply(push: Push, refusals: readonly FamilyRefusal[]): IngestReply {
+  const first = refusals[0] as FamilyRefusal;
+  const limit = first.limit ? { limit: first.limit } : {};
+  return { status: first.code, body: { error: first.error, ...limit, families: refusedWhole(push, refusals) } };
+}
+
+/** Remembers the families a push applied, with their types, so the next pushes of them skip the catalog. */
+function rememberApplied(push: Push, outcomes: readonly DeliveryOutcome[]): void {
+  const until = Date.now() + REGISTERED_MS;
+  if (registered.size > 10_000) registered.clear();
+  push.families.forEach((family, i) => {
+    if (outcomes[i]?.status === "applied") registered.set(family.name, { type: family.type, until });
+  });
+}
+
+/**
+ * Checks a push whole and applies it, family by family; `scope` is what the caller's credential may write. Every way
+ * in (POST /push, the RPC, the Pushgateway API) comes through here, so a push is refused whole or applied whole by
+ * the same rules: invalid (400/413), a family outside the credential's scope (403), a clash or a family's object
+ * refusing its part (409/413/400), a cap on families (413), all before anything is applied.
+ */
+export async function ingest(
+  env: Env,
+  ctx: WaitUntil | undefined,
+  input: unknown,
+  from: WayIn = BOUND_WORKER,
+): Promise<IngestReply> {
+  const checked = checkPush(input, limits(env));
+  if (!checked.ok) {
+    const { status, message, limit } = checked.error;
+    return { status, body: { error: message, ...(limit ? { limit } : {}) } };
+  }
+  const push = { ...checked.value, families: checked.value.families.map((f) => withShards(env, f, from)) };
+  const scope = from.scope;
+  for (const [i, family] of push.families.entries()) {
+    const refuse = (code: number, error: string) =>
+      refusedReply(push, [{ name: family.name, status: "rejected", code, error }]);
+    const problem = reservedNameProblem(family.name);
+    if (problem) return refuse(400, `families[${i}].name: ${problem}`);
+    const outside = scopeProblem(scope, family.name);
+    if (outside) return refuse(403, outside);
+  }
+  const refusals = await refusalsOfWhole(env, ctx, push, scope);
+  if (refusals.length > 0) return refusedReply(push, refusals);
+  // Checked whole above, so the objects take the parts as they are (no second check).
+  const send = (pushId: string | undefined, part: FamilyPush) =>
+    familyStub(env, part.name, shardFor(part, pushId)).pushChecked(pushId, part);
+  // A family object's failure stays in the log; the client only learns that it may resend (503).
+  const families = (await pushToFamilyObjects(push, send)).map((o) => {
+    if (o.status !== "failed") return o;
+    console.error(`prometheus-distributed-client: family ${JSON.stringify(o.name)} failed: ${o.error}`);
+    return { ...o, error: "the family's storage did not answer; resend the same push (same push id)" };
+  });
+  rememberApplied(push, families);
+  return { status: statusOf(families), body: { ...(push.batch ? { batch: push.batch } : {}), families } };
+}

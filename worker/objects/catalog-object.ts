@@ -1,0 +1,197 @@
+// The catalog: one Durable Object that lists every family (and the most objects it was ever spread over), so the
+// scrape finds them without a hard-coded list, and that owns every exposed sample name (the rules in
+// lib/store/catalog.ts), so two families can never collide in the scrape. A family object registers itself before
+// its first push is applied, and again when its family is spread over more shards.
+
+import { DurableObject } from "cloudflare:workers";
+import type { MetricType } from "../../lib/protocol/wire.ts";
+import {
+  admitFamilies,
+  type CatalogRefusal,
+  type CatalogStorage,
+  type FamilyCaps,
+  type Registration,
+  registerFamily,
+} from "../../lib/store/catalog.ts";
+import type { Env } from "../config/env.ts";
+
+/** A listed family: its name and the most objects it was ever spread over. */
+export interface CatalogEntry {
+  name: string;
+  shards: number;
+}
+
+/** The catalog's tables: families and the sample names they own. */
+class SqlCatalog implements CatalogStorage {
+  /** The number of listed families, once counted (kept up to date by add and remove). */
+  private count: number | undefined;
+
+  constructor(private readonly storage: DurableObjectStorage) {}
+
+  migrate(): void {
+    const sql = this.storage.sql;
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS families (name TEXT PRIMARY KEY, type TEXT NOT NULL, added INTEGER NOT NULL, shards INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID`,
+    );
+    // Catalogs made before shards existed lack the column.
+    if (!sql.exec(`SELECT * FROM families LIMIT 0`).columnNames.includes("shards")) {
+      sql.exec(`ALTER TABLE families ADD COLUMN shards INTEGER NOT NULL DEFAULT 1`);
+    }
+    sql.exec(`CREATE TABLE IF NOT EXISTS samples (sample TEXT PRIMARY KEY, family TEXT NOT NULL) WITHOUT ROWID`);
+  }
+
+  typeOf(family: string): MetricType | undefined {
+    return this.storage.sql.exec<{ type: MetricType }>(`SELECT type FROM families WHERE name = ?`, family).toArray()[0]
+      ?.type;
+  }
+
+  shardsOf(family: string): number {
+    return (
+      this.storage.sql.exec<{ shards: number }>(`SELECT shards FROM families WHERE name = ?`, family).toArray()[0]
+        ?.shards ?? 1
+    );
+  }
+
+  setShards(family: string, shards: number): void {
+    this.storage.sql.exec(`UPDATE families SET shards = ? WHERE name = ?`, shards, family);
+  }
+
+  raiseShards(family: string, shards: number): void {
+    this.storage.sql.exec(`UPDATE families SET shards = MAX(shards, ?) WHERE name = ?`, shards, family);
+  }
+
+  ownerOf(sample: string): string | undefined {
+    return this.storage.sql.exec<{ family: string }>(`SELECT family FROM samples WHERE sample = ?`, sample).toArray()[0]
+      ?.family;
+  }
+
+  add(family: string, type: MetricType, samples: readonly string[], shards: number): void {
+    this.storage.transactionSync(() => {
+      this.storage.sql.exec(
+        `INSERT INTO families (name, type, added, shards) VALUES (?, ?, ?, ?)`,
+        family,
+        type,
+        Date.now(),
+        shards,
+      );
+      for (const sample of samples)
+        this.storage.sql.exec(`INSERT INTO samples (sample, family) VALUES (?, ?)`, sample, family);
+    });
+    if (this.count !== undefined) this.count++;
+  }
+
+  remove(family: string): void {
+    this.storage.transactionSync(() => {
+      this.storage.sql.exec(`DELETE FROM families WHERE name = ?`, family);
+      this.storage.sql.exec(`DELETE FROM samples WHERE family = ?`, family);
+    });
+    this.count = undefined;
+  }
+
+  familyCount(): number {
+    this.count ??= (
+      this.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM families`).one() as { n: number }
+    ).n;
+    return this.count;
+  }
+
+  countWithPrefixes(prefixes: readonly string[]): number {
+    if (prefixes.length === 0) return 0;
+    const where = prefixes.map(() => "substr(name, 1, length(?)) = ?").join(" OR ");
+    const bindings = prefixes.flatMap((prefix) => [prefix, prefix]);
+    return (
+      this.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM families WHERE ${where}`, ...bindings).one() as {
+        n: number;
+      }
+    ).n;
+  }
+
+  list(): CatalogEntry[] {
+    return this.storage.sql
+      .exec<{ name: string; shards: number }>(`SELECT name, shards FROM families ORDER BY name`)
+      .toArray();
+  }
+}
+
+export class CatalogObject extends DurableObject<Env> {
+  private readonly catalog: SqlCatalog;
+  /** Requests served since the object started (for the tests and the benchmark; `stats` itself is not counted). */
+  private requests = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.catalog = new SqlCatalog(ctx.storage);
+    void ctx.blockConcurrencyWhile(async () => this.catalog.migrate());
+  }
+
+  /**
+   * Adds a family and claims its sample names; idempotent for the same type, refused on any clash. Records the most
+   * objects the family was spread over.
+   */
+  async register(name: string, type: MetricType, shards = 1, maxFamilies?: number): Promise<Registration> {
+    this.requests++;
+    return registerFamily(this.catalog, name, type, shards, maxFamilies);
+  }
+
+  /** Removes a family and releases its sample names; idempotent. */
+  async remove(name: string): Promise<void> {
+    this.requests++;
+    this.catalog.remove(name);
+  }
+
+  /** Every family, sorted by name, with the most objects it was spread over. */
+  async list(): Promise<CatalogEntry[]> {
+    this.requests++;
+    return this.catalog.list();
+  }
+
+  /** The type of a listed family, or null. */
+  async typeOf(name: string): Promise<MetricType | null> {
+    this.requests++;
+    return this.catalog.typeOf(name) ?? null;
+  }
+
+  /**
+   * Admits a push of `families` whole: lists the new ones, or says why not (a type or sample-name clash, or a cap on
+   * families it would pass) and lists none, so a push is refused whole before any of it is applied. One object
+   * admits every push, one at a time: caps hold exactly however many pushes arrive at once.
+   */
+  async admit(
+    families: { name: string; type: MetricType; shards?: number }[],
+    caps: FamilyCaps,
+  ): Promise<CatalogRefusal | null> {
+    this.requests++;
+    return this.ctx.storage.transactionSync(() => admitFamilies(this.catalog, families, caps) ?? null);
+  }
+
+  /** How many families are listed (the status page and the scrape show it against the cap). */
+  async familyCount(): Promise<number> {
+    this.requests++;
+    return this.catalog.familyCount();
+  }
+
+  /** How many requests this object served since it started (not counting this one). */
+  async stats(): Promise<{ requests: number }> {
+    return { requests: this.requests };
+  }
+
+  /**
+   * Records that a family narrowed by an operator is spread over `shards` objects from now on (after its shard 0 took
+   * in the others' series).
+   */
+  async lowerShards(name: string, shards: number): Promise<void> {
+    this.requests++;
+    this.catalog.setShards(name, shards);
+  }
+
+  /** The most objects a listed family was spread over (1 for an unknown family). */
+  async shardsOf(name: string): Promise<number> {
+    this.requests++;
+    return this.catalog.shardsOf(name);
+  }
+}
+
+/** The one catalog object of this Worker's namespace. */
+export function catalog(env: Env) {
+  return env.METRICS_CATALOG.getByName("catalog");
+}

@@ -1,0 +1,124 @@
+// The Pushgateway's API with this project's semantics: `POST /metrics/job/<job>{/<label>/<value>}` adds what a job
+// counted, `PUT` replaces the values of the series it carries, `DELETE` deletes the group's series. The body is the
+// text format 0.0.4; an optional Idempotency-Key header is the push id. Limits, checks and errors are those of /push.
+
+import { pushIdProblem } from "../../lib/protocol/check-push.ts";
+import { groupingKey } from "../../lib/protocol/pushgateway-path.ts";
+import { Invalid } from "../../lib/protocol/refusal.ts";
+import { parseTextFormat } from "../../lib/protocol/text-format/parse.ts";
+import { textToPush } from "../../lib/protocol/text-format/to-push.ts";
+import { show } from "../../lib/protocol/validation.ts";
+import type { Labels, Push } from "../../lib/protocol/wire.ts";
+import type { Env } from "../config/env.ts";
+import { limits } from "../config/settings.ts";
+import { authorizeAdmin, authorizePush, inScope } from "../http/auth.ts";
+import { readBodyLimited } from "../http/body.ts";
+import { HttpError, jsonResponse } from "../http/errors.ts";
+import { ingest } from "../ingest/ingest.ts";
+import { catalog } from "../objects/catalog-object.ts";
+import { deleteOnEveryShard, everyShard } from "../objects/stubs.ts";
+import type { WaitUntil } from "../self-metrics/self-metrics.ts";
+
+/** Where the grouping key starts in a path, after the router's base. */
+const PREFIX = "/metrics/";
+
+/** Families a group DELETE asks at once. */
+const DELETE_PARALLELISM = 8;
+
+/** The grouping labels of a request's path (`base` is the router's mount point); a trailing slash is ignored. */
+function groupingOf(request: Request, env: Env, base: string): Labels {
+  const path = new URL(request.url).pathname.slice(base.length).replace(/\/$/, "");
+  try {
+    return groupingKey(path.slice(PREFIX.length).split("/"), limits(env));
+  } catch (error) {
+    if (error instanceof Invalid) throw new HttpError(400, error.message);
+    throw error;
+  }
+}
+
+/**
+ * The push id of an Idempotency-Key: the key within its method and group, so one key sent to two groups (a job's run
+ * id, say), or by a PUT after a POST, is two pushes; a retry of the same request is the same push.
+ */
+async function groupPushId(key: string, method: string, grouping: Labels, env: Env): Promise<string> {
+  const problem = pushIdProblem(key, limits(env));
+  if (problem) throw new HttpError(400, `Idempotency-Key header: ${problem}`);
+  const group = JSON.stringify(Object.entries(grouping).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${method}\n${group}\n${key}`));
+  return `pg-${[...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** A message about `families[i]…` of `push`, told in the pusher's terms: the family's name and the series' labels. */
+function inPushersTerms(message: string, push: Push): string {
+  // (The push id is derived from a checked Idempotency-Key, so no message is about it.)
+  return message.replace(/^families\[(\d+)\](?:\.series\[(\d+)\])?/, (_, i: string, j: string | undefined) => {
+    const family = push.families[Number(i)];
+    const series = j === undefined ? undefined : family?.series[Number(j)];
+    return `family ${show(family?.name)}${series ? ` series ${show(series.labels)}` : ""}`;
+  });
+}
+
+/** PUT or POST: parse the text body, convert it under the grouping key, and ingest it as one push. */
+export async function pushgatewayPush(
+  request: Request,
+  env: Env,
+  ctx: WaitUntil | undefined,
+  base: string,
+): Promise<Response> {
+  const scope = await authorizePush(request, env);
+  const grouping = groupingOf(request, env, base);
+  const type = (request.headers.get("content-type") ?? "").toLowerCase();
+  if (type.includes("application/vnd.google.protobuf"))
+    throw new HttpError(
+      415,
+      "the protobuf format is not accepted here: push the text format (text/plain; version=0.0.4)",
+    );
+  const text = await readBodyLimited(request, limits(env).maxBodyBytes);
+  const parsed = parseTextFormat(text);
+  if (!parsed.ok) throw new HttpError(400, `line ${parsed.line}: ${parsed.error}`);
+  const key = request.headers.get("idempotency-key") ?? undefined;
+  const pushId = key === undefined ? undefined : await groupPushId(key, request.method, grouping, env);
+  let push: Push;
+  try {
+    push = textToPush(parsed.families, { grouping, replace: request.method === "PUT", pushId, limits: limits(env) });
+  } catch (error) {
+    if (error instanceof Invalid) throw new HttpError(400, error.message);
+    throw error;
+  }
+  // Ingest refuses the push whole (a family outside the credential's scope, a clash, a cap, a part a family's object
+  // would refuse) before anything is applied.
+  const reply = await ingest(env, ctx, push, { scope, bound: false });
+  if ("error" in reply.body) {
+    const { error, limit } = reply.body;
+    throw new HttpError(reply.status, inPushersTerms(error, push), {}, limit);
+  }
+  const { batch: _pushId, ...body } = reply.body;
+  return jsonResponse(key === undefined ? body : { idempotencyKey: key, ...body }, reply.status);
+}
+
+/**
+ * DELETE: the group's series in every family whose labels include the grouping labels (and that the credential may
+ * delete from), on every object. Asks each
+ * family (one request per object it was spread over): a family without one of the labels holds none of the group.
+ */
+export async function pushgatewayDelete(request: Request, env: Env, base: string): Promise<Response> {
+  const scope = await authorizeAdmin(request, env);
+  const grouping = groupingOf(request, env, base);
+  // A scoped token deletes the group from its own families only.
+  const families = (await catalog(env).list()).filter(({ name }) => inScope(scope, name));
+  const touched: { family: string; deleted: number }[] = [];
+  for (let i = 0; i < families.length; i += DELETE_PARALLELISM) {
+    const slice = families.slice(i, i + DELETE_PARALLELISM);
+    const counts = await Promise.all(
+      slice.map(async ({ name, shards }) => {
+        const stubs = await everyShard(env, name, shards);
+        const replies = await deleteOnEveryShard(stubs, grouping);
+        return new Set(replies.flatMap((reply) => ("keys" in reply ? reply.keys : []))).size;
+      }),
+    );
+    slice.forEach(({ name }, k) => {
+      if ((counts[k] ?? 0) > 0) touched.push({ family: name, deleted: counts[k] as number });
+    });
+  }
+  return jsonResponse({ grouping, families: touched }, 202);
+}

@@ -1,0 +1,281 @@
+// The scrape, streamed: the catalog lists the families; each family is read page by page from its object(s) and
+// encoded as soon as a page arrives, in family-name order, a few families ahead fetched in parallel; memory holds a
+// few pages, never the whole body. A family in one object renders its own pages; a family spread over shards is read
+// from every shard it ever had and merged series by series (lib/store/merge-shards.ts). The Worker's scrape-time
+// gauges come last, then OpenMetrics' `# EOF`. A scrape holds every readable family or fails visibly: a family that
+// cannot be read is left out and named in pdc_scrape_family_errors; one that fails after some of its lines went out
+// aborts the scrape (scrape-flight.ts ends the body so that no parser takes it for a whole scrape).
+
+import {
+  type ExpositionFormat,
+  expositionEnd,
+  familyHeader,
+  OPENMETRICS_CONTENT_TYPE,
+  seriesLines,
+  TEXT_CONTENT_TYPE,
+} from "../../lib/protocol/exposition.ts";
+import { isRetryableObjectError, withRetries } from "../../lib/protocol/retry.ts";
+import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesSnapshot } from "../../lib/protocol/wire.ts";
+import type { PageRequest } from "../../lib/store/family-store.ts";
+import { ttlMs } from "../../lib/store/family-store.ts";
+import { firstPages, mergedShards } from "../../lib/store/merge-shards.ts";
+import type { Env } from "../config/env.ts";
+import { defaultTtlSeconds, maxFamilies, scrapeCacheMs } from "../config/settings.ts";
+import { negotiate } from "../http/negotiate.ts";
+import { type CatalogEntry, catalog } from "../objects/catalog-object.ts";
+import { familyStub } from "../objects/stubs.ts";
+import { type FamilySeen, scrapeGauges } from "../self-metrics/self-metrics.ts";
+import { ScrapeFlight } from "./scrape-flight.ts";
+
+/** Series per page, and about how many bytes of state. */
+export const PAGE_SERIES = 1_000;
+export const PAGE_BYTES = 512 * 1024;
+/** Families whose first pages are fetched ahead of the one being streamed. */
+const READ_AHEAD = 4;
+
+/**
+ * One piece of a family: its definition, then either its sample lines (when a format was asked) or its series as
+ * snapshots; how many series, and their latest update (seconds).
+ */
+interface Chunk {
+  definition: FamilyDefinition;
+  text?: string;
+  snapshots?: SeriesSnapshot[];
+  series: number;
+  lastUpdated?: number;
+}
+
+/** Counts the object requests of one scrape. */
+interface Tally {
+  requests: number;
+}
+
+function page(env: Env, tally: Tally, family: string, shard: number, request: PageRequest): Promise<FamilyPage> {
+  return withRetries(() => {
+    tally.requests++;
+    // RPC types turn the sketches' [index, count] tuples into arrays; the values are the same.
+    return familyStub(env, family, shard).scrapePage(request) as Promise<unknown> as Promise<FamilyPage>;
+  }, isRetryableObjectError);
+}
+
+/** Reads one family as chunks; starts fetching its first page(s) at once. */
+class FamilyReader {
+  private readonly first: Promise<FamilyPage[]>;
+
+  constructor(
+    private readonly env: Env,
+    private readonly tally: Tally,
+    readonly entry: CatalogEntry,
+    private readonly format: ExpositionFormat | undefined,
+  ) {
+    const request = this.request(undefined);
+    const read = (shard: number) => page(env, tally, entry.name, shard, request);
+    this.first = entry.shards === 1 ? read(0).then((p) => [p]) : firstPages(entry.shards, read);
+    // A first page nobody reads (the scrape ended early) must not surface as an unhandled rejection.
+    this.first.catch(() => {});
+  }
+
+  private request(after: string | undefined): PageRequest {
+    // A family in one object renders its own pages (or hands out snapshots); shards hand out raw parts to merge.
+    const single = this.entry.shards === 1;
+    const how = single ? (this.format ? { format: this.format } : {}) : { raw: true };
+    return { ...(after !== undefined ? { after } : {}), ...how, limit: PAGE_SERIES, maxBytes: PAGE_BYTES };
+  }
+
+  async *chunks(): AsyncGenerator<Chunk> {
+    if (this.entry.shards === 1) yield* this.rendered();
+    else yield* this.merged();
+  }
+
+  /** An unsharded family: its object's pages, rendered by the object (or raw, when no format was asked). */
+  private async *rendered(): AsyncGenerator<Chunk> {
+    let current = (await this.first)[0] as FamilyPage;
+    for (;;) {
+      const definition = current.definition;
+      if (!definition) return;
+      const seen = {
+        series: current.series,
+        ...(current.lastUpdated !== undefined ? { lastUpdated: current.lastUpdated } : {}),
+      };
+      if (current.text !== undefined) yield { definition, text: current.text, ...seen };
+      else yield { definition, snapshots: current.snapshots ?? [], ...seen };
+      if (current.next === undefined) return;
+      current = await page(this.env, this.tally, this.entry.name, 0, this.request(current.next));
+    }
+  }
+
+  /** A sharded family: every shard's parts, merged by key (each shard pages in key order). */
+  private async *merged(): AsyncGenerator<Chunk> {
+    const read = (shard: number, after: string | undefined) =>
+      page(this.env, this.tally, this.entry.name, shard, this.request(after));
+    const ttlOf = (definition: FamilyDefinition) => ttlMs(definition, defaultTtlSeconds(this.env));
+    const merged = mergedShards(await this.first, read, Date.now(), ttlOf);
+    if (!merged) return;
+    const { definition } = merged;
+    const format = this.format;
+    let batch: SeriesSnapshot[] = [];
+    let text = "";
+    let lastUpdated: number | undefined;
+    const chunk = (): Chunk => {
+      const seen = { series: batch.length, ...(lastUpdated !== undefined ? { lastUpdated } : {}) };
+      return format ? { definition, text, ...seen } : { definition, snapshots: batch, ...seen };
+    };
+    for await (const { series } of merged.series) {
+      if (series) {
+        batch.push(series);
+        if (format) text += seriesLines(definition, [series], format);
+        lastUpdated = Math.max(lastUpdated ?? 0, series.updated ?? 0);
+      }
+      // As an object's own pages: a chunk ends at a series count, or once its text holds about a page of bytes.
+      if (batch.length >= PAGE_SERIES || text.length >= PAGE_BYTES) {
+        yield chunk();
+        batch = [];
+        text = "";
+      }
+    }
+    yield chunk();
+  }
+}
+
+/** The catalog's families, with retries. */
+async function listFamilies(env: Env, tally: Tally): Promise<CatalogEntry[]> {
+  return withRetries(() => {
+    tally.requests++;
+    return catalog(env).list();
+  }, isRetryableObjectError);
+}
+
+/** Readers for `entries`, each started only when at most READ_AHEAD families ahead of the one being streamed. */
+function* readers(
+  env: Env,
+  tally: Tally,
+  entries: CatalogEntry[],
+  format: ExpositionFormat | undefined,
+): Generator<FamilyReader> {
+  const started: FamilyReader[] = [];
+  let next = 0;
+  const fill = () => {
+    while (started.length < READ_AHEAD + 1 && next < entries.length)
+      started.push(new FamilyReader(env, tally, entries[next++] as CatalogEntry, format));
+  };
+  fill();
+  while (started.length > 0) {
+    yield started.shift() as FamilyReader;
+    fill();
+  }
+}
+
+function reportFailure(family: string, error: unknown): void {
+  console.error(`prometheus-distributed-client: could not read family ${JSON.stringify(family)} for the scrape`, error);
+}
+
+/** The whole exposition in `format`, piece by piece. */
+async function* exposition(
+  env: Env,
+  entries: CatalogEntry[],
+  tally: Tally,
+  format: ExpositionFormat,
+  started: number,
+): AsyncGenerator<string> {
+  const seen: FamilySeen[] = [];
+  const unreadable: string[] = [];
+  for (const reader of readers(env, tally, entries, format)) {
+    const family: FamilySeen = { name: reader.entry.name, series: 0 };
+    let opened = false;
+    try {
+      for await (const chunk of reader.chunks()) {
+        let text = chunk.text ?? "";
+        if (!opened) {
+          text = familyHeader(chunk.definition, format) + text;
+          opened = true;
+        }
+        family.series += chunk.series;
+        if (chunk.lastUpdated !== undefined) family.lastUpdated = Math.max(family.lastUpdated ?? 0, chunk.lastUpdated);
+        yield text;
+      }
+    } catch (error) {
+      reportFailure(reader.entry.name, error);
+      // Part of the family is out already: the scrape cannot leave it out any more, so it fails as a whole.
+      if (opened) throw new Error(`family ${JSON.stringify(reader.entry.name)} failed part-way through the scrape`);
+      unreadable.push(reader.entry.name);
+    }
+    if (opened) seen.push(family);
+  }
+  const collectSeconds = (Date.now() - started) / 1000;
+  const gauges = scrapeGauges(
+    {
+      families: seen,
+      collectSeconds,
+      objectRequests: tally.requests,
+      unreadable,
+      familiesListed: entries.length,
+      familiesLimit: maxFamilies(env),
+    },
+    Date.now() / 1000,
+  );
+  let tail = "";
+  for (const gauge of gauges) tail += familyHeader(gauge, format) + seriesLines(gauge, gauge.series, format);
+  yield tail + expositionEnd(format);
+}
+
+/** The flight each format's scrapes join in this isolate (see scrape-flight.ts). */
+const flights = new Map<ExpositionFormat, ScrapeFlight>();
+
+/**
+ * GET /metrics: the negotiated format, streamed, with a versioned Content-Type. Concurrent scrapes of a format share
+ * one collection (and, with SCRAPE_CACHE_SECONDS, repeats within that time share a finished one); the collection runs
+ * in the request that started it, kept alive by its `waitUntil`.
+ */
+export async function scrapeResponse(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const format = negotiate(request.headers.get("accept"));
+  const headers = {
+    "content-type": format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
+    "cache-control": "no-store",
+  };
+  const joinable = flights.get(format);
+  if (joinable?.joinable(Date.now())) {
+    await joinable.whenStarted();
+    // Still whole after the wait (nothing awaited from here on): read it from its first byte. Otherwise start anew.
+    if (joinable.joinable(Date.now())) return new Response(joinable.reader(false), { headers });
+  }
+  const started = Date.now();
+  const tally: Tally = { requests: 0 };
+  const flight = new ScrapeFlight(scrapeCacheMs(env));
+  flights.set(format, flight);
+  let entries: CatalogEntry[];
+  try {
+    entries = await listFamilies(env, tally);
+  } catch (error) {
+    // The catalog could not be listed: this scrape and those waiting to join fail (500); the next one starts afresh.
+    flight.abandon(error);
+    if (flights.get(format) === flight) flights.delete(format);
+    throw error;
+  }
+  ctx.waitUntil(flight.run(exposition(env, entries, tally, format, started)));
+  return new Response(flight.reader(true), { headers });
+}
+
+/**
+ * Every stored family, sorted by name, with its shards merged, as snapshots (for tests and for code that embeds the
+ * metrics Worker). A family that cannot be read is left out and handed to `onFailure`.
+ */
+export async function collectFamilies(
+  env: Env,
+  onFailure: (family: string, error: unknown) => void = () => {},
+): Promise<FamilySnapshot[]> {
+  const tally: Tally = { requests: 0 };
+  const families: FamilySnapshot[] = [];
+  for (const reader of readers(env, tally, await listFamilies(env, tally), undefined)) {
+    try {
+      let family: FamilySnapshot | undefined;
+      for await (const chunk of reader.chunks()) {
+        family ??= { ...chunk.definition, series: [] };
+        family.series.push(...(chunk.snapshots ?? []));
+      }
+      if (family) families.push(family);
+    } catch (error) {
+      onFailure(reader.entry.name, error);
+    }
+  }
+  return families;
+}
