@@ -58,6 +58,15 @@ export default defineConfig({
         },
       },
       {
+        // Checks on the code itself (import rules, bundle sizes, repeated code), in Node.
+        test: {
+          name: "architecture",
+          include: ["test/architecture/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 180_000,
+        },
+      },
+      {
         test: {
           name: "blackbox",
           include: ["test/blackbox/**/*.test.ts"],

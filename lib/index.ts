@@ -1,5 +1,5 @@
-// The public entry of prometheus-distributed-client: metrics with prom-client's API, a registry that flushes,
-// the transports, the in-memory store, the wire types and the pure encoder. Runtime-agnostic: no "cloudflare:*".
+// The client entry of prometheus-distributed-client: metrics with prom-client's API, a registry that flushes,
+// the transports, the wire types and the pure encoder (the in-memory store is the ./store entry). No "cloudflare:*".
 // The default export is an object with the members prom-client users reach for (`import client from …`).
 
 import { exponentialBuckets, linearBuckets } from "./client/metrics/buckets.ts";
@@ -74,8 +74,6 @@ export type {
   SeriesSnapshot,
   SummaryDelta,
 } from "./protocol/wire.ts";
-export type { MemoryStoreOptions } from "./store/memory-store.ts";
-export { MemoryStore } from "./store/memory-store.ts";
 
 /**
  * The members of prom-client's module that its users reach for, as one object, so that code written as
@@ -85,7 +83,7 @@ export { MemoryStore } from "./store/memory-store.ts";
  * import client from "prometheus-distributed-client";
  * const jobs = new client.Counter({ name: "jobs_total", help: "Jobs." });
  */
-const client = Object.freeze({
+const client = /* @__PURE__ */ Object.freeze({
   Counter,
   Pushgateway,
   Gauge,

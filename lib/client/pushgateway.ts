@@ -7,7 +7,7 @@ import { encodeText, TEXT_CONTENT_TYPE } from "../protocol/exposition.ts";
 import { groupingPath } from "../protocol/pushgateway-path.ts";
 import { type RetryOptions, withRetries } from "../protocol/retry.ts";
 import type { Push } from "../protocol/wire.ts";
-import { MemoryStore } from "../store/memory-store.ts";
+import { GroupTotals } from "./group-totals.ts";
 import { type Registry, register } from "./registry.ts";
 import { httpAttempt, TransientHttpError } from "./transports/http.ts";
 
@@ -34,39 +34,27 @@ export interface PushgatewayReply {
   body?: string;
 }
 
-/** Adds a push's deltas to `store` (a replayed push id is dropped); throws when the store refuses them. */
-async function apply(store: MemoryStore, push: Push): Promise<void> {
-  const refused = (await store.push(push)).find((o) => o.status === "rejected");
-  if (refused?.status === "rejected") throw new Error(`push refused before sending: ${refused.error}`);
-}
-
 /**
- * A push as text-format values for POST: counters, histograms and summaries as its deltas (what a fresh store holds
- * after it: the Worker adds them), gauges as their values in `gauges` once the push is applied there (this process's
- * current values, which the Worker sets, as prom-client's pushAdd sends them).
+ * A push as text-format values for POST: counters, histograms and summaries as its deltas (the Worker adds them),
+ * gauges as their values in `gauges` once the push is added there (this process's current values, which the Worker
+ * sets, as prom-client's pushAdd sends them).
  */
-async function addedAsText(push: Push, gauges: MemoryStore): Promise<string> {
-  const store = new MemoryStore();
-  await apply(store, push);
-  await apply(gauges, { ...push, families: push.families.filter((family) => family.type === "gauge") });
-  const current = new Map(gauges.snapshot().map((family) => [family.name, family]));
-  const families = store.snapshot().map((family) => {
-    if (family.type !== "gauge") return family;
-    const touched = new Set(family.series.map((s) => JSON.stringify(s.labels)));
-    const now = current.get(family.name)?.series.filter((s) => touched.has(JSON.stringify(s.labels))) ?? [];
-    return { ...family, series: now };
-  });
-  return encodeText(families);
+function addedAsText(push: Push, gauges: GroupTotals): string {
+  const deltas = new GroupTotals();
+  deltas.add(push);
+  const touched = gauges.add({ ...push, families: push.families.filter((f) => f.type === "gauge") });
+  const current = new Map(gauges.snapshot(touched).map((family) => [family.name, family]));
+  return encodeText(deltas.snapshot().map((family) => current.get(family.name) ?? family));
 }
 
-/** The store of `path` in `stores`, made on first use. */
-function storeOf(stores: Map<string, MemoryStore>, path: string): MemoryStore {
-  let store = stores.get(path);
-  if (!store) {
-    store = new MemoryStore();
-    stores.set(path, store);
+/** The totals of `path` in `totals`, made on first use. */
+function totalsOf(totals: Map<string, GroupTotals>, path: string): GroupTotals {
+  let group = totals.get(path);
+  if (!group) {
+    group = new GroupTotals();
+    totals.set(path, group);
   }
-  return store;
+  return group;
 }
 
 /** A push waiting to be sent: as taken from the registry, and its body once rendered (rendered once). */
@@ -87,9 +75,9 @@ export class Pushgateway {
   /** Pushes not yet delivered, by group path. */
   private readonly unsent = new Map<string, Unsent[]>();
   /** This process's totals per group path, for `push`. */
-  private readonly totals = new Map<string, MemoryStore>();
+  private readonly totals = new Map<string, GroupTotals>();
   /** This process's gauge values per group path, for `pushAdd`. */
-  private readonly gauges = new Map<string, MemoryStore>();
+  private readonly gauges = new Map<string, GroupTotals>();
 
   constructor(
     private readonly url: string,
@@ -109,7 +97,7 @@ export class Pushgateway {
     let reply: PushgatewayReply = {};
     for (const [i, item] of pushes.entries()) {
       try {
-        item.body ??= await addedAsText(item.push, storeOf(this.gauges, path));
+        item.body ??= addedAsText(item.push, totalsOf(this.gauges, path));
         reply = await this.send("POST", path, item.body, item.push.batch);
       } catch (error) {
         // Undelivered pushes wait for the next call; a refused one is gone (resending cannot help).
@@ -124,8 +112,8 @@ export class Pushgateway {
   /** PUT: this process's totals for the group (every push since it started) replace the group's stored values. */
   async push(params: PushgatewayParameters): Promise<PushgatewayReply> {
     const path = this.path(params);
-    const totals = storeOf(this.totals, path);
-    for (const push of await this.registry.takeCollected()) await apply(totals, push);
+    const totals = totalsOf(this.totals, path);
+    for (const push of await this.registry.takeCollected()) totals.add(push);
     const families = totals.snapshot();
     if (families.length === 0) return {};
     return this.send("PUT", path, encodeText(families), crypto.randomUUID());

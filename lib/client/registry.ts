@@ -9,11 +9,12 @@ import { familyName, pushedName, reservedNameProblem, sampleNames } from "../pro
 import { Invalid } from "../protocol/refusal.ts";
 import { errorMessage } from "../protocol/retry.ts";
 import type { Transport } from "../protocol/transport.ts";
-import { labelNameProblem, labelValueProblem, metricNameProblem, show } from "../protocol/validation.ts";
+import { describeValue, labelNameProblem, labelValueProblem, metricNameProblem } from "../protocol/validation.ts";
 import type { FamilyDefinition, FamilyPush, Labels, Push } from "../protocol/wire.ts";
 import { DeliveryPipeline, type DeliveryStats, type FlushResult } from "./delivery/delivery-pipeline.ts";
 import { FlushCoalescer } from "./delivery/flush-coalescer.ts";
 import { splitIntoPushes } from "./delivery/split-into-pushes.ts";
+import { InvalidMetricError } from "./errors.ts";
 import type { Metric } from "./metrics/metric.ts";
 import { PendingFamily } from "./metrics/pending-family.ts";
 
@@ -107,7 +108,7 @@ export class Registry {
     this.prefix = options.prefix ?? "";
     this.reservedFamilies = options.reservedFamilies ?? [];
     if (this.prefix !== "" && metricNameProblem(`${this.prefix}x`, this.limits)) {
-      throw new TypeError(`registry prefix ${show(this.prefix)} does not start a valid metric name`);
+      throw new TypeError(`registry prefix ${describeValue(this.prefix)} does not start a valid metric name`);
     }
     this.onError = options.onError ?? ((m) => console.error(`prometheus-distributed-client: ${m}`));
     this.delivery = new DeliveryPipeline({
@@ -133,7 +134,7 @@ export class Registry {
         labelNameProblem(name, "histogram", this.limits) ?? labelNameProblem(name, "summary", this.limits);
       if (problem) throw new TypeError(`default label ${problem}`);
       const valueProblem = labelValueProblem(String(value), this.limits);
-      if (valueProblem) throw new TypeError(`default label ${show(name)}: value ${valueProblem}`);
+      if (valueProblem) throw new TypeError(`default label ${describeValue(name)}: value ${valueProblem}`);
       next[name] = String(value);
     }
     // Every registered family must stay valid with the new labels.
@@ -158,7 +159,7 @@ export class Registry {
   setContentType(contentType: RegistryContentType): void {
     if (contentType !== TEXT_CONTENT_TYPE && contentType !== OPENMETRICS_CONTENT_TYPE) {
       throw new TypeError(
-        `content type ${show(contentType)} is unsupported: use Registry.PROMETHEUS_CONTENT_TYPE or Registry.OPENMETRICS_CONTENT_TYPE`,
+        `content type ${describeValue(contentType)} is unsupported: use Registry.PROMETHEUS_CONTENT_TYPE or Registry.OPENMETRICS_CONTENT_TYPE`,
       );
     }
     this.exposedAs = contentType;
@@ -182,14 +183,16 @@ export class Registry {
     const definition = metric.definition();
     if (metric.registry !== undefined && metric.registry !== this) {
       throw new Error(
-        `metric ${show(metric.name)} already belongs to another registry: a metric records into one registry, so its deltas are flushed once`,
+        `metric ${describeValue(metric.name)} already belongs to another registry: a metric records into one registry, so its deltas are flushed once`,
       );
     }
     const entry = this.entries.get(definition.name);
     if (entry) {
       const difference = definitionDifference(entry.pending.definition, definition);
       if (difference)
-        throw new Error(`a metric named ${show(metric.name)} is already registered with a different ${difference}`);
+        throw new Error(
+          `a metric named ${describeValue(metric.name)} is already registered with a different ${difference}`,
+        );
       if (!entry.metrics.includes(metric)) entry.metrics.push(metric);
       metric.attach(this, entry.pending);
       return;
@@ -204,7 +207,7 @@ export class Registry {
       );
       if (clash !== undefined) {
         throw new Error(
-          `metric ${show(metric.name)} would expose ${show(clash)}, which ${show(other.metrics[0]?.name)} already exposes`,
+          `metric ${describeValue(metric.name)} would expose ${describeValue(clash)}, which ${describeValue(other.metrics[0]?.name)} already exposes`,
         );
       }
     }
@@ -310,7 +313,7 @@ export class Registry {
     await Promise.all(
       metrics.map((metric) =>
         metric.runCollect().catch((error: unknown) => {
-          this.onError(`collect callback of metric ${show(metric.name)} failed: ${errorMessage(error)}`);
+          this.onError(`collect callback of metric ${describeValue(metric.name)} failed: ${errorMessage(error)}`);
         }),
       ),
     );
@@ -326,13 +329,10 @@ export class Registry {
     };
     let checked: FamilyDefinition;
     try {
-      checked = checkDefinition(sent, this.limits, "");
+      checked = checkDefinition(sent, this.limits, []);
     } catch (error) {
-      if (error instanceof Invalid) {
-        throw new TypeError(
-          `metric family ${show(sent.name)} as this registry sends it: ${error.path} ${error.problem}`,
-        );
-      }
+      // The definition as this registry sends it (prefix, default labels) is what the server would refuse.
+      if (error instanceof Invalid) throw new InvalidMetricError(sent.name, error.refusal);
       throw error;
     }
     const reserved = reservedNameProblem(checked.name, this.reservedFamilies);

@@ -4,43 +4,45 @@
 // that name one counter family both ways merge.
 
 import { checkDefinition, definitionDifference } from "./definition.ts";
+import { gaugeOperationProblem, gaugePolicy } from "./gauge-policy.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
-import { array, at, fail, failOn, Invalid, record } from "./refusal.ts";
+import { array, at, fail, failOn, Invalid, type Path, type Refusal, record } from "./refusal.ts";
 import { seriesKey } from "./series-key.ts";
 import { SKETCH_MAX_BUCKETS, SKETCH_MAX_INDEX, type SketchData, sketchCount } from "./sketch.ts";
-import { labelValueProblem, seriesLabelsProblem, show } from "./validation.ts";
+import { describeValue, labelValueProblem, seriesLabelsProblem } from "./validation.ts";
 import type { CounterDelta, FamilyDefinition, FamilyPush, Labels, Push, SeriesDelta } from "./wire.ts";
 
-export type CheckResult<T> = { ok: true; value: T } | { ok: false; error: Invalid };
+export type CheckResult<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
 
-function finite(value: unknown, path: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) fail(path, `must be a finite number, got ${show(value)}`);
+function finite(value: unknown, path: Path): number {
+  if (typeof value !== "number" || !Number.isFinite(value))
+    fail(path, `must be a finite number, got ${describeValue(value)}`);
   return value;
 }
 
-function count(value: unknown, path: string): number {
+function count(value: unknown, path: Path): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    fail(path, `must be a non-negative integer, got ${show(value)}`);
+    fail(path, `must be a non-negative integer, got ${describeValue(value)}`);
   }
   return value;
 }
 
-function checkLabels(value: unknown, path: string, labelNames: string[], limits: Limits): Labels {
+function checkLabels(value: unknown, path: Path, labelNames: string[], limits: Limits): Labels {
   const obj = record(value, path, labelNames, labelNames);
   const labels: Labels = {};
   for (const name of labelNames) {
     const v = obj[name];
     const problem = labelValueProblem(v, limits);
-    if (problem) fail(`${path}.${name}`, problem);
+    if (problem) fail(at(path, name), problem);
     labels[name] = v as string;
   }
   failOn(seriesLabelsProblem(labelNames, labels, limits), path);
   return labels;
 }
 
-function checkSketch(value: unknown, path: string, observations: number): SketchData {
+function checkSketch(value: unknown, path: Path, observations: number): SketchData {
   const s = record(value, path, ["zero", "pos", "neg"], ["zero", "pos", "neg"]);
-  const side = (raw: unknown, where: string): [number, number][] => {
+  const side = (raw: unknown, where: Path): [number, number][] => {
     const list = array(raw, where);
     if (list.length > SKETCH_MAX_BUCKETS) {
       fail(where, `has ${list.length} buckets, over the limit of ${SKETCH_MAX_BUCKETS}`);
@@ -48,72 +50,72 @@ function checkSketch(value: unknown, path: string, observations: number): Sketch
     let previous = Number.NEGATIVE_INFINITY;
     return list.map((pair, i) => {
       if (!Array.isArray(pair) || pair.length !== 2)
-        fail(`${where}[${i}]`, `must be an [index, count] pair, got ${show(pair)}`);
+        fail(at(where, i), `must be an [index, count] pair, got ${describeValue(pair)}`);
       const [index, c] = pair as unknown[];
       if (typeof index !== "number" || !Number.isInteger(index) || Math.abs(index) > SKETCH_MAX_INDEX) {
         const range = `from -${SKETCH_MAX_INDEX} to ${SKETCH_MAX_INDEX}`;
-        fail(`${where}[${i}][0]`, `must be an integer bucket index ${range}, got ${show(index)}`);
+        fail(at(where, i, 0), `must be an integer bucket index ${range}, got ${describeValue(index)}`);
       }
-      if (index <= previous) fail(`${where}[${i}][0]`, "bucket indexes must be strictly increasing");
+      if (index <= previous) fail(at(where, i, 0), "bucket indexes must be strictly increasing");
       previous = index;
-      return [index, count(c, `${where}[${i}][1]`)];
+      return [index, count(c, at(where, i, 1))];
     });
   };
   const sketch = {
-    zero: count(s.zero, `${path}.zero`),
-    pos: side(s.pos, `${path}.pos`),
-    neg: side(s.neg, `${path}.neg`),
+    zero: count(s.zero, at(path, "zero")),
+    pos: side(s.pos, at(path, "pos")),
+    neg: side(s.neg, at(path, "neg")),
   };
   const held = sketchCount(sketch);
   if (held !== observations) fail(path, `holds ${held} observations, but the series counts ${observations}`);
   return sketch;
 }
 
-function checkSeries(value: unknown, path: string, definition: FamilyDefinition, limits: Limits): SeriesDelta {
-  const { labelNames, merge } = definition;
+function checkSeries(value: unknown, path: Path, definition: FamilyDefinition, limits: Limits): SeriesDelta {
+  const { labelNames } = definition;
   switch (definition.type) {
     case "counter": {
       const s = record(value, path, ["labels", "inc"], ["labels", "inc"]);
-      const inc = finite(s.inc, `${path}.inc`);
-      if (inc < 0) fail(`${path}.inc`, `a counter cannot decrease, got ${show(inc)}`);
-      return { labels: checkLabels(s.labels, `${path}.labels`, labelNames, limits), inc };
+      const inc = finite(s.inc, at(path, "inc"));
+      if (inc < 0) fail(at(path, "inc"), `a counter cannot decrease, got ${describeValue(inc)}`);
+      return { labels: checkLabels(s.labels, at(path, "labels"), labelNames, limits), inc };
     }
     case "gauge":
     case "untyped": {
       const s = record(value, path, ["labels", "set", "inc"], ["labels"]);
       if ("set" in s === "inc" in s) fail(path, `a ${definition.type} series carries exactly one of "set" or "inc"`);
-      if ("set" in s && merge === "sum") fail(`${path}.set`, `a gauge merged by "sum" takes inc, not set`);
-      if ("inc" in s && (merge === "max" || merge === "min")) {
-        fail(`${path}.inc`, `a gauge merged by "${merge}" takes set, not inc`);
-      }
-      const labels = checkLabels(s.labels, `${path}.labels`, labelNames, limits);
-      return "set" in s ? { labels, set: finite(s.set, `${path}.set`) } : { labels, inc: finite(s.inc, `${path}.inc`) };
+      const operation = "set" in s ? "set" : "inc";
+      failOn(gaugeOperationProblem(gaugePolicy(definition), operation), at(path, operation));
+      const labels = checkLabels(s.labels, at(path, "labels"), labelNames, limits);
+      return "set" in s
+        ? { labels, set: finite(s.set, at(path, "set")) }
+        : { labels, inc: finite(s.inc, at(path, "inc")) };
     }
     case "histogram": {
       const s = record(value, path, ["labels", "counts", "sum"], ["labels", "counts", "sum"]);
-      const counts = array(s.counts, `${path}.counts`).map((c, i) => count(c, `${path}.counts[${i}]`));
+      const counts = array(s.counts, at(path, "counts")).map((c, i) => count(c, at(path, "counts", i)));
       const expected = (definition.buckets as number[]).length + 1;
       if (counts.length !== expected) {
-        fail(`${path}.counts`, `must hold ${expected} counts (one per bucket plus +Inf), got ${counts.length}`);
+        fail(at(path, "counts"), `must hold ${expected} counts (one per bucket plus +Inf), got ${counts.length}`);
       }
       return {
-        labels: checkLabels(s.labels, `${path}.labels`, labelNames, limits),
+        labels: checkLabels(s.labels, at(path, "labels"), labelNames, limits),
         counts,
-        sum: finite(s.sum, `${path}.sum`),
+        sum: finite(s.sum, at(path, "sum")),
       };
     }
     case "summary": {
       const s = record(value, path, ["labels", "count", "sum", "sketch"], ["labels", "count", "sum"]);
-      const labels = checkLabels(s.labels, `${path}.labels`, labelNames, limits);
-      const n = count(s.count, `${path}.count`);
-      const sum = finite(s.sum, `${path}.sum`);
+      const labels = checkLabels(s.labels, at(path, "labels"), labelNames, limits);
+      const n = count(s.count, at(path, "count"));
+      const sum = finite(s.sum, at(path, "sum"));
       if ((definition.percentiles ?? []).length === 0) {
         if ("sketch" in s)
-          fail(`${path}.sketch`, "this summary reports no quantiles (no percentiles), so it takes no sketch");
+          fail(at(path, "sketch"), "this summary reports no quantiles (no percentiles), so it takes no sketch");
         return { labels, count: n, sum };
       }
       if (!("sketch" in s)) fail(path, `missing field "sketch" (required: this summary reports quantiles)`);
-      return { labels, count: n, sum, sketch: checkSketch(s.sketch, `${path}.sketch`, n) };
+      return { labels, count: n, sum, sketch: checkSketch(s.sketch, at(path, "sketch"), n) };
     }
   }
 }
@@ -123,27 +125,27 @@ const FAMILY_FIELDS = [
   ...["ttlSeconds", "shards", "reset", "remove", "replace", "inferred", "series"],
 ];
 
-function checkFamily(value: unknown, path: string, limits: Limits, budget: { series: number }): FamilyPush {
+function checkFamily(value: unknown, path: Path, limits: Limits, budget: { series: number }): FamilyPush {
   const f = record(value, path, FAMILY_FIELDS, ["name", "type", "help", "series"]);
   const definition = checkDefinition(f, limits, path);
   for (const flag of ["reset", "replace", "inferred"] as const) {
     if (flag in f && typeof f[flag] !== "boolean")
-      fail(`${path}.${flag}`, `must be true or false, got ${show(f[flag])}`);
+      fail(at(path, flag), `must be true or false, got ${describeValue(f[flag])}`);
   }
-  const rawRemove = "remove" in f ? array(f.remove, `${path}.remove`) : [];
-  const rawSeries = array(f.series, `${path}.series`);
+  const rawRemove = "remove" in f ? array(f.remove, at(path, "remove")) : [];
+  const rawSeries = array(f.series, at(path, "series"));
   budget.series -= rawSeries.length + rawRemove.length;
   if (budget.series < 0) {
     const limit = { name: "maxSeriesPerPush" as const, value: limits.maxSeriesPerPush };
-    fail(`${path}.series`, `the push holds more than ${limits.maxSeriesPerPush} series`, 413, limit);
+    fail(at(path, "series"), `the push holds more than ${limits.maxSeriesPerPush} series`, 413, limit);
   }
-  const remove = rawRemove.map((l, i) => checkLabels(l, `${path}.remove[${i}]`, definition.labelNames, limits));
+  const remove = rawRemove.map((l, i) => checkLabels(l, at(path, "remove", i), definition.labelNames, limits));
   const seen = new Set<string>();
   const series = rawSeries.map((s, i) => {
-    const delta = checkSeries(s, `${path}.series[${i}]`, definition, limits);
+    const delta = checkSeries(s, at(path, "series", i), definition, limits);
     const key = seriesKey(definition.labelNames, delta.labels);
     if (seen.has(key))
-      fail(`${path}.series[${i}].labels`, `the series ${show(delta.labels)} appears twice in this family`);
+      fail(at(path, "series", i, "labels"), `the series ${describeValue(delta.labels)} appears twice in this family`);
     seen.add(key);
     return delta;
   });
@@ -188,10 +190,10 @@ function mergeNamedTwice(a: FamilyPush, b: FamilyPush): FamilyPush | undefined {
 
 /** Why `id` cannot be a push id (the `batch` field, the Idempotency-Key header), or undefined. */
 export function pushIdProblem(id: unknown, limits: Pick<Limits, "maxPushIdLength">): string | undefined {
-  if (typeof id !== "string" || id.length === 0) return `must be a non-empty string, got ${show(id)}`;
+  if (typeof id !== "string" || id.length === 0) return `must be a non-empty string, got ${describeValue(id)}`;
   if (id.length > limits.maxPushIdLength)
     return `is ${id.length} characters, over the limit of ${limits.maxPushIdLength}`;
-  if (!/^[\x21-\x7e]+$/.test(id)) return `must be printable ASCII without spaces, got ${show(id)}`;
+  if (!/^[\x21-\x7e]+$/.test(id)) return `must be printable ASCII without spaces, got ${describeValue(id)}`;
   return undefined;
 }
 
@@ -200,19 +202,19 @@ export function pushIdProblem(id: unknown, limits: Pick<Limits, "maxPushIdLength
  * naming the field and the value.
  * @example
  * const r = checkPush(JSON.parse(body));
- * if (!r.ok) return new Response(r.error.message, { status: r.error.status });
+ * if (!r.ok) return new Response(refusalText(r.refusal), { status: r.refusal.status });
  */
 export function checkPush(input: unknown, limits: Limits = DEFAULT_LIMITS): CheckResult<Push> {
   try {
-    const b = record(input, "push", ["batch", "families"], ["families"]);
-    if ("batch" in b) failOn(pushIdProblem(b.batch, limits), "batch");
-    const raw = array(b.families, "families");
+    const b = record(input, ["push"], ["batch", "families"], ["families"]);
+    if ("batch" in b) failOn(pushIdProblem(b.batch, limits), ["batch"]);
+    const raw = array(b.families, ["families"]);
     if (raw.length > limits.maxFamiliesPerPush) {
       const limit = { name: "maxFamiliesPerPush" as const, value: limits.maxFamiliesPerPush };
-      fail("families", `holds ${raw.length} families, over the limit of ${limits.maxFamiliesPerPush}`, 413, limit);
+      fail(["families"], `holds ${raw.length} families, over the limit of ${limits.maxFamiliesPerPush}`, 413, limit);
     }
     const budget = { series: limits.maxSeriesPerPush };
-    const checked = raw.map((f, i) => checkFamily(f, at("families", `[${i}]`), limits, budget));
+    const checked = raw.map((f, i) => checkFamily(f, ["families", i], limits, budget));
     const families: FamilyPush[] = [];
     /** Where each family is in `families`, and the name it was pushed under. */
     const byName = new Map<string, { index: number; pushed: unknown }>();
@@ -226,12 +228,12 @@ export function checkPush(input: unknown, limits: Limits = DEFAULT_LIMITS): Chec
       }
       // A counter named both ways (`x` and `x_total`) in one push is one family: its parts merge.
       const merged = first.pushed === pushed ? undefined : mergeNamedTwice(families[first.index] as FamilyPush, f);
-      if (!merged) fail(`families[${i}].name`, `the family ${show(f.name)} appears twice in this push`);
+      if (!merged) fail(["families", i, "name"], `the family ${describeValue(f.name)} appears twice in this push`);
       families[first.index] = merged;
     });
     return { ok: true, value: { ...(typeof b.batch === "string" ? { batch: b.batch } : {}), families } };
   } catch (e) {
-    if (e instanceof Invalid) return { ok: false, error: e };
+    if (e instanceof Invalid) return { ok: false, refusal: e.refusal };
     throw e;
   }
 }

@@ -4,15 +4,15 @@
 
 import type { Limits } from "./limits.ts";
 import { familyName } from "./names.ts";
-import { array, at, fail, failOn } from "./refusal.ts";
+import { array, at, fail, failOn, type Path } from "./refusal.ts";
 import {
   bucketsProblem,
+  describeValue,
   GAUGE_MERGES,
   labelNameProblem,
   METRIC_TYPES,
   metricNameProblem,
   percentilesProblem,
-  show,
   wellFormed,
   wholeNumberProblem,
 } from "./validation.ts";
@@ -39,21 +39,23 @@ const ONLY: Record<string, MetricType> = {
  * (`familyName`: a counter's one trailing `_total` removed). This is the one place a way in names a family.
  * @example checkDefinition({ name: "jobs_total", type: "counter", help: "Jobs." }, DEFAULT_LIMITS, "families[0]").name; // "jobs"
  */
-export function checkDefinition(input: DefinitionFields, limits: Limits, path: string): FamilyDefinition {
+export function checkDefinition(input: DefinitionFields, limits: Limits, path: Path): FamilyDefinition {
   const nameProblem = metricNameProblem(input.name, limits);
   if (nameProblem) fail(at(path, "name"), nameProblem);
   if (typeof input.type !== "string" || !(METRIC_TYPES as readonly string[]).includes(input.type)) {
-    fail(at(path, "type"), `must be one of ${METRIC_TYPES.join(", ")}, got ${show(input.type)}`);
+    fail(at(path, "type"), `must be one of ${METRIC_TYPES.join(", ")}, got ${describeValue(input.type)}`);
   }
   const type = input.type as MetricType;
   const name = familyName(type, input.name as string);
-  if (name === "") fail(at(path, "name"), `${show(input.name)} leaves no family name once "_total" is removed`);
+  if (name === "")
+    fail(at(path, "name"), `${describeValue(input.name)} leaves no family name once "_total" is removed`);
   const help = input.help;
-  if (typeof help !== "string") fail(at(path, "help"), `must be a string, got ${show(help)}`);
+  if (typeof help !== "string") fail(at(path, "help"), `must be a string, got ${describeValue(help)}`);
   if (help.length > limits.maxHelpLength) {
     fail(at(path, "help"), `is ${help.length} characters, over the limit of ${limits.maxHelpLength}`);
   }
-  if (!wellFormed(help)) fail(at(path, "help"), `is not well-formed Unicode (lone surrogate) in ${show(help)}`);
+  if (!wellFormed(help))
+    fail(at(path, "help"), `is not well-formed Unicode (lone surrogate) in ${describeValue(help)}`);
 
   const labelNames = array(input.labelNames === undefined ? [] : input.labelNames, at(path, "labelNames")) as string[];
   if (labelNames.length > limits.maxLabelNames) {
@@ -61,8 +63,8 @@ export function checkDefinition(input: DefinitionFields, limits: Limits, path: s
   }
   labelNames.forEach((label, i) => {
     const problem = labelNameProblem(label, type, limits);
-    if (problem) fail(at(path, `labelNames[${i}]`), problem);
-    if (labelNames.indexOf(label) !== i) fail(at(path, `labelNames[${i}]`), `${show(label)} appears twice`);
+    if (problem) fail(at(path, "labelNames", i), problem);
+    if (labelNames.indexOf(label) !== i) fail(at(path, "labelNames", i), `${describeValue(label)} appears twice`);
   });
 
   for (const [field, owner] of Object.entries(ONLY)) {
@@ -80,7 +82,7 @@ export function checkDefinition(input: DefinitionFields, limits: Limits, path: s
   if (type === "gauge") {
     const merge = input.merge === undefined ? "set" : input.merge;
     if (typeof merge !== "string" || !(GAUGE_MERGES as readonly string[]).includes(merge)) {
-      fail(at(path, "merge"), `must be one of ${GAUGE_MERGES.join(", ")}, got ${show(merge)}`);
+      fail(at(path, "merge"), `must be one of ${GAUGE_MERGES.join(", ")}, got ${describeValue(merge)}`);
     }
     definition.merge = merge as GaugeMerge;
   }
@@ -139,15 +141,17 @@ export function definitionDifference(
   if (a.name !== b.name) return `name (${a.name} vs ${b.name})`;
   if (a.type !== b.type) return `type (${a.type} vs ${b.type})`;
   const labels = labelsMayGrow ? b.labelNames.slice(0, a.labelNames.length) : b.labelNames;
-  if (!sameList(a.labelNames, labels)) return `labelNames (${show(a.labelNames)} vs ${show(b.labelNames)})`;
-  if (!sameList(a.buckets ?? [], b.buckets ?? [])) return `buckets (${show(a.buckets)} vs ${show(b.buckets)})`;
+  if (!sameList(a.labelNames, labels))
+    return `labelNames (${describeValue(a.labelNames)} vs ${describeValue(b.labelNames)})`;
+  if (!sameList(a.buckets ?? [], b.buckets ?? []))
+    return `buckets (${describeValue(a.buckets)} vs ${describeValue(b.buckets)})`;
   if (a.type === "gauge" && a.merge !== b.merge) return `merge policy (${a.merge} vs ${b.merge})`;
   // A definition that declares no time to live takes the stored one; one that declares another differs.
   if (b.ttlSeconds !== undefined && a.ttlSeconds !== b.ttlSeconds)
     return `time to live (ttlSeconds ${ttlText(a)} vs ${ttlText(b)})`;
   if (a.type === "summary") {
     if (!sameList(a.percentiles ?? [], b.percentiles ?? [])) {
-      return `percentiles (${show(a.percentiles)} vs ${show(b.percentiles)})`;
+      return `percentiles (${describeValue(a.percentiles)} vs ${describeValue(b.percentiles)})`;
     }
     if (a.maxAgeSeconds !== b.maxAgeSeconds || a.ageBuckets !== b.ageBuckets) {
       return `quantile window (maxAgeSeconds ${a.maxAgeSeconds} / ageBuckets ${a.ageBuckets} vs ${b.maxAgeSeconds} / ${b.ageBuckets})`;

@@ -3,23 +3,23 @@
 // place for both directions: the Worker reads paths, the Pushgateway client writes them.
 
 import type { Limits } from "./limits.ts";
-import { fail } from "./refusal.ts";
-import { labelNameProblem, labelValueProblem, show } from "./validation.ts";
+import { fail, type Path } from "./refusal.ts";
+import { describeValue, labelNameProblem, labelValueProblem } from "./validation.ts";
 import type { Labels } from "./wire.ts";
 
 const BASE64 = "@base64";
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-function fromBase64Url(text: string, where: string): string {
+function fromBase64Url(text: string, where: Path): string {
   const unpadded = text.replace(/=+$/, "");
   if (!/^[A-Za-z0-9_-]*$/.test(unpadded) || unpadded.length % 4 === 1) {
-    fail(where, `${show(text)} is not base64url (RFC 4648 §5: A–Z a–z 0–9 - _, padding optional)`);
+    fail(where, `${describeValue(text)} is not base64url (RFC 4648 §5: A–Z a–z 0–9 - _, padding optional)`);
   }
   const binary = atob(unpadded.replace(/-/g, "+").replace(/_/g, "/"));
   try {
     return utf8.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
   } catch {
-    return fail(where, `${show(text)} does not decode to UTF-8 text`);
+    return fail(where, `${describeValue(text)} does not decode to UTF-8 text`);
   }
 }
 
@@ -38,19 +38,19 @@ export function groupingKey(
   limits: Pick<Limits, "maxNameLength" | "maxLabelValueLength">,
 ) {
   if (segments.length % 2 !== 0)
-    fail("path", "the grouping key must be /metrics/job/<job>{/<label>/<value>}: a label without a value");
+    fail(["path"], "the grouping key must be /metrics/job/<job>{/<label>/<value>}: a label without a value");
   const labels: Labels = {};
   for (let i = 0; i < segments.length; i += 2) {
     const rawName = segments[i] as string;
     const rawValue = segments[i + 1] as string;
     const base64 = rawName.endsWith(BASE64);
     const name = base64 ? rawName.slice(0, -BASE64.length) : rawName;
-    const where = `path label ${show(name)}`;
-    if (i === 0 && name !== "job") fail("path", `the grouping key must start with job, got ${show(name)}`);
+    const where: Path = [`path label ${describeValue(name)}`];
+    if (i === 0 && name !== "job") fail(["path"], `the grouping key must start with job, got ${describeValue(name)}`);
     const nameProblem = labelNameProblem(name, "counter", limits);
     if (nameProblem) fail(where, nameProblem);
     if (name === "le" || name === "quantile")
-      fail(where, `${show(name)} cannot group: histograms and summaries use it in their samples`);
+      fail(where, `${describeValue(name)} cannot group: histograms and summaries use it in their samples`);
     if (Object.hasOwn(labels, name)) fail(where, "appears twice in the grouping key");
     let value: string;
     if (base64) value = fromBase64Url(rawValue, where);
@@ -58,7 +58,7 @@ export function groupingKey(
       try {
         value = decodeURIComponent(rawValue);
       } catch {
-        fail(where, `${show(rawValue)} is not valid percent-encoding`);
+        fail(where, `${describeValue(rawValue)} is not valid percent-encoding`);
       }
       if (value === "") fail(where, `an empty value is written ${name}@base64/= in the path`);
     }

@@ -12,7 +12,7 @@ export const METRIC_TYPES: readonly MetricType[] = ["counter", "gauge", "histogr
 export const GAUGE_MERGES: readonly GaugeMerge[] = ["set", "sum", "max", "min"];
 
 /** A value shown inside an error message: JSON-like, shallow (no deep recursion on hostile input), cut short. */
-export function show(value: unknown): string {
+export function describeValue(value: unknown): string {
   const text = brief(value, 3);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -37,12 +37,12 @@ export function wellFormed(text: string): boolean {
 }
 
 export function metricNameProblem(name: unknown, limits: Pick<Limits, "maxNameLength">): string | undefined {
-  if (typeof name !== "string") return `must be a string, got ${show(name)}`;
+  if (typeof name !== "string") return `must be a string, got ${describeValue(name)}`;
   if (name.length > limits.maxNameLength) {
     return `is ${name.length} characters, over the limit of ${limits.maxNameLength}`;
   }
-  if (!METRIC_NAME.test(name)) return `${show(name)} is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)`;
-  if (name.startsWith("__")) return `${show(name)} starts with "__", which is reserved`;
+  if (!METRIC_NAME.test(name)) return `${describeValue(name)} is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)`;
+  if (name.startsWith("__")) return `${describeValue(name)} starts with "__", which is reserved`;
   return undefined;
 }
 
@@ -51,12 +51,12 @@ export function labelNameProblem(
   type: MetricType,
   limits: Pick<Limits, "maxNameLength">,
 ): string | undefined {
-  if (typeof name !== "string") return `must be a string, got ${show(name)}`;
+  if (typeof name !== "string") return `must be a string, got ${describeValue(name)}`;
   if (name.length > limits.maxNameLength) {
     return `is ${name.length} characters, over the limit of ${limits.maxNameLength}`;
   }
-  if (!LABEL_NAME.test(name)) return `${show(name)} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)`;
-  if (name.startsWith("__")) return `${show(name)} starts with "__", which is reserved`;
+  if (!LABEL_NAME.test(name)) return `${describeValue(name)} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)`;
+  if (name.startsWith("__")) return `${describeValue(name)} starts with "__", which is reserved`;
   if (name === "le" && type === "histogram") return `"le" is reserved for histogram buckets`;
   if (name === "quantile" && type === "summary") return `"quantile" is reserved for summary quantiles`;
   return undefined;
@@ -64,11 +64,11 @@ export function labelNameProblem(
 
 /** A label value: a string within the length limit, well-formed Unicode. */
 export function labelValueProblem(value: unknown, limits: Pick<Limits, "maxLabelValueLength">): string | undefined {
-  if (typeof value !== "string") return `must be a string, got ${show(value)}`;
+  if (typeof value !== "string") return `must be a string, got ${describeValue(value)}`;
   if (value.length > limits.maxLabelValueLength) {
     return `is ${value.length} characters, over the limit of ${limits.maxLabelValueLength}`;
   }
-  if (!wellFormed(value)) return `is not well-formed Unicode (lone surrogate) in ${show(value)}`;
+  if (!wellFormed(value)) return `is not well-formed Unicode (lone surrogate) in ${describeValue(value)}`;
   return undefined;
 }
 
@@ -86,30 +86,31 @@ export function seriesLabelsProblem(
 }
 
 export function bucketsProblem(buckets: unknown, limits: Pick<Limits, "maxBuckets">): string | undefined {
-  if (!Array.isArray(buckets)) return `must be an array of numbers, got ${show(buckets)}`;
+  if (!Array.isArray(buckets)) return `must be an array of numbers, got ${describeValue(buckets)}`;
   if (buckets.length === 0) return "must hold at least one bucket";
   if (buckets.length > limits.maxBuckets)
     return `has ${buckets.length} buckets, over the limit of ${limits.maxBuckets}`;
   for (let i = 0; i < buckets.length; i++) {
     const b: unknown = buckets[i];
-    if (typeof b !== "number" || !Number.isFinite(b)) return `[${i}] must be a finite number, got ${show(b)}`;
+    if (typeof b !== "number" || !Number.isFinite(b)) return `[${i}] must be a finite number, got ${describeValue(b)}`;
     if (i > 0 && b <= (buckets[i - 1] as number)) {
-      return `must be strictly increasing, got ${show(buckets[i - 1])} then ${show(b)}`;
+      return `must be strictly increasing, got ${describeValue(buckets[i - 1])} then ${describeValue(b)}`;
     }
   }
   return undefined;
 }
 
 export function percentilesProblem(percentiles: unknown, limits: Pick<Limits, "maxPercentiles">): string | undefined {
-  if (!Array.isArray(percentiles)) return `must be an array of numbers, got ${show(percentiles)}`;
+  if (!Array.isArray(percentiles)) return `must be an array of numbers, got ${describeValue(percentiles)}`;
   if (percentiles.length > limits.maxPercentiles) {
     return `has ${percentiles.length} quantiles, over the limit of ${limits.maxPercentiles}`;
   }
   for (let i = 0; i < percentiles.length; i++) {
     const q: unknown = percentiles[i];
-    if (typeof q !== "number" || !(q >= 0 && q <= 1)) return `[${i}] must be a number from 0 to 1, got ${show(q)}`;
+    if (typeof q !== "number" || !(q >= 0 && q <= 1))
+      return `[${i}] must be a number from 0 to 1, got ${describeValue(q)}`;
     if (i > 0 && q <= (percentiles[i - 1] as number)) {
-      return `must be strictly increasing, got ${show(percentiles[i - 1])} then ${show(q)}`;
+      return `must be strictly increasing, got ${describeValue(percentiles[i - 1])} then ${describeValue(q)}`;
     }
   }
   return undefined;
@@ -118,7 +119,7 @@ export function percentilesProblem(percentiles: unknown, limits: Pick<Limits, "m
 /** An integer from `min` to `max`. */
 export function wholeNumberProblem(value: unknown, min: number, max: number): string | undefined {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    return `must be an integer from ${min} to ${max}, got ${show(value)}`;
+    return `must be an integer from ${min} to ${max}, got ${describeValue(value)}`;
   }
   return undefined;
 }

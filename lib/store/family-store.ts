@@ -329,6 +329,10 @@ export function snapshotFamily(
   return { ...definition, series };
 }
 
+/** Series per page a scrape asks for, and about how many bytes of state (and of rendered text) a page holds. */
+export const PAGE_SERIES = 1_000;
+export const PAGE_BYTES = 512 * 1024;
+
 /** What a scrape asks a family object for: a page after a key, rendered, as snapshots, or raw. */
 export interface PageRequest {
   after?: string;

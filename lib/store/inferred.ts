@@ -3,6 +3,7 @@
 // lacks (pushes to Pushgateway groups with different grouping labels share a family). The family remembers which
 // label names were added, so a declared part with the declared ones still joins it (the added labels empty).
 
+import { gaugeOperationProblem, gaugePolicy } from "../protocol/gauge-policy.ts";
 import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
 import type { FamilyDefinition, FamilyPush, GaugeDelta, Labels, MetricType } from "../protocol/wire.ts";
 
@@ -68,11 +69,9 @@ export function adoptStored(
   const sameBuckets = (stored.buckets ?? []).join() === (part.buckets ?? []).join();
   if (!sameBuckets) return part;
   const name = JSON.stringify(part.name);
-  if (stored.type === "gauge" && stored.merge === "sum" && part.series.some((d) => (d as GaugeDelta).set !== undefined))
-    return {
-      status: 409,
-      problem: `family ${name} is a gauge merged by "sum" (it takes inc/dec only); samples set absolute values`,
-    };
+  const setsRefused = stored.type === "gauge" ? gaugeOperationProblem(gaugePolicy(stored), "set") : undefined;
+  if (setsRefused && part.series.some((d) => (d as GaugeDelta).set !== undefined))
+    return { status: 409, problem: `family ${name}: ${setsRefused}, and samples set absolute values` };
   if (stored.type === "summary" && (stored.percentiles ?? []).length > 0)
     return {
       status: 409,

@@ -5,6 +5,7 @@
 import { checkPush } from "../protocol/check-push.ts";
 import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
 import { reservedNameProblem } from "../protocol/names.ts";
+import { refusalText } from "../protocol/refusal.ts";
 import {
   allRejected,
   type DeliveryOutcome,
@@ -148,7 +149,10 @@ export class MemoryStore implements Transport {
   /** Applies a push whole, or refuses it whole (nothing applied) when any of its families would be refused. */
   async push(push: Push): Promise<DeliveryOutcome[]> {
     const checked = checkPush(push, this.limits);
-    if (!checked.ok) return allRejected(push, checked.error.status, checked.error.message, checked.error.limit);
+    if (!checked.ok) {
+      const { status, limit } = checked.refusal;
+      return allRejected(push, status, refusalText(checked.refusal), limit);
+    }
     const { batch: pushId, families } = checked.value;
     for (const [i, family] of families.entries()) {
       const reserved = reservedNameProblem(family.name);

@@ -4,9 +4,9 @@
 // time to live it is hidden. One pure function, tested on its own; and the walk over every shard's pages in key order
 // that the scrape and the status page both read a sharded family with (the pages come through a reader they pass).
 
+import { combineGauge, gaugePolicy } from "../protocol/gauge-policy.ts";
 import { mergeSketchData, type SketchData } from "../protocol/sketch.ts";
 import type { FamilyDefinition, FamilyPage, SeriesPart, SeriesSnapshot } from "../protocol/wire.ts";
-import { combineGauge, gaugePolicy } from "./merge.ts";
 import { windowQuantiles } from "./quantile-windows.ts";
 
 /** A stored part as the encoder renders it at `nowMs` (times in seconds, quantiles over the live windows). */

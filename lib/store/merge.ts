@@ -1,11 +1,11 @@
 // How a delta combines with a series' stored state, per metric type and, for gauges, per merge policy.
 // One pure function, used by the Durable Object (on SQLite rows) and by the in-memory store alike.
 
+import { combineGauge, gaugePolicy } from "../protocol/gauge-policy.ts";
 import type {
   CounterDelta,
   FamilyDefinition,
   GaugeDelta,
-  GaugeMerge,
   HistogramDelta,
   SeriesDelta,
   SummaryDelta,
@@ -20,29 +20,6 @@ export interface SeriesState {
   count?: number;
   /** Summary quantile sketches by time window. */
   windows?: SketchWindows;
-}
-
-/** How a gauge family's writers combine; an untyped family merges like a gauge whose policy is "set". */
-export function gaugePolicy(definition: FamilyDefinition): GaugeMerge {
-  return definition.type === "untyped" ? "set" : (definition.merge ?? "set");
-}
-
-/**
- * The gauge policy table, in one place: how two values of one series combine, `later` being the more recent write
- * ("set": the later wins; "sum": they add; "max" / "min": the larger / smaller wins).
- * @example combineGauge("max", 3, 2); // 3
- */
-export function combineGauge(policy: GaugeMerge, earlier: number, later: number): number {
-  switch (policy) {
-    case "sum":
-      return earlier + later;
-    case "max":
-      return Math.max(earlier, later);
-    case "min":
-      return Math.min(earlier, later);
-    case "set":
-      return later;
-  }
 }
 
 /** A gauge's stored value after a delta, per the family's merge policy. */

@@ -534,7 +534,7 @@ export function hostilePushes(): HostileCase[] {
       /merge: must be one of set, sum, max, min/,
     );
   add("merge on a counter", push(counter({ merge: "sum" })), 400, /only a gauge has merge/);
-  add("set on a sum gauge", push(gauge({ merge: "sum" })), 400, /merged by "sum" takes inc, not set/);
+  add("set on a sum gauge", push(gauge({ merge: "sum" })), 400, /merged by "sum" takes inc\/dec, not set/);
   add(
     "inc on a max gauge",
     push(gauge({ merge: "max", series: [{ labels: {}, inc: 1 }] })),

@@ -115,7 +115,7 @@ describe("client and server agree on what is valid", () => {
       tally.accepted++;
       for (const push of registry.take()) {
         const checked = checkPush(push);
-        expect(checked.ok ? "ok" : checked.error, `${type} ${JSON.stringify(options).slice(0, 300)}`).toBe("ok");
+        expect(checked.ok ? "ok" : checked.refusal, `${type} ${JSON.stringify(options).slice(0, 300)}`).toBe("ok");
       }
     }
     // The generator must exercise both sides of the limits, or this test could not fail.

@@ -1,6 +1,7 @@
 // The client metric types: prom-client's call shapes, definition-time validation, and the pending deltas they record.
 
 import { describe, expect, it } from "vitest";
+import { InvalidMetricError } from "../../lib/client/errors.ts";
 import { exponentialBuckets, linearBuckets } from "../../lib/client/metrics/buckets.ts";
 import { Counter } from "../../lib/client/metrics/counter.ts";
 import { Gauge } from "../../lib/client/metrics/gauge.ts";
@@ -250,7 +251,7 @@ describe("Gauge merge policies (client side)", () => {
     const max = new Gauge({ name: "peak", help: "P.", merge: "max", registers: [] });
     expect(() => max.inc()).toThrow(/"max" takes set, not inc\/dec/);
     expect(() => new Gauge({ name: "x", help: "X.", merge: "avg" as never, registers: [] })).toThrow(
-      /merge must be one of/,
+      /merge: must be one of/,
     );
   });
 });
@@ -326,6 +327,22 @@ describe("registry niceties", () => {
 });
 
 describe("definition-time validation", () => {
+  it("throws an InvalidMetricError (a TypeError) carrying the refusal: where and what", () => {
+    const declare = () => new Histogram({ name: "bad_labels", help: "B.", labelNames: ["ok", "le"], registers: [] });
+    expect(declare).toThrow(InvalidMetricError);
+    expect(declare).toThrow(TypeError);
+    try {
+      declare();
+    } catch (error) {
+      expect((error as InvalidMetricError).refusal).toEqual({
+        status: 400,
+        path: ["labelNames", 1],
+        problem: '"le" is reserved for histogram buckets',
+      });
+      expect((error as InvalidMetricError).metric).toBe("bad_labels");
+    }
+  });
+
   it.each([
     [{ name: "1bad", help: "x" }, /not a valid metric name/],
     [{ name: "__reserved", help: "x" }, /reserved/],

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { checkPush } from "../../lib/protocol/check-push.ts";
 import { DEFAULT_LIMITS } from "../../lib/protocol/limits.ts";
+import { refusalText } from "../../lib/protocol/refusal.ts";
 
 const counter = (over: Record<string, unknown> = {}) => ({
   name: "jobs",
@@ -23,7 +24,7 @@ describe("checkPush", () => {
     });
     const names = (name: string, type = "counter") => {
       const r = checkPush({ families: [counter({ name, type, ...(type === "gauge" ? { series: [] } : {}) })] });
-      return r.ok ? r.value.families[0]?.name : r.error.message;
+      return r.ok ? r.value.families[0]?.name : refusalText(r.refusal);
     };
     expect([names("jobs_total"), names("jobs_total_total"), names("jobs_total", "gauge")]).toEqual([
       "jobs",
@@ -62,7 +63,7 @@ describe("checkPush", () => {
     const differ = checkPush({
       families: [counter(), counter({ name: "jobs_total", help: "Other.", labelNames: ["k"], series: [] })],
     });
-    expect(!differ.ok && differ.error.message).toMatch(/families\[1\]\.name: the family "jobs" appears twice/);
+    expect(!differ.ok && refusalText(differ.refusal)).toMatch(/families\[1\]\.name: the family "jobs" appears twice/);
   });
 
   it("accepts every type with valid data", () => {
@@ -284,8 +285,8 @@ describe("checkPush", () => {
     const r = checkPush(input, DEFAULT_LIMITS);
     expect(r.ok).toBe(false);
     if (!r.ok) {
-      expect(r.error.status).toBe(status);
-      expect(r.error.message).toMatch(message);
+      expect(r.refusal.status).toBe(status);
+      expect(refusalText(r.refusal)).toMatch(message);
     }
   });
 });

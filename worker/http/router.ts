@@ -8,7 +8,7 @@ import { familyName } from "../../lib/protocol/names.ts";
 import { wholeNumberProblem } from "../../lib/protocol/validation.ts";
 import type { Env } from "../config/env.ts";
 import { configuredShards, limits } from "../config/settings.ts";
-import { ingest } from "../ingest/ingest.ts";
+import { ingest, jsonOf } from "../ingest/ingest.ts";
 import { catalog } from "../objects/catalog-object.ts";
 import { deleteOnEveryShard, everyShard, familyStub } from "../objects/stubs.ts";
 import { pushgatewayDelete, pushgatewayPush } from "../pushgateway/routes.ts";
@@ -55,7 +55,7 @@ async function push(request: Request, env: Env, ctx: ExecutionContext): Promise<
     throw new HttpError(400, "body is not valid JSON");
   }
   const reply = await ingest(env, ctx, input, { scope, bound: false });
-  return jsonResponse(reply.body, reply.status);
+  return jsonResponse(jsonOf(reply), reply.status);
 }
 
 /** DELETE /families/:name — the whole family, its series and its batch ids. */

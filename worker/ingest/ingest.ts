@@ -1,10 +1,10 @@
 // Ingest: check a whole push and refuse it whole when any part would be refused (nothing is applied), then fan it out
 // to the family objects. Every way in shares it: POST /push, the MetricsService RPC entrypoint, the Pushgateway API.
 
-import { pushToFamilyObjects } from "../../lib/client/transports/durable-object.ts";
 import { checkPush } from "../../lib/protocol/check-push.ts";
-import type { LimitExceeded } from "../../lib/protocol/limits.ts";
+import { pushToFamilyObjects } from "../../lib/protocol/family-calls.ts";
 import { reservedNameProblem } from "../../lib/protocol/names.ts";
+import { type Refusal, type RefusalStatus, refusalText } from "../../lib/protocol/refusal.ts";
 import { shardFor } from "../../lib/protocol/shards.ts";
 import { type DeliveryOutcome, type FamilyRefusal, refusedWhole } from "../../lib/protocol/transport.ts";
 import type { FamilyPush, MetricType, Push } from "../../lib/protocol/wire.ts";
@@ -16,15 +16,22 @@ import { familyStub } from "../objects/stubs.ts";
 import { countFamilyCapRefusal, type WaitUntil } from "../self-metrics/self-metrics.ts";
 
 /**
- * What a push gets: its families' outcomes, or an error for the whole push (with every family's outcome when the push
- * was readable: the refused families, and the others, not applied with them).
+ * What a push gets, as data each way in renders in its own terms: its families' outcomes; or the refusal of the whole
+ * push, with every family's outcome when the push was readable (the refused families, and the others, not applied
+ * with them).
  */
-export type IngestReply = {
-  status: number;
-  body:
-    | { error: string; limit?: LimitExceeded; families?: DeliveryOutcome[] }
-    | { batch?: string; families: DeliveryOutcome[] };
-};
+export type IngestReply =
+  | { status: number; pushId?: string; families: DeliveryOutcome[] }
+  | { status: number; refusal: Refusal; families?: DeliveryOutcome[] };
+
+/** An ingest reply as JSON (POST /push): `{ batch, families }`, or `{ error, limit?, families? }`. */
+export function jsonOf(reply: IngestReply): Record<string, unknown> {
+  if (!("refusal" in reply))
+    return { ...(reply.pushId !== undefined ? { batch: reply.pushId } : {}), families: reply.families };
+  const { limit } = reply.refusal;
+  const families = reply.families ? { families: reply.families } : {};
+  return { error: refusalText(reply.refusal), ...(limit ? { limit } : {}), ...families };
+}
 
 /** The HTTP status of a push from its family outcomes: a failure → 503, a conflict → 409, a limit → 413. */
 export function statusOf(outcomes: DeliveryOutcome[]): number {
@@ -108,11 +115,19 @@ async function refusalsOfWhole(
   return refused.families.map((name) => ({ name, status: "rejected", code, error, ...(limit ? { limit } : {}) }));
 }
 
-/** The reply to a push refused whole: the first refusal's status and error, and every family's outcome. */
-function refusedReply(push: Push, refusals: readonly FamilyRefusal[]): IngestReply {
+/**
+ * The reply to a push refused whole: the refusal that decided it (`refusal`, or the first family's), and every
+ * family's outcome.
+ */
+function refusedReply(push: Push, refusals: readonly FamilyRefusal[], refusal?: Refusal): IngestReply {
   const first = refusals[0] as FamilyRefusal;
-  const limit = first.limit ? { limit: first.limit } : {};
-  return { status: first.code, body: { error: first.error, ...limit, families: refusedWhole(push, refusals) } };
+  const decided = refusal ?? {
+    status: first.code as RefusalStatus,
+    path: [],
+    problem: first.error,
+    ...(first.limit ? { limit: first.limit } : {}),
+  };
+  return { status: decided.status, refusal: decided, families: refusedWhole(push, refusals) };
 }
 
 /** Remembers the families a push applied, with their types, so the next pushes of them skip the catalog. */
@@ -137,19 +152,20 @@ export async function ingest(
   from: WayIn = BOUND_WORKER,
 ): Promise<IngestReply> {
   const checked = checkPush(input, limits(env));
-  if (!checked.ok) {
-    const { status, message, limit } = checked.error;
-    return { status, body: { error: message, ...(limit ? { limit } : {}) } };
-  }
+  if (!checked.ok) return { status: checked.refusal.status, refusal: checked.refusal };
   const push = { ...checked.value, families: checked.value.families.map((f) => withShards(env, f, from)) };
   const scope = from.scope;
   for (const [i, family] of push.families.entries()) {
-    const refuse = (code: number, error: string) =>
-      refusedReply(push, [{ name: family.name, status: "rejected", code, error }]);
+    const refuse = (refusal: Refusal) =>
+      refusedReply(
+        push,
+        [{ name: family.name, status: "rejected", code: refusal.status, error: refusalText(refusal) }],
+        refusal,
+      );
     const problem = reservedNameProblem(family.name);
-    if (problem) return refuse(400, `families[${i}].name: ${problem}`);
+    if (problem) return refuse({ status: 400, path: ["families", i, "name"], problem });
     const outside = scopeProblem(scope, family.name);
-    if (outside) return refuse(403, outside);
+    if (outside) return refuse({ status: 403, path: [], problem: outside });
   }
   const refusals = await refusalsOfWhole(env, ctx, push, scope);
   if (refusals.length > 0) return refusedReply(push, refusals);
@@ -163,5 +179,5 @@ export async function ingest(
     return { ...o, error: "the family's storage did not answer; resend the same push (same push id)" };
   });
   rememberApplied(push, families);
-  return { status: statusOf(families), body: { ...(push.batch ? { batch: push.batch } : {}), families } };
+  return { status: statusOf(families), ...(push.batch !== undefined ? { pushId: push.batch } : {}), families };
 }

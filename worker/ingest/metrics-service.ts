@@ -2,7 +2,7 @@
 // since only Workers you bind can call it.
 
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { LimitExceeded } from "../../lib/protocol/limits.ts";
+import { type Refusal, refusalText } from "../../lib/protocol/refusal.ts";
 import { allFailed, allRejected, type DeliveryOutcome } from "../../lib/protocol/transport.ts";
 import type { Push } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
@@ -16,9 +16,9 @@ export class MetricsService extends WorkerEntrypoint<Env> {
     try {
       const reply = await ingest(this.env, this.ctx, push);
       status = reply.status;
-      if (reply.body.families) return reply.body.families;
-      const { error, limit } = reply.body as { error: string; limit?: LimitExceeded };
-      return allRejected(push, reply.status, error, limit);
+      if (reply.families) return reply.families;
+      const refusal = (reply as { refusal: Refusal }).refusal;
+      return allRejected(push, refusal.status, refusalText(refusal), refusal.limit);
     } catch (error) {
       console.error("prometheus-distributed-client: unexpected error in MetricsService.push", error);
       // Nothing says what was applied: the client keeps the push and resends it with the same id.

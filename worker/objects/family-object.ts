@@ -11,6 +11,7 @@ import { checkPush } from "../../lib/protocol/check-push.ts";
 import { labelFragment } from "../../lib/protocol/exposition.ts";
 import { DEFAULT_LIMITS, type LimitExceeded } from "../../lib/protocol/limits.ts";
 import { parseShardObjectName, reservedNameProblem, shardObjectName } from "../../lib/protocol/names.ts";
+import { refusalText } from "../../lib/protocol/refusal.ts";
 import { labelsOfKey } from "../../lib/protocol/series-key.ts";
 import { deletesElsewhere } from "../../lib/protocol/shards.ts";
 import type {
@@ -29,6 +30,8 @@ import {
   deleteMatching,
   type FamilyChange,
   familyPage,
+  PAGE_BYTES,
+  PAGE_SERIES,
   type PageRequest,
   type PendingPush,
   type StoredSeries,
@@ -47,7 +50,6 @@ import {
   maxSeriesPerFamily,
   pushIdRetentionMs,
 } from "../config/settings.ts";
-import { PAGE_BYTES, PAGE_SERIES } from "../scrape/scrape.ts";
 import { countFamilyCapRefusal, SELF_STORED_FAMILIES } from "../self-metrics/self-metrics.ts";
 import { catalog } from "./catalog-object.ts";
 import { GroupCommit } from "./group-commit.ts";
@@ -146,8 +148,9 @@ export class FamilyObject extends DurableObject<Env> {
       limits(this.env),
     );
     if (!checked.ok) {
-      const { status, message, limit } = checked.error;
-      return { name: nameOf(family), status: "rejected", code: status, error: message, ...(limit ? { limit } : {}) };
+      const { status, limit } = checked.refusal;
+      const error = refusalText(checked.refusal);
+      return { name: nameOf(family), status: "rejected", code: status, error, ...(limit ? { limit } : {}) };
     }
     return this.submit(pushId, checked.value.families[0] as FamilyPush);
   }

@@ -4,10 +4,10 @@
 
 import { pushIdProblem } from "../../lib/protocol/check-push.ts";
 import { groupingKey } from "../../lib/protocol/pushgateway-path.ts";
-import { Invalid } from "../../lib/protocol/refusal.ts";
+import { Invalid, type Refusal, refusalText } from "../../lib/protocol/refusal.ts";
 import { parseTextFormat } from "../../lib/protocol/text-format/parse.ts";
 import { textToPush } from "../../lib/protocol/text-format/to-push.ts";
-import { show } from "../../lib/protocol/validation.ts";
+import { describeValue } from "../../lib/protocol/validation.ts";
 import type { Labels, Push } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
 import { limits } from "../config/settings.ts";
@@ -48,14 +48,18 @@ async function groupPushId(key: string, method: string, grouping: Labels, env: E
   return `pg-${[...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** A message about `families[i]…` of `push`, told in the pusher's terms: the family's name and the series' labels. */
-function inPushersTerms(message: string, push: Push): string {
-  // (The push id is derived from a checked Idempotency-Key, so no message is about it.)
-  return message.replace(/^families\[(\d+)\](?:\.series\[(\d+)\])?/, (_, i: string, j: string | undefined) => {
-    const family = push.families[Number(i)];
-    const series = j === undefined ? undefined : family?.series[Number(j)];
-    return `family ${show(family?.name)}${series ? ` series ${show(series.labels)}` : ""}`;
-  });
+/**
+ * A refusal in a pusher's terms: a text push names families and series, not their places in the push it became, so
+ * `families[0].series[2]` is told as the family's name and the series' labels.
+ */
+function pushersText(refusal: Refusal, push: Push): string {
+  const [families, i, series, j, ...rest] = refusal.path;
+  if (families !== "families" || typeof i !== "number") return refusalText(refusal);
+  const family = push.families[i];
+  const one = series === "series" && typeof j === "number" ? family?.series[j] : undefined;
+  const where = `family ${describeValue(family?.name)}${one ? ` series ${describeValue(one.labels)}` : ""}`;
+  const more = one ? rest : [series, j, ...rest].filter((step) => step !== undefined);
+  return refusalText({ ...refusal, path: [where, ...(more as (string | number)[])] });
 }
 
 /** PUT or POST: parse the text body, convert it under the grouping key, and ingest it as one push. */
@@ -88,11 +92,8 @@ export async function pushgatewayPush(
   // Ingest refuses the push whole (a family outside the credential's scope, a clash, a cap, a part a family's object
   // would refuse) before anything is applied.
   const reply = await ingest(env, ctx, push, { scope, bound: false });
-  if ("error" in reply.body) {
-    const { error, limit } = reply.body;
-    throw new HttpError(reply.status, inPushersTerms(error, push), {}, limit);
-  }
-  const { batch: _pushId, ...body } = reply.body;
+  if ("refusal" in reply) throw new HttpError(reply.status, pushersText(reply.refusal, push), {}, reply.refusal.limit);
+  const body = { families: reply.families };
   return jsonResponse(key === undefined ? body : { idempotencyKey: key, ...body }, reply.status);
 }
 

@@ -17,7 +17,7 @@ import {
 import { isRetryableObjectError, withRetries } from "../../lib/protocol/retry.ts";
 import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesSnapshot } from "../../lib/protocol/wire.ts";
 import type { PageRequest } from "../../lib/store/family-store.ts";
-import { ttlMs } from "../../lib/store/family-store.ts";
+import { PAGE_BYTES, PAGE_SERIES, ttlMs } from "../../lib/store/family-store.ts";
 import { firstPages, mergedShards } from "../../lib/store/merge-shards.ts";
 import type { Env } from "../config/env.ts";
 import { defaultTtlSeconds, maxFamilies, scrapeCacheMs } from "../config/settings.ts";
@@ -27,9 +27,6 @@ import { familyStub } from "../objects/stubs.ts";
 import { type FamilySeen, scrapeGauges } from "../self-metrics/self-metrics.ts";
 import { ScrapeFlight } from "./scrape-flight.ts";
 
-/** Series per page, and about how many bytes of state. */
-export const PAGE_SERIES = 1_000;
-export const PAGE_BYTES = 512 * 1024;
 /** Families whose first pages are fetched ahead of the one being streamed. */
 const READ_AHEAD = 4;
 

@@ -5,7 +5,7 @@
 import { isRetryableObjectError, withRetries } from "../../lib/protocol/retry.ts";
 import type { FamilyDefinition, FamilyPage, SeriesSnapshot } from "../../lib/protocol/wire.ts";
 import type { PageRequest } from "../../lib/store/family-store.ts";
-import { ttlMs } from "../../lib/store/family-store.ts";
+import { PAGE_BYTES, ttlMs } from "../../lib/store/family-store.ts";
 import { firstPages, mergedShards, widest } from "../../lib/store/merge-shards.ts";
 import type { Env } from "../config/env.ts";
 import { defaultTtlSeconds } from "../config/settings.ts";
@@ -13,7 +13,6 @@ import { authorizeScrape } from "../http/auth.ts";
 import { HttpError } from "../http/errors.ts";
 import { type CatalogEntry, catalog } from "../objects/catalog-object.ts";
 import { familyStub } from "../objects/stubs.ts";
-import { PAGE_BYTES } from "../scrape/scrape.ts";
 import {
   type FamilyRow,
   type FamilyStatus,

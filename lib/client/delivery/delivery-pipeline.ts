@@ -5,7 +5,7 @@
 import { type LimitExceeded, SPLIT_LIMIT_NAMES, type SplitLimitName } from "../../protocol/limits.ts";
 import { errorMessage } from "../../protocol/retry.ts";
 import { allFailed, type DeliveryOutcome, REFUSED_WITH_PUSH, type Transport } from "../../protocol/transport.ts";
-import { show } from "../../protocol/validation.ts";
+import { describeValue } from "../../protocol/validation.ts";
 import type { FamilyPush, Push } from "../../protocol/wire.ts";
 import { type SplitLimits, splitIntoPushes } from "./split-into-pushes.ts";
 
@@ -148,7 +148,7 @@ export class DeliveryPipeline {
         } else if (outcome?.status === "rejected") {
           result.rejected++;
           this.counters.rejectedSeries += family.series.length;
-          this.options.onError(`family ${show(family.name)} refused (${outcome.code}): ${outcome.error}`);
+          this.options.onError(`family ${describeValue(family.name)} refused (${outcome.code}): ${outcome.error}`);
         } else {
           failed.push(family);
           blocked.add(family.name);

@@ -1,7 +1,8 @@
 // Gauge: a value that goes up and down. Pending delta = an absolute value once `set` happened
 // (later inc/dec adjust it), otherwise the sum of inc/dec since the last flush.
 
-import { show } from "../../protocol/validation.ts";
+import { combineGauge, gaugeOperationProblem } from "../../protocol/gauge-policy.ts";
+import { describeValue } from "../../protocol/validation.ts";
 import type { GaugeDelta, GaugeMerge } from "../../protocol/wire.ts";
 import {
   type Aggregator,
@@ -118,8 +119,8 @@ export class Gauge<T extends string = string> extends Metric<T> {
 
   private change(ref: SeriesRef, value: number): void {
     assertFinite(this.name, "gauge change", value);
-    if (this.merge === "max" || this.merge === "min")
-      throw new TypeError(`metric ${show(this.name)}: a gauge merged by "${this.merge}" takes set, not inc/dec`);
+    const problem = gaugeOperationProblem(this.merge, "inc");
+    if (problem) throw new TypeError(`metric ${describeValue(this.name)}: ${problem}`);
     this.record<GaugeDelta>(
       ref,
       (labels) => ({ labels, inc: 0 }),
@@ -132,19 +133,15 @@ export class Gauge<T extends string = string> extends Metric<T> {
 
   private assign(ref: SeriesRef, value: number): void {
     assertFinite(this.name, "gauge value", value);
-    if (this.merge === "sum")
-      throw new TypeError(`metric ${show(this.name)}: a gauge merged by "sum" takes inc/dec, not set`);
+    const problem = gaugeOperationProblem(this.merge, "set");
+    if (problem) throw new TypeError(`metric ${describeValue(this.name)}: ${problem}`);
     const merge = this.merge;
     this.record<GaugeDelta>(
       ref,
       (labels) => ({ labels }),
       (d) => {
-        d.set =
-          d.set === undefined || merge === "set"
-            ? value
-            : merge === "max"
-              ? Math.max(d.set, value)
-              : Math.min(d.set, value);
+        // A change recorded before the value (`inc` then `set`) is overtaken by it.
+        d.set = d.set === undefined ? value : combineGauge(merge, d.set, value);
         delete d.inc;
       },
     );

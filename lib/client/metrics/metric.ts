@@ -5,8 +5,9 @@ import { checkDefinition } from "../../protocol/definition.ts";
 import { DEFAULT_LIMITS } from "../../protocol/limits.ts";
 import { Invalid } from "../../protocol/refusal.ts";
 import { seriesKey } from "../../protocol/series-key.ts";
-import { labelValueProblem, metricNameProblem, seriesLabelsProblem, show } from "../../protocol/validation.ts";
+import { describeValue, labelValueProblem, metricNameProblem, seriesLabelsProblem } from "../../protocol/validation.ts";
 import type { FamilyDefinition, Labels, MetricType, SeriesDelta } from "../../protocol/wire.ts";
+import { InvalidMetricError } from "../errors.ts";
 import { type Registry, register } from "../registry.ts";
 import type { PendingFamily, PendingSummary } from "./pending-family.ts";
 
@@ -104,10 +105,12 @@ export abstract class Metric<T extends string = string> {
     const nameProblem = metricNameProblem(config.name, DEFAULT_LIMITS);
     if (nameProblem) throw new TypeError(`metric name ${nameProblem}`);
     if (typeof config.help !== "string" || config.help === "") {
-      throw new TypeError(`metric ${show(config.name)}: help must be a non-empty string`);
+      throw new TypeError(`metric ${describeValue(config.name)}: help must be a non-empty string`);
     }
     if (config.collect !== undefined && typeof config.collect !== "function")
-      throw new TypeError(`metric ${show(config.name)}: collect must be a function, got ${show(config.collect)}`);
+      throw new TypeError(
+        `metric ${describeValue(config.name)}: collect must be a function, got ${describeValue(config.collect)}`,
+      );
     try {
       this.family = checkDefinition(
         {
@@ -120,10 +123,10 @@ export abstract class Metric<T extends string = string> {
           shards: config.shards,
         },
         DEFAULT_LIMITS,
-        "",
+        [],
       );
     } catch (error) {
-      if (error instanceof Invalid) throw new TypeError(`metric ${show(config.name)}: ${error.path} ${error.problem}`);
+      if (error instanceof Invalid) throw new InvalidMetricError(config.name, error.refusal);
       throw error;
     }
     this.type = type;
@@ -196,7 +199,7 @@ export abstract class Metric<T extends string = string> {
       for (const name in values) {
         if (!this.labelSet.has(name))
           throw new TypeError(
-            `metric ${show(this.name)}: unknown label ${show(name)} (declared: ${show(this.labelNames)})`,
+            `metric ${describeValue(this.name)}: unknown label ${describeValue(name)} (declared: ${describeValue(this.labelNames)})`,
           );
       }
     }
@@ -215,10 +218,10 @@ export abstract class Metric<T extends string = string> {
     const limits = this.registry?.limits ?? DEFAULT_LIMITS;
     for (const name of this.labelNames) {
       const problem = labelValueProblem(labels[name], limits);
-      if (problem) throw new TypeError(`metric ${show(this.name)}: label ${show(name)} ${problem}`);
+      if (problem) throw new TypeError(`metric ${describeValue(this.name)}: label ${describeValue(name)} ${problem}`);
     }
     const problem = seriesLabelsProblem(this.labelNames, labels, limits);
-    if (problem) throw new TypeError(`metric ${show(this.name)}: ${problem}`);
+    if (problem) throw new TypeError(`metric ${describeValue(this.name)}: ${problem}`);
   }
 
   /** The complete label set of a series: every declared name, "" where no value was given. */
@@ -234,7 +237,7 @@ export abstract class Metric<T extends string = string> {
   protected positional(values: (string | number)[]): LabelValues<T> {
     if (values.length > this.labelNames.length)
       throw new TypeError(
-        `metric ${show(this.name)}: ${values.length} label values for ${this.labelNames.length} label names`,
+        `metric ${describeValue(this.name)}: ${values.length} label values for ${this.labelNames.length} label names`,
       );
     const out: LabelValues<T> = {};
     values.forEach((v, i) => {
@@ -305,7 +308,9 @@ export function splitArgs<T extends string>(
 /** Throws a TypeError naming the metric unless `value` is a finite number. */
 export function assertFinite(metric: string, what: string, value: unknown): asserts value is number {
   if (typeof value !== "number" || !Number.isFinite(value))
-    throw new TypeError(`metric ${show(metric)}: ${what} must be a finite number, got ${show(value)}`);
+    throw new TypeError(
+      `metric ${describeValue(metric)}: ${what} must be a finite number, got ${describeValue(value)}`,
+    );
 }
 
 /**
@@ -315,7 +320,7 @@ export function assertFinite(metric: string, what: string, value: unknown): asse
 export function finiteSum(metric: string, a: number, b: number): number {
   const sum = a + b;
   if (!Number.isFinite(sum))
-    throw new TypeError(`metric ${show(metric)}: the pending value would overflow (${a} + ${b})`);
+    throw new TypeError(`metric ${describeValue(metric)}: the pending value would overflow (${a} + ${b})`);
   return sum;
 }
 

@@ -1,8 +1,9 @@
 // Transport (a): straight to the family Durable Objects through a namespace binding, one RPC per family, in parallel.
 // Each family goes to the object named by its family name (or one of its shards).
 
+import { pushToFamilyObjects } from "../../protocol/family-calls.ts";
 import { familyName, shardObjectName } from "../../protocol/names.ts";
-import { errorMessage, isRetryableObjectError, type RetryOptions, withRetries } from "../../protocol/retry.ts";
+import type { RetryOptions } from "../../protocol/retry.ts";
 import { shardFor } from "../../protocol/shards.ts";
 import type { DeliveryOutcome, Transport } from "../../protocol/transport.ts";
 import type { FamilyOutcome, FamilyPush, Push } from "../../protocol/wire.ts";
@@ -18,27 +19,6 @@ export interface FamilyObjectStub {
  */
 export interface FamilyNamespace {
   getByName(name: string): unknown;
-}
-
-/**
- * Sends each family of `push` to its object through `send`, in parallel. Retries only errors marked retryable
- * (never overloaded), on a fresh stub, and only when the push has an id (so a retry can never count twice).
- */
-export function pushToFamilyObjects(
-  push: Push,
-  send: (pushId: string | undefined, family: FamilyPush) => Promise<FamilyOutcome>,
-  options: RetryOptions = {},
-): Promise<DeliveryOutcome[]> {
-  const retry = push.batch === undefined ? () => false : isRetryableObjectError;
-  return Promise.all(
-    push.families.map(async (family): Promise<DeliveryOutcome> => {
-      try {
-        return await withRetries(() => send(push.batch, family), retry, options);
-      } catch (error) {
-        return { name: family.name, status: "failed", error: errorMessage(error) };
-      }
-    }),
-  );
 }
 
 /**

@@ -2,7 +2,7 @@
 // body, samples grouped into families as the format defines them, and the first problem reported with its line.
 
 import { counterSampleNames } from "../names.ts";
-import { show, wellFormed } from "../validation.ts";
+import { describeValue, wellFormed } from "../validation.ts";
 
 /** A family's type as a TYPE line declares it; `untyped` also for a family without one. */
 export type ParsedType = "counter" | "gauge" | "histogram" | "summary" | "untyped";
@@ -108,8 +108,8 @@ export function parseTextFormat(text: string, limits: ParseLimits = {}): ParseRe
 class Problem extends Error {}
 
 function parseLine(s: string, line: number, families: Families): void {
-  if (s.indexOf("\0") !== -1) throw new Problem(`NUL byte in ${show(s)}`);
-  if (!wellFormed(s)) throw new Problem(`lone surrogate (not well-formed Unicode) in ${show(s)}`);
+  if (s.indexOf("\0") !== -1) throw new Problem(`NUL byte in ${describeValue(s)}`);
+  if (!wellFormed(s)) throw new Problem(`lone surrogate (not well-formed Unicode) in ${describeValue(s)}`);
   const i = skipBlanks(s, 0);
   if (i === s.length) return;
   if (s.charCodeAt(i) === HASH) parseComment(s, i + 1, line, families);
@@ -125,19 +125,19 @@ function parseComment(s: string, i: number, line: number, families: Families): v
   const nameStart = skipBlanks(s, wordEnd);
   const nameEnd = tokenEnd(s, nameStart);
   const name = s.slice(nameStart, nameEnd);
-  if (name === "") throw new Problem(`${keyword} line without a metric name: ${show(s)}`);
+  if (name === "") throw new Problem(`${keyword} line without a metric name: ${describeValue(s)}`);
   if (metricNameEnd(s, nameStart) !== nameEnd)
-    throw new Problem(`invalid metric name ${show(name)} in ${keyword} line`);
+    throw new Problem(`invalid metric name ${describeValue(name)} in ${keyword} line`);
   const rest = s.slice(skipBlanks(s, nameEnd));
   if (keyword === "HELP") {
     families.help(name, unescapeHelp(rest), line);
     return;
   }
-  if (rest === "") throw new Problem(`TYPE line for ${show(name)} has no type`);
+  if (rest === "") throw new Problem(`TYPE line for ${describeValue(name)} has no type`);
   const type = TYPES.find((t) => t === rest);
   if (type === undefined) {
     throw new Problem(
-      `unknown metric type ${show(rest)} for ${show(name)} (expected counter, gauge, histogram, summary or untyped)`,
+      `unknown metric type ${describeValue(rest)} for ${describeValue(name)} (expected counter, gauge, histogram, summary or untyped)`,
     );
   }
   families.type(name, type, line);
@@ -152,8 +152,8 @@ function parseSample(s: string, i: number, line: number, families: Families): vo
   ) {
     let end = nameEnd;
     while (end < s.length && !isBlank(s.charCodeAt(end)) && s.charCodeAt(end) !== OPEN_BRACE) end++;
-    if (end === i) throw new Problem(`expected a metric name, found ${show(s.slice(i))}`);
-    throw new Problem(`invalid metric name ${show(s.slice(i, end))}`);
+    if (end === i) throw new Problem(`expected a metric name, found ${describeValue(s.slice(i))}`);
+    throw new Problem(`invalid metric name ${describeValue(s.slice(i, end))}`);
   }
   const name = s.slice(i, nameEnd);
   let p = skipBlanks(s, nameEnd);
@@ -163,21 +163,21 @@ function parseSample(s: string, i: number, line: number, families: Families): vo
     labels = parsed.labels;
     p = skipBlanks(s, parsed.end);
   }
-  if (p === s.length) throw new Problem(`missing value after ${show(s.slice(i))}`);
+  if (p === s.length) throw new Problem(`missing value after ${describeValue(s.slice(i))}`);
   const valueEnd = tokenEnd(s, p);
   const token = s.slice(p, valueEnd);
   const value = parseGoFloat(token);
   if (value === "syntax") {
-    throw new Problem(`invalid value ${show(token)} (expected a float such as 1, -2.5e3, NaN, +Inf)`);
+    throw new Problem(`invalid value ${describeValue(token)} (expected a float such as 1, -2.5e3, NaN, +Inf)`);
   }
-  if (value === "range") throw new Problem(`value ${show(token)} is out of range for a 64-bit float`);
+  if (value === "range") throw new Problem(`value ${describeValue(token)} is out of range for a 64-bit float`);
   const after = skipBlanks(s, valueEnd);
   if (after < s.length) {
     const extra = s.slice(after, tokenEnd(s, after));
     if (/^[+-]?[0-9]+$/.test(extra)) {
-      throw new Problem(`timestamps are not accepted on pushed samples: found ${show(extra)} after the value`);
+      throw new Problem(`timestamps are not accepted on pushed samples: found ${describeValue(extra)} after the value`);
     }
-    throw new Problem(`unexpected text after the value: ${show(s.slice(after))}`);
+    throw new Problem(`unexpected text after the value: ${describeValue(s.slice(after))}`);
   }
   families.sample({ name, labels, value, line });
 }
@@ -187,21 +187,21 @@ function parseLabels(s: string, p: number): { labels: Record<string, string>; en
   const labels: Record<string, string> = {};
   for (;;) {
     p = skipBlanks(s, p);
-    if (p === s.length) throw new Problem(`unterminated label set: missing "}" in ${show(s)}`);
+    if (p === s.length) throw new Problem(`unterminated label set: missing "}" in ${describeValue(s)}`);
     if (s.charCodeAt(p) === CLOSE_BRACE) return { labels, end: p + 1 };
     const nameEnd = labelNameEnd(s, p);
     let end = p;
     while (end < s.length && !isLabelNameDelimiter(s.charCodeAt(end))) end++;
-    if (end === p) throw new Problem(`expected a label name, found ${show(s.slice(p))}`);
-    if (nameEnd !== end) throw new Problem(`invalid label name ${show(s.slice(p, end))}`);
+    if (end === p) throw new Problem(`expected a label name, found ${describeValue(s.slice(p))}`);
+    if (nameEnd !== end) throw new Problem(`invalid label name ${describeValue(s.slice(p, end))}`);
     const name = s.slice(p, nameEnd);
-    if (Object.hasOwn(labels, name)) throw new Problem(`duplicate label name ${show(name)}`);
+    if (Object.hasOwn(labels, name)) throw new Problem(`duplicate label name ${describeValue(name)}`);
     p = skipBlanks(s, nameEnd);
     if (s.charCodeAt(p) !== EQUALS)
-      throw new Problem(`expected "=" after label name ${show(name)}, found ${found(s, p)}`);
+      throw new Problem(`expected "=" after label name ${describeValue(name)}, found ${found(s, p)}`);
     p = skipBlanks(s, p + 1);
     if (s.charCodeAt(p) !== QUOTE) {
-      throw new Problem(`expected '"' to open the value of label ${show(name)}, found ${found(s, p)}`);
+      throw new Problem(`expected '"' to open the value of label ${describeValue(name)}, found ${found(s, p)}`);
     }
     const value = parseLabelValue(s, p + 1, name);
     // Assigning `__proto__` would set the prototype instead; define it as an own property, as JSON.parse does.
@@ -211,8 +211,8 @@ function parseLabels(s: string, p: number): { labels: Record<string, string>; en
     const c = s.charCodeAt(p);
     if (c === COMMA) p++;
     else if (c === CLOSE_BRACE) return { labels, end: p + 1 };
-    else if (p === s.length) throw new Problem(`unterminated label set: missing "}" in ${show(s)}`);
-    else throw new Problem(`expected "," or "}" after the value of label ${show(name)}, found ${found(s, p)}`);
+    else if (p === s.length) throw new Problem(`unterminated label set: missing "}" in ${describeValue(s)}`);
+    else throw new Problem(`expected "," or "}" after the value of label ${describeValue(name)}, found ${found(s, p)}`);
   }
 }
 
@@ -222,7 +222,9 @@ function parseLabelValue(s: string, p: number, name: string): { text: string; en
   let segment = p;
   for (;;) {
     if (p >= s.length) {
-      throw new Problem(`unterminated value of label ${show(name)}: missing closing '"' in ${show(s.slice(segment))}`);
+      throw new Problem(
+        `unterminated value of label ${describeValue(name)}: missing closing '"' in ${describeValue(s.slice(segment))}`,
+      );
     }
     const c = s.charCodeAt(p);
     if (c === QUOTE) return { text: text + s.slice(segment, p), end: p + 1 };
@@ -233,10 +235,10 @@ function parseLabelValue(s: string, p: number, name: string): { text: string; en
     const escaped = s.charCodeAt(p + 1);
     if (escaped !== BACKSLASH && escaped !== QUOTE && escaped !== LOWER_N) {
       if (p + 1 >= s.length) {
-        throw new Problem(`unterminated value of label ${show(name)}: the line ends in a backslash`);
+        throw new Problem(`unterminated value of label ${describeValue(name)}: the line ends in a backslash`);
       }
       throw new Problem(
-        `invalid escape sequence ${show(s.slice(p, p + 2))} in the value of label ${show(name)} ` +
+        `invalid escape sequence ${describeValue(s.slice(p, p + 2))} in the value of label ${describeValue(name)} ` +
           '(only \\\\, \\" and \\n)',
       );
     }
@@ -352,10 +354,10 @@ class Families {
     const known = this.byName.get(name);
     if (known !== undefined) {
       if (known.helpLine !== undefined) {
-        throw new Problem(`second HELP line for ${show(name)} (the first is on line ${known.helpLine})`);
+        throw new Problem(`second HELP line for ${describeValue(name)} (the first is on line ${known.helpLine})`);
       }
       this.beforeSamples(known, "HELP");
-      if (known !== this.current) this.notContiguous(known, `HELP line for ${show(name)}`);
+      if (known !== this.current) this.notContiguous(known, `HELP line for ${describeValue(name)}`);
       known.helpLine = line;
       known.lastLine = line;
       known.family.help = help;
@@ -370,10 +372,10 @@ class Families {
     let state = this.byName.get(name);
     if (state !== undefined) {
       if (state.typeLine !== undefined) {
-        throw new Problem(`second TYPE line for ${show(name)} (the first is on line ${state.typeLine})`);
+        throw new Problem(`second TYPE line for ${describeValue(name)} (the first is on line ${state.typeLine})`);
       }
       this.beforeSamples(state, "TYPE");
-      if (state !== this.current) this.notContiguous(state, `TYPE line for ${show(name)}`);
+      if (state !== this.current) this.notContiguous(state, `TYPE line for ${describeValue(name)}`);
       state.lastLine = line;
     } else {
       state = this.open(name, line, "TYPE");
@@ -391,17 +393,17 @@ class Families {
       if (state.typeLine !== undefined) {
         const { name, type, line } = state.family;
         throw new Problem(
-          `sample ${show(sample.name)} does not belong to ${type} ${show(name)} (line ${line}), whose samples are ` +
+          `sample ${describeValue(sample.name)} does not belong to ${type} ${describeValue(name)} (line ${line}), whose samples are ` +
             `named ${sampleNamesOf(name, type).join(", ")}`,
         );
       }
       this.claim(state);
     }
-    if (state !== this.current) this.notContiguous(state, `sample ${show(sample.name)}`);
+    if (state !== this.current) this.notContiguous(state, `sample ${describeValue(sample.name)}`);
     const key = seriesKey(state.family, sample);
     const first = state.series.get(key);
     if (first !== undefined) {
-      throw new Problem(`duplicate series ${show(seriesText(sample))} (first on line ${first})`);
+      throw new Problem(`duplicate series ${describeValue(seriesText(sample))} (first on line ${first})`);
     }
     state.series.set(key, sample.line);
     state.family.samples.push(sample);
@@ -415,9 +417,9 @@ class Families {
     // `# TYPE x_total counter` after `# TYPE x counter` is a family of its own (the naming rule makes them one).
     if (owner !== undefined && what !== "sample" && isAlternate(owner, name)) this.owners.delete(name);
     else if (owner !== undefined) {
-      const subject = what === "sample" ? `sample ${show(name)}` : `${what} line for ${show(name)}`;
+      const subject = what === "sample" ? `sample ${describeValue(name)}` : `${what} line for ${describeValue(name)}`;
       throw new Problem(
-        `${subject}: ${show(name)} is a sample name of ${owner.family.type} ${show(owner.family.name)} ` +
+        `${subject}: ${describeValue(name)} is a sample name of ${owner.family.type} ${describeValue(owner.family.name)} ` +
           `(line ${owner.family.line})`,
       );
     }
@@ -441,13 +443,13 @@ class Families {
       const firstSample = other.family.samples[0];
       if (firstSample !== undefined && other.helpLine === undefined && other.typeLine === undefined) {
         throw new Problem(
-          `TYPE line for ${show(name)} comes after its samples ${show(sampleName)} ` +
+          `TYPE line for ${describeValue(name)} comes after its samples ${describeValue(sampleName)} ` +
             `(first on line ${firstSample.line}); HELP and TYPE must come first`,
         );
       }
       throw new Problem(
-        `${type} ${show(name)} has samples named ${show(sampleName)}, but that name already belongs to ` +
-          `${other.family.type} ${show(other.family.name)} (line ${other.family.line})`,
+        `${type} ${describeValue(name)} has samples named ${describeValue(sampleName)}, but that name already belongs to ` +
+          `${other.family.type} ${describeValue(other.family.name)} (line ${other.family.line})`,
       );
     }
   }
@@ -456,7 +458,7 @@ class Families {
     const firstSample = state.family.samples[0];
     if (firstSample !== undefined) {
       throw new Problem(
-        `${keyword} line for ${show(state.family.name)} comes after its samples (first on line ${firstSample.line}); ` +
+        `${keyword} line for ${describeValue(state.family.name)} comes after its samples (first on line ${firstSample.line}); ` +
           "HELP and TYPE must come first",
       );
     }
@@ -464,7 +466,7 @@ class Families {
 
   private notContiguous(state: FamilyState, subject: string): never {
     throw new Problem(
-      `${subject} belongs to family ${show(state.family.name)}, whose lines ended on line ${state.lastLine}; ` +
+      `${subject} belongs to family ${describeValue(state.family.name)}, whose lines ended on line ${state.lastLine}; ` +
         "a family's lines must be contiguous",
     );
   }
@@ -489,7 +491,7 @@ function seriesText(sample: ParsedSample): string {
 }
 
 function found(s: string, p: number): string {
-  return p >= s.length ? "the end of the line" : show(s.slice(p));
+  return p >= s.length ? "the end of the line" : describeValue(s.slice(p));
 }
 
 function skipBlanks(s: string, p: number): number {

@@ -4,9 +4,9 @@
 
 import type { Limits } from "../limits.ts";
 import { familyName } from "../names.ts";
-import { fail } from "../refusal.ts";
+import { failLine } from "../refusal.ts";
 import { seriesKey } from "../series-key.ts";
-import { labelNameProblem, show } from "../validation.ts";
+import { describeValue, labelNameProblem } from "../validation.ts";
 import type { FamilyPush, Labels, Push, SeriesDelta } from "../wire.ts";
 import { type ParsedFamily, type ParsedSample, parseGoFloat } from "./parse.ts";
 
@@ -21,18 +21,15 @@ export interface TextPushOptions {
   limits: Pick<Limits, "maxNameLength">;
 }
 
-/** What a sample-level problem is reported against: the line it came from. */
-const atLine = (line: number) => `line ${line}`;
-
 /** A sample's value as a count (a histogram bucket, a summary's _count): a whole number ≥ 0. */
 function countOf(sample: ParsedSample, what: string): number {
   if (!Number.isSafeInteger(sample.value) || sample.value < 0)
-    fail(atLine(sample.line), `${what} must be a whole number ≥ 0, got ${show(sample.value)}`);
+    failLine(sample.line, `${what} must be a whole number ≥ 0, got ${describeValue(sample.value)}`);
   return sample.value;
 }
 
 function finiteOf(sample: ParsedSample, what: string): number {
-  if (!Number.isFinite(sample.value)) fail(atLine(sample.line), `${what} must be a finite number, got ${sample.value}`);
+  if (!Number.isFinite(sample.value)) failLine(sample.line, `${what} must be a finite number, got ${sample.value}`);
   return sample.value;
 }
 
@@ -63,13 +60,16 @@ function assemble(family: ParsedFamily, grouping: Labels, labelNames: string[]):
       series.set(key, entry);
     }
     const suffix = sample.name.slice(family.name.length);
-    const where = atLine(sample.line);
+    const where = sample.line;
     const again = () =>
-      fail(where, `the series ${show(labels)} of ${show(family.name)} appears twice once the grouping labels apply`);
+      failLine(
+        where,
+        `the series ${describeValue(labels)} of ${describeValue(family.name)} appears twice once the grouping labels apply`,
+      );
     if (family.type === "histogram" && suffix === "_bucket") {
       const le = sample.labels.le === undefined ? Number.NaN : parseGoFloat(sample.labels.le);
       if (typeof le !== "number" || Number.isNaN(le))
-        fail(where, `a histogram bucket needs a numeric "le" label, got ${show(sample.labels.le)}`);
+        failLine(where, `a histogram bucket needs a numeric "le" label, got ${describeValue(sample.labels.le)}`);
       if (entry.buckets.has(le)) again();
       entry.buckets.set(le, sample);
     } else if (
@@ -94,13 +94,13 @@ function bucketsOf(family: ParsedFamily, series: Assembly[]): number[] {
   const first = series[0] as Assembly;
   const bounds = [...first.buckets.keys()].sort((a, b) => a - b);
   if (bounds.at(-1) !== Number.POSITIVE_INFINITY)
-    fail(atLine(first.line), `histogram ${show(family.name)} has no +Inf bucket`);
+    failLine(first.line, `histogram ${describeValue(family.name)} has no +Inf bucket`);
   for (const s of series) {
     const own = [...s.buckets.keys()].sort((a, b) => a - b);
     if (own.join() !== bounds.join())
-      fail(
-        atLine(s.line),
-        `the series ${show(s.labels)} of ${show(family.name)} has other buckets than line ${first.line}`,
+      failLine(
+        s.line,
+        `the series ${describeValue(s.labels)} of ${describeValue(family.name)} has other buckets than line ${first.line}`,
       );
   }
   return bounds.slice(0, -1);
@@ -114,12 +114,13 @@ function histogramDelta(family: ParsedFamily, s: Assembly, bounds: number[]): Se
   const fall = counts.findIndex((c) => c < 0);
   if (fall >= 0) {
     const sample = s.buckets.get([...bounds, Number.POSITIVE_INFINITY][fall] as number) as ParsedSample;
-    fail(atLine(sample.line), "bucket counts are cumulative: this one is lower than the bucket before it");
+    failLine(sample.line, "bucket counts are cumulative: this one is lower than the bucket before it");
   }
-  if (!s.sum) fail(atLine(s.line), `the series ${show(s.labels)} of histogram ${show(family.name)} has no _sum`);
+  if (!s.sum)
+    failLine(s.line, `the series ${describeValue(s.labels)} of histogram ${describeValue(family.name)} has no _sum`);
   const total = cumulative.at(-1) as number;
   if (s.count && countOf(s.count, "a _count") !== total)
-    fail(atLine(s.count.line), `_count is ${s.count.value}, but the +Inf bucket counts ${total}`);
+    failLine(s.count.line, `_count is ${s.count.value}, but the +Inf bucket counts ${total}`);
   return { labels: s.labels, counts, sum: finiteOf(s.sum, "a _sum") };
 }
 
@@ -127,14 +128,17 @@ function seriesDelta(family: ParsedFamily, s: Assembly, bounds: number[]): Serie
   switch (family.type) {
     case "counter": {
       const inc = finiteOf(s.value as ParsedSample, "a counter's value");
-      if (inc < 0) fail(atLine(s.line), `a counter cannot be negative, got ${inc}`);
+      if (inc < 0) failLine(s.line, `a counter cannot be negative, got ${inc}`);
       return { labels: s.labels, inc };
     }
     case "histogram":
       return histogramDelta(family, s, bounds);
     case "summary":
       if (!s.count || !s.sum)
-        fail(atLine(s.line), `the series ${show(s.labels)} of summary ${show(family.name)} needs both _count and _sum`);
+        failLine(
+          s.line,
+          `the series ${describeValue(s.labels)} of summary ${describeValue(family.name)} needs both _count and _sum`,
+        );
       return { labels: s.labels, count: countOf(s.count, "a _count"), sum: finiteOf(s.sum, "a _sum") };
     default:
       return {
@@ -153,7 +157,7 @@ function labelNamesOf(family: ParsedFamily, grouping: Labels, limits: Pick<Limit
         (family.type === "histogram" && name === "le") || (family.type === "summary" && name === "quantile");
       if (reserved || names.has(name)) continue;
       const problem = labelNameProblem(name, family.type, limits);
-      if (problem) fail(atLine(sample.line), `label ${problem}`);
+      if (problem) failLine(sample.line, `label ${problem}`);
       names.add(name);
     }
   }
