@@ -42,7 +42,7 @@ function checkLabels(value: unknown, path: Path, labelNames: string[], limits: L
 
 function checkSketch(value: unknown, path: Path, observations: number): SketchData {
   const s = record(value, path, ["zero", "pos", "neg"], ["zero", "pos", "neg"]);
-  const side = (raw: unknown, where: Path): [number, number][] => {
+  const side = (raw: unknown, where: Path): number[][] => {
     const list = array(raw, where);
     if (list.length > SKETCH_MAX_BUCKETS) {
       fail(where, `has ${list.length} buckets, over the limit of ${SKETCH_MAX_BUCKETS}`);

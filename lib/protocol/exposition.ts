@@ -102,7 +102,7 @@ export function seriesLines(
         break;
       }
       case "summary":
-        for (const [q, v] of s.quantiles ?? [])
+        for (const [q = 0, v = 0] of s.quantiles ?? [])
           out += `${name}${extra("quantile", formatValue(q))} ${formatValue(v)}\n`;
         // OpenMetrics: a negative sum is no counter; _count goes with _sum.
         if (!openMetrics || (s.sum ?? 0) >= 0) {

@@ -14,11 +14,14 @@ export const SKETCH_MAX_INDEX = 3200;
 const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
 const LN_GAMMA = Math.log(GAMMA);
 
-/** The plain-data form of a sketch (wire and storage): [bucket index, count] pairs sorted by index. */
+/**
+ * The plain-data form of a sketch (wire and storage): [bucket index, count] pairs sorted by index. (Pairs are typed
+ * as arrays: tuples do not survive the RPC types, and the wire is JSON arrays anyway.)
+ */
 export interface SketchData {
   zero: number;
-  pos: [number, number][];
-  neg: [number, number][];
+  pos: number[][];
+  neg: number[][];
 }
 
 /** A sketch being filled: counts by bucket index, per sign. */
@@ -54,7 +57,7 @@ export function addToSketch(sketch: Sketch, value: number): void {
   buckets.set(i, (buckets.get(i) ?? 0) + 1);
 }
 
-function pairs(buckets: Map<number, number>): [number, number][] {
+function pairs(buckets: Map<number, number>): number[][] {
   const sorted = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
   if (sorted.length <= SKETCH_MAX_BUCKETS) return sorted;
   const excess = sorted.length - SKETCH_MAX_BUCKETS + 1;
@@ -69,7 +72,8 @@ export function sketchData(sketch: Sketch): SketchData {
 
 /** The sketch of `data`, ready to take more observations or merges. */
 export function fromSketchData(data: SketchData | undefined): Sketch {
-  return { zero: data?.zero ?? 0, pos: new Map(data?.pos ?? []), neg: new Map(data?.neg ?? []) };
+  const buckets = (pairs: number[][] | undefined) => new Map((pairs ?? []).map(([i = 0, c = 0]) => [i, c]));
+  return { zero: data?.zero ?? 0, pos: buckets(data?.pos), neg: buckets(data?.neg) };
 }
 
 /**
@@ -79,14 +83,14 @@ export function fromSketchData(data: SketchData | undefined): Sketch {
 export function mergeSketchData(a: SketchData | undefined, b: SketchData): SketchData {
   const merged = fromSketchData(a);
   merged.zero += b.zero;
-  for (const [i, c] of b.pos) merged.pos.set(i, (merged.pos.get(i) ?? 0) + c);
-  for (const [i, c] of b.neg) merged.neg.set(i, (merged.neg.get(i) ?? 0) + c);
+  for (const [i = 0, c = 0] of b.pos) merged.pos.set(i, (merged.pos.get(i) ?? 0) + c);
+  for (const [i = 0, c = 0] of b.neg) merged.neg.set(i, (merged.neg.get(i) ?? 0) + c);
   return sketchData(merged);
 }
 
 /** How many observations a sketch holds. */
 export function sketchCount(data: SketchData): number {
-  return data.zero + data.pos.reduce((n, [, c]) => n + c, 0) + data.neg.reduce((n, [, c]) => n + c, 0);
+  return data.zero + data.pos.reduce((n, [, c = 0]) => n + c, 0) + data.neg.reduce((n, [, c = 0]) => n + c, 0);
 }
 
 /**
@@ -99,15 +103,15 @@ export function sketchQuantile(data: SketchData, q: number): number {
   const rank = Math.floor(q * (n - 1));
   let seen = 0;
   for (let k = data.neg.length - 1; k >= 0; k--) {
-    const [i, c] = data.neg[k] as [number, number];
+    const [i = 0, c = 0] = data.neg[k] ?? [];
     seen += c;
     if (seen > rank) return -bucketValue(i);
   }
   seen += data.zero;
   if (seen > rank) return 0;
-  for (const [i, c] of data.pos) {
+  for (const [i = 0, c = 0] of data.pos) {
     seen += c;
     if (seen > rank) return bucketValue(i);
   }
-  return bucketValue((data.pos[data.pos.length - 1] as [number, number])[0]);
+  return bucketValue(data.pos.at(-1)?.[0] ?? 0);
 }

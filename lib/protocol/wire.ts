@@ -126,8 +126,8 @@ export interface SeriesSnapshot {
   /** Histogram/summary sum and summary count. */
   sum?: number;
   count?: number;
-  /** Summary quantiles over the current window, [quantile, value] in increasing quantile order. */
-  quantiles?: [number, number][];
+  /** Summary quantiles over the current window, [quantile, value] pairs in increasing quantile order. */
+  quantiles?: number[][];
 }
 
 /** A whole family as stored: its definition and every series. */
@@ -152,28 +152,35 @@ export interface SeriesPart {
   windows?: Record<string, SketchData>;
 }
 
-/** One page of a family, as its object hands it to the scrape: series in key order, rendered or raw. */
-export interface FamilyPage {
-  /** The family's definition; null when the object holds nothing. */
-  definition: FamilyDefinition | null;
-  /** The page's sample lines in the format asked for (an object that is its family's only one renders them). */
-  text?: string;
-  /** … or its live series as snapshots … */
-  snapshots?: SeriesSnapshot[];
-  /** … or its stored parts, unrendered (for a family spread over several objects, merged by the scrape). */
-  parts?: SeriesPart[];
-  /** Series the page holds (rendered ones: only those the scrape shows). */
-  series: number;
+/** What every page that holds the family says: its definition, its series count, their latest update, what follows. */
+export interface PageOf {
+  definition: FamilyDefinition;
+  /** Series on the page (a rendered page: those the scrape shows). */
+  seriesCount: number;
   /** The latest update among them, in seconds since the epoch. */
   lastUpdated?: number;
   /** Where the next page starts; absent on the last page. */
   next?: string;
-  /**
-   * Raw pages of shard 0 only: the shards whose series it took in when the family was narrowed (they keep serving
-   * their old parts for a while, for scrapes that read them before): a reader skips their parts.
-   */
-  absorbed?: number[];
 }
+
+/**
+ * One page of a family, as one object hands it out: nothing (the object holds no family); its live series rendered
+ * in a format (a family in one object); its live series as snapshots; or every stored part, unrendered (a family
+ * spread over shards, which the reader merges).
+ */
+export type FamilyPage =
+  | { kind: "empty" }
+  | (PageOf & { kind: "text"; text: string })
+  | (PageOf & { kind: "snapshots"; snapshots: SeriesSnapshot[] })
+  | (PageOf & {
+      kind: "parts";
+      parts: SeriesPart[];
+      /**
+       * Shard 0 only: the shards whose series it took in when the family was narrowed (they keep serving their old
+       * parts for a while, for readers that read them before): a reader skips their parts.
+       */
+      absorbed?: number[];
+    });
 
 /** How one family's part of a push ended. */
 export type FamilyOutcome =

@@ -14,6 +14,7 @@ import type {
   FamilyPush,
   FamilySnapshot,
   Labels,
+  PageOf,
   SeriesPart,
   SeriesSnapshot,
 } from "../protocol/wire.ts";
@@ -333,22 +334,18 @@ export function snapshotFamily(
 export const PAGE_SERIES = 1_000;
 export const PAGE_BYTES = 512 * 1024;
 
-/** What a scrape asks a family object for: a page after a key, rendered, as snapshots, or raw. */
-export interface PageRequest {
+/** What a scrape asks a family object for: a page after a key, rendered in a format, as snapshots, or raw parts. */
+export type PageRequest = {
   after?: string;
-  /** Render the page's live series in this format … */
-  format?: ExpositionFormat;
-  /** … or hand out every stored part as it is (for a family spread over shards); else the live series as snapshots. */
-  raw?: boolean;
-  /** At most this many series, and about this many bytes of state. */
+  /** At most this many series, and about this many bytes of state (and of rendered text). */
   limit: number;
   maxBytes: number;
-}
+} & ({ as: "text"; format: ExpositionFormat } | { as: "snapshots" } | { as: "parts" });
 
 /**
- * One page of the family at `nowMs`. Rendered, it holds only live series (this object is the family's only one, so
- * its time to live decides); raw, it holds every stored part, for the scrape to merge with the other shards'.
- * `fragment` may supply cached label fragments to the renderer.
+ * One page of the family at `nowMs`. Rendered, or as snapshots, it holds only live series (this object is the family's
+ * only one, so its time to live decides); as parts, it holds every stored part, for the reader to merge with the
+ * other shards'. `fragment` may supply cached label fragments to the renderer.
  */
 export function familyPage(
   storage: FamilyStorage,
@@ -357,30 +354,35 @@ export function familyPage(
   defaultTtlSeconds = 0,
   fragment?: (key: string, s: SeriesSnapshot) => string,
 ): FamilyPage {
-  const definition = storage.definition() ?? null;
-  if (!definition) return { definition: null, series: 0 };
+  const definition = storage.definition();
+  if (!definition) return { kind: "empty" };
   const { series, next } = storage.seriesPage(request.after, request.limit, request.maxBytes);
-  const page: FamilyPage = { definition, series: 0, ...(next !== undefined ? { next } : {}) };
   const ttl = ttlMs(definition, defaultTtlSeconds);
-  const shown = request.raw ? series : series.filter((s) => live(s.updated, ttl, nowMs));
-  page.series = shown.length;
-  if (shown.length > 0) page.lastUpdated = Math.max(...shown.map((s) => s.updated)) / 1000;
-  if (request.raw) return { ...page, parts: shown };
+  const shown = request.as === "parts" ? series : series.filter((s) => live(s.updated, ttl, nowMs));
+  const of = (count: number, after?: string): PageOf => {
+    const newest = shown.slice(0, count).reduce((max, s) => Math.max(max, s.updated), 0);
+    return {
+      definition,
+      seriesCount: count,
+      ...(count > 0 ? { lastUpdated: newest / 1000 } : {}),
+      ...(after !== undefined ? { next: after } : {}),
+    };
+  };
+  if (request.as === "parts") return { kind: "parts", parts: shown, ...of(shown.length, next) };
   const snapshots = shown.map((s) => partSnapshot(definition, s, nowMs));
-  if (!request.format) return { ...page, snapshots };
+  if (request.as === "snapshots") return { kind: "snapshots", snapshots, ...of(shown.length, next) };
   // Rendered text can be far larger than the state it comes from (every bucket repeats a series' labels): the page
   // ends once its text holds about `maxBytes`, whatever the series count, so no page outgrows what one reply carries.
+  const render = fragment
+    ? (i: number) => (snap: SeriesSnapshot) => fragment((shown[i] as SeriesPart).key, snap)
+    : () => undefined;
   let text = "";
   let rendered = 0;
   for (const [i, snap] of snapshots.entries()) {
     if (rendered > 0 && text.length >= request.maxBytes) break;
-    const key = (shown[i] as SeriesPart).key;
-    const render = fragment ? () => fragment(key, snap) : undefined;
-    text += seriesLines(definition, [snap], request.format, render);
+    text += seriesLines(definition, [snap], request.format, render(i));
     rendered++;
   }
-  if (rendered === snapshots.length) return { ...page, text };
-  const last = shown[rendered - 1] as SeriesPart;
-  const lastUpdated = Math.max(...shown.slice(0, rendered).map((s) => s.updated)) / 1000;
-  return { ...page, series: rendered, lastUpdated, next: last.key, text };
+  const cut = rendered < snapshots.length ? (shown[rendered - 1] as SeriesPart).key : next;
+  return { kind: "text", text, ...of(rendered, cut) };
 }

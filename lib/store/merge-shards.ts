@@ -88,6 +88,16 @@ export function mergeParts(
   return partSnapshot(definition, merged, nowMs);
 }
 
+/** The parts a page of raw parts holds and where the next page starts (an empty object's page holds none). */
+function partsOf(page: FamilyPage): { parts: SeriesPart[]; next: string | undefined } {
+  return page.kind === "parts" ? { parts: page.parts, next: page.next } : { parts: [], next: undefined };
+}
+
+/** The shards a page of shard 0 names as taken in. */
+function absorbedBy(page: FamilyPage | undefined): number[] {
+  return page?.kind === "parts" ? (page.absorbed ?? []) : [];
+}
+
 /**
  * The definition of a family spread over shards: the one with the most label names (a family inferred from samples
  * may have grown label names on some shards before others; its series lack the new ones).
@@ -129,18 +139,18 @@ export function mergedShards(
   ttlOf: (definition: FamilyDefinition) => number,
 ): { definition: FamilyDefinition; series: AsyncGenerator<{ key: string; series?: SeriesSnapshot }> } | undefined {
   // The shards shard 0 took in when the family was narrowed: their series are in shard 0's parts already.
-  const absorbed = new Set(first[0]?.absorbed ?? []);
+  const absorbed = new Set(absorbedBy(first[0]));
   const held = first.map((page, shard) => ({ page, shard })).filter(({ shard }) => !absorbed.has(shard));
-  const definition = widest(held.map(({ page }) => page.definition ?? null));
+  const definition = widest(held.map(({ page }) => (page.kind === "empty" ? null : page.definition)));
   if (!definition) return undefined;
   const ttl = ttlOf(definition);
   /** A shard's parts as read so far; past `skipAfter` (a key) they are shard 0's too and are left out. */
   type Cursor = { shard: number; parts: SeriesPart[]; at: number; next: string | undefined; skipAfter?: string };
-  const cursors: Cursor[] = held.map(({ page, shard }) => ({ shard, parts: page.parts ?? [], at: 0, next: page.next }));
+  const cursors: Cursor[] = held.map(({ page, shard }) => ({ shard, ...partsOf(page), at: 0 }));
   const head = (c: Cursor) => c.parts[c.at] as SeriesPart;
   /** Shard 0 took a shard in between two of its pages: from the later page on, that shard's parts are in shard 0's. */
   const takenIn = (page: FamilyPage, after: string) => {
-    for (const shard of page.absorbed ?? []) {
+    for (const shard of absorbedBy(page)) {
       const cursor = cursors.find((c) => c.shard === shard);
       if (cursor && cursor.skipAfter === undefined && !absorbed.has(shard)) cursor.skipAfter = after;
     }
@@ -153,7 +163,7 @@ export function mergedShards(
             const after = c.next;
             const more = await read(c.shard, after);
             if (c.shard === 0) takenIn(more, after);
-            Object.assign(c, { parts: more.parts ?? [], at: 0, next: more.next });
+            Object.assign(c, { ...partsOf(more), at: 0 });
           }
         }),
       );

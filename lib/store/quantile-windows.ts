@@ -37,7 +37,7 @@ export function windowQuantiles(
   windows: SketchWindows | undefined,
   definition: FamilyDefinition,
   nowMs: number,
-): [number, number][] {
+): number[][] {
   const merged = Object.values(live(windows ?? {}, definition, nowMs)).reduce<SketchData | undefined>(
     (acc, s) => mergeSketchData(acc, s),
     undefined,

@@ -61,7 +61,7 @@ describe("mergeable summary quantiles", () => {
     all.sort((a, b) => a - b);
     const series = store.snapshot()[0]?.series[0];
     expect(series?.count).toBe(100_000);
-    for (const [q, estimate] of series?.quantiles ?? []) {
+    for (const [q = Number.NaN, estimate = Number.NaN] of series?.quantiles ?? []) {
       const truth = exact(all, q);
       expect(Math.abs(estimate - truth), `q=${q} estimate ${estimate} exact ${truth}`).toBeLessThanOrEqual(
         SKETCH_RELATIVE_ACCURACY * Math.abs(truth) + 1e-9,

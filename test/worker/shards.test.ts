@@ -414,7 +414,7 @@ describe("sharding is an operator's decision, and a family can be narrowed again
     expect(await shard(name, 0).push("paged-0", { ...def, series: big(1) })).toMatchObject({ status: "applied" });
     expect(await shard(name, 1).push("paged-1", { ...def, series: big(1) })).toMatchObject({ status: "applied" });
     const request = (after: string | undefined) => ({
-      raw: true,
+      as: "parts" as const,
       limit: 1000,
       maxBytes: 512 * 1024,
       ...(after ? { after } : {}),

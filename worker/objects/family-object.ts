@@ -667,10 +667,11 @@ export class FamilyObject extends DurableObject<Env> {
       let definition: FamilyDefinition | null = null;
       let after: string | undefined;
       do {
-        const request: PageRequest = { raw: true, after, limit: PAGE_SERIES, maxBytes: PAGE_BYTES };
-        const page = (await stub.scrapePage(request)) as FamilyPage;
+        const request: PageRequest = { as: "parts", after, limit: PAGE_SERIES, maxBytes: PAGE_BYTES };
+        const page: FamilyPage = await stub.scrapePage(request);
+        if (page.kind !== "parts") break;
         definition ??= page.definition;
-        parts.push(...(page.parts ?? []));
+        parts.push(...page.parts);
         after = page.next;
       } while (after !== undefined);
       const absorbed = { ...this.absorbedShards(), [shard]: token };
@@ -809,7 +810,8 @@ export class FamilyObject extends DurableObject<Env> {
       return cached;
     };
     const page = familyPage(this.storage, request, this.now(), defaultTtlSeconds(this.env), fragment);
-    const absorbed = request.raw && this.shard === 0 ? Object.keys(this.absorbedShards()).map(Number) : [];
+    if (page.kind !== "parts" || this.shard !== 0) return page;
+    const absorbed = Object.keys(this.absorbedShards()).map(Number);
     return absorbed.length > 0 ? { ...page, absorbed } : page;
   }
 

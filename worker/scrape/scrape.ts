@@ -30,17 +30,8 @@ import { ScrapeFlight } from "./scrape-flight.ts";
 /** Families whose first pages are fetched ahead of the one being streamed. */
 const READ_AHEAD = 4;
 
-/**
- * One piece of a family: its definition, then either its sample lines (when a format was asked) or its series as
- * snapshots; how many series, and their latest update (seconds).
- */
-interface Chunk {
-  definition: FamilyDefinition;
-  text?: string;
-  snapshots?: SeriesSnapshot[];
-  series: number;
-  lastUpdated?: number;
-}
+/** One piece of a family as the scrape streams it: a page of its series, rendered or as snapshots. */
+type Chunk = Extract<FamilyPage, { kind: "text" | "snapshots" }>;
 
 /** Counts the object requests of one scrape. */
 interface Tally {
@@ -48,10 +39,9 @@ interface Tally {
 }
 
 function page(env: Env, tally: Tally, family: string, shard: number, request: PageRequest): Promise<FamilyPage> {
-  return withRetries(() => {
+  return withRetries<FamilyPage>(() => {
     tally.requests++;
-    // RPC types turn the sketches' [index, count] tuples into arrays; the values are the same.
-    return familyStub(env, family, shard).scrapePage(request) as Promise<unknown> as Promise<FamilyPage>;
+    return familyStub(env, family, shard).scrapePage(request);
   }, isRetryableObjectError);
 }
 
@@ -75,8 +65,12 @@ class FamilyReader {
   private request(after: string | undefined): PageRequest {
     // A family in one object renders its own pages (or hands out snapshots); shards hand out raw parts to merge.
     const single = this.entry.shards === 1;
-    const how = single ? (this.format ? { format: this.format } : {}) : { raw: true };
-    return { ...(after !== undefined ? { after } : {}), ...how, limit: PAGE_SERIES, maxBytes: PAGE_BYTES };
+    const as = single
+      ? this.format
+        ? { as: "text" as const, format: this.format }
+        : { as: "snapshots" as const }
+      : { as: "parts" as const };
+    return { ...(after !== undefined ? { after } : {}), ...as, limit: PAGE_SERIES, maxBytes: PAGE_BYTES };
   }
 
   async *chunks(): AsyncGenerator<Chunk> {
@@ -84,24 +78,18 @@ class FamilyReader {
     else yield* this.merged();
   }
 
-  /** An unsharded family: its object's pages, rendered by the object (or raw, when no format was asked). */
+  /** An unsharded family: its object's pages, rendered by the object (or as snapshots, when no format was asked). */
   private async *rendered(): AsyncGenerator<Chunk> {
     let current = (await this.first)[0] as FamilyPage;
     for (;;) {
-      const definition = current.definition;
-      if (!definition) return;
-      const seen = {
-        series: current.series,
-        ...(current.lastUpdated !== undefined ? { lastUpdated: current.lastUpdated } : {}),
-      };
-      if (current.text !== undefined) yield { definition, text: current.text, ...seen };
-      else yield { definition, snapshots: current.snapshots ?? [], ...seen };
+      if (current.kind !== "text" && current.kind !== "snapshots") return;
+      yield current;
       if (current.next === undefined) return;
       current = await page(this.env, this.tally, this.entry.name, 0, this.request(current.next));
     }
   }
 
-  /** A sharded family: every shard's parts, merged by key (each shard pages in key order). */
+  /** A sharded family: every shard's parts, merged by key (each shard pages in key order), then rendered here. */
   private async *merged(): AsyncGenerator<Chunk> {
     const read = (shard: number, after: string | undefined) =>
       page(this.env, this.tally, this.entry.name, shard, this.request(after));
@@ -114,8 +102,8 @@ class FamilyReader {
     let text = "";
     let lastUpdated: number | undefined;
     const chunk = (): Chunk => {
-      const seen = { series: batch.length, ...(lastUpdated !== undefined ? { lastUpdated } : {}) };
-      return format ? { definition, text, ...seen } : { definition, snapshots: batch, ...seen };
+      const of = { definition, seriesCount: batch.length, ...(lastUpdated !== undefined ? { lastUpdated } : {}) };
+      return format ? { kind: "text", text, ...of } : { kind: "snapshots", snapshots: batch, ...of };
     };
     for await (const { series } of merged.series) {
       if (series) {
@@ -181,12 +169,12 @@ async function* exposition(
     let opened = false;
     try {
       for await (const chunk of reader.chunks()) {
-        let text = chunk.text ?? "";
+        let text = chunk.kind === "text" ? chunk.text : "";
         if (!opened) {
           text = familyHeader(chunk.definition, format) + text;
           opened = true;
         }
-        family.series += chunk.series;
+        family.series += chunk.seriesCount;
         if (chunk.lastUpdated !== undefined) family.lastUpdated = Math.max(family.lastUpdated ?? 0, chunk.lastUpdated);
         yield text;
       }
@@ -267,7 +255,7 @@ export async function collectFamilies(
       let family: FamilySnapshot | undefined;
       for await (const chunk of reader.chunks()) {
         family ??= { ...chunk.definition, series: [] };
-        family.series.push(...(chunk.snapshots ?? []));
+        if (chunk.kind === "snapshots") family.series.push(...chunk.snapshots);
       }
       if (family) families.push(family);
     } catch (error) {

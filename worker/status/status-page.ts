@@ -221,7 +221,7 @@ function valueCells(definition: FamilyDefinition, s: SeriesSnapshot): Html {
       return html`<td class="n">${cumulative}</td><td class="n">${formatValue(s.sum ?? 0)}</td><td class="w">${buckets.join(" · ")}</td>`;
     }
     case "summary": {
-      const quantiles = (s.quantiles ?? []).map(([q, v]) => `${formatValue(q)}: ${formatValue(v)}`);
+      const quantiles = (s.quantiles ?? []).map(([q = 0, v = 0]) => `${formatValue(q)}: ${formatValue(v)}`);
       return html`<td class="n">${formatValue(s.count ?? 0)}</td><td class="n">${formatValue(s.sum ?? 0)}</td><td class="w">${quantiles.length > 0 ? quantiles.join(" · ") : dash}</td>`;
     }
   }

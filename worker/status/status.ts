@@ -99,16 +99,13 @@ export async function handleStatus(request: Request, env: Env): Promise<Response
 }
 
 function pageRequest(after: string | undefined, raw: boolean): PageRequest {
-  const how = raw ? { raw: true } : {};
-  return { ...(after !== undefined ? { after } : {}), ...how, limit: STATUS_PAGE_SERIES, maxBytes: PAGE_BYTES };
+  const as = raw ? ("parts" as const) : ("snapshots" as const);
+  return { ...(after !== undefined ? { after } : {}), as, limit: STATUS_PAGE_SERIES, maxBytes: PAGE_BYTES };
 }
 
 /** One family's page from `shard`; raw parts or live snapshots. */
 function readPage(env: Env, family: string, shard: number, after: string | undefined, raw: boolean) {
-  // RPC types turn the sketches' [index, count] tuples into arrays; the values are the same.
-  return retried(
-    () => familyStub(env, family, shard).scrapePage(pageRequest(after, raw)) as Promise<unknown> as Promise<FamilyPage>,
-  );
+  return retried<FamilyPage>(() => familyStub(env, family, shard).scrapePage(pageRequest(after, raw)));
 }
 
 /**
@@ -134,7 +131,8 @@ async function seriesPage(env: Env, entry: CatalogEntry, after: string | undefin
   const at = after !== undefined ? { after } : {};
   if (entry.shards > 1) return { ...(await mergedPage(env, entry.name, entry.shards, after)), ...at };
   const page = await readPage(env, entry.name, 0, after, false);
-  return { series: page.snapshots ?? [], ...(page.next !== undefined ? { next: page.next } : {}), ...at };
+  if (page.kind !== "snapshots") return { series: [], ...at };
+  return { series: page.snapshots, ...(page.next !== undefined ? { next: page.next } : {}), ...at };
 }
 
 /** GET /families/:name[?after=<key>]: the family's definition and a page of its series. */
