@@ -98,7 +98,7 @@ export class Pushgateway {
     for (const [i, item] of pushes.entries()) {
       try {
         item.body ??= addedAsText(item.push, totalsOf(this.gauges, path));
-        reply = await this.send("POST", path, item.body, item.push.batch);
+        reply = await this.send("POST", path, item.body, item.push.pushId);
       } catch (error) {
         // Undelivered pushes wait for the next call; a refused one is gone (resending cannot help).
         const keep = pushes.slice(error instanceof TransientHttpError ? i : i + 1);

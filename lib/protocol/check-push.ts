@@ -206,8 +206,12 @@ export function pushIdProblem(id: unknown, limits: Pick<Limits, "maxPushIdLength
  */
 export function checkPush(input: unknown, limits: Limits = DEFAULT_LIMITS): CheckResult<Push> {
   try {
-    const b = record(input, ["push"], ["batch", "families"], ["families"]);
-    if ("batch" in b) failOn(pushIdProblem(b.batch, limits), ["batch"]);
+    const b = record(input, ["push"], ["batch", "pushId", "families"], ["families"]);
+    // The push id is `batch` on the wire (its first name) and `pushId` in code; one of them.
+    if ("batch" in b && "pushId" in b) fail(["pushId"], 'a push has one push id: "batch" or "pushId", not both');
+    const idField = "batch" in b ? "batch" : "pushId";
+    const pushId = b[idField];
+    if (idField in b) failOn(pushIdProblem(pushId, limits), [idField]);
     const raw = array(b.families, ["families"]);
     if (raw.length > limits.maxFamiliesPerPush) {
       const limit = { name: "maxFamiliesPerPush" as const, value: limits.maxFamiliesPerPush };
@@ -231,7 +235,7 @@ export function checkPush(input: unknown, limits: Limits = DEFAULT_LIMITS): Chec
       if (!merged) fail(["families", i, "name"], `the family ${describeValue(f.name)} appears twice in this push`);
       families[first.index] = merged;
     });
-    return { ok: true, value: { ...(typeof b.batch === "string" ? { batch: b.batch } : {}), families } };
+    return { ok: true, value: { ...(typeof pushId === "string" ? { pushId } : {}), families } };
   } catch (e) {
     if (e instanceof Invalid) return { ok: false, refusal: e.refusal };
     throw e;

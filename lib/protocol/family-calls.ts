@@ -14,11 +14,11 @@ export function pushToFamilyObjects(
   send: (pushId: string | undefined, family: FamilyPush) => Promise<FamilyOutcome>,
   options: RetryOptions = {},
 ): Promise<DeliveryOutcome[]> {
-  const retry = push.batch === undefined ? () => false : isRetryableObjectError;
+  const retry = push.pushId === undefined ? () => false : isRetryableObjectError;
   return Promise.all(
     push.families.map(async (family): Promise<DeliveryOutcome> => {
       try {
-        return await withRetries(() => send(push.batch, family), retry, options);
+        return await withRetries(() => send(push.pushId, family), retry, options);
       } catch (error) {
         return { name: family.name, status: "failed", error: errorMessage(error) };
       }

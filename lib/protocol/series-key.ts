@@ -5,7 +5,12 @@
 
 import type { Labels } from "./wire.ts";
 
-function keyOf(values: string[]): string {
+/**
+ * The key of a list of values, in the one encoding every series key uses: a JSON array, trailing empty values left
+ * out. (The text parser keys a sample by its name and label pairs with it too.)
+ * @example keyOf(["/", "200", ""]); // '["/","200"]'
+ */
+export function keyOf(values: readonly string[]): string {
   let end = values.length;
   while (end > 0 && values[end - 1] === "") end--;
   return JSON.stringify(end === values.length ? values : values.slice(0, end));

@@ -15,7 +15,7 @@ export type DeliveryOutcome = FamilyOutcome | FailedFamily;
 /**
  * Delivers pushes to the store. Implementations never throw: every family gets an outcome, in order.
  * @example
- * const outcomes = await transport.push({ batch: "b-1", families });
+ * const outcomes = await transport.push({ pushId: "b-1", families });
  */
 export interface Transport {
   push(push: Push): Promise<DeliveryOutcome[]>;

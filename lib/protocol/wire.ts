@@ -105,10 +105,13 @@ export interface FamilyPush extends FamilyDefinition {
   inferred?: boolean;
 }
 
-/** One push (a flush sends one or more): its optional push id and the families it touches. */
+/**
+ * One push (a flush sends one or more): its optional push id and the families it touches. On the wire (JSON, RPC) the
+ * push id travels as `batch`, the name it had first (`toWire`); the check takes either.
+ */
 export interface Push {
   /** The push id (idempotency key): a push sent again with the same id is applied at most once per family. */
-  batch?: string;
+  pushId?: string;
   families: FamilyPush[];
 }
 
@@ -194,3 +197,14 @@ export type FamilyOutcome =
       /** For a 413 over a size limit a push can be split by: which limit, and its value. */
       limit?: LimitExceeded;
     };
+
+/** A push as it travels over HTTP and RPC: the push id under its wire name, `batch`. */
+export interface WirePush {
+  batch?: string;
+  families: FamilyPush[];
+}
+
+/** `push` as it travels: the push id as `batch`. */
+export function toWire(push: Push): WirePush {
+  return { ...(push.pushId !== undefined ? { batch: push.pushId } : {}), families: push.families };
+}

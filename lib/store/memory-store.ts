@@ -153,7 +153,7 @@ export class MemoryStore implements Transport {
       const { status, limit } = checked.refusal;
       return allRejected(push, status, refusalText(checked.refusal), limit);
     }
-    const { batch: pushId, families } = checked.value;
+    const { pushId, families } = checked.value;
     for (const [i, family] of families.entries()) {
       const reserved = reservedNameProblem(family.name);
       const error = `families[${i}].name: ${reserved}`;

@@ -94,7 +94,7 @@ describe("Registry.flushSoon", () => {
     t.fail = false;
     hits.inc({ k: "a" }, 4);
     expect(await r.flushSoon(undefined, { maxDelayMs: 5 })).toMatchObject({ delivered: 2, retained: 0 });
-    expect(t.pushes[1]?.batch).toBe(t.pushes[0]?.batch);
+    expect(t.pushes[1]?.pushId).toBe(t.pushes[0]?.pushId);
     expect(stored(t, "a")).toBe(7);
   });
 

@@ -152,7 +152,7 @@ u{b="1"} -2
       pushId: "k-1",
       limits: DEFAULT_LIMITS,
     });
-    expect(push.batch).toBe("k-1");
+    expect(push.pushId).toBe("k-1");
     expect(push.families.map((f) => [f.name, f.replace])).toEqual([["c", true]]);
   });
 

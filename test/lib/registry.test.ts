@@ -47,7 +47,7 @@ describe("Registry.flush", () => {
     await r.flush();
     await r.flush();
     expect(t.seen).toHaveLength(2);
-    expect(t.seen[0]?.batch).not.toBe(t.seen[1]?.batch);
+    expect(t.seen[0]?.pushId).not.toBe(t.seen[1]?.pushId);
     expect(value(t.store, "c")).toBe(3);
   });
 
@@ -67,7 +67,7 @@ describe("Registry.flush", () => {
       ["whole_ok_total", "whole_h_total"],
       ["whole_ok_total"],
     ]);
-    expect(t.seen[1]?.batch).toBe(t.seen[0]?.batch);
+    expect(t.seen[1]?.pushId).toBe(t.seen[0]?.pushId);
     expect(value(t.store, "whole_ok")).toBe(2);
     expect(r.stats.rejectedSeries).toBe(1);
   });
@@ -82,7 +82,7 @@ describe("Registry.flush", () => {
     expect(r.stats.retainedSeries).toBe(1);
     c.inc(1);
     expect(await r.flush()).toMatchObject({ delivered: 2, retained: 0 });
-    expect(t.seen[1]?.batch).toBe(t.seen[0]?.batch);
+    expect(t.seen[1]?.pushId).toBe(t.seen[0]?.pushId);
     expect(value(t.store, "c")).toBe(6);
   });
 
@@ -379,7 +379,7 @@ describe("Registry.flush: what review found", () => {
     expect(await r.flush()).toMatchObject({ retained: 1 });
     answer = "too large";
     expect(await r.flush()).toMatchObject({ rejected: 1, retained: 0 });
-    expect(calls.map((p) => p.batch)).toEqual([calls[0]?.batch, calls[0]?.batch]);
+    expect(calls.map((p) => p.pushId)).toEqual([calls[0]?.pushId, calls[0]?.pushId]);
     expect(r.stats.rejectedSeries).toBe(2);
   });
 

@@ -65,7 +65,7 @@ describe("retry policy", () => {
       objectError({ retryable: true }),
     ]);
     const outcomes = await new DurableObjectTransport(namespace, { retries: 2, backoffMs: 1 }).push({
-      batch: "b",
+      pushId: "b",
       families: [family],
     });
     expect(outcomes).toEqual([{ name: "f", status: "applied", series: 1 }]);
@@ -75,7 +75,7 @@ describe("retry policy", () => {
   it("never retries an overloaded object: the family fails at once and stays pending", async () => {
     const { namespace, stubs } = namespaceFailingWith([objectError({ retryable: true, overloaded: true })]);
     const outcomes = await new DurableObjectTransport(namespace, { retries: 5, backoffMs: 1 }).push({
-      batch: "b",
+      pushId: "b",
       families: [family],
     });
     expect(outcomes).toEqual([{ name: "f", status: "failed", error: "object error" }]);

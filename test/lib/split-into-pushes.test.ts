@@ -45,7 +45,7 @@ describe("splitIntoPushes", () => {
       const lastRemoval = parts.findLastIndex((p) => (p.remove?.length ?? 0) > 0);
       if (firstDelta >= 0 && lastRemoval >= 0) expect(lastRemoval).toBeLessThanOrEqual(firstDelta);
     }
-    expect(new Set(pushes.map((p) => p.batch)).size).toBe(pushes.length);
+    expect(new Set(pushes.map((p) => p.pushId)).size).toBe(pushes.length);
   });
 
   it("fills pushes close to the byte limit, not far below it", () => {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { bucketValue } from "../../lib/protocol/sketch.ts";
 import type { Transport } from "../../lib/protocol/transport.ts";
-import type { FamilyPush, FamilySnapshot } from "../../lib/protocol/wire.ts";
+import type { FamilyPush, FamilySnapshot, Push } from "../../lib/protocol/wire.ts";
 
 export interface StoreUnderTest {
   transport: Transport;
@@ -29,7 +29,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const name = unique("c");
       const push = (id: string, inc: number) =>
         store.transport.push({
-          batch: id,
+          pushId: id,
           families: [{ name, type: "counter", help: "C.", labelNames: ["k"], series: [{ labels: { k: "a" }, inc }] }],
         });
       expect(await push(unique("b"), 2)).toMatchObject([{ name, status: "applied", series: 1 }]);
@@ -50,7 +50,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         [`${base}_total_total`, 4],
       ] as const) {
         await store.transport.push({
-          batch: unique("b"),
+          pushId: unique("b"),
           families: [{ name, type: "counter", help: "J.", labelNames: [], series: [{ labels: {}, inc }] }],
         });
       }
@@ -63,7 +63,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const name = unique("g");
       const push = (series: FamilyPush["series"]) =>
         store.transport.push({
-          batch: unique("b"),
+          pushId: unique("b"),
           families: [{ name, type: "gauge", help: "G.", labelNames: ["k"], series }],
         });
       await push([
@@ -87,7 +87,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const s = unique("s");
       const push = () =>
         store.transport.push({
-          batch: unique("b"),
+          pushId: unique("b"),
           families: [
             {
               name: h,
@@ -106,15 +106,15 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       expect((await family(store, s))?.series[0]).toMatchObject({ count: 6, sum: 18 });
     });
 
-    it("drops a replayed batch id: it never counts twice", async () => {
+    it("drops a replayed push id: it never counts twice", async () => {
       const store = make();
       const name = unique("c");
-      const batch = {
-        batch: unique("b"),
+      const push: Push = {
+        pushId: unique("b"),
         families: [{ name, type: "counter" as const, help: "C.", labelNames: [], series: [{ labels: {}, inc: 4 }] }],
       };
-      expect((await store.transport.push(batch))[0]?.status).toBe("applied");
-      expect(await store.transport.push(batch)).toEqual([{ name, status: "duplicate" }]);
+      expect((await store.transport.push(push))[0]?.status).toBe("applied");
+      expect(await store.transport.push(push)).toEqual([{ name, status: "duplicate" }]);
       expect((await family(store, name))?.series[0]?.value).toBe(4);
     });
 
@@ -123,7 +123,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const name = unique("h");
       const def = { name, type: "histogram" as const, help: "H.", labelNames: ["k"], buckets: [1, 2] };
       await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ ...def, series: [{ labels: { k: "a" }, counts: [1, 0, 0], sum: 1 }] }],
       });
       const changes: FamilyPush[] = [
@@ -132,7 +132,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         { name, type: "gauge", help: "H.", labelNames: ["k"], series: [{ labels: { k: "a" }, set: 1 }] },
       ];
       for (const change of changes) {
-        const outcomes = await store.transport.push({ batch: unique("b"), families: [change] });
+        const outcomes = await store.transport.push({ pushId: unique("b"), families: [change] });
         expect(outcomes[0]).toMatchObject({ name, status: "rejected", code: 409 });
         expect(outcomes[0]?.status === "rejected" && outcomes[0].error).toMatch(/different (buckets|labelNames|type)/);
       }
@@ -149,7 +149,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const outcomes = await Promise.all(
         writes.map((w) =>
           store.transport.push({
-            batch: unique("b"),
+            pushId: unique("b"),
             families: [{ name, type: "gauge", help: "G.", labelNames: [], merge, series: [{ labels: {}, ...w }] }],
           }),
         ),
@@ -163,7 +163,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const name = unique("g_set");
       for (const w of [{ set: 5 }, { set: 2 }, { inc: 3 }]) {
         await store.transport.push({
-          batch: unique("b"),
+          pushId: unique("b"),
           families: [{ name, type: "gauge", help: "G.", labelNames: [], series: [{ labels: {}, ...w }] }],
         });
       }
@@ -174,11 +174,11 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const store = make();
       const name = unique("g_policy");
       await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "max", series: [{ labels: {}, set: 1 }] }],
       });
       const changed = await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "min", series: [{ labels: {}, set: 1 }] }],
       });
       expect(changed[0]).toMatchObject({
@@ -187,7 +187,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         error: expect.stringMatching(/merge policy \(max vs min\)/),
       });
       const wrong = await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ name, type: "gauge", help: "G.", labelNames: [], merge: "max", series: [{ labels: {}, inc: 1 }] }],
       });
       expect(wrong[0]).toMatchObject({
@@ -202,11 +202,11 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const name = unique("c_rm");
       const def = { name, type: "counter" as const, help: "C.", labelNames: ["k"] };
       await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ ...def, series: ["a", "b", "c"].map((k) => ({ labels: { k }, inc: 5 })) }],
       });
       await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ ...def, remove: [{ k: "a" }, { k: "b" }, { k: "zz" }], series: [{ labels: { k: "b" }, inc: 1 }] }],
       });
       expect((await family(store, name))?.series.map((s) => [s.labels.k, s.value])).toEqual([
@@ -214,7 +214,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         ["c", 5],
       ]);
       await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ ...def, reset: true, series: [{ labels: { k: "d" }, inc: 2 }] }],
       });
       expect((await family(store, name))?.series.map((s) => [s.labels.k, s.value])).toEqual([["d", 2]]);
@@ -240,12 +240,12 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         neg: [],
       });
       await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ ...def, series: [{ labels: {}, count: 10, sum: 10, sketch: sketch(0, 10) }] }],
       });
       await store.setClock(name, t0 + 25_000);
       await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ ...def, series: [{ labels: {}, count: 10, sum: 1000, sketch: sketch(233, 10) }] }],
       });
       const q = async () => (await family(store, name))?.series[0]?.quantiles;
@@ -271,7 +271,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const t0 = 1_800_000_000_000;
       await store.setClock(name, t0);
       await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [
           {
             ...def,
@@ -284,14 +284,14 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       });
       await store.setClock(name, t0 + 30_000);
       await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ ...def, series: [{ labels: { k: "kept" }, inc: 1 }] }],
       });
       await store.setClock(name, t0 + 60_000);
       expect((await family(store, name))?.series.map((s) => s.labels.k)).toEqual(["kept"]);
       await store.setClock(name, t0 + 61_000);
       await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ ...def, series: [{ labels: { k: "old" }, inc: 1 }] }],
       });
       const series = (await family(store, name))?.series;
@@ -311,7 +311,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       await store.setClock(name, t0);
       const push = (over: Partial<FamilyPush>) =>
         store.transport.push({
-          batch: unique("b"),
+          pushId: unique("b"),
           families: [{ name, type: "counter", help: "C.", labelNames: [], series: [{ labels: {}, inc: 1 }], ...over }],
         });
       expect((await push({ ttlSeconds: 10 }))[0]).toMatchObject({ status: "applied" });
@@ -327,7 +327,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const name = unique("g_big");
       const push = () =>
         store.transport.push({
-          batch: unique("b"),
+          pushId: unique("b"),
           families: [
             { name, type: "gauge", help: "G.", labelNames: [], merge: "sum", series: [{ labels: {}, inc: 1.7e308 }] },
           ],
@@ -351,7 +351,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         labelNames: [],
         series: [{ labels: {}, inc: 1 }],
       };
-      expect((await store.transport.push({ batch: unique("b"), families: [counter] }))[0]?.status).toBe("applied");
+      expect((await store.transport.push({ pushId: unique("b"), families: [counter] }))[0]?.status).toBe("applied");
       const gauge = {
         name: `${base}_total`,
         type: "gauge" as const,
@@ -359,14 +359,14 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         labelNames: [],
         series: [{ labels: {}, set: 1 }],
       };
-      expect((await store.transport.push({ batch: unique("b"), families: [gauge] }))[0]).toMatchObject({
+      expect((await store.transport.push({ pushId: unique("b"), families: [gauge] }))[0]).toMatchObject({
         status: "rejected",
         code: 409,
         error: expect.stringContaining(`"${base}_total"`),
       });
       const histogram = { name: `${base}_h`, type: "histogram" as const, help: "H.", labelNames: [], buckets: [1] };
       await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ ...histogram, series: [{ labels: {}, counts: [1, 0], sum: 1 }] }],
       });
       const bucketGauge = {
@@ -376,7 +376,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         labelNames: [],
         series: [{ labels: {}, set: 1 }],
       };
-      expect((await store.transport.push({ batch: unique("b"), families: [bucketGauge] }))[0]).toMatchObject({
+      expect((await store.transport.push({ pushId: unique("b"), families: [bucketGauge] }))[0]).toMatchObject({
         status: "rejected",
         code: 409,
       });
@@ -392,7 +392,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         labelNames: [],
         series: [{ labels: {}, set: 1 }],
       };
-      expect((await store.transport.push({ batch: unique("b"), families: [family] }))[0]).toMatchObject({
+      expect((await store.transport.push({ pushId: unique("b"), families: [family] }))[0]).toMatchObject({
         status: "rejected",
         code: 400,
         error: expect.stringContaining("reserved"),
@@ -405,7 +405,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const cap = store.maxSeriesPerFamily;
       const push = (from: number, count: number) =>
         store.transport.push({
-          batch: unique("b"),
+          pushId: unique("b"),
           families: [
             {
               name,
@@ -431,7 +431,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const name = unique("g");
       for (const help of ["Old.", "New."]) {
         await store.transport.push({
-          batch: unique("b"),
+          pushId: unique("b"),
           families: [{ name, type: "gauge", help, labelNames: [], series: [{ labels: {}, set: 1 }] }],
         });
       }
@@ -443,7 +443,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const name = unique("c");
       const push = (series: FamilyPush["series"], replace?: boolean) =>
         store.transport.push({
-          batch: unique("b"),
+          pushId: unique("b"),
           families: [{ name, type: "counter", help: "C.", labelNames: ["k"], series, ...(replace ? { replace } : {}) }],
         });
       await push([
@@ -474,13 +474,13 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         merge: "max" as const,
       };
       await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ ...declared, ttlSeconds: 600, series: [{ labels: { a: "1", b: "2" }, set: 5 }] }],
       });
       // Label names in another order, merge policy and TTL unknown: the stored ones hold, so max still applies.
       const inferred = { name: gauge, type: "gauge" as const, help: "From text.", labelNames: ["a", "b"] };
       const replies = await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ ...inferred, inferred: true, series: [{ labels: { a: "1", b: "2" }, set: 3 }] }],
       });
       expect(replies).toMatchObject([{ name: gauge, status: "applied" }]);
@@ -489,7 +489,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       expect(stored?.series.map((s) => s.value)).toEqual([5]);
       // Without the flag the same part is a conflict (label order and merge policy differ).
       const strict = await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [{ ...inferred, series: [{ labels: { a: "1", b: "2" }, set: 3 }] }],
       });
       expect(strict).toMatchObject([{ name: gauge, status: "rejected", code: 409 }]);
@@ -499,7 +499,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const store = make();
       const [other, sum, quantiles] = [unique("h"), unique("s"), unique("q")];
       await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [
           {
             name: other,
@@ -514,7 +514,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
         ],
       });
       const replies = await store.transport.push({
-        batch: unique("b"),
+        pushId: unique("b"),
         families: [
           {
             name: other,
@@ -550,7 +550,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const name = unique("c");
       const push = (labelNames: string[], labels: Record<string, string>, inc: number, inferred = true) =>
         store.transport.push({
-          batch: unique("b"),
+          pushId: unique("b"),
           families: [
             {
               name,
@@ -594,7 +594,7 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       const outcomes = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           store.transport.push({
-            batch: unique("b"),
+            pushId: unique("b"),
             families: [
               {
                 name,

@@ -15,10 +15,11 @@ const counter = (over: Record<string, unknown> = {}) => ({
 
 describe("checkPush", () => {
   it("canonicalises: labelNames defaulted, a counter's one trailing _total taken off its name", () => {
+    // The push id's wire name is `batch`; in code it is `pushId` (either is taken).
     expect(checkPush({ batch: "b-1", families: [counter()] })).toEqual({
       ok: true,
       value: {
-        batch: "b-1",
+        pushId: "b-1",
         families: [{ name: "jobs", type: "counter", help: "Jobs.", labelNames: [], series: [{ labels: {}, inc: 1 }] }],
       },
     });

@@ -32,7 +32,7 @@ const withVars = (vars: Partial<Env>) => (path: string, init?: RequestInit) =>
   );
 
 const example: Push = {
-  batch: "example-1",
+  pushId: "example-1",
   families: [
     {
       name: "http_requests",
@@ -263,7 +263,7 @@ describe("MetricsService RPC entrypoint", () => {
     const binding = exports.MetricsService as unknown as MetricsServiceBinding;
     const transport = new ServiceTransport(binding);
     const batch: Push = {
-      batch: "svc-1",
+      pushId: "svc-1",
       families: [
         { name: "svc_jobs", type: "counter", help: "Jobs.", labelNames: [], series: [{ labels: {}, inc: 2 }] },
       ],

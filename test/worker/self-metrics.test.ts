@@ -111,8 +111,8 @@ describe("self-metrics", () => {
     const gauges = scrapeGauges(
       {
         families: [
-          { name: "a", series: 2, lastUpdated: 30 },
-          { name: "b", series: 0 },
+          { name: "a", seriesCount: 2, lastUpdated: 30 },
+          { name: "b", seriesCount: 0 },
         ],
         collectSeconds: 0.25,
         objectRequests: 7,

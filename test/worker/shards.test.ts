@@ -300,10 +300,10 @@ describe("sharding is an operator's decision, and a family can be narrowed again
     );
     const total = (text: string) => lines(text, `${name}_total{`).reduce((n, l) => n + Number(l.split(" ")[1]), 0);
     expect(total(await scrape())).toBe(200);
-    const holders = await Promise.all([1, 2, 3].map(async (k) => (await shard(name, k).stats()).series));
+    const holders = await Promise.all([1, 2, 3].map(async (k) => (await shard(name, k).stats()).seriesCount));
     expect(holders.some((n) => n > 0)).toBe(true);
     // Shard 0 has taken shard 3 in while the catalog still lists 4 objects: a scrape counts shard 3's series once.
-    expect((await shard(name, 0).absorbShard(3)).series).toBeGreaterThan(0);
+    expect((await shard(name, 0).absorbShard(3)).seriesCount).toBeGreaterThan(0);
     expect(total(await scrape())).toBe(200);
     // Scrapes run while shard 0 takes the others in: each sees every increment exactly once.
     const narrowing = admin(`/families/${name}`, { shards: 1 });
@@ -332,7 +332,7 @@ describe("sharding is an operator's decision, and a family can be narrowed again
         instance.now = () => Date.now() + 10 * 60_000;
       });
       await runDurableObjectAlarm(shard(name, k));
-      expect((await shard(name, k).stats()).series).toBe(0);
+      expect((await shard(name, k).stats()).seriesCount).toBe(0);
     }
     expect(total(await scrape())).toBe(205);
   });
@@ -355,8 +355,8 @@ describe("sharding is an operator's decision, and a family can be narrowed again
     const name = "narrow_twice";
     await spread(name, 2, 40);
     const [a, b] = await Promise.all([shard(name, 0).absorbShard(1), shard(name, 0).absorbShard(1)]);
-    expect(a.series + b.series).toBeGreaterThan(0);
-    expect(Math.min(a.series, b.series)).toBe(0);
+    expect(a.seriesCount + b.seriesCount).toBeGreaterThan(0);
+    expect(Math.min(a.seriesCount, b.seriesCount)).toBe(0);
     expect(totalOf(await scrape(), name)).toBe(40);
   });
 

@@ -85,7 +85,7 @@ const families: FamilyPush[] = [
 
 describe("GET / (the list of families)", () => {
   it("lists every family, sorted, with type, help, series, last push, TTL, merge and shards", async () => {
-    await push({ batch: "status-1", families });
+    await push({ pushId: "status-1", families });
     const { res, html } = await page("/");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
@@ -180,7 +180,7 @@ describe("GET /families/:name (one family)", () => {
       inc: 1,
     }));
     await push({
-      batch: "status-paged",
+      pushId: "status-paged",
       families: [{ name: "status_paged", type: "counter", help: "Paged.", labelNames: ["id"], series }],
     });
     const first = await page("/families/status_paged");

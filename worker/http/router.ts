@@ -64,7 +64,7 @@ async function handleDeleteFamily(request: Request & { params: Record<string, st
   // Every object the family was ever spread over; shard 0 knows the distinct series.
   const shards = await everyShard(env, name);
   const replies = await Promise.all(shards.map((stub) => stub.deleteFamily(name)));
-  return jsonResponse({ deleted: name, series: replies[0]?.series ?? 0 });
+  return jsonResponse({ deleted: name, series: replies[0]?.seriesCount ?? 0 });
 }
 
 /** DELETE /families/:name/series?label=value… — the series whose labels include every given pair. */

@@ -91,7 +91,7 @@ async function refusalsOfWhole(
     }));
   if (push.families.length > 1) {
     const verdicts = await Promise.all(
-      push.families.map((part) => familyStub(env, part.name, 0).check(push.batch, part)),
+      push.families.map((part) => familyStub(env, part.name, 0).wouldRefuse(push.pushId, part)),
     );
     const refused = verdicts.filter((v): v is FamilyRefusal => v?.status === "rejected");
     if (refused.length > 0) return refused;
@@ -179,5 +179,5 @@ export async function ingest(
     return { ...o, error: "the family's storage did not answer; resend the same push (same push id)" };
   });
   rememberApplied(push, families);
-  return { status: statusOf(families), ...(push.batch !== undefined ? { pushId: push.batch } : {}), families };
+  return { status: statusOf(families), ...(push.pushId !== undefined ? { pushId: push.pushId } : {}), families };
 }

@@ -79,7 +79,8 @@ export interface FamilyObjectStats {
   statements: number;
   /** Milliseconds busy: applying a group or holding its window open (a pending timer keeps an object from hibernating). */
   busyMs: number;
-  series: number;
+  /** Series held. */
+  seriesCount: number;
 }
 
 /** What the status page shows of one object of a family (see `FamilyObject.summary`). */
@@ -87,7 +88,7 @@ export interface FamilySummary {
   /** The family's definition; null when nothing was pushed to this object. */
   definition: FamilyDefinition | null;
   /** Series held here; on shard 0 of a family spread over several objects, the distinct series of all of them. */
-  series: number;
+  seriesCount: number;
   /** The latest update of a series held here, in seconds since the epoch; absent when none is held. */
   lastUpdated?: number;
 }
@@ -143,10 +144,7 @@ export class FamilyObject extends DurableObject<Env> {
    */
   async push(pushId: string | undefined, family: FamilyPush): Promise<FamilyOutcome> {
     this.counters.requests++;
-    const checked = checkPush(
-      { ...(pushId !== undefined ? { batch: pushId } : {}), families: [family] },
-      limits(this.env),
-    );
+    const checked = checkPush({ ...(pushId !== undefined ? { pushId } : {}), families: [family] }, limits(this.env));
     if (!checked.ok) {
       const { status, limit } = checked.refusal;
       const error = refusalText(checked.refusal);
@@ -167,11 +165,11 @@ export class FamilyObject extends DurableObject<Env> {
 
   /**
    * How this object would answer `part` alone against what it stores now, when that is a refusal (else null); writes
-   * nothing. The Pushgateway API asks every family of a text push first, so a part one family refuses (other buckets,
+   * nothing. Ingest asks every family of a push of several first, so a part one family refuses (other buckets,
    * a gauge merged by "sum", the series cap…) applies nowhere. Only for a part `checkPush` accepted.
    * @internal
    */
-  async check(pushId: string | undefined, part: FamilyPush): Promise<FamilyOutcome | null> {
+  async wouldRefuse(pushId: string | undefined, part: FamilyPush): Promise<FamilyOutcome | null> {
     this.counters.requests++;
     return this.refusal(pushId, part);
   }
@@ -438,7 +436,7 @@ export class FamilyObject extends DurableObject<Env> {
    * Deletes the series whose labels include every pair of `match`; returns how many and their keys, or names an
    * unknown label. (The router calls it on every shard.)
    */
-  async deleteSeries(match: Labels): Promise<{ series: number; keys: string[] } | { error: string }> {
+  async deleteSeries(match: Labels): Promise<{ seriesCount: number; keys: string[] } | { error: string }> {
     this.counters.requests++;
     const labelNames = this.storage.definition()?.labelNames ?? [];
     const unknown = Object.keys(match).find((name) => !labelNames.includes(name));
@@ -451,7 +449,7 @@ export class FamilyObject extends DurableObject<Env> {
       const { change, deleted } = deleteMatching(this.storage, match);
       this.storage.commit(change, this.now());
       this.shardKeys.drop(this.shardKeys.keys().filter(matches));
-      return { series: deleted, keys: change.deleted };
+      return { seriesCount: deleted, keys: change.deleted };
     });
   }
 
@@ -556,13 +554,13 @@ export class FamilyObject extends DurableObject<Env> {
    * push in between; a push that was waiting on the catalog registers again. Returns how many series were deleted.
    * (The router calls it on every shard.)
    */
-  async deleteFamily(name: string): Promise<{ series: number }> {
+  async deleteFamily(name: string): Promise<{ seriesCount: number }> {
     this.counters.requests++;
     // No push may run between leaving the catalog and wiping the rows (deletion is rare: blocking is fine).
     return this.ctx.blockConcurrencyWhile(async () => {
       // Shard 0 of a sharded family knows how many distinct series the family held.
       const sharded = this.storage.knownShards() > 1 && this.shard === 0;
-      const series = sharded ? this.shardKeys.distinct : this.storage.definition() ? this.storage.seriesCount() : 0;
+      const seriesCount = sharded ? this.shardKeys.distinct : this.storage.definition() ? this.storage.seriesCount() : 0;
       this.generation++;
       await catalog(this.env).remove(name);
       await this.ctx.storage.deleteAll();
@@ -571,7 +569,7 @@ export class FamilyObject extends DurableObject<Env> {
       this.forget();
       this.storage.migrate();
       this.shardKeys.migrate();
-      return { series };
+      return { seriesCount };
     });
   }
 
@@ -655,14 +653,14 @@ export class FamilyObject extends DurableObject<Env> {
    * pages name `shard` as taken in, so readers skip its parts. Does nothing once the family left the catalog.
    * @internal
    */
-  async absorbShard(shard: number): Promise<{ series: number }> {
+  async absorbShard(shard: number): Promise<{ seriesCount: number }> {
     this.counters.requests++;
     return this.ctx.blockConcurrencyWhile(async () => {
       const name = this.place?.family ?? "";
-      if ((await catalog(this.env).typeOf(name)) === null) return { series: 0 };
+      if ((await catalog(this.env).typeOf(name)) === null) return { seriesCount: 0 };
       const stub = this.shardStub(shard);
       const { token, pushIds } = await stub.retire();
-      if (this.absorbedShards()[shard] === token) return { series: 0 };
+      if (this.absorbedShards()[shard] === token) return { seriesCount: 0 };
       const parts: SeriesPart[] = [];
       let definition: FamilyDefinition | null = null;
       let after: string | undefined;
@@ -695,7 +693,7 @@ export class FamilyObject extends DurableObject<Env> {
         this.storage.setMetaValue("absorbed", absorbed);
       });
       this.scheduleExpiry();
-      return { series: parts.length };
+      return { seriesCount: parts.length };
     });
   }
 
@@ -767,7 +765,7 @@ export class FamilyObject extends DurableObject<Env> {
       rowsWritten: this.storage.rowsWritten,
       rowsRead: this.storage.rowsRead,
       statements: this.storage.statements,
-      series: this.storage.definition() ? this.storage.seriesCount() : 0,
+      seriesCount: this.storage.definition() ? this.storage.seriesCount() : 0,
     };
   }
 
@@ -776,15 +774,15 @@ export class FamilyObject extends DurableObject<Env> {
    * family spread over several objects counts the distinct series of every shard (the other shards count their own
    * parts); the latest update is this object's, so a caller takes the newest over every shard.
    * @example
-   * const { definition, series, lastUpdated } = await env.METRICS_FAMILY.getByName("http_requests").summary();
+   * const { definition, seriesCount, lastUpdated } = await env.METRICS_FAMILY.getByName("http_requests").summary();
    */
   async summary(): Promise<FamilySummary> {
     this.counters.requests++;
     const definition = this.storage.definition() ?? null;
     const sharded = this.shard === 0 && (this.storage.knownShards() > 1 || this.shardKeys.distinct > 0);
-    const series = sharded ? this.shardKeys.distinct : definition ? this.storage.seriesCount() : 0;
+    const seriesCount = sharded ? this.shardKeys.distinct : definition ? this.storage.seriesCount() : 0;
     const newest = this.storage.newestUpdate();
-    return { definition, series, ...(newest !== undefined ? { lastUpdated: newest / 1000 } : {}) };
+    return { definition, seriesCount, ...(newest !== undefined ? { lastUpdated: newest / 1000 } : {}) };
   }
 
   /**

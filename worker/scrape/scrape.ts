@@ -165,7 +165,7 @@ async function* exposition(
   const seen: FamilySeen[] = [];
   const unreadable: string[] = [];
   for (const reader of readers(env, tally, entries, format)) {
-    const family: FamilySeen = { name: reader.entry.name, series: 0 };
+    const family: FamilySeen = { name: reader.entry.name, seriesCount: 0 };
     let opened = false;
     try {
       for await (const chunk of reader.chunks()) {
@@ -174,7 +174,7 @@ async function* exposition(
           text = familyHeader(chunk.definition, format) + text;
           opened = true;
         }
-        family.series += chunk.seriesCount;
+        family.seriesCount += chunk.seriesCount;
         if (chunk.lastUpdated !== undefined) family.lastUpdated = Math.max(family.lastUpdated ?? 0, chunk.lastUpdated);
         yield text;
       }

@@ -80,7 +80,7 @@ function gauge(
 export interface FamilySeen {
   name: string;
   /** Series shown. */
-  series: number;
+  seriesCount: number;
   /** The latest update among them, in seconds since the epoch. */
   lastUpdated?: number;
 }
@@ -120,14 +120,14 @@ export function scrapeGauges(seen: ScrapeSeen, nowSeconds: number): FamilySnapsh
       "pdc_family_series",
       "Series stored per family.",
       ["family"],
-      perFamily((f) => f.series),
+      perFamily((f) => f.seriesCount),
       nowSeconds,
     ),
     gauge(
       "pdc_family_last_push_timestamp_seconds",
       "Unix time of the last applied push per family (alert on silent producers).",
       ["family"],
-      perFamily((f) => (f.series === 0 ? undefined : f.lastUpdated)),
+      perFamily((f) => (f.seriesCount === 0 ? undefined : f.lastUpdated)),
       nowSeconds,
     ),
     gauge(

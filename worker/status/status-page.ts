@@ -10,7 +10,7 @@ import type { FamilyDefinition, SeriesSnapshot } from "../../lib/protocol/wire.t
 export interface FamilyStatus {
   definition: FamilyDefinition | null;
   /** Distinct series the family holds. */
-  series: number;
+  seriesCount: number;
   /** The latest update of any of its series, in seconds since the epoch. */
   lastUpdated?: number;
 }
@@ -173,7 +173,7 @@ function familyRow(row: FamilyRow, context: PageContext): Html {
   if (!definition) {
     return html`<tr><td>${name}</td><td colspan="6" class="muted">no series stored yet</td><td>${row.shards}</td><td>ok</td></tr>`;
   }
-  return html`<tr><td>${name}</td><td>${definition.type}</td><td class="n">${status.series}</td><td>${when(status.lastUpdated, context.now)}</td><td>${ttl(definition, context.defaultTtlSeconds)}</td><td>${definition.type === "gauge" ? (definition.merge ?? "set") : dash}</td><td>${definition.labelNames.length > 0 ? definition.labelNames.join(", ") : dash}</td><td>${row.shards}</td><td>ok</td></tr>`;
+  return html`<tr><td>${name}</td><td>${definition.type}</td><td class="n">${status.seriesCount}</td><td>${when(status.lastUpdated, context.now)}</td><td>${ttl(definition, context.defaultTtlSeconds)}</td><td>${definition.type === "gauge" ? (definition.merge ?? "set") : dash}</td><td>${definition.labelNames.length > 0 ? definition.labelNames.join(", ") : dash}</td><td>${row.shards}</td><td>ok</td></tr>`;
 }
 
 const byName = (a: FamilyRow, b: FamilyRow) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -184,7 +184,7 @@ const byName = (a: FamilyRow, b: FamilyRow) => (a.name < b.name ? -1 : a.name > 
  */
 export function renderStatusPage(families: readonly FamilyRow[], context: PageContext): string {
   const rows = [...families].sort(byName);
-  const series = rows.reduce((n, row) => n + (row.status?.series ?? 0), 0);
+  const series = rows.reduce((n, row) => n + (row.status?.seriesCount ?? 0), 0);
   const unreadable = rows.filter((row) => !row.status).length;
   const table =
     rows.length === 0
@@ -245,7 +245,7 @@ ${definition.type === "gauge" ? item("Merge", definition.merge ?? "set") : ""}
 ${definition.type === "summary" ? item("Quantiles", list(definition.percentiles) || dash) : ""}
 ${definition.type === "summary" && definition.maxAgeSeconds ? item("Window", `${duration(definition.maxAgeSeconds)} in ${definition.ageBuckets ?? 1} buckets`) : ""}
 ${item("TTL", ttl(definition, context.defaultTtlSeconds))}
-${item("Series", status.series)}
+${item("Series", status.seriesCount)}
 ${item("Last push", when(status.lastUpdated, context.now))}
 ${item("Shards", row.shards)}
 </dl>`;

@@ -60,7 +60,7 @@ async function familyStatus(env: Env, entry: CatalogEntry): Promise<FamilyStatus
   const updates = replies.flatMap((r) => (r.lastUpdated === undefined ? [] : [r.lastUpdated]));
   return {
     definition: definition as FamilyDefinition | null,
-    series: replies[0]?.series ?? 0,
+    seriesCount: replies[0]?.seriesCount ?? 0,
     ...(updates.length > 0 ? { lastUpdated: Math.max(...updates) } : {}),
   };
 }

@@ -86,7 +86,7 @@ export function splitIntoPushes(
   let seriesRoom = limits.maxSeriesPerPush;
   let bytesRoom = limits.maxBodyBytes - PUSH_ENVELOPE_BYTES;
   const close = () => {
-    if (parts.length > 0) pushes.push({ batch: newId(), families: parts });
+    if (parts.length > 0) pushes.push({ pushId: newId(), families: parts });
     parts = [];
     seriesRoom = limits.maxSeriesPerPush;
     bytesRoom = limits.maxBodyBytes - PUSH_ENVELOPE_BYTES;

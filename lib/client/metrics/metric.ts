@@ -4,7 +4,7 @@
 import { checkDefinition } from "../../protocol/definition.ts";
 import { DEFAULT_LIMITS } from "../../protocol/limits.ts";
 import { Invalid } from "../../protocol/refusal.ts";
-import { seriesKey } from "../../protocol/series-key.ts";
+import { keyOf } from "../../protocol/series-key.ts";
 import { describeValue, labelValueProblem, metricNameProblem, seriesLabelsProblem } from "../../protocol/validation.ts";
 import type { FamilyDefinition, Labels, MetricType, SeriesDelta } from "../../protocol/wire.ts";
 import { InvalidMetricError } from "../errors.ts";
@@ -94,6 +94,9 @@ export abstract class Metric<T extends string = string> {
   /** The family definition, checked and canonical. */
   private readonly family: FamilyDefinition;
   private readonly labelSet: ReadonlySet<string>;
+  /** Series keys by label values, a level per label name (see `series`). */
+  private keys: KeyTree = new Map();
+  private keyCount = 0;
   private readonly collector: CollectFunction<unknown> | undefined;
 
   /**
@@ -190,9 +193,9 @@ export abstract class Metric<T extends string = string> {
   }
 
   /**
-   * Resolves label values to a series; throws on unknown names. The key is cheap to build (values joined by
-   * U+0001, prefixed "|"); a value that itself holds U+0001 falls back to a JSON key (prefixed "["), so keys
-   * never collide. Labels are materialised only when a series is first recorded.
+   * Resolves label values to a series; throws on unknown names. Its key is the series key the store uses (the one
+   * encoding, `keyOf`), made once per label values and found again through a tree of the values (one map lookup per
+   * label, no string built on the hot path); labels are materialised only when a series is first recorded.
    */
   protected series(values: LabelValues<T> | undefined): SeriesRef {
     if (values !== undefined) {
@@ -204,14 +207,33 @@ export abstract class Metric<T extends string = string> {
       }
     }
     const names = this.labelNames;
-    let key = "|";
-    for (let i = 0; i < names.length; i++) {
+    if (names.length === 0) return { key: NO_LABELS_KEY, values };
+    if (this.keyCount > MAX_CACHED_KEYS) this.forgetKeys();
+    let node = this.keys;
+    for (let i = 0; ; i++) {
       const v = values?.[names[i] as T];
       const text = v === undefined ? "" : typeof v === "string" ? v : String(v);
-      if (text.includes("\u0001")) return { key: seriesKey(names, this.labelsOf(values)), values };
-      key += i === 0 ? text : `\u0001${text}`;
+      if (i === names.length - 1) {
+        let key = node.get(text) as string | undefined;
+        if (key === undefined) {
+          key = keyOf(names.map((name) => labelText(values?.[name as T])));
+          node.set(text, key);
+          this.keyCount++;
+        }
+        return { key, values };
+      }
+      let next = node.get(text) as KeyTree | undefined;
+      if (next === undefined) {
+        next = new Map();
+        node.set(text, next);
+      }
+      node = next;
     }
-    return { key, values };
+  }
+
+  private forgetKeys(): void {
+    this.keys = new Map();
+    this.keyCount = 0;
   }
 
   private checkLabelValues(labels: Labels): void {
@@ -293,6 +315,19 @@ export abstract class Metric<T extends string = string> {
     }
     update(delta);
   }
+}
+
+/** Label values to series keys, one level per label name; the last level holds the keys. */
+type KeyTree = Map<string, KeyTree | string>;
+
+/** The key of the one series of a metric without labels. */
+const NO_LABELS_KEY = keyOf([]);
+/** Past this many cached keys, a metric forgets them (and makes them again as it meets them). */
+const MAX_CACHED_KEYS = 10_000;
+
+/** A label value as the series key holds it: a number as its string, a missing value empty. */
+function labelText(value: string | number | undefined): string {
+  return value === undefined ? "" : String(value);
 }
 
 /** Splits prom-client style arguments `(labels?, value?)` or `(value?)`. */

@@ -2,11 +2,11 @@
 
 import { errorMessage, isRetryableObjectError, type RetryOptions, withRetries } from "../../protocol/retry.ts";
 import { allFailed, type DeliveryOutcome, type Transport } from "../../protocol/transport.ts";
-import type { Push } from "../../protocol/wire.ts";
+import { type Push, toWire, type WirePush } from "../../protocol/wire.ts";
 
 /** The RPC surface of the metrics Worker's entrypoint, as this transport calls it. */
 export interface MetricsServiceBinding {
-  push(push: Push): Promise<DeliveryOutcome[]>;
+  push(push: WirePush): Promise<DeliveryOutcome[]>;
 }
 
 /**
@@ -27,8 +27,8 @@ export class ServiceTransport implements Transport {
 
   async push(push: Push): Promise<DeliveryOutcome[]> {
     try {
-      const retry = push.batch === undefined ? () => false : isRetryableObjectError;
-      return await withRetries(() => this.binding.push(push), retry, this.options);
+      const retry = push.pushId === undefined ? () => false : isRetryableObjectError;
+      return await withRetries(() => this.binding.push(toWire(push)), retry, this.options);
     } catch (error) {
       return allFailed(push, errorMessage(error));
     }

@@ -2,6 +2,7 @@
 // body, samples grouped into families as the format defines them, and the first problem reported with its line.
 
 import { counterSampleNames } from "../names.ts";
+import { keyOf } from "../series-key.ts";
 import { describeValue, wellFormed } from "../validation.ts";
 
 /** A family's type as a TYPE line declares it; `untyped` also for a family without one. */
@@ -400,7 +401,7 @@ class Families {
       this.claim(state);
     }
     if (state !== this.current) this.notContiguous(state, `sample ${describeValue(sample.name)}`);
-    const key = seriesKey(state.family, sample);
+    const key = sampleKey(state.family, sample);
     const first = state.series.get(key);
     if (first !== undefined) {
       throw new Problem(`duplicate series ${describeValue(seriesText(sample))} (first on line ${first})`);
@@ -473,15 +474,15 @@ class Families {
 }
 
 /**
- * Identifies a series within its family: sample name and labels in name order (a counter's `x` and `x_total` are one
- * series). NUL separates the parts: no name or value holds one (lines with NUL are refused).
+ * Identifies a series within its family: sample name and label pairs in name order (a counter's `x` and `x_total`
+ * are one series), in the one series-key encoding.
  */
-function seriesKey(family: ParsedFamily, sample: ParsedSample): string {
-  let key = family.type === "counter" ? family.name : sample.name;
+function sampleKey(family: ParsedFamily, sample: ParsedSample): string {
   const names = Object.keys(sample.labels);
   if (names.length > 1) names.sort();
-  for (const name of names) key += `\0${name}\0${sample.labels[name]}`;
-  return key;
+  const parts = [family.type === "counter" ? family.name : sample.name];
+  for (const name of names) parts.push(name, sample.labels[name] as string);
+  return keyOf(parts);
 }
 
 /** A sample's name and labels as written in the format, for messages. */

@@ -197,5 +197,5 @@ export function textToPush(families: readonly ParsedFamily[], options: TextPushO
       inferred: true,
     });
   }
-  return { ...(options.pushId !== undefined ? { batch: options.pushId } : {}), families: parts };
+  return { ...(options.pushId !== undefined ? { pushId: options.pushId } : {}), families: parts };
 }
