@@ -29,13 +29,14 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/lib/**/*.test.ts", "test/worker/**/*.test.ts"],
-          exclude: ["test/worker/capped/**"],
+          exclude: ["test/worker/configured/**"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
       },
       {
-        // The same Worker with small caps, for tables that run a cap through every way in.
+        // The same Worker configured otherwise (a small cap on families, a default time to live), for the tables that
+        // run a cap through every way in and for settings an object reads when it starts.
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
@@ -46,13 +47,14 @@ export default defineConfig({
                 ALLOW_ANONYMOUS_SCRAPE: "true",
                 SELF_METRICS_FLUSH_MS: "0",
                 MAX_FAMILIES: "20",
+                DEFAULT_TTL_SECONDS: "120",
               },
             },
           }),
         ],
         test: {
-          name: "workers-capped",
-          include: ["test/worker/capped/**/*.test.ts"],
+          name: "workers-configured",
+          include: ["test/worker/configured/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

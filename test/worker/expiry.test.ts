@@ -1,6 +1,7 @@
 // Expiry inside workerd: the family object's one alarm is armed for the oldest series, not re-armed by every
 // push, deletes only what is past its time to live (idempotently), and re-arms only while series remain.
-// The Worker-wide default applies to families that declare no TTL. The clock is injected; nothing sleeps.
+// A family that declares no TTL keeps its series (the Worker-wide default: test/worker/configured). The clock is
+// injected; nothing sleeps.
 
 import {
   abortAllDurableObjects,
@@ -104,18 +105,13 @@ describe("expiry (TTL)", () => {
     expect(await alarmOf(name)).toBeNull();
   });
 
-  it("sets no alarm for families without a TTL, and applies the Worker-wide default to them", async () => {
-    const name = "ttl_default";
+  it("sets no alarm for families without a TTL when the Worker has no default", async () => {
+    const name = "ttl_none";
     await setClock(name, T0);
     await stubOf(name).push("d-1", counter(name, ["a"]));
     expect(await alarmOf(name)).toBeNull();
-    const withDefault = { ...env, DEFAULT_TTL_SECONDS: "120" } as Env;
-    const family = await runInDurableObject(stubOf(name), async (instance: FamilyObject) => {
-      Object.assign(instance, { env: withDefault });
-      instance.now = () => T0 + 121_000;
-      return instance.snapshot();
-    });
-    expect(family?.series).toEqual([]);
+    await setClock(name, T0 + 365 * 86_400_000);
+    expect(await keys(name)).toEqual(["a"]);
   });
 
   it("hides expired series from the scrape before the alarm has run", async () => {

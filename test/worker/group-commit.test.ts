@@ -6,7 +6,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { FamilyPush } from "../../lib/protocol/wire.ts";
-import { SqlFamilyStorage } from "../../worker/objects/sql-family-storage.ts";
+import { SqlFamilyStorage } from "../../worker/objects/family/sql-family-storage.ts";
 
 const counter = (name: string, keys: string[], inc = 1, over: Partial<FamilyPush> = {}): FamilyPush => ({
   name,
@@ -109,7 +109,7 @@ describe("group commit", () => {
     const name = "group_restart";
     expect(await stub(name).push("restart-1", counter(name, ["a"], 7))).toMatchObject({ status: "applied" });
     await runInDurableObject(stub(name), (instance) => {
-      (instance as unknown as { storage: SqlFamilyStorage }).storage.forget();
+      instance.reload();
     });
     expect(await stub(name).push("restart-1", counter(name, ["a"], 7))).toEqual({ name, status: "duplicate" });
     expect(await stub(name).push("restart-2", counter(name, ["a"], 1))).toMatchObject({ status: "applied" });
@@ -215,9 +215,7 @@ describe("SQLite storage upgrade", () => {
           JSON.stringify(definition),
         );
         sql.exec(`INSERT INTO meta (key, value) VALUES ('catalogued', '1') ON CONFLICT (key) DO NOTHING`);
-        const storage = (instance as unknown as { storage: SqlFamilyStorage }).storage;
-        storage.forget();
-        storage.migrate();
+        instance.reload();
       });
       const full = { ...definition, ...part } as unknown as FamilyPush;
       expect(await stub(name).push(`${name}-1`, full), name).toMatchObject({ status: "applied" });

@@ -1,6 +1,6 @@
 // The rules about data a producer meets, one table through every way in (test/worker/entries.ts): each rule is
 // decided in one module, and each row runs through every entry that can carry it. (Names: naming-table.test.ts; the
-// cap on families: capped/family-cap-table.test.ts, on a Worker with a small cap.)
+// cap on families: configured/family-cap-table.test.ts, on a Worker with a small cap.)
 
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";

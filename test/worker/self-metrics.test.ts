@@ -80,7 +80,7 @@ describe("self-metrics", () => {
     });
     await runInDurableObject(env.METRICS_FAMILY.getByName("corrupted_gauge"), (instance, state) => {
       state.storage.sql.exec("UPDATE meta SET value = 'not json' WHERE key = 'definition'");
-      (instance as unknown as { storage: { forget(): void } }).storage.forget();
+      instance.reload();
     });
     const res = await exports.default.fetch(new Request("http://metrics.test/metrics"));
     expect(res.status).toBe(200);

@@ -81,7 +81,7 @@ describe("the streamed scrape", () => {
     await runInDurableObject(stub(name), (instance, state) => {
       state.storage.sql.exec(`UPDATE series SET state = 'not json' WHERE key = (SELECT MAX(key) FROM series)`);
       // The object keeps what it wrote in memory too; make it read storage again.
-      (instance as unknown as { storage: { forget(): void } }).storage.forget();
+      instance.reload();
     });
     for (const accept of [undefined, OM]) {
       // Two scrapes at once: the one that joins the collection fails as promptly as the one that runs it.

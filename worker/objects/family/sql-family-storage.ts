@@ -7,13 +7,13 @@
 // - `meta`: the definition, the schema version, and whether the catalog lists the family.
 // Every call is synchronous; the Durable Object wraps each commit in a transaction and calls `forget()` if it fails.
 
-import { withDefaults } from "../../lib/protocol/definition.ts";
-import { canonicalKey, labelsOfKey } from "../../lib/protocol/series-key.ts";
-import type { FamilyDefinition, Labels, SeriesPart } from "../../lib/protocol/wire.ts";
-import type { FamilyChange, FamilyStorage, StoredSeries } from "../../lib/store/family-store.ts";
-import type { SeriesState } from "../../lib/store/merge.ts";
+import { withDefaults } from "../../../lib/protocol/definition.ts";
+import { labelsOfKey } from "../../../lib/protocol/series-key.ts";
+import type { FamilyDefinition, Labels, SeriesPart } from "../../../lib/protocol/wire.ts";
+import type { FamilyChange, FamilyStorage, StoredSeries } from "../../../lib/store/family-store.ts";
+import type { SeriesState } from "../../../lib/store/merge.ts";
+import { migrateFamilyTables } from "./schema.ts";
 
-const SCHEMA_VERSION = "4";
 /** How often (at most) expired push ids are pruned. */
 const PRUNE_EVERY_MS = 60_000;
 /** Bytes of JSON bound to one statement (SQLite values are limited to 2 MB). */
@@ -78,82 +78,9 @@ export class SqlFamilyStorage implements FamilyStorage {
     private readonly options: SqlFamilyStorageOptions,
   ) {}
 
-  /** Creates or upgrades the tables; run once in the object's constructor under blockConcurrencyWhile. */
+  /** Creates or upgrades the tables (schema.ts); run once in the object's constructor under blockConcurrencyWhile. */
   migrate(): void {
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
-    const version = this.sql
-      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`)
-      .toArray()[0]?.value;
-    if (version === "1" || version === "2") this.upgradeFromColumns(version);
-    if (version !== undefined && version !== SCHEMA_VERSION) this.canonicalizeKeys();
-    this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS series (key TEXT PRIMARY KEY, state TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID`,
-    );
-    this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS push_ids (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, ids TEXT NOT NULL)`,
-    );
-    this.sql.exec(
-      `INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      SCHEMA_VERSION,
-    );
-  }
-
-  /**
-   * Schema 1–3 kept trailing empty label values in series keys; today's keys leave them out (series-key.ts). Rewrites
-   * the keys that had them, in the series and, on shard 0 of a sharded family, the shard_keys tables.
-   */
-  private canonicalizeKeys(): void {
-    const tables = ["series", "shard_keys"].filter(
-      (table) =>
-        this.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`, table).toArray().length,
-    );
-    for (const table of tables) {
-      const keys = this.sql.exec<{ key: string }>(`SELECT DISTINCT key FROM ${table} WHERE key LIKE '%""]'`).toArray();
-      for (const { key } of keys) this.sql.exec(`UPDATE ${table} SET key = ? WHERE key = ?`, canonicalKey(key), key);
-    }
-  }
-
-  /** Schema 1–2 kept series state in columns and one row per batch id: move both to the current tables. */
-  private upgradeFromColumns(version: string): void {
-    type OldRow = {
-      key: string;
-      value: number | null;
-      sum: number | null;
-      count: number | null;
-      counts: string | null;
-      windows?: string | null;
-      created: number;
-      updated: number;
-    };
-    const rows = this.sql.exec<OldRow>(`SELECT * FROM series`).toArray();
-    const batches = this.sql.exec<{ id: string; at: number }>(`SELECT id, at FROM batches`).toArray();
-    this.sql.exec(`DROP TABLE series`);
-    this.sql.exec(`DROP TABLE batches`);
-    this.sql.exec(
-      `CREATE TABLE series (key TEXT PRIMARY KEY, state TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID`,
-    );
-    this.sql.exec(`CREATE TABLE push_ids (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, ids TEXT NOT NULL)`);
-    for (const row of rows) {
-      const state: SeriesState = {
-        ...(row.value !== null ? { value: row.value } : {}),
-        ...(row.sum !== null ? { sum: row.sum } : {}),
-        ...(row.count !== null ? { count: row.count } : {}),
-        ...(row.counts !== null ? { counts: JSON.parse(row.counts) } : {}),
-        ...(version === "2" && row.windows ? { windows: JSON.parse(row.windows) } : {}),
-      };
-      this.sql.exec(
-        `INSERT INTO series (key, state, created, updated) VALUES (?, ?, ?, ?)`,
-        row.key,
-        JSON.stringify(state),
-        row.created,
-        row.updated,
-      );
-    }
-    const byTime = new Map<number, string[]>();
-    for (const { id, at } of batches) byTime.set(at, [...(byTime.get(at) ?? []), id]);
-    for (const [at, ids] of [...byTime].sort(([a], [b]) => a - b)) {
-      this.sql.exec(`INSERT INTO push_ids (at, ids) VALUES (?, ?)`, at, JSON.stringify(ids));
-    }
+    migrateFamilyTables(this.sql);
   }
 
   /** Runs a statement and counts what it cost. */
