@@ -10,13 +10,13 @@ import { Invalid } from "../protocol/refusal.ts";
 import { errorMessage } from "../protocol/retry.ts";
 import type { Transport } from "../protocol/transport.ts";
 import { describeValue, labelNameProblem, labelValueProblem, metricNameProblem } from "../protocol/validation.ts";
-import type { FamilyDefinition, FamilyPush, Labels, Push } from "../protocol/wire.ts";
+import type { FamilyDefinition, Labels, Push } from "../protocol/wire.ts";
 import { DeliveryPipeline, type DeliveryStats, type FlushResult } from "./delivery/delivery-pipeline.ts";
 import { FlushCoalescer } from "./delivery/flush-coalescer.ts";
 import { splitIntoPushes } from "./delivery/split-into-pushes.ts";
 import { InvalidMetricError } from "./errors.ts";
 import type { Metric } from "./metrics/metric.ts";
-import { PendingFamily } from "./metrics/pending-family.ts";
+import { PendingFamily, type SentAs } from "./metrics/pending-family.ts";
 
 export type { FlushResult } from "./delivery/delivery-pipeline.ts";
 
@@ -71,9 +71,11 @@ export type RegistryContentType = typeof TEXT_CONTENT_TYPE | typeof OPENMETRICS_
 /** The default window of `flushSoon`: well inside the 30 s a Worker's waitUntil may run after its response. */
 export const DEFAULT_FLUSH_DELAY_MS = 5_000;
 
+/** A family this registry records: its pending deltas, its metrics, and how this registry sends it. */
 interface Entry {
   pending: PendingFamily;
   metrics: Metric[];
+  sent: SentAs;
 }
 
 /**
@@ -92,31 +94,30 @@ export class Registry {
 
   /** What definitions are checked against and pushes split by (the size limits may be lowered by a 413). */
   readonly limits: Limits;
-  private readonly entries = new Map<string, Entry>();
-  private readonly delivery: DeliveryPipeline;
-  private readonly coalescer = new FlushCoalescer();
-  private transport: Transport | undefined;
-  private readonly prefix: string;
-  private readonly reservedFamilies: readonly string[];
-  private defaultLabels: Labels = {};
-  private readonly onError: (message: string) => void;
-  private exposedAs: RegistryContentType = TEXT_CONTENT_TYPE;
+  /** The families, by family name. */
+  readonly #entries = new Map<string, Entry>();
+  readonly #delivery: DeliveryPipeline;
+  readonly #coalescer = new FlushCoalescer();
+  #transport: Transport | undefined;
+  readonly #prefix: string;
+  readonly #reserved: readonly string[];
+  #defaultLabels: Labels = {};
+  readonly #onError: (message: string) => void;
+  #contentType: RegistryContentType = TEXT_CONTENT_TYPE;
 
   constructor(options: RegistryOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.transport = options.transport;
-    this.prefix = options.prefix ?? "";
-    this.reservedFamilies = options.reservedFamilies ?? [];
-    if (this.prefix !== "" && metricNameProblem(`${this.prefix}x`, this.limits)) {
-      throw new TypeError(`registry prefix ${describeValue(this.prefix)} does not start a valid metric name`);
-    }
-    this.onError = options.onError ?? ((m) => console.error(`prometheus-distributed-client: ${m}`));
-    this.delivery = new DeliveryPipeline({
+    this.#transport = options.transport;
+    this.#prefix = options.prefix ?? "";
+    this.#reserved = options.reservedFamilies ?? [];
+    if (this.#prefix && metricNameProblem(`${this.#prefix}x`, this.limits))
+      throw new TypeError(`registry prefix ${describeValue(this.#prefix)} does not start a valid metric name`);
+    this.#onError = options.onError ?? ((m) => console.error(`prometheus-distributed-client: ${m}`));
+    this.#delivery = new DeliveryPipeline({
       maxRetainedSeries: options.maxRetainedSeries ?? 10_000,
-      maxRetainedAgeMs: options.maxRetainedAgeMs ?? 30 * 60_000,
-      onError: this.onError,
+      maxRetainedAgeMs: options.maxRetainedAgeMs ?? 1_800_000,
+      onError: this.#onError,
       limits: this.limits,
-      newId: () => crypto.randomUUID(),
     });
     if (options.defaultLabels) this.setDefaultLabels(options.defaultLabels);
   }
@@ -130,16 +131,21 @@ export class Registry {
   setDefaultLabels(labels: Record<string, string | number>): void {
     const next: Labels = {};
     for (const [name, value] of Object.entries(labels)) {
+      // A valid label name for every type (histograms reserve "le", summaries "quantile").
       const problem =
         labelNameProblem(name, "histogram", this.limits) ?? labelNameProblem(name, "summary", this.limits);
-      if (problem) throw new TypeError(`default label ${problem}`);
       const valueProblem = labelValueProblem(String(value), this.limits);
-      if (valueProblem) throw new TypeError(`default label ${describeValue(name)}: value ${valueProblem}`);
+      if (problem || valueProblem)
+        throw new TypeError(`default label ${problem ?? `${describeValue(name)}: value ${valueProblem}`}`);
       next[name] = String(value);
     }
     // Every registered family must stay valid with the new labels.
-    for (const { pending } of this.entries.values()) this.sentDefinition(pending.definition, next);
-    this.defaultLabels = next;
+    const entries = [...this.#entries.values()];
+    const sent = entries.map((entry) => this.#sent(entry.pending.definition, next));
+    entries.forEach((entry, i) => {
+      entry.sent = sent[i] as SentAs;
+    });
+    this.#defaultLabels = next;
   }
 
   /**
@@ -148,7 +154,7 @@ export class Registry {
    * property is for code ported from prom-client that passes it along.
    */
   get contentType(): RegistryContentType {
-    return this.exposedAs;
+    return this.#contentType;
   }
 
   /**
@@ -157,12 +163,9 @@ export class Registry {
    * @example register.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
    */
   setContentType(contentType: RegistryContentType): void {
-    if (contentType !== TEXT_CONTENT_TYPE && contentType !== OPENMETRICS_CONTENT_TYPE) {
-      throw new TypeError(
-        `content type ${describeValue(contentType)} is unsupported: use Registry.PROMETHEUS_CONTENT_TYPE or Registry.OPENMETRICS_CONTENT_TYPE`,
-      );
-    }
-    this.exposedAs = contentType;
+    if (contentType !== TEXT_CONTENT_TYPE && contentType !== OPENMETRICS_CONTENT_TYPE)
+      throw new TypeError(`content type ${describeValue(contentType)} is unsupported`);
+    this.#contentType = contentType;
   }
 
   /** Deletes every series of every metric from the store on the next flush, as prom-client's resetMetrics. */
@@ -181,74 +184,66 @@ export class Registry {
    */
   registerMetric(metric: Metric): void {
     const definition = metric.definition();
-    if (metric.registry !== undefined && metric.registry !== this) {
-      throw new Error(
-        `metric ${describeValue(metric.name)} already belongs to another registry: a metric records into one registry, so its deltas are flushed once`,
-      );
-    }
-    const entry = this.entries.get(definition.name);
+    const named = describeValue(metric.name);
+    if (metric.registry && metric.registry !== this)
+      throw new Error(`metric ${named} already belongs to another registry`);
+    let entry = this.#entries.get(definition.name);
     if (entry) {
       const difference = definitionDifference(entry.pending.definition, definition);
-      if (difference)
-        throw new Error(
-          `a metric named ${describeValue(metric.name)} is already registered with a different ${difference}`,
-        );
+      if (difference) throw new Error(`a metric named ${named} is already registered with a different ${difference}`);
       if (!entry.metrics.includes(metric)) entry.metrics.push(metric);
-      metric.attach(this, entry.pending);
-      return;
-    }
-    this.sentDefinition(definition, this.defaultLabels);
-    // Two families exposing one sample name would be refused by the server on every flush (a counter `x` exposes
-    // `x_total`, which a gauge `x_total` would too).
-    const samples = new Set(sampleNames(definition.name, definition.type));
-    for (const other of this.entries.values()) {
-      const clash = sampleNames(other.pending.definition.name, other.pending.definition.type).find((s) =>
-        samples.has(s),
-      );
-      if (clash !== undefined) {
-        throw new Error(
-          `metric ${describeValue(metric.name)} would expose ${describeValue(clash)}, which ${describeValue(other.metrics[0]?.name)} already exposes`,
-        );
+    } else {
+      // Two families exposing one sample name would be refused by the server on every flush (a counter `x` exposes
+      // `x_total`, which a gauge `x_total` would too).
+      const samples = sampleNames(definition.name, definition.type);
+      for (const other of this.#entries.values()) {
+        const { name, type } = other.pending.definition;
+        const clash = sampleNames(name, type).find((s) => samples.includes(s));
+        if (clash)
+          throw new Error(
+            `metric ${named} would expose "${clash}", which ${describeValue(other.metrics[0]?.name)} already exposes`,
+          );
       }
+      entry = {
+        pending: new PendingFamily(definition),
+        metrics: [metric],
+        sent: this.#sent(definition, this.#defaultLabels),
+      };
+      this.#entries.set(definition.name, entry);
     }
-    const pending = new PendingFamily(definition);
-    this.entries.set(definition.name, { pending, metrics: [metric] });
-    metric.attach(this, pending);
+    metric.attach(this, entry.pending);
   }
 
   /** The metric registered under `name`: its declared name, or else its family name. */
   getSingleMetric(name: string): Metric | undefined {
-    const declared = [this.entries.get(name), this.entries.get(familyName("counter", name))].flatMap(
-      (e) => e?.metrics ?? [],
-    );
-    return declared.find((m) => m.name === name) ?? this.entries.get(name)?.metrics[0];
+    const declared = [name, familyName("counter", name)].flatMap((n) => this.#entries.get(n)?.metrics ?? []);
+    return declared.find((m) => m.name === name) ?? this.#entries.get(name)?.metrics[0];
   }
 
   getMetricsAsArray(): Metric[] {
-    return [...this.entries.values()].flatMap((e) => e.metrics);
+    return [...this.#entries.values()].flatMap((e) => e.metrics);
   }
 
   /** Forgets a metric and its pending deltas. */
   removeSingleMetric(name: string): void {
-    const metric = this.getSingleMetric(name);
-    if (!metric) return;
-    const family = metric.definition().name;
-    for (const m of this.entries.get(family)?.metrics ?? []) m.detach();
-    this.entries.delete(family);
+    const family = this.getSingleMetric(name)?.definition().name ?? "";
+    for (const m of this.#entries.get(family)?.metrics ?? []) m.detach();
+    this.#entries.delete(family);
   }
 
   /** Forgets every metric and every pending delta (not what is already stored). */
   clear(): void {
-    for (const name of [...this.entries.keys()]) this.removeSingleMetric(name);
-    this.delivery.clear();
+    for (const { metrics } of this.#entries.values()) for (const m of metrics) m.detach();
+    this.#entries.clear();
+    this.#delivery.clear();
   }
 
   setTransport(transport: Transport): void {
-    this.transport = transport;
+    this.#transport = transport;
   }
 
   get stats(): RegistryStats {
-    return this.delivery.stats;
+    return this.#delivery.stats;
   }
 
   /**
@@ -257,12 +252,8 @@ export class Registry {
    * callbacks (they may be async); `flush()` does, before it takes.
    */
   take(): Push[] {
-    const families: FamilyPush[] = [];
-    for (const { pending } of this.entries.values()) {
-      const family = pending.take();
-      if (family) families.push(this.decorate(family));
-    }
-    return splitIntoPushes(families, this.limits, () => crypto.randomUUID());
+    const families = [...this.#entries.values()].flatMap(({ pending, sent }) => pending.take(sent) ?? []);
+    return splitIntoPushes(families, this.limits);
   }
 
   /**
@@ -275,11 +266,10 @@ export class Registry {
    * @example
    * ctx.waitUntil(register.flush(new DurableObjectTransport(env.METRICS_FAMILY)));
    */
-  flush(transport: Transport | undefined = this.transport): Promise<FlushResult> {
-    if (!transport) return Promise.reject(new TypeError("flush: no transport given and none set on the registry"));
-    const collecting = this.getMetricsAsArray().filter((metric) => metric.hasCollect);
-    if (collecting.length === 0) return this.delivery.deliver(this.take(), transport);
-    return this.collect(collecting).then(() => this.delivery.deliver(this.take(), transport));
+  flush(transport = this.#transport): Promise<FlushResult> {
+    if (!transport) return noTransport();
+    const send = () => this.#delivery.deliver(this.take(), transport);
+    return this.getMetricsAsArray().some((m) => m.hasCollect) ? this.#collect().then(send) : send();
   }
 
   /**
@@ -287,8 +277,7 @@ export class Registry {
    * that deliver on their own terms, such as the Pushgateway client.
    */
   async takeCollected(): Promise<Push[]> {
-    const collecting = this.getMetricsAsArray().filter((metric) => metric.hasCollect);
-    if (collecting.length > 0) await this.collect(collecting);
+    await this.#collect();
     return this.take();
   }
 
@@ -303,63 +292,42 @@ export class Registry {
    * requests.inc({ route: "/" });
    * ctx.waitUntil(register.flushSoon(new DurableObjectTransport(env.METRICS_FAMILY)));
    */
-  flushSoon(transport: Transport | undefined = this.transport, options: FlushSoonOptions = {}): Promise<FlushResult> {
-    if (!transport) return Promise.reject(new TypeError("flushSoon: no transport given and none set on the registry"));
-    return this.coalescer.schedule(() => this.flush(transport), options.maxDelayMs ?? DEFAULT_FLUSH_DELAY_MS);
+  flushSoon(transport = this.#transport, options: FlushSoonOptions = {}): Promise<FlushResult> {
+    if (!transport) return noTransport();
+    return this.#coalescer.schedule(() => this.flush(transport), options.maxDelayMs ?? DEFAULT_FLUSH_DELAY_MS);
   }
 
-  /** Runs the `collect` callbacks of `metrics` in parallel; reports each that throws or rejects through onError. */
-  private async collect(metrics: Metric[]): Promise<void> {
+  /** Runs every `collect` callback in parallel; reports each that throws or rejects through onError. */
+  async #collect(): Promise<void> {
     await Promise.all(
-      metrics.map((metric) =>
+      this.getMetricsAsArray().map((metric) =>
         metric.runCollect().catch((error: unknown) => {
-          this.onError(`collect callback of metric ${describeValue(metric.name)} failed: ${errorMessage(error)}`);
+          this.#onError(`collect callback of metric ${describeValue(metric.name)} failed: ${errorMessage(error)}`);
         }),
       ),
     );
   }
 
-  /** The definition this registry sends for `definition` (prefix, default labels), checked: throws a TypeError. */
-  private sentDefinition(definition: FamilyDefinition, defaultLabels: Labels): FamilyDefinition {
-    const extra = Object.keys(defaultLabels).filter((name) => !definition.labelNames.includes(name));
-    const sent = {
-      ...definition,
-      name: this.sentName(definition),
-      labelNames: [...definition.labelNames, ...extra],
-    };
-    let checked: FamilyDefinition;
+  /**
+   * How this registry sends the family of `definition`: under its name prefixed (in the form the definition check
+   * turns back into the family), with the default labels it lacks after its own; checked as the server will check
+   * it (throws an InvalidMetricError).
+   */
+  #sent(definition: FamilyDefinition, defaultLabels: Labels): SentAs {
+    const extra = Object.entries(defaultLabels).filter(([label]) => !definition.labelNames.includes(label));
+    const name = pushedName(this.#prefix + definition.name, definition.type);
+    const sent = { ...definition, name, labelNames: [...definition.labelNames, ...extra.map(([label]) => label)] };
     try {
-      checked = checkDefinition(sent, this.limits, []);
+      const reserved = reservedNameProblem(checkDefinition(sent, this.limits, []).name, this.#reserved);
+      if (reserved) throw new TypeError(`metric family ${reserved}`);
     } catch (error) {
-      // The definition as this registry sends it (prefix, default labels) is what the server would refuse.
-      if (error instanceof Invalid) throw new InvalidMetricError(sent.name, error.refusal);
-      throw error;
+      throw error instanceof Invalid ? new InvalidMetricError(name, error.refusal) : error;
     }
-    const reserved = reservedNameProblem(checked.name, this.reservedFamilies);
-    if (reserved) throw new TypeError(`metric family ${reserved}`);
-    return checked;
-  }
-
-  /** The name this registry pushes a family under: prefixed, in the form the definition check turns back into it. */
-  private sentName(definition: FamilyDefinition): string {
-    return pushedName(`${this.prefix}${definition.name}`, definition.type);
-  }
-
-  /** The family as this registry sends it: its pushed name (prefixed), default labels added. */
-  private decorate(family: FamilyPush): FamilyPush {
-    const extra = Object.entries(this.defaultLabels).filter(([name]) => !family.labelNames.includes(name));
-    const name = this.sentName(family);
-    if (extra.length === 0) return { ...family, name };
-    const add = (labels: Labels): Labels => ({ ...labels, ...Object.fromEntries(extra) });
-    return {
-      ...family,
-      name,
-      labelNames: [...family.labelNames, ...extra.map(([name]) => name)],
-      series: family.series.map((s) => ({ ...s, labels: add(s.labels) })),
-      ...(family.remove ? { remove: family.remove.map(add) } : {}),
-    };
+    return { definition: sent, labels: Object.fromEntries(extra) };
   }
 }
+
+const noTransport = () => Promise.reject(new TypeError("no transport given and none set on the registry"));
 
 /** The default registry, as prom-client's `register`. */
 export const register = new Registry();

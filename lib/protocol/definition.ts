@@ -13,10 +13,10 @@ import {
   METRIC_TYPES,
   metricNameProblem,
   percentilesProblem,
-  wellFormed,
+  textProblem,
   wholeNumberProblem,
 } from "./validation.ts";
-import type { FamilyDefinition, GaugeMerge, MetricType } from "./wire.ts";
+import type { FamilyDefinition, MetricType } from "./wire.ts";
 
 /** Summary windows when maxAgeSeconds is set and ageBuckets is not (as prom-client). */
 export const DEFAULT_AGE_BUCKETS = 5;
@@ -40,74 +40,61 @@ const ONLY: Record<string, MetricType> = {
  * @example checkDefinition({ name: "jobs_total", type: "counter", help: "Jobs." }, DEFAULT_LIMITS, "families[0]").name; // "jobs"
  */
 export function checkDefinition(input: DefinitionFields, limits: Limits, path: Path): FamilyDefinition {
-  const nameProblem = metricNameProblem(input.name, limits);
-  if (nameProblem) fail(at(path, "name"), nameProblem);
-  if (typeof input.type !== "string" || !(METRIC_TYPES as readonly string[]).includes(input.type)) {
-    fail(at(path, "type"), `must be one of ${METRIC_TYPES.join(", ")}, got ${describeValue(input.type)}`);
-  }
-  const type = input.type as MetricType;
+  const check = (field: string, problem: string | undefined) => failOn(problem, at(path, field));
+  /** One of `allowed`, or a refusal naming them. */
+  const oneOf = <T extends string>(field: string, value: unknown, allowed: readonly T[]) => {
+    if (!allowed.includes(value as T))
+      check(field, `must be one of ${allowed.join(", ")}, got ${describeValue(value)}`);
+    return value as T;
+  };
+  /** An integer from `min` to the limit `max`, or `fallback` when absent. */
+  const whole = (field: keyof DefinitionFields, min: number, max: number, fallback?: number) => {
+    const value = input[field] === undefined ? fallback : input[field];
+    if (value !== undefined) check(field, wholeNumberProblem(value, min, max));
+    return value as number;
+  };
+  check("name", metricNameProblem(input.name, limits));
+  const type = oneOf("type", input.type, METRIC_TYPES);
   const name = familyName(type, input.name as string);
-  if (name === "")
-    fail(at(path, "name"), `${describeValue(input.name)} leaves no family name once "_total" is removed`);
-  const help = input.help;
-  if (typeof help !== "string") fail(at(path, "help"), `must be a string, got ${describeValue(help)}`);
-  if (help.length > limits.maxHelpLength) {
-    fail(at(path, "help"), `is ${help.length} characters, over the limit of ${limits.maxHelpLength}`);
-  }
-  if (!wellFormed(help))
-    fail(at(path, "help"), `is not well-formed Unicode (lone surrogate) in ${describeValue(help)}`);
-
+  if (name === "") check("name", `${describeValue(input.name)} leaves no family name once "_total" is removed`);
+  check("help", textProblem(input.help, limits.maxHelpLength));
   const labelNames = array(input.labelNames === undefined ? [] : input.labelNames, at(path, "labelNames")) as string[];
-  if (labelNames.length > limits.maxLabelNames) {
-    fail(at(path, "labelNames"), `has ${labelNames.length} names, over the limit of ${limits.maxLabelNames}`);
-  }
+  if (labelNames.length > limits.maxLabelNames)
+    check("labelNames", `has ${labelNames.length} names, over the limit of ${limits.maxLabelNames}`);
   labelNames.forEach((label, i) => {
     const problem = labelNameProblem(label, type, limits);
-    if (problem) fail(at(path, "labelNames", i), problem);
-    if (labelNames.indexOf(label) !== i) fail(at(path, "labelNames", i), `${describeValue(label)} appears twice`);
+    const twice = labelNames.indexOf(label) < i ? `${describeValue(label)} appears twice` : undefined;
+    failOn(problem ?? twice, at(path, "labelNames", i));
   });
-
   for (const [field, owner] of Object.entries(ONLY)) {
-    if (input[field as keyof DefinitionFields] !== undefined && owner !== type) {
-      fail(at(path, field), `only a ${owner} has ${field}, this family is a ${type}`);
-    }
+    if (input[field as keyof DefinitionFields] !== undefined && owner !== type)
+      check(field, `only a ${owner} has ${field}, this family is a ${type}`);
   }
-  const definition: FamilyDefinition = { name, type, help, labelNames: [...labelNames] };
+  const definition: FamilyDefinition = { name, type, help: input.help as string, labelNames: [...labelNames] };
   if (type === "histogram") {
     if (input.buckets === undefined) fail(path, `missing field "buckets" (required for a histogram)`);
-    const problem = bucketsProblem(input.buckets, limits);
-    if (problem) fail(at(path, "buckets"), problem);
+    check("buckets", bucketsProblem(input.buckets, limits));
     definition.buckets = [...(input.buckets as number[])];
   }
-  if (type === "gauge") {
-    const merge = input.merge === undefined ? "set" : input.merge;
-    if (typeof merge !== "string" || !(GAUGE_MERGES as readonly string[]).includes(merge)) {
-      fail(at(path, "merge"), `must be one of ${GAUGE_MERGES.join(", ")}, got ${describeValue(merge)}`);
-    }
-    definition.merge = merge as GaugeMerge;
-  }
+  if (type === "gauge")
+    definition.merge = oneOf("merge", input.merge === undefined ? "set" : input.merge, GAUGE_MERGES);
   if (type === "summary") {
     const percentiles = input.percentiles === undefined ? [] : input.percentiles;
-    const problem = percentilesProblem(percentiles, limits);
-    if (problem) fail(at(path, "percentiles"), problem);
+    check("percentiles", percentilesProblem(percentiles, limits));
     definition.percentiles = [...(percentiles as number[])];
-    const maxAge = input.maxAgeSeconds === undefined ? 0 : input.maxAgeSeconds;
-    failOn(wholeNumberProblem(maxAge, 0, limits.maxAgeSeconds), at(path, "maxAgeSeconds"));
-    definition.maxAgeSeconds = maxAge as number;
-    const ageBuckets =
-      input.ageBuckets === undefined ? ((maxAge as number) > 0 ? DEFAULT_AGE_BUCKETS : 1) : input.ageBuckets;
-    failOn(wholeNumberProblem(ageBuckets, 1, limits.maxAgeBuckets), at(path, "ageBuckets"));
-    definition.ageBuckets = ageBuckets as number;
+    definition.maxAgeSeconds = whole("maxAgeSeconds", 0, limits.maxAgeSeconds, 0);
+    definition.ageBuckets = whole(
+      "ageBuckets",
+      1,
+      limits.maxAgeBuckets,
+      definition.maxAgeSeconds > 0 ? DEFAULT_AGE_BUCKETS : 1,
+    );
   }
-  if (input.ttlSeconds !== undefined) {
-    failOn(wholeNumberProblem(input.ttlSeconds, 0, limits.maxTtlSeconds), at(path, "ttlSeconds"));
-    definition.ttlSeconds = input.ttlSeconds as number;
-  }
-  if (input.shards !== undefined) {
-    failOn(wholeNumberProblem(input.shards, 1, limits.maxShards), at(path, "shards"));
-    // One object is the default, so it is left out: a family stored before shards existed compares equal.
-    if (input.shards !== 1) definition.shards = input.shards as number;
-  }
+  const ttlSeconds = whole("ttlSeconds", 0, limits.maxTtlSeconds);
+  if (ttlSeconds !== undefined) definition.ttlSeconds = ttlSeconds;
+  // One object is the default, so it is left out: a family stored before shards existed compares equal.
+  const shards = whole("shards", 1, limits.maxShards, 1);
+  if (shards !== 1) definition.shards = shards;
   return definition;
 }
 

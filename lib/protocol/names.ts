@@ -49,18 +49,17 @@ export function counterSampleNames(name: string): [string, string] {
  * one, or the scrape would repeat a series: e.g. a gauge `x_total` next to a counter `x`.
  */
 export function sampleNames(family: string, type: MetricType): string[] {
-  switch (type) {
-    case "counter":
-      return [`${family}_total`, `${family}_created`];
-    case "gauge":
-    case "untyped":
-      return [family];
-    case "histogram":
-      return [`${family}_bucket`, `${family}_sum`, `${family}_count`, `${family}_created`];
-    case "summary":
-      return [family, `${family}_sum`, `${family}_count`, `${family}_created`];
-  }
+  return SAMPLE_SUFFIXES[type].map((suffix) => family + suffix);
 }
+
+/** The suffixes of the sample names each type exposes. */
+const SAMPLE_SUFFIXES: Record<MetricType, string[]> = {
+  counter: ["_total", "_created"],
+  gauge: [""],
+  untyped: [""],
+  histogram: ["_bucket", "_sum", "_count", "_created"],
+  summary: ["", "_sum", "_count", "_created"],
+};
 
 /** Why a pushed family name is refused as reserved (unless it is one of `allowed`), or undefined. */
 export function reservedNameProblem(family: string, allowed: readonly string[] = []): string | undefined {

@@ -10,6 +10,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 export const METRIC_TYPES: readonly MetricType[] = ["counter", "gauge", "histogram", "summary", "untyped"];
 export const GAUGE_MERGES: readonly GaugeMerge[] = ["set", "sum", "max", "min"];
+/** The label name a type keeps for its own samples, and what they are. */
+const RESERVED_LABEL: Partial<Record<MetricType, [string, string]>> = {
+  histogram: ["le", "buckets"],
+  summary: ["quantile", "quantiles"],
+};
 
 /** A value shown inside an error message: JSON-like, shallow (no deep recursion on hostile input), cut short. */
 export function describeValue(value: unknown): string {
@@ -18,17 +23,15 @@ export function describeValue(value: unknown): string {
 }
 
 function brief(value: unknown, depth: number): string {
-  if (typeof value === "number") return Number.isFinite(value) ? JSON.stringify(value) : String(value);
-  if (typeof value === "string") return JSON.stringify(value.length > 80 ? value.slice(0, 80) : value);
-  if (value === null || typeof value !== "object") return String(value);
-  if (depth === 0) return Array.isArray(value) ? "[…]" : "{…}";
-  if (Array.isArray(value)) {
-    const items = value.slice(0, 8).map((v) => brief(v, depth - 1));
-    return `[${items.join(",")}${value.length > 8 ? ",…" : ""}]`;
-  }
-  const entries = Object.entries(value).slice(0, 8);
-  const more = Object.keys(value).length > 8 ? ",…" : "";
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${brief(v, depth - 1)}`).join(",")}${more}}`;
+  if (typeof value === "string") return JSON.stringify(value.slice(0, 80));
+  if (typeof value !== "object" || value === null) return String(value);
+  const list = Array.isArray(value);
+  if (depth === 0) return list ? "[…]" : "{…}";
+  // Nine entries at most are looked at (a hostile array may be long).
+  const entries = list ? value.slice(0, 9).map((v) => ["", v]) : Object.entries(value).slice(0, 9);
+  const items = entries.slice(0, 8).map(([k, v]) => (list ? "" : `${JSON.stringify(k)}:`) + brief(v, depth - 1));
+  const text = items.join(",") + (entries.length > 8 ? ",…" : "");
+  return list ? `[${text}]` : `{${text}}`;
 }
 
 /** False for strings with lone surrogates: two such values would render as the same UTF-8 and collide. */
@@ -36,14 +39,24 @@ export function wellFormed(text: string): boolean {
   return !LONE_SURROGATE.test(text);
 }
 
+/** A string of at most `max` characters, well-formed Unicode. */
+export function textProblem(value: unknown, max: number): string | undefined {
+  if (typeof value !== "string") return `must be a string, got ${describeValue(value)}`;
+  if (value.length > max) return `is ${value.length} characters, over the limit of ${max}`;
+  if (!wellFormed(value)) return `is not well-formed Unicode (lone surrogate) in ${describeValue(value)}`;
+}
+
+/** A metric or label name: within the length limit, matching `pattern`, not starting with "__". */
+function nameProblem(name: unknown, max: number, pattern: RegExp, kind: string): string | undefined {
+  const problem = textProblem(name, max);
+  if (problem) return problem;
+  const text = describeValue(name);
+  if (!pattern.test(name as string)) return `${text} is not a valid ${kind} name (${pattern.source.slice(1, -1)})`;
+  if ((name as string).startsWith("__")) return `${text} starts with "__", which is reserved`;
+}
+
 export function metricNameProblem(name: unknown, limits: Pick<Limits, "maxNameLength">): string | undefined {
-  if (typeof name !== "string") return `must be a string, got ${describeValue(name)}`;
-  if (name.length > limits.maxNameLength) {
-    return `is ${name.length} characters, over the limit of ${limits.maxNameLength}`;
-  }
-  if (!METRIC_NAME.test(name)) return `${describeValue(name)} is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)`;
-  if (name.startsWith("__")) return `${describeValue(name)} starts with "__", which is reserved`;
-  return undefined;
+  return nameProblem(name, limits.maxNameLength, METRIC_NAME, "metric");
 }
 
 export function labelNameProblem(
@@ -51,25 +64,16 @@ export function labelNameProblem(
   type: MetricType,
   limits: Pick<Limits, "maxNameLength">,
 ): string | undefined {
-  if (typeof name !== "string") return `must be a string, got ${describeValue(name)}`;
-  if (name.length > limits.maxNameLength) {
-    return `is ${name.length} characters, over the limit of ${limits.maxNameLength}`;
-  }
-  if (!LABEL_NAME.test(name)) return `${describeValue(name)} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)`;
-  if (name.startsWith("__")) return `${describeValue(name)} starts with "__", which is reserved`;
-  if (name === "le" && type === "histogram") return `"le" is reserved for histogram buckets`;
-  if (name === "quantile" && type === "summary") return `"quantile" is reserved for summary quantiles`;
-  return undefined;
+  const [reserved, samples] = RESERVED_LABEL[type] ?? [];
+  return (
+    nameProblem(name, limits.maxNameLength, LABEL_NAME, "label") ??
+    (name === reserved ? `"${reserved}" is reserved for ${type} ${samples}` : undefined)
+  );
 }
 
 /** A label value: a string within the length limit, well-formed Unicode. */
 export function labelValueProblem(value: unknown, limits: Pick<Limits, "maxLabelValueLength">): string | undefined {
-  if (typeof value !== "string") return `must be a string, got ${describeValue(value)}`;
-  if (value.length > limits.maxLabelValueLength) {
-    return `is ${value.length} characters, over the limit of ${limits.maxLabelValueLength}`;
-  }
-  if (!wellFormed(value)) return `is not well-formed Unicode (lone surrogate) in ${describeValue(value)}`;
-  return undefined;
+  return textProblem(value, limits.maxLabelValueLength);
 }
 
 /** A series' label set: its names and values together within `maxSeriesLabelsLength` characters. */
@@ -80,46 +84,46 @@ export function seriesLabelsProblem(
 ): string | undefined {
   let length = 0;
   for (const name of labelNames)
-    length += name.length + (Object.hasOwn(labels, name) ? (labels[name] ?? "").length : 0);
-  if (length <= limits.maxSeriesLabelsLength) return undefined;
-  return `label names and values are ${length} characters together, over the limit of ${limits.maxSeriesLabelsLength} per series`;
+    length += name.length + (Object.hasOwn(labels, name) ? (labels[name]?.length ?? 0) : 0);
+  const max = limits.maxSeriesLabelsLength;
+  if (length > max)
+    return `label names and values are ${length} characters together, over the limit of ${max} per series`;
+}
+
+/** A strictly increasing list of at most `max` numbers, each passing `valid` (which `range` names). */
+function increasingProblem(
+  list: unknown,
+  max: number,
+  unit: string,
+  valid: (n: number) => boolean,
+  range: string,
+): string | undefined {
+  if (!Array.isArray(list)) return `must be an array of numbers, got ${describeValue(list)}`;
+  if (list.length > max) return `has ${list.length} ${unit}, over the limit of ${max}`;
+  for (let i = 0; i < list.length; i++) {
+    const n: unknown = list[i];
+    if (typeof n !== "number" || !valid(n)) return `[${i}] must be ${range}, got ${describeValue(n)}`;
+    if (i > 0 && n <= list[i - 1]) return `must be strictly increasing, got ${describeValue(list[i - 1])} then ${n}`;
+  }
 }
 
 export function bucketsProblem(buckets: unknown, limits: Pick<Limits, "maxBuckets">): string | undefined {
-  if (!Array.isArray(buckets)) return `must be an array of numbers, got ${describeValue(buckets)}`;
-  if (buckets.length === 0) return "must hold at least one bucket";
-  if (buckets.length > limits.maxBuckets)
-    return `has ${buckets.length} buckets, over the limit of ${limits.maxBuckets}`;
-  for (let i = 0; i < buckets.length; i++) {
-    const b: unknown = buckets[i];
-    if (typeof b !== "number" || !Number.isFinite(b)) return `[${i}] must be a finite number, got ${describeValue(b)}`;
-    if (i > 0 && b <= (buckets[i - 1] as number)) {
-      return `must be strictly increasing, got ${describeValue(buckets[i - 1])} then ${describeValue(b)}`;
-    }
-  }
-  return undefined;
+  if (Array.isArray(buckets) && buckets.length === 0) return "must hold at least one bucket";
+  return increasingProblem(buckets, limits.maxBuckets, "buckets", Number.isFinite, "a finite number");
 }
 
 export function percentilesProblem(percentiles: unknown, limits: Pick<Limits, "maxPercentiles">): string | undefined {
-  if (!Array.isArray(percentiles)) return `must be an array of numbers, got ${describeValue(percentiles)}`;
-  if (percentiles.length > limits.maxPercentiles) {
-    return `has ${percentiles.length} quantiles, over the limit of ${limits.maxPercentiles}`;
-  }
-  for (let i = 0; i < percentiles.length; i++) {
-    const q: unknown = percentiles[i];
-    if (typeof q !== "number" || !(q >= 0 && q <= 1))
-      return `[${i}] must be a number from 0 to 1, got ${describeValue(q)}`;
-    if (i > 0 && q <= (percentiles[i - 1] as number)) {
-      return `must be strictly increasing, got ${describeValue(percentiles[i - 1])} then ${describeValue(q)}`;
-    }
-  }
-  return undefined;
+  return increasingProblem(
+    percentiles,
+    limits.maxPercentiles,
+    "quantiles",
+    (q) => q >= 0 && q <= 1,
+    "a number from 0 to 1",
+  );
 }
 
 /** An integer from `min` to `max`. */
 export function wholeNumberProblem(value: unknown, min: number, max: number): string | undefined {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
     return `must be an integer from ${min} to ${max}, got ${describeValue(value)}`;
-  }
-  return undefined;
 }

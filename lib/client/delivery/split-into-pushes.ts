@@ -70,15 +70,15 @@ class Part {
 }
 
 /**
- * Splits `families` into pushes within `limits`, each with a push id from `newId`. At most `maxItemsPerPart`
+ * Splits `families` into pushes within `limits`, each with a fresh push id from `newId`. At most `maxItemsPerPart`
  * series (and removals) go in one family part. A single series larger than the byte limit still gets a push of its
  * own (the server will refuse it, naming the limit).
- * @example splitIntoPushes(families, DEFAULT_LIMITS, () => crypto.randomUUID());
+ * @example splitIntoPushes(families, DEFAULT_LIMITS);
  */
 export function splitIntoPushes(
   families: readonly FamilyPush[],
   limits: SplitLimits,
-  newId: () => string,
+  newId: () => string = () => crypto.randomUUID(),
   maxItemsPerPart = Number.POSITIVE_INFINITY,
 ): Push[] {
   const pushes: Push[] = [];

@@ -50,9 +50,11 @@ export class Counter<T extends string = string> extends Metric<T> {
    * requests.inc({ route: "/" }, 2);
    * (await requests.get()).values; // [{ labels: { route: "/" }, value: 2 }]
    */
-  async get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
-    const deltas = await this.pendingDeltas<CounterDelta>((labels) => ({ labels, inc: 0 }));
-    return this.metricObject(deltas.map((d) => ({ labels: { ...d.labels } as LabelValues<T>, value: d.inc })));
+  get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
+    return this.collected(
+      (labels): CounterDelta => ({ labels, inc: 0 }),
+      (d, labels) => [{ labels, value: d.inc }],
+    );
   }
 
   /** The series with these label values (an object, or values in labelNames order). */

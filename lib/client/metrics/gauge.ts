@@ -5,7 +5,6 @@ import { combineGauge, gaugeOperationProblem } from "../../protocol/gauge-policy
 import { describeValue } from "../../protocol/validation.ts";
 import type { GaugeDelta, GaugeMerge } from "../../protocol/wire.ts";
 import {
-  type Aggregator,
   assertFinite,
   type CollectFunction,
   finiteSum,
@@ -92,12 +91,12 @@ export class Gauge<T extends string = string> extends Metric<T> {
    * depth.set(12);
    * (await depth.get()).values; // [{ labels: {}, value: 12 }]
    */
-  async get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
-    const deltas = await this.pendingDeltas<GaugeDelta>((labels) => ({ labels, inc: 0 }));
-    const aggregator: Aggregator = this.merge === "max" || this.merge === "min" ? this.merge : "sum";
-    return this.metricObject(
-      deltas.map((d) => ({ labels: { ...d.labels } as LabelValues<T>, value: d.set ?? d.inc ?? 0 })),
-      aggregator,
+  get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
+    const { merge } = this;
+    return this.collected(
+      (labels): GaugeDelta => ({ labels, inc: 0 }),
+      (d, labels) => [{ labels, value: d.set ?? d.inc ?? 0 }],
+      merge === "max" || merge === "min" ? merge : "sum",
     );
   }
 

@@ -63,25 +63,24 @@ export class Histogram<T extends string = string> extends Observer<T> {
    * latency.observe(0.3);
    * (await latency.get()).values.find((v) => v.metricName === "job_seconds_count")?.value; // 1
    */
-  async get(): Promise<MetricObjectWithValues<MetricValueWithName<T | "le">>> {
-    const deltas = await this.pendingDeltas<HistogramDelta>((labels) => this.emptyDelta(labels));
-    const bucket = `${this.name}_bucket`;
-    const values: MetricValueWithName<T | "le">[] = [];
-    for (const d of deltas) {
-      const labels = d.labels as LabelValues<T | "le">;
-      let cumulative = 0;
-      this.buckets.forEach((le, i) => {
-        cumulative += d.counts[i] as number;
-        values.push({ labels: { ...labels, le }, value: cumulative, metricName: bucket });
-      });
-      const count = cumulative + (d.counts[this.buckets.length] as number);
-      values.push(
-        { labels: { ...labels, le: "+Inf" }, value: count, metricName: bucket },
-        { labels: { ...labels }, value: d.sum, metricName: `${this.name}_sum` },
-        { labels: { ...labels }, value: count, metricName: `${this.name}_count` },
-      );
-    }
-    return this.metricObject(values);
+  get(): Promise<MetricObjectWithValues<MetricValueWithName<T | "le">>> {
+    const { name } = this;
+    return this.collected(
+      (labels) => this.emptyDelta(labels),
+      (d, own): MetricValueWithName<T | "le">[] => {
+        const labels = own as LabelValues<T | "le">;
+        let count = 0;
+        const buckets = [...this.buckets, "+Inf" as const].map((le, i) => {
+          count += d.counts[i] as number;
+          return { labels: { ...labels, le }, value: count, metricName: `${name}_bucket` };
+        });
+        return [
+          ...buckets,
+          { labels, value: d.sum, metricName: `${name}_sum` },
+          { labels, value: count, metricName: `${name}_count` },
+        ];
+      },
+    );
   }
 
   protected add(ref: SeriesRef, value: number): void {

@@ -5,7 +5,7 @@ import { checkDefinition } from "../../protocol/definition.ts";
 import { DEFAULT_LIMITS } from "../../protocol/limits.ts";
 import { Invalid } from "../../protocol/refusal.ts";
 import { keyOf } from "../../protocol/series-key.ts";
-import { describeValue, labelValueProblem, metricNameProblem, seriesLabelsProblem } from "../../protocol/validation.ts";
+import { describeValue, labelValueProblem, seriesLabelsProblem } from "../../protocol/validation.ts";
 import type { FamilyDefinition, Labels, MetricType, SeriesDelta } from "../../protocol/wire.ts";
 import { InvalidMetricError } from "../errors.ts";
 import { type Registry, register } from "../registry.ts";
@@ -92,12 +92,11 @@ export abstract class Metric<T extends string = string> {
   /** The registry this metric belongs to, if any. */
   registry: Registry | undefined;
   /** The family definition, checked and canonical. */
-  private readonly family: FamilyDefinition;
-  private readonly labelSet: ReadonlySet<string>;
+  readonly #family: FamilyDefinition;
   /** Series keys by label values, a level per label name (see `series`). */
-  private keys: KeyTree = new Map();
-  private keyCount = 0;
-  private readonly collector: CollectFunction<unknown> | undefined;
+  #keys: KeyTree = new Map();
+  #keyCount = 0;
+  readonly #collect: CollectFunction<unknown> | undefined;
 
   /**
    * Checks the definition (the same check the server runs on every push) and registers the metric with
@@ -105,58 +104,43 @@ export abstract class Metric<T extends string = string> {
    */
   protected constructor(config: MetricConfiguration<T>, type: MetricType, options: TypeOptions = {}) {
     if (typeof config !== "object" || config === null) throw new TypeError("metric options must be an object");
-    const nameProblem = metricNameProblem(config.name, DEFAULT_LIMITS);
-    if (nameProblem) throw new TypeError(`metric name ${nameProblem}`);
-    if (typeof config.help !== "string" || config.help === "") {
-      throw new TypeError(`metric ${describeValue(config.name)}: help must be a non-empty string`);
-    }
-    if (config.collect !== undefined && typeof config.collect !== "function")
-      throw new TypeError(
-        `metric ${describeValue(config.name)}: collect must be a function, got ${describeValue(config.collect)}`,
-      );
+    const { name, help, collect } = config;
+    const named = `metric ${describeValue(name)}`;
+    if (help === "") throw new TypeError(`${named}: help must not be empty`);
+    if (collect !== undefined && typeof collect !== "function")
+      throw new TypeError(`${named}: collect must be a function, got ${describeValue(collect)}`);
     try {
-      this.family = checkDefinition(
-        {
-          name: config.name,
-          type,
-          help: config.help,
-          labelNames: config.labelNames ?? [],
-          ...options,
-          ttlSeconds: config.ttlSeconds,
-          shards: config.shards,
-        },
+      const { ttlSeconds, shards, labelNames = [] } = config;
+      this.#family = checkDefinition(
+        { name, type, help, labelNames, ...options, ttlSeconds, shards },
         DEFAULT_LIMITS,
         [],
       );
     } catch (error) {
-      if (error instanceof Invalid) throw new InvalidMetricError(config.name, error.refusal);
-      throw error;
+      throw error instanceof Invalid ? new InvalidMetricError(String(name), error.refusal) : error;
     }
     this.type = type;
-    this.name = config.name;
-    this.help = config.help;
-    this.labelNames = this.family.labelNames as T[];
-    this.labelSet = new Set(this.labelNames);
+    this.name = name;
+    this.help = help;
+    this.labelNames = this.#family.labelNames as T[];
     this.ttlSeconds = config.ttlSeconds;
-    this.collector = config.collect as CollectFunction<unknown> | undefined;
+    this.#collect = collect as CollectFunction<unknown> | undefined;
     for (const registry of config.registers ?? [register]) registry.registerMetric(this);
   }
 
   /** The family this metric records into: its canonical definition. */
   definition(): FamilyDefinition {
-    return structuredClone(this.family);
+    return structuredClone(this.#family);
   }
 
   /** Deletes the series with these labels from the store on the next flush (and drops what is pending for it). */
   remove(labels?: LabelValues<T>): void;
   remove(...values: (string | number)[]): void;
   remove(...args: [LabelValues<T>?] | (string | number)[]): void {
-    const ref =
-      args.length === 0 || args[0] === undefined ? this.series(undefined) : this.childRef(args as [LabelValues<T>]);
-    const labels = this.labelsOf(ref.values);
-    this.checkLabelValues(labels);
-    this.pending?.series.delete(ref.key);
-    this.pending?.removals.set(ref.key, labels);
+    const { key, values } = this.childRef(args);
+    const labels = this.#labels(values);
+    this.pending?.series.delete(key);
+    this.pending?.removals.set(key, labels);
   }
 
   /** Deletes every series of this metric from the store on the next flush (and drops everything pending). */
@@ -169,7 +153,7 @@ export abstract class Metric<T extends string = string> {
 
   /** Whether this metric has a `collect` callback. */
   get hasCollect(): boolean {
-    return this.collector !== undefined;
+    return this.#collect !== undefined;
   }
 
   /**
@@ -177,19 +161,18 @@ export abstract class Metric<T extends string = string> {
    * rejected. A registry calls it before each flush.
    */
   async runCollect(): Promise<void> {
-    if (this.collector) await this.collector.call(this);
+    await this.#collect?.call(this);
   }
 
-  /** @internal Called by a registry: from now on record into `pending`. */
-  attach(registry: Registry, pending: PendingFamily): void {
+  /** @internal Called by a registry: from now on record into `pending` (none: record nowhere). */
+  attach(registry: Registry | undefined, pending: PendingFamily | undefined): void {
     this.registry = registry;
     this.pending = pending;
   }
 
   /** @internal Called by a registry on removal: record nowhere. */
   detach(): void {
-    this.registry = undefined;
-    this.pending = undefined;
+    this.attach(undefined, undefined);
   }
 
   /**
@@ -198,101 +181,83 @@ export abstract class Metric<T extends string = string> {
    * label, no string built on the hot path); labels are materialised only when a series is first recorded.
    */
   protected series(values: LabelValues<T> | undefined): SeriesRef {
-    if (values !== undefined) {
-      for (const name in values) {
-        if (!this.labelSet.has(name))
-          throw new TypeError(
-            `metric ${describeValue(this.name)}: unknown label ${describeValue(name)} (declared: ${describeValue(this.labelNames)})`,
-          );
-      }
-    }
     const names = this.labelNames;
-    if (names.length === 0) return { key: NO_LABELS_KEY, values };
-    if (this.keyCount > MAX_CACHED_KEYS) this.forgetKeys();
-    let node = this.keys;
-    for (let i = 0; ; i++) {
-      const v = values?.[names[i] as T];
-      const text = v === undefined ? "" : typeof v === "string" ? v : String(v);
-      if (i === names.length - 1) {
-        let key = node.get(text) as string | undefined;
-        if (key === undefined) {
-          key = keyOf(names.map((name) => labelText(values?.[name as T])));
-          node.set(text, key);
-          this.keyCount++;
-        }
-        return { key, values };
-      }
+    for (const name in values) {
+      if (!names.includes(name as T))
+        throw new TypeError(
+          `metric ${describeValue(this.name)}: unknown label ${describeValue(name)} (declared: ${describeValue(names)})`,
+        );
+    }
+    if (this.#keyCount > MAX_CACHED_KEYS) {
+      this.#keys = new Map();
+      this.#keyCount = 0;
+    }
+    const last = names.length - 1;
+    let node = this.#keys;
+    for (let i = 0; i < last; i++) {
+      const text = labelText(values?.[names[i] as T]);
       let next = node.get(text) as KeyTree | undefined;
-      if (next === undefined) {
+      if (!next) {
         next = new Map();
         node.set(text, next);
       }
       node = next;
     }
+    const text = last < 0 ? "" : labelText(values?.[names[last] as T]);
+    let key = node.get(text) as string | undefined;
+    if (key === undefined) {
+      key = keyOf(names.map((name) => labelText(values?.[name])));
+      node.set(text, key);
+      this.#keyCount++;
+    }
+    return { key, values };
   }
 
-  private forgetKeys(): void {
-    this.keys = new Map();
-    this.keyCount = 0;
-  }
-
-  private checkLabelValues(labels: Labels): void {
+  /** The complete label set of a series (every declared name, "" where no value was given), checked. */
+  #labels(values: LabelValues<T> | undefined): Labels {
     const limits = this.registry?.limits ?? DEFAULT_LIMITS;
+    const labels: Labels = {};
     for (const name of this.labelNames) {
+      labels[name] = labelText(values?.[name]);
       const problem = labelValueProblem(labels[name], limits);
       if (problem) throw new TypeError(`metric ${describeValue(this.name)}: label ${describeValue(name)} ${problem}`);
     }
     const problem = seriesLabelsProblem(this.labelNames, labels, limits);
     if (problem) throw new TypeError(`metric ${describeValue(this.name)}: ${problem}`);
-  }
-
-  /** The complete label set of a series: every declared name, "" where no value was given. */
-  protected labelsOf(values: LabelValues<T> | undefined): Labels {
-    const labels: Labels = {};
-    for (const name of this.labelNames) {
-      const v = values?.[name];
-      labels[name] = v === undefined ? "" : String(v);
-    }
     return labels;
   }
 
-  protected positional(values: (string | number)[]): LabelValues<T> {
-    if (values.length > this.labelNames.length)
+  /** Resolves the arguments of `labels(...)` (and `remove`): one object, or values in labelNames order. */
+  protected childRef(args: [LabelValues<T>?] | (string | number)[]): SeriesRef {
+    const [first] = args;
+    if (typeof first === "object" || first === undefined) return this.series(first ?? undefined);
+    if (args.length > this.labelNames.length)
       throw new TypeError(
-        `metric ${describeValue(this.name)}: ${values.length} label values for ${this.labelNames.length} label names`,
+        `metric ${describeValue(this.name)}: ${args.length} label values for ${this.labelNames.length} label names`,
       );
-    const out: LabelValues<T> = {};
-    values.forEach((v, i) => {
-      out[this.labelNames[i] as T] = v;
-    });
-    return out;
-  }
-
-  /** Resolves the arguments of `labels(...)`: one object, or values in labelNames order. */
-  protected childRef(args: [LabelValues<T>] | (string | number)[]): SeriesRef {
-    const first = args[0];
-    return this.series(
-      typeof first === "object" && first !== null ? first : this.positional(args as (string | number)[]),
-    );
+    return this.series(Object.fromEntries(args.map((v, i) => [this.labelNames[i], v])) as LabelValues<T>);
   }
 
   /**
-   * For `get()`: runs `collect`, then returns the pending deltas. A metric without labels always has its one series
-   * (as in prom-client): `empty` makes it when nothing is pending.
+   * What `get()` resolves to, in prom-client's shape: runs `collect`, then `values` of each pending delta. A metric
+   * without labels always has its one series (as in prom-client): `empty` makes it when nothing is pending.
    */
-  protected async pendingDeltas<D extends SeriesDelta | PendingSummary>(empty: (labels: Labels) => D): Promise<D[]> {
-    await this.runCollect();
-    const deltas = [...(this.pending?.series.values() ?? [])] as D[];
-    if (deltas.length === 0 && this.labelNames.length === 0) return [empty({})];
-    return deltas;
-  }
-
-  /** The object `get()` resolves to, in prom-client's shape. */
-  protected metricObject<V extends MetricValue<string>>(
-    values: V[],
+  protected async collected<D extends SeriesDelta | PendingSummary, V extends MetricValue<string>>(
+    empty: (labels: Labels) => D,
+    values: (delta: D, labels: LabelValues<T>) => V[],
     aggregator: Aggregator = "sum",
-  ): MetricObjectWithValues<V> {
-    return { name: this.name, help: this.help, type: this.type, values, aggregator };
+  ): Promise<MetricObjectWithValues<V>> {
+    await this.runCollect();
+    let deltas = [...(this.pending?.series.values() ?? [])] as D[];
+    if (deltas.length === 0 && this.labelNames.length === 0) deltas = [empty({})];
+    const { name, help, type } = this;
+    return {
+      name,
+      help,
+      type,
+      values: deltas.flatMap((d) => values(d, { ...d.labels } as LabelValues<T>)),
+      aggregator,
+    };
   }
 
   /**
@@ -304,14 +269,12 @@ export abstract class Metric<T extends string = string> {
     create: (labels: Labels) => D,
     update: (delta: D) => void,
   ): void {
-    const pending = this.pending;
+    const pending = this.pending?.series;
     if (!pending) return;
-    let delta = pending.series.get(ref.key) as D | undefined;
-    if (delta === undefined) {
-      const labels = this.labelsOf(ref.values);
-      this.checkLabelValues(labels);
-      delta = create(labels);
-      pending.series.set(ref.key, delta);
+    let delta = pending.get(ref.key) as D | undefined;
+    if (!delta) {
+      delta = create(this.#labels(ref.values));
+      pending.set(ref.key, delta);
     }
     update(delta);
   }
@@ -320,8 +283,6 @@ export abstract class Metric<T extends string = string> {
 /** Label values to series keys, one level per label name; the last level holds the keys. */
 type KeyTree = Map<string, KeyTree | string>;
 
-/** The key of the one series of a metric without labels. */
-const NO_LABELS_KEY = keyOf([]);
 /** Past this many cached keys, a metric forgets them (and makes them again as it meets them). */
 const MAX_CACHED_KEYS = 10_000;
 

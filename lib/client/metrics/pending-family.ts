@@ -8,36 +8,38 @@ import type { FamilyDefinition, FamilyPush, Labels, SeriesDelta, SummaryDelta } 
 /** A summary delta while it is being recorded: its sketch is still the mutable form. */
 export type PendingSummary = Omit<SummaryDelta, "sketch"> & { sketch?: Sketch };
 
+/** How a registry sends a family: its definition as sent (prefixed name, default label names), the labels it adds. */
+export interface SentAs {
+  definition: FamilyDefinition;
+  labels: Labels;
+}
+
 export class PendingFamily {
   series = new Map<string, SeriesDelta | PendingSummary>();
   removals = new Map<string, Labels>();
   resetAll = false;
 
+  /** `definition`: the family's, as its metrics declare it. */
   constructor(readonly definition: FamilyDefinition) {}
 
-  /** Takes everything pending and clears it; undefined when nothing is pending. */
-  take(): FamilyPush | undefined {
-    if (this.series.size === 0 && this.removals.size === 0 && !this.resetAll) return undefined;
-    const summary = this.definition.type === "summary";
-    const series = [...this.series.values()].map((d) =>
-      summary ? finishSummary(d as PendingSummary) : (d as SeriesDelta),
-    );
-    const remove = [...this.removals.values()];
-    const reset = this.resetAll;
+  /** Takes everything pending and clears it, as `sent` says to send it; undefined when nothing is pending. */
+  take({ definition, labels }: SentAs): FamilyPush | undefined {
+    const { series, removals, resetAll } = this;
+    if (series.size + removals.size === 0 && !resetAll) return undefined;
     this.series = new Map();
     this.removals = new Map();
     this.resetAll = false;
+    const add = (own: Labels) => ({ ...own, ...labels });
+    const remove = [...removals.values()].map(add);
     return {
-      ...this.definition,
-      labelNames: [...this.definition.labelNames],
-      ...(reset ? { reset: true } : {}),
+      ...definition,
+      ...(resetAll ? { reset: true } : {}),
       ...(remove.length > 0 ? { remove } : {}),
-      series,
+      series: [...series.values()].map((pending) => {
+        // A summary's sketch travels as plain data.
+        const { sketch, ...delta } = pending as PendingSummary;
+        return { ...delta, labels: add(delta.labels), ...(sketch ? { sketch: sketchData(sketch) } : {}) };
+      }),
     };
   }
-}
-
-/** A summary delta in wire form: its sketch as plain data. */
-function finishSummary({ sketch, ...rest }: PendingSummary): SummaryDelta {
-  return sketch ? { ...rest, sketch: sketchData(sketch) } : rest;
 }

@@ -65,22 +65,23 @@ export class Summary<T extends string = string> extends Observer<T> {
    * latency.observe(0.042);
    * (await latency.get()).values.find((v) => v.labels.quantile === 0.5)?.value; // ≈ 0.042
    */
-  async get(): Promise<MetricObjectWithValues<MetricValueWithName<T | "quantile">>> {
-    const deltas = await this.pendingDeltas<PendingSummary>((labels) => this.emptyDelta(labels));
-    const values: MetricValueWithName<T | "quantile">[] = [];
-    for (const d of deltas) {
-      const labels = d.labels as LabelValues<T | "quantile">;
-      const sketch = d.sketch ? sketchData(d.sketch) : undefined;
-      for (const quantile of this.percentiles) {
-        const value = sketch ? sketchQuantile(sketch, quantile) : Number.NaN;
-        values.push({ labels: { quantile, ...labels }, value });
-      }
-      values.push(
-        { labels: { ...labels }, value: d.sum, metricName: `${this.name}_sum` },
-        { labels: { ...labels }, value: d.count, metricName: `${this.name}_count` },
-      );
-    }
-    return this.metricObject(values);
+  get(): Promise<MetricObjectWithValues<MetricValueWithName<T | "quantile">>> {
+    const { name } = this;
+    return this.collected(
+      (labels) => this.emptyDelta(labels),
+      (d, own): MetricValueWithName<T | "quantile">[] => {
+        const labels = own as LabelValues<T | "quantile">;
+        const sketch = d.sketch && sketchData(d.sketch);
+        return [
+          ...this.percentiles.map((quantile) => ({
+            labels: { quantile, ...labels },
+            value: sketch ? sketchQuantile(sketch, quantile) : Number.NaN,
+          })),
+          { labels, value: d.sum, metricName: `${name}_sum` },
+          { labels, value: d.count, metricName: `${name}_count` },
+        ];
+      },
+    );
   }
 
   protected add(ref: SeriesRef, value: number): void {
