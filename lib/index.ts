@@ -11,6 +11,7 @@ import { Pushgateway } from "./client/pushgateway.ts";
 import { openMetricsContentType, prometheusContentType, Registry, register } from "./client/registry.ts";
 
 export type { FlushResult } from "./client/delivery/delivery-pipeline.ts";
+export { InvalidMetricError } from "./client/errors.ts";
 export { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets } from "./client/metrics/buckets.ts";
 export type { CounterChild, CounterConfiguration } from "./client/metrics/counter.ts";
 export { Counter } from "./client/metrics/counter.ts";
@@ -54,6 +55,7 @@ export {
 export type { LimitExceeded, Limits } from "./protocol/limits.ts";
 export { DEFAULT_LIMITS } from "./protocol/limits.ts";
 export { familyName } from "./protocol/names.ts";
+export type { Path, Refusal, RefusalStatus } from "./protocol/refusal.ts";
 export type { RetryOptions } from "./protocol/retry.ts";
 export type { SketchData } from "./protocol/sketch.ts";
 export { SKETCH_RELATIVE_ACCURACY } from "./protocol/sketch.ts";

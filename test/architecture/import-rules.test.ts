@@ -61,7 +61,7 @@ const RULES: Rule[] = [
   },
   {
     files: under("worker/"),
-    allows: (t) => !t.startsWith("lib/client/") && (!t.startsWith(".") || true),
+    allows: (t) => !t.startsWith("lib/client/"),
     why: "the Worker uses the protocol and the store, not the client library (but for its own metrics)",
   },
   {

@@ -1,5 +1,5 @@
 // A generated corpus of malformed and hostile text-format (0.0.4) bodies, each with the line of its first problem and
-// what the parser's message must say. Run through parseTextFormat by test/lib/text-format-parse.test.ts.
+// what the parser's message must say. Run through parseTextFormat by test/lib/protocol/text-format-parse.test.ts.
 
 export interface HostileText {
   name: string;

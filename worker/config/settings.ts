@@ -73,6 +73,20 @@ export function scrapeCacheMs(env: Env): number {
   return Math.min(nonNegativeInt(env.SCRAPE_CACHE_SECONDS, 0), 60) * 1000;
 }
 
+/**
+ * A JSON setting as `parse` reads it, parsed once per isolate and value (settings are read on every push); a few
+ * values at most are kept.
+ */
+export function parsedOnce<T>(cache: Map<string, T>, setting: string, parse: (setting: string) => T): T {
+  let parsed = cache.get(setting);
+  if (parsed === undefined) {
+    parsed = parse(setting);
+    if (cache.size >= 16) cache.clear();
+    cache.set(setting, parsed);
+  }
+  return parsed;
+}
+
 /** FAMILY_SHARDS as parsed, by setting. */
 const parsedShards = new Map<string, Map<string, number>>();
 
@@ -82,13 +96,7 @@ const parsedShards = new Map<string, Map<string, number>>();
  * declares is not used. A setting that is not such an object shards nothing (and is reported once in the log).
  */
 export function configuredShards(env: Env, family: string, type: MetricType): number | undefined {
-  const setting = env.FAMILY_SHARDS ?? "";
-  let shards = parsedShards.get(setting);
-  if (!shards) {
-    shards = parseShards(setting);
-    if (parsedShards.size >= 16) parsedShards.clear();
-    parsedShards.set(setting, shards);
-  }
+  const shards = parsedOnce(parsedShards, env.FAMILY_SHARDS ?? "", parseShards);
   return shards.get(family) ?? shards.get(exposedName(family, type));
 }
 

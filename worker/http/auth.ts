@@ -4,6 +4,7 @@
 // families whose names start with their prefixes. Token values never reach a response or a log.
 
 import type { Env } from "../config/env.ts";
+import { parsedOnce } from "../config/settings.ts";
 import { HttpError } from "./errors.ts";
 
 /**
@@ -64,14 +65,7 @@ let reportedBadScopes = false;
  * token (and is reported once in the log, without its content).
  */
 export function scopedTokens(env: Env): Map<string, ScopedTerms> {
-  const setting = env.SCOPED_PUSH_TOKENS ?? "";
-  let scoped = parsedScopes.get(setting);
-  if (!scoped) {
-    scoped = parseScopes(setting);
-    if (parsedScopes.size >= 16) parsedScopes.clear();
-    parsedScopes.set(setting, scoped);
-  }
-  return scoped;
+  return parsedOnce(parsedScopes, env.SCOPED_PUSH_TOKENS ?? "", parseScopes);
 }
 
 /** SCOPED_PUSH_TOKENS as parsed, by setting (it is read on every push). */

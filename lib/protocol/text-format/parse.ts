@@ -352,38 +352,30 @@ class Families {
   private current: FamilyState | undefined;
 
   help(name: string, help: string, line: number): void {
-    const known = this.byName.get(name);
-    if (known !== undefined) {
-      if (known.helpLine !== undefined) {
-        throw new Problem(`second HELP line for ${describeValue(name)} (the first is on line ${known.helpLine})`);
-      }
-      this.beforeSamples(known, "HELP");
-      if (known !== this.current) this.notContiguous(known, `HELP line for ${describeValue(name)}`);
-      known.helpLine = line;
-      known.lastLine = line;
-      known.family.help = help;
-      return;
-    }
-    const state = this.open(name, line, "HELP");
+    const state = this.declare(name, line, "HELP");
     state.helpLine = line;
     state.family.help = help;
   }
 
   type(name: string, type: ParsedType, line: number): void {
-    let state = this.byName.get(name);
-    if (state !== undefined) {
-      if (state.typeLine !== undefined) {
-        throw new Problem(`second TYPE line for ${describeValue(name)} (the first is on line ${state.typeLine})`);
-      }
-      this.beforeSamples(state, "TYPE");
-      if (state !== this.current) this.notContiguous(state, `TYPE line for ${describeValue(name)}`);
-      state.lastLine = line;
-    } else {
-      state = this.open(name, line, "TYPE");
-    }
+    const state = this.declare(name, line, "TYPE");
     state.typeLine = line;
     state.family.type = type;
     this.claim(state);
+  }
+
+  /** The family a HELP or TYPE line declares: a new one, or one declared once before by the other kind of line. */
+  private declare(name: string, line: number, what: "HELP" | "TYPE"): FamilyState {
+    const known = this.byName.get(name);
+    if (known === undefined) return this.open(name, line, what);
+    const first = what === "HELP" ? known.helpLine : known.typeLine;
+    if (first !== undefined) {
+      throw new Problem(`second ${what} line for ${describeValue(name)} (the first is on line ${first})`);
+    }
+    this.beforeSamples(known, what);
+    if (known !== this.current) this.notContiguous(known, `${what} line for ${describeValue(name)}`);
+    known.lastLine = line;
+    return known;
   }
 
   sample(sample: ParsedSample): void {

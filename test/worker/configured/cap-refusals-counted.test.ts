@@ -2,7 +2,7 @@
 // families are not held to it). A file of its own: it needs the Worker's own counts from a fresh start.
 
 import { describe, expect, it } from "vitest";
-import { ENTRIES, type ProducedMetric, scrape } from "../entries.ts";
+import { ENTRIES, type ProducedMetric, scrape } from "../entries/entries.ts";
 
 const gauges = (base: string, from: number, count: number): ProducedMetric[] =>
   Array.from({ length: count }, (_, i) => ({ name: `${base}_${from + i}`, type: "gauge", series: [{ value: 1 }] }));

@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createMetricsRouter } from "../../../worker/http/router.ts";
 import { catalog } from "../../../worker/objects/catalog-object.ts";
-import { ENTRIES, type ProducedMetric } from "../entries.ts";
+import { ENTRIES, type ProducedMetric } from "../entries/entries.ts";
 
 const gauges = (base: string, from: number, count: number): ProducedMetric[] =>
   Array.from({ length: count }, (_, i) => ({ name: `${base}_${from + i}`, type: "gauge", series: [{ value: 1 }] }));

@@ -1,0 +1,476 @@
+// prom-client parity for code that ports by changing an import: `collect` callbacks run before each flush,
+// `histogram.zero()`, `get()` in prom-client's shape (of what is pending here), the default export, the content-type
+// constants under prom-client's names, and what registering a name twice does.
+
+import { exports } from "cloudflare:workers";
+import type * as PromClient from "prom-client";
+// prom-client's metric classes, file by file: its index also loads collectDefaultMetrics, which needs node:process
+// (workerd without nodejs_compat has none). The classes themselves run here; only the index carries types.
+// @ts-expect-error prom-client declares types for its index only
+import promCounter from "prom-client/lib/counter.js";
+// @ts-expect-error prom-client declares types for its index only
+import promGauge from "prom-client/lib/gauge.js";
+// @ts-expect-error prom-client declares types for its index only
+import promHistogram from "prom-client/lib/histogram.js";
+// @ts-expect-error prom-client declares types for its index only
+import promRegistry from "prom-client/lib/registry.js";
+// @ts-expect-error prom-client declares types for its index only
+import promSummary from "prom-client/lib/summary.js";
+import { describe, expect, it } from "vitest";
+import { Counter } from "../../../lib/client/metrics/counter.ts";
+import { Gauge } from "../../../lib/client/metrics/gauge.ts";
+import { Histogram } from "../../../lib/client/metrics/histogram.ts";
+import { Summary } from "../../../lib/client/metrics/summary.ts";
+import { openMetricsContentType, prometheusContentType, Registry, register } from "../../../lib/client/registry.ts";
+import client, * as named from "../../../lib/index.ts";
+import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../../../lib/protocol/exposition.ts";
+import { MemoryStore } from "../../../lib/store/memory-store.ts";
+
+const prom = {
+  Counter: promCounter as typeof PromClient.Counter,
+  Gauge: promGauge as typeof PromClient.Gauge,
+  Histogram: promHistogram as typeof PromClient.Histogram,
+  Summary: promSummary as typeof PromClient.Summary,
+  Registry: promRegistry as typeof PromClient.Registry,
+};
+
+/** A registry flushing into a fresh MemoryStore, with what it reported through onError. */
+function setup() {
+  const store = new MemoryStore();
+  const errors: string[] = [];
+  const registry = new Registry({ transport: store, onError: (m) => errors.push(m) });
+  return { store, errors, registry };
+}
+
+const stored = (store: MemoryStore, family: string) => store.snapshot().find((f) => f.name === family)?.series ?? [];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** prom-client's values without the exemplar slot (null or undefined: exemplars are not offered here). */
+function withoutExemplars<V extends object>(values: V[]): V[] {
+  return values.map((v) => {
+    const { exemplar: _, ...rest } = v as V & { exemplar?: unknown };
+    return rest as V;
+  });
+}
+
+describe("collect callbacks", () => {
+  it("set a gauge at flush time, with `this` the metric", async () => {
+    const { store, registry } = setup();
+    let depth = 3;
+    const seenThis: unknown[] = [];
+    const queue = new Gauge({
+      name: "queue_depth",
+      help: "Items waiting.",
+      registers: [registry],
+      collect() {
+        seenThis.push(this);
+        this.set(depth);
+      },
+    });
+    depth = 7;
+    expect(await registry.flush()).toMatchObject({ delivered: 1 });
+    expect(stored(store, "queue_depth")).toMatchObject([{ labels: {}, value: 7 }]);
+    expect(seenThis).toEqual([queue]);
+    depth = 9;
+    await registry.flush();
+    expect(stored(store, "queue_depth")).toMatchObject([{ labels: {}, value: 9 }]);
+  });
+
+  it("are awaited, all in parallel, before the pending deltas are taken", async () => {
+    const { store, registry } = setup();
+    const events: string[] = [];
+    for (const name of ["a_depth", "b_depth"]) {
+      new Gauge({
+        name,
+        help: "Depth.",
+        registers: [registry],
+        async collect() {
+          events.push(`start ${name}`);
+          await sleep(5);
+          this.set(name.length);
+          events.push(`end ${name}`);
+        },
+      });
+    }
+    await registry.flush();
+    expect(events.slice(0, 2).sort()).toEqual(["start a_depth", "start b_depth"]);
+    expect(stored(store, "a_depth")).toMatchObject([{ value: 7 }]);
+    expect(stored(store, "b_depth")).toMatchObject([{ value: 7 }]);
+  });
+
+  it("are not run by take(), which stays synchronous", () => {
+    const { registry } = setup();
+    let calls = 0;
+    new Gauge({
+      name: "untouched",
+      help: "U.",
+      registers: [registry],
+      collect() {
+        calls++;
+        this.set(1);
+      },
+    });
+    expect(registry.take()).toEqual([]);
+    expect(calls).toBe(0);
+  });
+
+  it("run at the end of a flushSoon window, so they read the state of that moment", async () => {
+    const { store, registry } = setup();
+    let depth = 1;
+    new Gauge({
+      name: "soon_depth",
+      help: "D.",
+      registers: [registry],
+      collect() {
+        this.set(depth);
+      },
+    });
+    const window = registry.flushSoon(undefined, { maxDelayMs: 20 });
+    depth = 42;
+    await window;
+    expect(stored(store, "soon_depth")).toMatchObject([{ value: 42 }]);
+  });
+
+  it("that throw or reject are reported through onError; the flush goes on", async () => {
+    const { store, errors, registry } = setup();
+    new Gauge({
+      name: "broken_sync",
+      help: "B.",
+      registers: [registry],
+      collect() {
+        throw new Error("no queue");
+      },
+    });
+    new Gauge({
+      name: "broken_async",
+      help: "B.",
+      registers: [registry],
+      async collect() {
+        await sleep(1);
+        throw new Error("timed out");
+      },
+    });
+    new Gauge({
+      name: "fine",
+      help: "F.",
+      registers: [registry],
+      collect() {
+        this.set(5);
+      },
+    });
+    const jobs = new Counter({ name: "jobs_total", help: "Jobs.", registers: [registry] });
+    jobs.inc(2);
+    expect(await registry.flush()).toMatchObject({ delivered: 2, rejected: 0, retained: 0 });
+    expect(stored(store, "fine")).toMatchObject([{ value: 5 }]);
+    expect(stored(store, "jobs")).toMatchObject([{ value: 2 }]);
+    expect(errors.sort()).toEqual([
+      'collect callback of metric "broken_async" failed: timed out',
+      'collect callback of metric "broken_sync" failed: no queue',
+    ]);
+  });
+
+  it("take a function, as prom-client checks", () => {
+    const { registry } = setup();
+    expect(
+      () => new Gauge({ name: "g", help: "G.", registers: [registry], collect: 5 as unknown as () => void }),
+    ).toThrow(/collect must be a function/);
+  });
+
+  it("run when get() is called, as prom-client's get() runs them", async () => {
+    const { registry } = setup();
+    const g = new Gauge({
+      name: "on_get",
+      help: "G.",
+      registers: [registry],
+      async collect() {
+        this.set(3);
+      },
+    });
+    expect((await g.get()).values).toEqual([{ labels: {}, value: 3 }]);
+  });
+});
+
+describe("histogram.zero", () => {
+  it("makes a series appear in the store with zero counts", async () => {
+    const { store, registry } = setup();
+    const h = new Histogram({
+      name: "zeroed_seconds",
+      help: "Z.",
+      labelNames: ["route"] as const,
+      buckets: [0.1, 1],
+      registers: [registry],
+    });
+    h.zero({ route: "/login" });
+    await registry.flush();
+    expect(stored(store, "zeroed_seconds")).toMatchObject([{ labels: { route: "/login" }, counts: [0, 0, 0], sum: 0 }]);
+  });
+
+  it("keeps the counts pending for that series, and adds nothing to what is stored", async () => {
+    const { store, registry } = setup();
+    const h = new Histogram({
+      name: "kept_seconds",
+      help: "K.",
+      labelNames: ["route"] as const,
+      buckets: [0.1, 1],
+      registers: [registry],
+    });
+    h.observe({ route: "/" }, 0.5);
+    h.zero({ route: "/" });
+    await registry.flush();
+    h.zero({ route: "/" });
+    await registry.flush();
+    expect(stored(store, "kept_seconds")).toMatchObject([{ labels: { route: "/" }, counts: [0, 1, 0], sum: 0.5 }]);
+  });
+});
+
+describe("get(): what is pending, in prom-client's shape", () => {
+  it("counter: the pending increments per series", async () => {
+    const { registry } = setup();
+    const ours = new Counter({ name: "req_total", help: "R.", labelNames: ["route", "code"], registers: [registry] });
+    const theirs = new prom.Counter({ name: "req_total", help: "R.", labelNames: ["route", "code"], registers: [] });
+    for (const c of [ours, theirs]) {
+      c.inc({ route: "/", code: "200" });
+      c.inc({ route: "/", code: "200" }, 2);
+      c.labels("/x", "500").inc(0.5);
+    }
+    expect(await ours.get()).toEqual(await theirs.get());
+    expect((await ours.get()).values).toEqual([
+      { labels: { route: "/", code: "200" }, value: 3 },
+      { labels: { route: "/x", code: "500" }, value: 0.5 },
+    ]);
+  });
+
+  it("counter and gauge without labels: one series, 0 when nothing is pending, as prom-client", async () => {
+    const { registry } = setup();
+    const pairs = [
+      [
+        new Counter({ name: "c0", help: "C.", registers: [registry] }),
+        new prom.Counter({ name: "c0", help: "C.", registers: [] }),
+      ],
+      [
+        new Gauge({ name: "g0", help: "G.", registers: [registry] }),
+        new prom.Gauge({ name: "g0", help: "G.", registers: [] }),
+      ],
+    ] as const;
+    for (const [ours, theirs] of pairs) expect(await ours.get()).toEqual(await theirs.get());
+  });
+
+  it("gauge: the pending set value, or the pending inc/dec", async () => {
+    const { registry } = setup();
+    const ours = new Gauge({ name: "temp", help: "T.", labelNames: ["room"], registers: [registry] });
+    const theirs = new prom.Gauge({ name: "temp", help: "T.", labelNames: ["room"], registers: [] });
+    for (const g of [ours, theirs]) {
+      g.set({ room: "a" }, 20);
+      g.inc({ room: "a" }, 1.5);
+      g.inc({ room: "b" }, 3);
+      g.dec({ room: "b" });
+      g.labels("c").dec(4);
+    }
+    expect(await ours.get()).toEqual(await theirs.get());
+    expect((await ours.get()).values.map((v) => v.value)).toEqual([21.5, 2, -4]);
+  });
+
+  it("gauge: aggregator says how a max or min gauge merges, else prom-client's default", async () => {
+    const { registry } = setup();
+    const peak = new Gauge({ name: "peak", help: "P.", merge: "max", registers: [registry] });
+    const low = new Gauge({ name: "low", help: "L.", merge: "min", registers: [registry] });
+    const last = new Gauge({ name: "last", help: "L.", registers: [registry] });
+    expect([(await peak.get()).aggregator, (await low.get()).aggregator, (await last.get()).aggregator]).toEqual([
+      "max",
+      "min",
+      "sum",
+    ]);
+  });
+
+  it("histogram: cumulative _bucket values with le (+Inf last), _sum and _count, per series", async () => {
+    const { registry } = setup();
+    const config = { name: "job_seconds", help: "J.", labelNames: ["kind"], buckets: [0.1, 0.5, 1] };
+    const ours = new Histogram({ ...config, registers: [registry] });
+    const theirs = new prom.Histogram({ ...config, registers: [] });
+    for (const h of [ours, theirs]) {
+      h.observe({ kind: "a" }, 0.05);
+      h.observe({ kind: "a" }, 0.3);
+      h.observe({ kind: "a" }, 0.3);
+      h.observe({ kind: "a" }, 7);
+      h.labels("b").observe(1);
+      h.zero({ kind: "c" });
+    }
+    const expected = await theirs.get();
+    expect(await ours.get()).toEqual({ ...expected, values: withoutExemplars(expected.values) });
+    const a = (await ours.get()).values.filter((v) => v.labels.kind === "a");
+    expect(a).toEqual([
+      { labels: { kind: "a", le: 0.1 }, value: 1, metricName: "job_seconds_bucket" },
+      { labels: { kind: "a", le: 0.5 }, value: 3, metricName: "job_seconds_bucket" },
+      { labels: { kind: "a", le: 1 }, value: 3, metricName: "job_seconds_bucket" },
+      { labels: { kind: "a", le: "+Inf" }, value: 4, metricName: "job_seconds_bucket" },
+      { labels: { kind: "a" }, value: 7.65, metricName: "job_seconds_sum" },
+      { labels: { kind: "a" }, value: 4, metricName: "job_seconds_count" },
+    ]);
+  });
+
+  it("histogram without labels: zeros when nothing is pending, as prom-client", async () => {
+    const { registry } = setup();
+    const ours = new Histogram({ name: "h0", help: "H.", buckets: [1, 2], registers: [registry] });
+    const theirs = new prom.Histogram({ name: "h0", help: "H.", buckets: [1, 2], registers: [] });
+    const expected = await theirs.get();
+    expect(await ours.get()).toEqual({ ...expected, values: withoutExemplars(expected.values) });
+  });
+
+  it("summary: quantile values from the pending sketch (within 1%), then _sum and _count", async () => {
+    const { registry } = setup();
+    const config = { name: "rpc_seconds", help: "R.", labelNames: ["method"], percentiles: [0.5, 0.9, 0.99] };
+    const ours = new Summary({ ...config, registers: [registry] });
+    const theirs = new prom.Summary({ ...config, registers: [] });
+    for (const s of [ours, theirs]) {
+      for (let i = 0; i < 3; i++) s.observe({ method: "get" }, 0.25);
+      s.labels("put").observe(2);
+    }
+    const got = await ours.get();
+    const expected = await theirs.get();
+    // The shapes agree exactly; quantile values agree within the sketch's 1% (prom-client's t-digest is exact here).
+    const exact = (v: { labels: object; value: number; metricName?: string }) =>
+      "quantile" in v.labels ? { ...v, value: "quantile" } : v;
+    expect({ ...got, values: got.values.map(exact) }).toEqual({ ...expected, values: expected.values.map(exact) });
+    got.values.forEach((v, i) => {
+      const want = expected.values[i]?.value as number;
+      expect(Math.abs(v.value - want)).toBeLessThanOrEqual(want * 0.01);
+    });
+    expect(got.values.filter((v) => v.labels.method === "get").map((v) => v.metricName ?? v.labels.quantile)).toEqual([
+      0.5,
+      0.9,
+      0.99,
+      "rpc_seconds_sum",
+      "rpc_seconds_count",
+    ]);
+  });
+
+  it("summary without labels and nothing pending: NaN quantiles (prom-client says 0), sum and count 0", async () => {
+    const { registry } = setup();
+    const ours = new Summary({ name: "s0", help: "S.", percentiles: [0.5], registers: [registry] });
+    const theirs = new prom.Summary({ name: "s0", help: "S.", percentiles: [0.5], registers: [] });
+    expect((await theirs.get()).values[0]).toEqual({ labels: { quantile: 0.5 }, value: 0 });
+    expect(await ours.get()).toEqual({
+      name: "s0",
+      help: "S.",
+      type: "summary",
+      aggregator: "sum",
+      values: [
+        { labels: { quantile: 0.5 }, value: Number.NaN },
+        { labels: {}, value: 0, metricName: "s0_sum" },
+        { labels: {}, value: 0, metricName: "s0_count" },
+      ],
+    });
+  });
+
+  it("shows only what is pending: a flush empties it", async () => {
+    const { registry } = setup();
+    const c = new Counter({ name: "flushed", help: "F.", labelNames: ["k"], registers: [registry] });
+    c.inc({ k: "a" }, 4);
+    expect((await c.get()).values).toEqual([{ labels: { k: "a" }, value: 4 }]);
+    await registry.flush();
+    expect((await c.get()).values).toEqual([]);
+    c.inc({ k: "a" });
+    expect((await c.get()).values).toEqual([{ labels: { k: "a" }, value: 1 }]);
+  });
+});
+
+describe("the default export", () => {
+  it("has prom-client's members (not collectDefaultMetrics), the same as the named exports", () => {
+    for (const member of [
+      "Counter",
+      "Gauge",
+      "Histogram",
+      "Summary",
+      "Registry",
+      "register",
+      "linearBuckets",
+      "exponentialBuckets",
+      "prometheusContentType",
+      "openMetricsContentType",
+    ] as const) {
+      expect(client[member], member).toBe(named[member]);
+    }
+    expect("collectDefaultMetrics" in client).toBe(false);
+  });
+
+  it("works as `import client from ...` code uses prom-client's", async () => {
+    const registry = new client.Registry({ transport: new MemoryStore() });
+    const jobs = new client.Counter({ name: "default_jobs_total", help: "Jobs.", registers: [registry] });
+    const latency = new client.Histogram({
+      name: "default_seconds",
+      help: "L.",
+      buckets: client.linearBuckets(0.1, 0.1, 3),
+      registers: [registry],
+    });
+    jobs.inc();
+    latency.observe(0.15);
+    expect((await jobs.get()).values).toEqual([{ labels: {}, value: 1 }]);
+    expect(await registry.flush()).toMatchObject({ delivered: 2 });
+    expect(client.register).toBe(register);
+  });
+});
+
+describe("content types under prom-client's names", () => {
+  it("are the versioned strings the scrape serves", async () => {
+    expect(prometheusContentType).toBe(TEXT_CONTENT_TYPE);
+    expect(openMetricsContentType).toBe(OPENMETRICS_CONTENT_TYPE);
+    expect(Registry.PROMETHEUS_CONTENT_TYPE).toBe(TEXT_CONTENT_TYPE);
+    expect(Registry.OPENMETRICS_CONTENT_TYPE).toBe(OPENMETRICS_CONTENT_TYPE);
+    const scrape = (accept: string) =>
+      exports.default.fetch(new Request("http://metrics.test/metrics", { headers: { accept } }));
+    const text = await scrape("text/plain;version=0.0.4");
+    const openMetrics = await scrape("application/openmetrics-text;version=1.0.0");
+    expect(text.headers.get("content-type")).toBe(prometheusContentType);
+    expect(openMetrics.headers.get("content-type")).toBe(openMetricsContentType);
+    await Promise.all([text.body?.cancel(), openMetrics.body?.cancel()]);
+  });
+
+  it("match prom-client's in this version", () => {
+    expect(Registry.PROMETHEUS_CONTENT_TYPE).toBe(prom.Registry.PROMETHEUS_CONTENT_TYPE);
+    expect(Registry.OPENMETRICS_CONTENT_TYPE).toBe(prom.Registry.OPENMETRICS_CONTENT_TYPE);
+  });
+
+  it("register.contentType: text by default, setContentType takes either constant and refuses others", () => {
+    expect(register.contentType).toBe(prometheusContentType);
+    const registry = new Registry();
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    expect(registry.contentType).toBe(openMetricsContentType);
+    registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
+    expect(registry.contentType).toBe(prometheusContentType);
+    expect(() => registry.setContentType("text/html" as typeof prometheusContentType)).toThrow(TypeError);
+    expect(registry.contentType).toBe(prometheusContentType);
+  });
+});
+
+describe("registering a name twice", () => {
+  it("shares one state for an identical definition (prom-client would throw; code ported from it never does this)", async () => {
+    const { registry } = setup();
+    const a = new Counter({ name: "twice_total", help: "T.", labelNames: ["k"], registers: [registry] });
+    const b = new Counter({ name: "twice_total", help: "T.", labelNames: ["k"], registers: [registry] });
+    a.inc({ k: "x" });
+    b.inc({ k: "x" }, 2);
+    expect((await a.get()).values).toEqual([{ labels: { k: "x" }, value: 3 }]);
+  });
+
+  it.each([
+    ["type", () => new Gauge({ name: "dup", help: "D.", registers: [] }), /different type \(counter vs gauge\)/],
+    [
+      "labelNames",
+      () => new Counter({ name: "dup", help: "D.", labelNames: ["b"], registers: [] }),
+      /different labelNames \(\["a"\] vs \["b"\]\)/,
+    ],
+  ])("throws an Error naming what differs: %s", (_, second, message) => {
+    const registry = new Registry();
+    new Counter({ name: "dup", help: "D.", labelNames: ["a"], registers: [registry] });
+    const metric = second();
+    expect(() => registry.registerMetric(metric)).toThrow(message);
+  });
+
+  it("throws naming the different buckets of a histogram", () => {
+    const registry = new Registry();
+    new Histogram({ name: "dup_seconds", help: "D.", buckets: [1, 2], registers: [registry] });
+    expect(() => new Histogram({ name: "dup_seconds", help: "D.", buckets: [1, 3], registers: [registry] })).toThrow(
+      'a metric named "dup_seconds" is already registered with a different buckets ([1,2] vs [1,3])',
+    );
+  });
+});

@@ -1,0 +1,244 @@
+// Every way a producer pushes into the metrics Worker, behind one shape, so that a rule about data (names, limits,
+// merge policy, auth scope) is proven by one table run through all of them: the client library with the Durable
+// Object transport, JSON over HTTP (POST /push), the MetricsService RPC, and the Pushgateway API (text bodies). An
+// entry added later joins ENTRIES; it gets no test of its own.
+
+import { env, exports } from "cloudflare:workers";
+import { Counter } from "../../../lib/client/metrics/counter.ts";
+import { Gauge } from "../../../lib/client/metrics/gauge.ts";
+import { Histogram } from "../../../lib/client/metrics/histogram.ts";
+import { Registry } from "../../../lib/client/registry.ts";
+import { DurableObjectTransport, type FamilyNamespace } from "../../../lib/client/transports/durable-object.ts";
+import { type DeliveryOutcome, REFUSED_WITH_PUSH } from "../../../lib/protocol/transport.ts";
+import type { FamilyPush, Labels, Push, SeriesDelta } from "../../../lib/protocol/wire.ts";
+
+export const PUSH_TOKEN = "test-push-token";
+
+/** One series as a producer records it: a counter's increment, a gauge's value, a histogram's observations. */
+export interface ProducedSeries {
+  labels?: Labels;
+  value?: number;
+  observations?: number[];
+}
+
+/** A metric as a producer declares and records it, in any entry's terms. */
+export interface ProducedMetric {
+  name: string;
+  type: "counter" | "gauge" | "histogram" | "untyped";
+  help?: string;
+  labelNames?: string[];
+  buckets?: number[];
+  ttlSeconds?: number;
+  shards?: number;
+  series: ProducedSeries[];
+}
+
+/** What the producer was told: accepted (everything applied), or the status and error of the refusal. */
+export interface EntryReply {
+  accepted: boolean;
+  status: number;
+  error: string;
+}
+
+export interface Entry {
+  name: string;
+  /** Labels the entry adds to every series it pushes (the Pushgateway's grouping key). */
+  labels: Labels;
+  /**
+   * True when a push is applied or refused whole. The Durable Object transport sends each family to its own object
+   * (one request each, in parallel), so a family refused there does not hold back the others (README, "Limits").
+   */
+  wholePush: boolean;
+  /** True when the entry is a Worker bound to the metrics Worker, trusted to declare `shards`. */
+  bound: boolean;
+  /** Why the entry cannot carry `metric` (a text body has no TTL), or undefined when it can. */
+  cannotCarry(metric: ProducedMetric): string | undefined;
+  /** Pushes `metrics` as one push (one flush, one request, one RPC). */
+  push(metrics: ProducedMetric[], options?: { token?: string; pushId?: string }): Promise<EntryReply>;
+}
+
+const help = (m: ProducedMetric) => m.help ?? "Help.";
+
+/** A histogram series' per-bucket counts (+Inf last) and sum from its observations. */
+function histogramDelta(buckets: readonly number[], observations: readonly number[]) {
+  const counts = [...buckets, Number.POSITIVE_INFINITY].map(() => 0);
+  for (const v of observations) {
+    const i = buckets.findIndex((b) => v <= b);
+    counts[i < 0 ? buckets.length : i] = (counts[i < 0 ? buckets.length : i] ?? 0) + 1;
+  }
+  return { counts, sum: observations.reduce((a, b) => a + b, 0) };
+}
+
+/** The wire form of `metrics`: what JSON producers and bound Workers send. */
+export function wirePush(metrics: ProducedMetric[], pushId?: string): Push {
+  const families: FamilyPush[] = metrics.map((m) => ({
+    name: m.name,
+    type: m.type,
+    help: help(m),
+    labelNames: m.labelNames ?? [],
+    ...(m.buckets ? { buckets: m.buckets } : {}),
+    ...(m.ttlSeconds !== undefined ? { ttlSeconds: m.ttlSeconds } : {}),
+    ...(m.shards !== undefined ? { shards: m.shards } : {}),
+    series: m.series.map((s): SeriesDelta => {
+      const labels = s.labels ?? {};
+      if (m.type === "counter") return { labels, inc: s.value ?? 0 };
+      if (m.type === "histogram") return { labels, ...histogramDelta(m.buckets ?? [], s.observations ?? []) };
+      return { labels, set: s.value ?? 0 };
+    }),
+  }));
+  return { ...(pushId !== undefined ? { batch: pushId } : {}), families };
+}
+
+/** Label pairs between braces, as the text format writes them (values are plain in these tables). */
+const braces = (labels: Labels) => {
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  return pairs.length === 0 ? "" : `{${pairs.join(",")}}`;
+};
+
+/** The text-format 0.0.4 body a Prometheus client would push for `metrics`. */
+export function textBody(metrics: ProducedMetric[]): string {
+  let out = "";
+  for (const m of metrics) {
+    if (m.type !== "untyped") out += `# HELP ${m.name} ${help(m)}\n# TYPE ${m.name} ${m.type}\n`;
+    for (const s of m.series) {
+      const labels = s.labels ?? {};
+      if (m.type !== "histogram") {
+        out += `${m.name}${braces(labels)} ${s.value ?? 0}\n`;
+        continue;
+      }
+      const { counts, sum } = histogramDelta(m.buckets ?? [], s.observations ?? []);
+      let cumulative = 0;
+      counts.forEach((c, i) => {
+        cumulative += c;
+        const le = i < (m.buckets ?? []).length ? String(m.buckets?.[i]) : "+Inf";
+        out += `${m.name}_bucket${braces({ ...labels, le })} ${cumulative}\n`;
+      });
+      out += `${m.name}_sum${braces(labels)} ${sum}\n${m.name}_count${braces(labels)} ${cumulative}\n`;
+    }
+  }
+  return out;
+}
+
+/** A reply from per-family outcomes: accepted when every family applied (or was a replay). */
+function fromOutcomes(outcomes: readonly DeliveryOutcome[]): EntryReply {
+  // The family that was refused, rather than those refused with it (REFUSED_WITH_PUSH).
+  const refusals = outcomes.filter((o) => o.status === "rejected" || o.status === "failed");
+  const refused = refusals.find((o) => o.status !== "rejected" || o.code !== REFUSED_WITH_PUSH) ?? refusals[0];
+  if (!refused) return { accepted: true, status: 200, error: "" };
+  return refused.status === "rejected"
+    ? { accepted: false, status: refused.code, error: refused.error }
+    : { accepted: false, status: 503, error: refused.error };
+}
+
+async function httpReply(response: Response): Promise<EntryReply> {
+  const body = (await response.json()) as { error?: string; families?: DeliveryOutcome[] };
+  if (response.status === 200) return { accepted: true, status: 200, error: "" };
+  const outcome = body.families ? fromOutcomes(body.families).error : "";
+  return { accepted: false, status: response.status, error: body.error ?? outcome };
+}
+
+const post = (path: string, body: string, headers: Record<string, string>) =>
+  exports.default.fetch(new Request(`http://metrics.test${path}`, { method: "POST", body, headers }));
+
+/** The client library: metrics declared as prom-client users do, flushed through the Durable Object transport. */
+const client: Entry = {
+  name: "client + Durable Object transport",
+  labels: {},
+  wholePush: false,
+  bound: true,
+  cannotCarry: (m) => (m.type === "untyped" ? "the client has no untyped metric" : undefined),
+  async push(metrics) {
+    const errors: string[] = [];
+    const registry = new Registry({ onError: (message) => errors.push(message) });
+    try {
+      for (const m of metrics) {
+        const common = {
+          name: m.name,
+          help: help(m),
+          labelNames: m.labelNames ?? [],
+          registers: [registry],
+          ...(m.ttlSeconds !== undefined ? { ttlSeconds: m.ttlSeconds } : {}),
+          ...(m.shards !== undefined ? { shards: m.shards } : {}),
+        };
+        if (m.type === "counter") {
+          const c = new Counter(common);
+          for (const s of m.series) c.inc(s.labels ?? {}, s.value ?? 0);
+        } else if (m.type === "gauge") {
+          const g = new Gauge(common);
+          for (const s of m.series) g.set(s.labels ?? {}, s.value ?? 0);
+        } else {
+          const h = new Histogram({ ...common, buckets: m.buckets ?? [] });
+          for (const s of m.series) for (const v of s.observations ?? []) h.observe(s.labels ?? {}, v);
+        }
+      }
+    } catch (error) {
+      // A definition the server would refuse throws where it is declared.
+      return { accepted: false, status: 400, error: (error as Error).message };
+    }
+    const result = await registry.flush(new DurableObjectTransport(env.METRICS_FAMILY as unknown as FamilyNamespace));
+    if (result.rejected === 0 && result.retained === 0) return { accepted: true, status: 200, error: "" };
+    const message = errors.join("\n");
+    const code = Number(/refused \((\d{3})\)/.exec(message)?.[1] ?? 503);
+    return { accepted: false, status: code, error: message };
+  },
+};
+
+/** JSON over HTTP: POST /push with a bearer token. */
+const json: Entry = {
+  name: "JSON over HTTP",
+  labels: {},
+  wholePush: true,
+  bound: false,
+  cannotCarry: () => undefined,
+  async push(metrics, { token = PUSH_TOKEN, pushId } = {}) {
+    const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+    return httpReply(await post("/push", JSON.stringify(wirePush(metrics, pushId)), headers));
+  },
+};
+
+/** The MetricsService RPC entrypoint, as a bound Worker calls it. */
+const rpc: Entry = {
+  name: "MetricsService RPC",
+  labels: {},
+  wholePush: true,
+  bound: true,
+  cannotCarry: () => undefined,
+  async push(metrics, { pushId } = {}) {
+    const service = exports.MetricsService as unknown as { push(push: Push): Promise<DeliveryOutcome[]> };
+    return fromOutcomes(await service.push(wirePush(metrics, pushId)));
+  },
+};
+
+/** The Pushgateway API: POST /metrics/job/<job> with a text-format body. */
+const pushgateway: Entry = {
+  name: "Pushgateway API",
+  labels: { job: "entry" },
+  wholePush: true,
+  bound: false,
+  cannotCarry: (m) =>
+    m.ttlSeconds !== undefined || m.shards !== undefined ? "a text body carries no TTL or shards" : undefined,
+  async push(metrics, { token = PUSH_TOKEN, pushId } = {}) {
+    const headers: Record<string, string> = {
+      "content-type": "text/plain; version=0.0.4",
+      authorization: `Bearer ${token}`,
+      ...(pushId !== undefined ? { "idempotency-key": pushId } : {}),
+    };
+    return httpReply(await post("/metrics/job/entry", textBody(metrics), headers));
+  },
+};
+
+/** Every way in, in the order the README lists them. */
+export const ENTRIES: readonly Entry[] = [client, json, rpc, pushgateway];
+
+/** The scrape in `format`, as Prometheus asks for it. */
+export async function scrape(format: "text" | "openmetrics"): Promise<string> {
+  const accept = format === "openmetrics" ? "application/openmetrics-text; version=1.0.0" : "text/plain; version=0.0.4";
+  const response = await exports.default.fetch(new Request("http://metrics.test/metrics", { headers: { accept } }));
+  if (response.status !== 200) throw new Error(`the scrape answered ${response.status}`);
+  return response.text();
+}
+
+/** A sample line as the scrape writes it, the entry's own labels first. */
+export function sampleLine(entry: Entry, name: string, value: number | string, labels: Labels = {}): string {
+  return `${name}${braces({ ...entry.labels, ...labels })} ${value}`;
+}

@@ -1,0 +1,113 @@
+// The rules about data a producer meets, one table through every way in (test/worker/entries/entries.ts): each rule is
+// decided in one module, and each row runs through every entry that can carry it. (Names: naming-table.test.ts; the
+// cap on families: configured/family-cap-table.test.ts, on a Worker with a small cap.)
+
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { catalog } from "../../../worker/objects/catalog-object.ts";
+import { collectFamilies } from "../../../worker/scrape/scrape.ts";
+import { ENTRIES, type Entry, type ProducedMetric } from "./entries.ts";
+
+const stored = async (name: string) => (await collectFamilies(env)).find((f) => f.name === name);
+const labelNames = (n: number) => Array.from({ length: n }, (_, i) => `l${i}`);
+const labelsOf = (names: string[], value: (i: number) => string) =>
+  Object.fromEntries(names.map((name, i) => [name, value(i)]));
+
+interface Rule {
+  rule: string;
+  /** Runs the rule's case through `entry`, its names under `base`. */
+  run(entry: Entry, base: string): Promise<void>;
+  /** Entries the rule cannot be carried by, with why (none: every entry). */
+  skip?: (entry: Entry) => boolean;
+}
+
+const RULES: Rule[] = [
+  {
+    rule: "a family has at most 32 label names: 33 are refused with 400 naming the limit, and nothing is stored",
+    async run(entry, base) {
+      const names = labelNames(33);
+      const metric: ProducedMetric = {
+        name: base,
+        type: "gauge",
+        labelNames: names,
+        series: [{ labels: labelsOf(names, () => "v"), value: 1 }],
+      };
+      const reply = await entry.push([metric]);
+      expect(reply).toMatchObject({ accepted: false, status: 400 });
+      expect(reply.error).toMatch(/33|over the limit of 32/);
+      expect(await stored(base)).toBeUndefined();
+    },
+  },
+  {
+    rule: "a series' label names and values are at most 8,192 characters together",
+    async run(entry, base) {
+      const names = labelNames(9);
+      const metric: ProducedMetric = {
+        name: base,
+        type: "gauge",
+        labelNames: names,
+        series: [{ labels: labelsOf(names, () => "v".repeat(1000)), value: 1 }],
+      };
+      const reply = await entry.push([metric]);
+      expect(reply).toMatchObject({ accepted: false, status: 400 });
+      expect(reply.error).toMatch(/over the limit of 8192 per series/);
+      expect(await stored(base)).toBeUndefined();
+    },
+  },
+  {
+    rule: "the time to live is part of a family's definition: another one is refused with 409",
+    skip: (entry) => entry.cannotCarry({ name: "x", type: "counter", ttlSeconds: 1, series: [] }) !== undefined,
+    async run(entry, base) {
+      const ttl = (ttlSeconds: number, value: number): ProducedMetric => ({
+        name: base,
+        type: "counter",
+        ttlSeconds,
+        series: [{ value }],
+      });
+      expect(await entry.push([ttl(600, 1)])).toMatchObject({ accepted: true });
+      const reply = await entry.push([ttl(1, 1)]);
+      expect(reply).toMatchObject({ accepted: false, status: 409 });
+      expect(reply.error).toMatch(/different time to live \(ttlSeconds 600 vs 1\)/);
+      expect(await stored(base)).toMatchObject({ ttlSeconds: 600, series: [{ value: 1 }] });
+    },
+  },
+  {
+    rule: "a push one of whose families is refused applies nothing (the Durable Object transport: each family alone)",
+    async run(entry, base) {
+      const histogram = (buckets: number[]): ProducedMetric => ({
+        name: `${base}_h`,
+        type: "histogram",
+        buckets,
+        series: [{ observations: [0.5] }],
+      });
+      expect(await entry.push([histogram([1])])).toMatchObject({ accepted: true });
+      const fresh: ProducedMetric = { name: `${base}_new`, type: "counter", series: [{ value: 1 }] };
+      const reply = await entry.push([fresh, histogram([1, 2])]);
+      expect(reply).toMatchObject({ accepted: false, status: 409 });
+      expect(reply.error).toMatch(/different buckets/);
+      expect(await stored(`${base}_new`)).toEqual(entry.wholePush ? undefined : expect.anything());
+      expect((await stored(`${base}_h`))?.series).toMatchObject([{ counts: [1, 0] }]);
+    },
+  },
+  {
+    rule: "only an operator shards a family: a bound Worker's declaration counts, an HTTP push's does not",
+    skip: (entry) => entry.cannotCarry({ name: "x", type: "counter", shards: 4, series: [] }) !== undefined,
+    async run(entry, base) {
+      const metric: ProducedMetric = { name: base, type: "counter", shards: 4, series: [{ value: 1 }] };
+      expect(await entry.push([metric])).toMatchObject({ accepted: true });
+      const listed = (await catalog(env).list()).find((e) => e.name === base);
+      expect(listed?.shards).toBe(entry.bound ? 4 : 1);
+    },
+  },
+];
+
+describe("rules about data, through every way in", () => {
+  RULES.forEach((rule, r) => {
+    describe(rule.rule, () => {
+      ENTRIES.forEach((entry, e) => {
+        if (rule.skip?.(entry)) return;
+        it(entry.name, () => rule.run(entry, `rules_r${r}_e${e}`));
+      });
+    });
+  });
+});
