@@ -3,6 +3,7 @@
 
 import { costPerTraffic, EVERY_REQUEST, RECOMMENDED } from "./cost.ts";
 import { hotPath } from "./hot-path.ts";
+import { HTTP_MODES, type HttpCostRun, httpCost, monthlyAt } from "./http-cost.ts";
 import { idleLatency } from "./latency.ts";
 import { scrapeBench } from "./scrape.ts";
 import { throughput } from "./throughput.ts";
@@ -10,7 +11,7 @@ import { throughput } from "./throughput.ts";
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const dollars = (n: number) => `$${fmt(n, n < 100 ? 2 : 0)}`;
-const only = new Set((process.env.BENCH ?? "hot,throughput,cost,latency,scrape").split(","));
+const only = new Set((process.env.BENCH ?? "hot,throughput,http,cost,latency,scrape").split(","));
 
 console.log(`prometheus-distributed-client benchmark — Node ${process.version}, ${new Date().toISOString()}\n`);
 
@@ -25,38 +26,82 @@ if (only.has("hot")) {
 }
 
 if (only.has("throughput")) {
-  console.log("\n(b) throughput: the anchor workload over HTTP, 2 clients (a job: 100 counter incs over 10 labels,");
+  console.log("\n(b) throughput: the anchor workload over HTTP (a job: 100 counter incs over 10 labels, 20 histogram");
   console.log(
-    "    20 histogram observations, 1 gauge set, one push of 3 families); 12 slices of 100 jobs rotate between",
+    "    observations, 1 gauge set, one push of 3 families); 12 slices of 100 jobs rotate between the metrics",
   );
   console.log(
-    "    the metrics Worker and three references: the ceiling (parses the push and answers), and two floors that",
+    "    Worker and its references: the ceiling (parses the push and answers), the floors of a design with an",
   );
-  console.log("    also call one Durable Object per family (calls only; plus one durable row write per family object)");
-  for (const [label, ram] of [
-    ["SQLite on this machine's disk", false],
-    ["SQLite in RAM (tmpfs)", true],
-  ] as const) {
-    const r = await throughput(ram, !ram);
+  console.log(
+    "    object per family (calls only; plus one durable row per family object), the floor of an ingest-shaped",
+  );
+  console.log(
+    "    design (one object call and one durable row per push), and the real Pushgateway (keeps the last push)",
+  );
+  const runs: [string, boolean, number, Record<string, string>][] = [
+    ["2 clients, SQLite on disk", false, 2, {}],
+    ["8 clients, SQLite on disk", false, 8, {}],
+    ["2 clients, SQLite on disk, DURABILITY_WINDOW_MS=1000", false, 2, { DURABILITY_WINDOW_MS: "1000" }],
+    ["2 clients, SQLite in RAM (tmpfs)", true, 2, {}],
+  ];
+  for (const [label, ram, clients, vars] of runs) {
+    const r = await throughput(ram, clients === 2 && !ram && Object.keys(vars).length === 0, vars, clients);
     const ratios = [...r.sliceRatios].sort((a, b) => a - b);
     const share = (n: number) => `${fmt(n)} jobs/s (${(n / r.ceiling).toFixed(2)}×)`;
     console.log(`    ${label}:`);
     console.log(
-      `      ceiling ${fmt(r.ceiling)} jobs/s; calls only ${share(r.callsOnly)}; one write per family ${share(r.oneWritePerFamily)}`,
+      `      ceiling ${fmt(r.ceiling)} jobs/s; calls only ${share(r.callsOnly)}; one write per family ${share(r.oneWritePerFamily)};`,
+    );
+    const gateway = r.pushgateway === undefined ? "not installed" : share(r.pushgateway);
+    console.log(`      ingest-shaped floor ${share(r.ingestFloor)}; Pushgateway ${gateway}`);
+    console.log(
+      `      ours ${share(r.ours)} = ${(r.ours / r.oneWritePerFamily).toFixed(2)}× the design floor, ${(r.ours / r.ingestFloor).toFixed(2)}× the ingest-shaped floor` +
+        (r.pushgateway ? `, ${(r.ours / r.pushgateway).toFixed(2)}× the Pushgateway` : ""),
     );
     console.log(
-      `      ours ${share(r.ours)} — the ratio per slice ranged ${(ratios[0] ?? 0).toFixed(2)}–${(ratios.at(-1) ?? 0).toFixed(2)}`,
+      `      ceiling/ours per slice ${(ratios[0] ?? 0).toFixed(2)}–${(ratios.at(-1) ?? 0).toFixed(2)}; scraped totals exact: ${r.exact ? "yes" : `NO — ${r.problems.join("; ")}`}`,
     );
-    console.log(`      scraped totals exact: ${r.exact ? "yes" : `NO — ${r.problems.join("; ")}`}`);
     console.log(
-      `      per push: ${r.objectRequestsPerPush.toFixed(2)} family-object requests, ${r.rowsPerPush.toFixed(1)} rows written, ${r.groupsPerPush.toFixed(2)} groups`,
+      `      per push: ${r.objectRequestsPerPush.toFixed(2)} object requests, ${r.rowsPerPush.toFixed(2)} rows written (ingest log and folds), ${r.groupsPerPush.toFixed(3)} family groups`,
     );
-    if (!ram) {
+    if (r.selfCounted > 0) {
       console.log(
         `      the Worker's own push counter: ${fmt(r.selfCounted)} of ${fmt(r.pushes)} pushes counted; its flushes reached its object ${r.selfRequests} time(s)`,
       );
     }
     if (!r.exact) process.exitCode = 1;
+  }
+}
+
+if (only.has("http")) {
+  console.log(
+    "\n(f) HTTP producers: what a push costs. Senders push the anchor shape (3 families, 21 series) over HTTP at a",
+  );
+  console.log(
+    "    steady rate, 20 s measured after 5 s of warm-up; requests and rows counted by the objects (SQL cursors),",
+  );
+  console.log("    the ingest object counted active the whole time (its fold timer keeps it awake), families by their");
+  console.log("    busy time; dollars at the published prices incl. $0.30 per million Worker requests");
+  const rows: HttpCostRun[] = [];
+  for (const mode of HTTP_MODES) {
+    for (const run of await httpCost(mode, [50, 200], 20, 5)) {
+      rows.push(run);
+      console.log(
+        `    ${mode.label.padEnd(34)} ${fmt(run.achievedRate).padStart(4)} pushes/s: ${run.requestsPerPush.toFixed(3)} object requests, ` +
+          `${run.rowsPerPush.toFixed(3)} rows per push; ${dollars(run.dollarsPerMillion)} per million pushes; exact: ${run.exact ? "yes" : "NO"}`,
+      );
+      if (!run.exact) process.exitCode = 1;
+    }
+  }
+  console.log(
+    "    a month, from the figures at 200 pushes/s (requests and rows scale with pushes; duration as measured):",
+  );
+  for (const mode of HTTP_MODES) {
+    const at200 = rows.find((r) => r.mode === mode.label && r.targetRate === 200);
+    if (!at200) continue;
+    const months = [5, 200, 1000].map((rate) => `${rate}/s ${dollars(monthlyAt(at200, rate))}`);
+    console.log(`      ${mode.label.padEnd(34)} ${months.join(", ")}`);
   }
 }
 

@@ -10,6 +10,7 @@ export { createMetricsRouter } from "./http/router.ts";
 export { MetricsService } from "./ingest/metrics-service.ts";
 export { CatalogObject } from "./objects/catalog-object.ts";
 export { FamilyObject } from "./objects/family-object.ts";
+export { IngestObject } from "./objects/ingest-object.ts";
 export { collectFamilies } from "./scrape/scrape.ts";
 
 const router = createMetricsRouter();

@@ -1,7 +1,8 @@
 // Two throughput references between the ceiling and the metrics Worker, to show where a push's time goes: a Worker
 // that parses the push and sends each family to a Durable Object that only answers (`/push?write=0`: the cost of the
 // three object calls), or that also writes the family as one durable row (`/push?write=1`: plus the cost of one
-// durable write per family object). No validation, no merging, nothing else.
+// durable write per family object). And the floor of an ingest-shaped design (`/push?ingest=1`): the whole push to one
+// object that writes it as one durable row. No validation, no merging, nothing else.
 
 import { DurableObject } from "cloudflare:workers";
 
@@ -35,8 +36,17 @@ export class FloorObject extends DurableObject<FloorEnv> {
 
 export default {
   async fetch(request: Request, env: FloorEnv): Promise<Response> {
-    const write = new URL(request.url).searchParams.get("write") === "1";
-    const push = JSON.parse(await request.text()) as { batch?: string; families: { name: string }[] };
+    const params = new URL(request.url).searchParams;
+    const write = params.get("write") === "1";
+    const text = await request.text();
+    const push = JSON.parse(text) as { batch?: string; families: { name: string }[] };
+    if (params.get("ingest") === "1") {
+      await env.FLOOR.getByName("ingest").apply(push.batch ?? "", text, true);
+      const families = push.families.map((f) => ({ name: f.name, status: "applied", series: 0 }));
+      return new Response(JSON.stringify({ batch: push.batch, families }), {
+        headers: { "content-type": "application/json" },
+      });
+    }
     const families = await Promise.all(
       push.families.map((f) => env.FLOOR.getByName(f.name).apply(f.name, JSON.stringify(f), write)),
     );

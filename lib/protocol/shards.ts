@@ -36,3 +36,14 @@ export function shardFor(
   if (pushId === undefined) return Math.floor(Math.random() * shards);
   return fnv1a(`${pushId}\u0000${part.name}`) % shards;
 }
+
+/**
+ * Which of `shards` objects a push goes to by its id alone (an ingest object): the same one for every retry; any
+ * one for a push without an id.
+ * @example shardOfId("b-1", 4); // the same number for every retry of "b-1"
+ */
+export function shardOfId(pushId: string | undefined, shards: number): number {
+  if (shards <= 1) return 0;
+  if (pushId === undefined) return Math.floor(Math.random() * shards);
+  return fnv1a(pushId) % shards;
+}

@@ -33,6 +33,7 @@ export function familyObjects(scriptName?: string): WorkerOptions["durableObject
   return {
     METRICS_FAMILY: { className: "FamilyObject", useSQLite: true, ...(scriptName ? { scriptName } : {}) },
     METRICS_CATALOG: { className: "CatalogObject", useSQLite: true, ...(scriptName ? { scriptName } : {}) },
+    METRICS_INGEST: { className: "IngestObject", useSQLite: true, ...(scriptName ? { scriptName } : {}) },
   };
 }
 
@@ -72,6 +73,40 @@ export async function familyStats(worker: RunningWorker, names: readonly string[
     rowsWritten: sum("rowsWritten"),
     busyMs: sum("busyMs"),
   };
+}
+
+/** The cost counters of the ingest objects (none when the Worker runs without them). */
+export async function ingestStats(worker: RunningWorker, shards = 1) {
+  type Stats = {
+    requests: number;
+    pushes: number;
+    groups: number;
+    folds: number;
+    rowsWritten: number;
+    pending: number;
+  };
+  const namespace = await worker.mf.getDurableObjectNamespace("METRICS_INGEST", "metrics").catch(() => undefined);
+  const all = namespace
+    ? await Promise.all(
+        Array.from({ length: shards }, (_, k) =>
+          (namespace.getByName(`ingest#${k}`) as unknown as { stats(): Promise<Stats> }).stats(),
+        ),
+      )
+    : [];
+  const sum = (key: keyof Stats) => all.reduce((n, s) => n + s[key], 0);
+  return {
+    requests: sum("requests"),
+    pushes: sum("pushes"),
+    groups: sum("groups"),
+    folds: sum("folds"),
+    rowsWritten: sum("rowsWritten"),
+  };
+}
+
+/** The metrics Worker's objects without the ingest objects: every push goes to the family objects directly. */
+export function directObjects(): WorkerOptions["durableObjects"] {
+  const { METRICS_INGEST: _ingest, ...rest } = familyObjects() as Record<string, unknown>;
+  return rest as WorkerOptions["durableObjects"];
 }
 
 export interface RunningWorker {

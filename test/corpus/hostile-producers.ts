@@ -141,10 +141,11 @@ export const PRODUCER_ATTACKS: ProducerAttack[] = [
       }));
       const res = await target.push({ families }, SCOPED_TOKEN);
       if (res.status !== 200) problems.push(`the push answered ${res.status}`);
-      // Every scrape reads the catalog and one object per family: 22 objects, not 20 × 32 + 2.
+      // Every scrape asks the ingest object to fold, reads the catalog and one object per family: 23 objects, not
+      // 20 × 32 + 3.
       const requests = sampleOf(await target.scrape("text"), "pdc_scrape_object_requests ");
       const listed = sampleOf(await target.scrape("text"), "pdc_families ");
-      if (requests !== (listed ?? 0) + 1)
+      if (requests !== (listed ?? 0) + 2)
         problems.push(`a scrape made ${requests} object requests for ${listed} families`);
       return [...problems, ...(await scrapeIntact(target))];
     },

@@ -6,6 +6,7 @@ declare namespace Cloudflare {
   interface Env {
     METRICS_FAMILY: WorkerEnv["METRICS_FAMILY"];
     METRICS_CATALOG: WorkerEnv["METRICS_CATALOG"];
+    METRICS_INGEST?: WorkerEnv["METRICS_INGEST"];
     PUSH_TOKEN?: string;
     ALLOW_ANONYMOUS_PUSH?: string;
   }

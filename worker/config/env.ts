@@ -2,12 +2,24 @@
 
 import type { CatalogObject } from "../objects/catalog-object.ts";
 import type { FamilyObject } from "../objects/family-object.ts";
+import type { IngestObject } from "../objects/ingest-object.ts";
 
 export interface Env {
   /** One Durable Object per metric family. */
   METRICS_FAMILY: DurableObjectNamespace<FamilyObject>;
   /** The single object listing every family, so the scrape finds them. */
   METRICS_CATALOG: DurableObjectNamespace<CatalogObject>;
+  /**
+   * The ingest objects: HTTP, RPC and Pushgateway pushes are acknowledged by one of them (one request a push) and
+   * folded into the family objects in the background. Without this binding, pushes go to the family objects directly.
+   */
+  METRICS_INGEST?: DurableObjectNamespace<IngestObject>;
+  /** How many ingest objects (1–32, default 1). */
+  INGEST_SHARDS?: string;
+  /** How often an ingest object folds into the family objects, in ms (default 10,000). */
+  INGEST_FOLD_MS?: string;
+  /** Acknowledge pushes from memory and write them once per this many ms (default 0 = off; at most 10,000). */
+  DURABILITY_WINDOW_MS?: string;
   /**
    * Token(s) for pushes (POST /push, the Pushgateway API), Bearer or Basic password; several separated by commas or
    * whitespace during a rotation. A secret: `wrangler secret put PUSH_TOKEN`.

@@ -125,3 +125,25 @@ function parseShards(setting: string): Map<string, number> {
   for (const [name, n] of entries) shards.set(name, n as number);
   return shards;
 }
+
+/**
+ * The ingest objects HTTP, RPC and Pushgateway pushes are acknowledged by (INGEST_SHARDS, 1–32, default 1): one push
+ * is one request to one of them, chosen by its push id. More than one spreads a very high push rate; see the README
+ * for what it changes (the order of two pushes of one producer to a `set` gauge within a fold).
+ */
+export function ingestShards(env: Env): number {
+  return Math.min(positiveInt(env.INGEST_SHARDS, 1), 32);
+}
+
+/** How often an ingest object folds what it acknowledged into the family objects (INGEST_FOLD_MS, default 10 s). */
+export function ingestFoldMs(env: Env): number {
+  return Math.max(Math.min(positiveInt(env.INGEST_FOLD_MS, 10_000), 60_000), 50);
+}
+
+/**
+ * DURABILITY_WINDOW_MS (default 0 = off): when set, an ingest object acknowledges a push from memory and writes what it
+ * acknowledged once per window (straight into the family objects); a crash loses at most that window. At most 10 s.
+ */
+export function durabilityWindowMs(env: Env): number {
+  return Math.min(nonNegativeInt(env.DURABILITY_WINDOW_MS, 0), 10_000);
+}

@@ -10,7 +10,7 @@ import type { Env } from "../config/env.ts";
 import { configuredShards, limits } from "../config/settings.ts";
 import { ingest, jsonOf } from "../ingest/ingest.ts";
 import { catalog } from "../objects/catalog-object.ts";
-import { deleteOnEveryShard, everyShard, familyStub } from "../objects/stubs.ts";
+import { deleteOnEveryShard, drainIngest, everyShard, familyStub } from "../objects/stubs.ts";
 import { pushgatewayDelete, pushgatewayPush } from "../pushgateway/routes.ts";
 import { scrapeResponse } from "../scrape/scrape.ts";
 import { countPush } from "../self-metrics/self-metrics.ts";
@@ -61,6 +61,7 @@ async function push(request: Request, env: Env, ctx: ExecutionContext): Promise<
 /** DELETE /families/:name — the whole family, its series and its batch ids. */
 async function handleDeleteFamily(request: Request & { params: Record<string, string> }, env: Env): Promise<Response> {
   const name = await deletable(request, env);
+  await drainIngest(env, [name]);
   // Every object the family was ever spread over; shard 0 knows the distinct series.
   const shards = await everyShard(env, name);
   const replies = await Promise.all(shards.map((stub) => stub.deleteFamily(name)));
@@ -76,6 +77,7 @@ async function handleDeleteSeries(request: Request & { params: Record<string, st
       400,
       "name at least one label to match, e.g. ?route=/ (DELETE /families/<name> deletes every series)",
     );
+  await drainIngest(env, [name]);
   const replies = await deleteOnEveryShard(await everyShard(env, name), match);
   const refused = replies.find((reply) => "error" in reply);
   if (refused && "error" in refused) throw new HttpError(400, refused.error);
@@ -150,6 +152,7 @@ async function handleChangeFamily(request: Request & { params: Record<string, st
     if (problem) throw new HttpError(400, `shards ${problem}`);
   }
   const reply: Record<string, unknown> = { family: name };
+  await drainIngest(env, [name]);
   if ("shards" in change) reply.shards = await narrow(env, name, change.shards as number);
   if ("ttlSeconds" in change) {
     const ttl = change.ttlSeconds as number | null;

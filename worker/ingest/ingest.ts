@@ -9,11 +9,12 @@ import { shardFor } from "../../lib/protocol/shards.ts";
 import { type DeliveryOutcome, type FamilyRefusal, refusedWhole } from "../../lib/protocol/transport.ts";
 import type { FamilyPush, MetricType, Push } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
-import { configuredShards, limits, maxFamilies, maxSeriesPerFamily } from "../config/settings.ts";
+import { configuredShards, limits } from "../config/settings.ts";
 import { EVERY_FAMILY, type Scope, scopeProblem } from "../http/auth.ts";
-import { catalog } from "../objects/catalog-object.ts";
-import { familyStub } from "../objects/stubs.ts";
-import { countFamilyCapRefusal, type WaitUntil } from "../self-metrics/self-metrics.ts";
+import { refusalsOfWhole, type TokenCap } from "../objects/admission.ts";
+import type { IngestAnswer } from "../objects/ingest-object.ts";
+import { familyStub, ingestStub } from "../objects/stubs.ts";
+import type { WaitUntil } from "../self-metrics/self-metrics.ts";
 
 /**
  * What a push gets, as data each way in renders in its own terms: its families' outcomes; or the refusal of the whole
@@ -66,53 +67,11 @@ function withShards(env: Env, part: FamilyPush, from: WayIn): FamilyPush {
 const registered = new Map<string, { type: MetricType; until: number }>();
 const REGISTERED_MS = 60_000;
 
-/**
- * The refusals that make `push` refused whole, before any of it is applied (none: it may be applied). A part over the
- * series cap on its own is refused at once. For a push of several families, each family object is asked whether it
- * would refuse its part (other buckets, a gauge merged by "sum", the series cap…); a push of one family needs no
- * asking: its object refuses it whole. Last, the catalog admits the push: it refuses a clash with another family
- * (another type under the name, or a sample name another family exposes) and new families past the deployment's or
- * the credential's cap, and lists the new ones (families this isolate saw applied within the last minute skip it).
- */
-async function refusalsOfWhole(
-  env: Env,
-  ctx: WaitUntil | undefined,
-  push: Push,
-  scope: Scope,
-): Promise<FamilyRefusal[]> {
-  const cap = maxSeriesPerFamily(env);
-  const oversized = push.families.filter((f) => f.series.length > cap);
-  if (oversized.length > 0)
-    return oversized.map((f) => ({
-      name: f.name,
-      status: "rejected",
-      code: 413,
-      error: `family ${JSON.stringify(f.name)} would hold ${f.series.length} series, over the limit of ${cap} per family`,
-    }));
-  if (push.families.length > 1) {
-    const verdicts = await Promise.all(
-      push.families.map((part) => familyStub(env, part.name, 0).wouldRefuse(push.pushId, part)),
-    );
-    const refused = verdicts.filter((v): v is FamilyRefusal => v?.status === "rejected");
-    if (refused.length > 0) return refused;
-  }
-  const now = Date.now();
-  const unknown = push.families.filter((f) => {
-    const seen = registered.get(f.name);
-    return !seen || seen.type !== f.type || seen.until < now;
-  });
-  if (unknown.length === 0) return [];
-  const token =
-    "prefixes" in scope && scope.maxFamilies !== undefined
-      ? { prefixes: scope.prefixes, maxFamilies: scope.maxFamilies }
-      : undefined;
-  const caps = { maxFamilies: maxFamilies(env), ...(token ? { token } : {}) };
-  const admitted = unknown.map(({ name, type, shards }) => ({ name, type, ...(shards ? { shards } : {}) }));
-  const refused = await catalog(env).admit(admitted, caps);
-  if (!refused) return [];
-  if (refused.cap) countFamilyCapRefusal(refused.cap, env, ctx);
-  const { status: code, error, limit } = refused;
-  return refused.families.map((name) => ({ name, status: "rejected", code, error, ...(limit ? { limit } : {}) }));
+/** The cap a credential's scope puts on families, if any. */
+function tokenCap(scope: Scope): TokenCap | undefined {
+  return "prefixes" in scope && scope.maxFamilies !== undefined
+    ? { prefixes: scope.prefixes, maxFamilies: scope.maxFamilies }
+    : undefined;
 }
 
 /**
@@ -137,6 +96,28 @@ function rememberApplied(push: Push, outcomes: readonly DeliveryOutcome[]): void
   push.families.forEach((family, i) => {
     if (outcomes[i]?.status === "applied") registered.set(family.name, { type: family.type, until });
   });
+}
+
+/**
+ * The push acknowledged (or refused whole) by its ingest object: one request, whatever its families; undefined
+ * without the ingest binding, or for a push too large for the ingest log (it goes to the family objects directly).
+ */
+async function acceptedByIngestObject(env: Env, push: Push, scope: Scope): Promise<IngestReply | undefined> {
+  const stub = ingestStub(env, push.pushId);
+  if (!stub) return undefined;
+  let answer: IngestAnswer;
+  try {
+    answer = await stub.accept(push, tokenCap(scope));
+  } catch (error) {
+    console.error(`prometheus-distributed-client: the ingest object failed: ${String(error)}`);
+    const error503 = "the push could not be stored; resend the same push (same push id)";
+    const families = push.families.map((f): DeliveryOutcome => ({ name: f.name, status: "failed", error: error503 }));
+    return { status: 503, ...(push.pushId !== undefined ? { pushId: push.pushId } : {}), families };
+  }
+  if (answer.kind === "too-large") return undefined;
+  if (answer.kind === "refused") return refusedReply(push, answer.refusals);
+  const { families } = answer;
+  return { status: statusOf(families), ...(push.pushId !== undefined ? { pushId: push.pushId } : {}), families };
 }
 
 /**
@@ -167,7 +148,18 @@ export async function ingest(
     const outside = scopeProblem(scope, family.name);
     if (outside) return refuse({ status: 403, path: [], problem: outside });
   }
-  const refusals = await refusalsOfWhole(env, ctx, push, scope);
+  const viaIngest = await acceptedByIngestObject(env, push, scope);
+  if (viaIngest) return viaIngest;
+  const now = Date.now();
+  const refusals = await refusalsOfWhole(env, ctx, push.families, {
+    askEveryFamily: false,
+    registered: (f) => {
+      const seen = registered.get(f.name);
+      return seen !== undefined && seen.type === f.type && seen.until >= now;
+    },
+    token: tokenCap(scope),
+    pushId: push.pushId,
+  });
   if (refusals.length > 0) return refusedReply(push, refusals);
   // Checked whole above, so the objects take the parts as they are (no second check).
   const send = (pushId: string | undefined, part: FamilyPush) =>

@@ -65,6 +65,17 @@ export class FamilyObject extends DurableObject<Env> {
   }
 
   /**
+   * Parts of several pushes that `checkPush` accepted and an ingest object acknowledged, in the order acknowledged,
+   * applied as one group: a fold. A push id this object has seen is a duplicate, so a fold sent again (after a crash
+   * of the ingest object, or a lost reply) applies nothing twice.
+   * @internal
+   */
+  async pushFolded(items: { pushId: string | undefined; part: FamilyPush }[]): Promise<FamilyOutcome[]> {
+    this.called();
+    return this.writePath.submitAll(items);
+  }
+
+  /**
    * How this object would answer `part` alone against what it stores now, when that is a refusal (else null); writes
    * nothing. Ingest asks every family of a push of several first, so a part one family refuses (other buckets,
    * a gauge merged by "sum", the series cap…) applies nowhere. Only for a part `checkPush` accepted.

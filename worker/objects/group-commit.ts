@@ -35,6 +35,22 @@ export class GroupCommit<T, R> {
     return new Promise<R>((resolve, reject) => this.queue.push({ item, resolve, reject }));
   }
 
+  /**
+   * Applies `items` as one group (with whatever else waits, when busy): what a caller that gathered them itself (a
+   * fold of many pushes) submits, so they take one group rather than one for the first and one for the rest.
+   */
+  submitMany(items: T[]): Promise<R[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    if (!this.busy) {
+      this.busy = true;
+      this.busySince = Date.now();
+      return this.run(items);
+    }
+    return Promise.all(
+      items.map((item) => new Promise<R>((resolve, reject) => this.queue.push({ item, resolve, reject }))),
+    );
+  }
+
   /** Milliseconds spent busy (a group applying, or its window open) since this instance started. */
   get busyMs(): number {
     return this.busyTotal + (this.busy ? Date.now() - this.busySince : 0);

@@ -1,8 +1,10 @@
 // The stubs of a family's objects: one per shard it was ever spread over, shard 0 first.
 
 import { shardObjectName } from "../../lib/protocol/names.ts";
+import { shardOfId } from "../../lib/protocol/shards.ts";
 import type { Labels } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
+import { ingestShards } from "../config/settings.ts";
 import { catalog } from "./catalog-object.ts";
 
 /** The stub of shard `shard` of `family`. */
@@ -26,4 +28,28 @@ export async function deleteOnEveryShard(stubs: ReturnType<typeof familyStub>[],
   const [zero, ...others] = stubs;
   const replies = await Promise.all(others.map((stub) => stub.deleteSeries(match)));
   return zero ? [await zero.deleteSeries(match), ...replies] : replies;
+}
+
+/**
+ * The ingest object that acknowledges the push with id `pushId` (a retry meets its first attempt), or undefined when
+ * the Worker has no ingest binding.
+ */
+export function ingestStub(env: Env, pushId: string | undefined) {
+  const shards = ingestShards(env);
+  return env.METRICS_INGEST?.getByName(`ingest#${shardOfId(pushId, shards)}`);
+}
+
+/** Every ingest object (none without the binding). */
+export function everyIngestStub(env: Env) {
+  const namespace = env.METRICS_INGEST;
+  return namespace ? Array.from({ length: ingestShards(env) }, (_, k) => namespace.getByName(`ingest#${k}`)) : [];
+}
+
+/**
+ * Folds what every ingest object acknowledged into the family objects (and, with `forget`, makes them ask about those
+ * families again): a read that follows sees every acknowledged push, and an operator's change of a family is not
+ * undone by parts acknowledged before it.
+ */
+export async function drainIngest(env: Env, forget?: string[]): Promise<void> {
+  await Promise.all(everyIngestStub(env).map((stub) => (forget ? stub.forget(forget) : stub.drain())));
 }

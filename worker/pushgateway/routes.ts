@@ -16,7 +16,7 @@ import { readBodyLimited } from "../http/body.ts";
 import { HttpError, jsonResponse } from "../http/errors.ts";
 import { ingest } from "../ingest/ingest.ts";
 import { catalog } from "../objects/catalog-object.ts";
-import { deleteOnEveryShard, everyShard } from "../objects/stubs.ts";
+import { deleteOnEveryShard, drainIngest, everyShard } from "../objects/stubs.ts";
 import type { WaitUntil } from "../self-metrics/self-metrics.ts";
 
 /** Where the grouping key starts in a path, after the router's base. */
@@ -106,7 +106,13 @@ export async function pushgatewayDelete(request: Request, env: Env, base: string
   const scope = await authorizeAdmin(request, env);
   const grouping = groupingOf(request, env, base);
   // A scoped token deletes the group from its own families only.
+  // What the ingest objects acknowledged before this DELETE is folded first, so the DELETE removes it too.
+  await drainIngest(env);
   const families = (await catalog(env).list()).filter(({ name }) => inScope(scope, name));
+  await drainIngest(
+    env,
+    families.map(({ name }) => name),
+  );
   const touched: { family: string; deleted: number }[] = [];
   for (let i = 0; i < families.length; i += DELETE_PARALLELISM) {
     const slice = families.slice(i, i + DELETE_PARALLELISM);

@@ -23,7 +23,7 @@ import type { Env } from "../config/env.ts";
 import { defaultTtlSeconds, maxFamilies, scrapeCacheMs } from "../config/settings.ts";
 import { negotiate } from "../http/negotiate.ts";
 import { type CatalogEntry, catalog } from "../objects/catalog-object.ts";
-import { familyStub } from "../objects/stubs.ts";
+import { drainIngest, everyIngestStub, familyStub } from "../objects/stubs.ts";
 import { type FamilySeen, scrapeGauges } from "../self-metrics/self-metrics.ts";
 import { ScrapeFlight } from "./scrape-flight.ts";
 
@@ -122,8 +122,15 @@ class FamilyReader {
   }
 }
 
-/** The catalog's families, with retries. */
+/**
+ * The catalog's families, with retries, after the ingest objects folded what they acknowledged (read your writes; a
+ * fold that fails is logged and the scrape reads what is folded).
+ */
 async function listFamilies(env: Env, tally: Tally): Promise<CatalogEntry[]> {
+  tally.requests += everyIngestStub(env).length;
+  await drainIngest(env).catch((error) =>
+    console.error(`prometheus-distributed-client: the scrape could not fold the ingest objects: ${String(error)}`),
+  );
   return withRetries(() => {
     tally.requests++;
     return catalog(env).list();

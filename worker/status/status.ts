@@ -12,7 +12,7 @@ import { defaultTtlSeconds } from "../config/settings.ts";
 import { authorizeScrape } from "../http/auth.ts";
 import { HttpError } from "../http/errors.ts";
 import { type CatalogEntry, catalog } from "../objects/catalog-object.ts";
-import { familyStub } from "../objects/stubs.ts";
+import { drainIngest, familyStub } from "../objects/stubs.ts";
 import {
   type FamilyRow,
   type FamilyStatus,
@@ -93,6 +93,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 export async function handleStatus(request: Request, env: Env): Promise<Response> {
   await authorizeScrape(request, env);
   const path = new URL(request.url).pathname;
+  await drainIngest(env).catch((error) => console.error(`prometheus-distributed-client: ${String(error)}`));
   const entries = await retried(() => catalog(env).list());
   const rows = await mapLimited(entries, CONCURRENCY, (entry) => familyRow(env, entry));
   return htmlResponse(renderStatusPage(rows, context(env, path.endsWith("/") ? path : `${path}/`)));
@@ -148,6 +149,7 @@ export async function handleFamilyStatus(
     throw new HttpError(400, "the family name in the path is not valid percent-encoding");
   }
   // Only listed families: an unknown name must not create an object.
+  await drainIngest(env).catch((error) => console.error(`prometheus-distributed-client: ${String(error)}`));
   const directory = catalog(env);
   const [type, shards] = await Promise.all([
     retried(() => directory.typeOf(name)),

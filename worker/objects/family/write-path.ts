@@ -92,6 +92,24 @@ export class WritePath {
 
   /** A checked part, applied with the group it joins. */
   async submit(pushId: string | undefined, received: FamilyPush): Promise<FamilyOutcome> {
+    const prepared = await this.prepare(pushId, received);
+    return "status" in prepared ? prepared : this.groups.submit(prepared);
+  }
+
+  /**
+   * Checked parts of several pushes, in order, applied as one group (a fold from the ingest objects): one write per
+   * touched series and one row of push ids for all of them. A push id seen before is a duplicate, as for `submit`.
+   */
+  async submitAll(items: readonly { pushId: string | undefined; part: FamilyPush }[]): Promise<FamilyOutcome[]> {
+    const prepared = await Promise.all(items.map(({ pushId, part }) => this.prepare(pushId, part)));
+    const pending = prepared.filter((p): p is PendingPush => !("status" in p));
+    const applied = await this.groups.submitMany(pending);
+    let next = 0;
+    return prepared.map((p) => ("status" in p ? p : (applied[next++] as FamilyOutcome)));
+  }
+
+  /** A checked part made ready for its group (its stored terms adopted, deletions forwarded), or its refusal. */
+  private async prepare(pushId: string | undefined, received: FamilyPush): Promise<PendingPush | FamilyOutcome> {
     const { state } = this;
     const reject = (code: number, error: string): FamilyOutcome => ({
       name: received.name,
@@ -123,7 +141,7 @@ export class WritePath {
       }
     }
     state.counters.pushes++;
-    return this.groups.submit({ pushId, part });
+    return { pushId, part };
   }
 
   /**

@@ -1,0 +1,63 @@
+// Admission: the refusals a push meets against what is stored, asked before anything of it is applied, so that a
+// push is refused whole or applied whole. A part over the series cap on its own is refused at once; each family
+// object is asked whether it would refuse its part (another definition, other buckets, a gauge merged by "sum", the
+// series cap…); the catalog admits the families not known to be registered (a clash with another family's type or
+// sample names, the deployment's and the credential's cap on families) and lists the new ones.
+
+import type { FamilyRefusal } from "../../lib/protocol/transport.ts";
+import type { FamilyPush } from "../../lib/protocol/wire.ts";
+import type { Env } from "../config/env.ts";
+import { maxFamilies, maxSeriesPerFamily } from "../config/settings.ts";
+import { countFamilyCapRefusal, type WaitUntil } from "../self-metrics/self-metrics.ts";
+import { catalog } from "./catalog-object.ts";
+import { familyStub } from "./stubs.ts";
+
+/** The cap a scoped credential puts on the families its prefixes may hold, when it has one. */
+export interface TokenCap {
+  prefixes: string[];
+  maxFamilies: number;
+}
+
+export interface Admission {
+  /** Ask every family's object (not only when the push has several families). */
+  askEveryFamily: boolean;
+  /** True for a family known to be registered with this part's type: the catalog need not be asked about it. */
+  registered: (part: FamilyPush) => boolean;
+  token: TokenCap | undefined;
+  /** The push's id, so a replay is judged as the object would judge it. */
+  pushId: string | undefined;
+}
+
+/** The refusals that make a push of `parts` refused whole (none: it may be applied). Writes nothing but the catalog's list. */
+export async function refusalsOfWhole(
+  env: Env,
+  ctx: WaitUntil | undefined,
+  parts: readonly FamilyPush[],
+  admission: Admission,
+): Promise<FamilyRefusal[]> {
+  const cap = maxSeriesPerFamily(env);
+  const oversized = parts.filter((f) => f.series.length > cap);
+  if (oversized.length > 0)
+    return oversized.map((f) => ({
+      name: f.name,
+      status: "rejected",
+      code: 413,
+      error: `family ${JSON.stringify(f.name)} would hold ${f.series.length} series, over the limit of ${cap} per family`,
+    }));
+  if (admission.askEveryFamily || parts.length > 1) {
+    const verdicts = await Promise.all(
+      parts.map((part) => familyStub(env, part.name, 0).wouldRefuse(admission.pushId, part)),
+    );
+    const refused = verdicts.filter((v): v is FamilyRefusal => v?.status === "rejected");
+    if (refused.length > 0) return refused;
+  }
+  const unknown = parts.filter((f) => !admission.registered(f));
+  if (unknown.length === 0) return [];
+  const caps = { maxFamilies: maxFamilies(env), ...(admission.token ? { token: admission.token } : {}) };
+  const admitted = unknown.map(({ name, type, shards }) => ({ name, type, ...(shards ? { shards } : {}) }));
+  const refused = await catalog(env).admit(admitted, caps);
+  if (!refused) return [];
+  if (refused.cap) countFamilyCapRefusal(refused.cap, env, ctx);
+  const { status: code, error, limit } = refused;
+  return refused.families.map((name) => ({ name, status: "rejected", code, error, ...(limit ? { limit } : {}) }));
+}
