@@ -133,8 +133,9 @@ if (only.has("cost")) {
 }
 
 if (only.has("latency")) {
-  console.log("\n(d) idle latency: one push (3 families) to idle objects, median of 30, 300 ms apart");
-  for (const row of await idleLatency()) console.log(`    ${row.label.padEnd(30)} ${row.medianMs.toFixed(2)} ms`);
+  console.log("\n(d) idle latency: one push (3 families) to an idle deployment, 50 pushes 300 ms apart, p50 and p99");
+  for (const row of await idleLatency())
+    console.log(`    ${row.label.padEnd(36)} p50 ${row.medianMs.toFixed(2)} ms, p99 ${row.p99Ms.toFixed(2)} ms`);
 }
 
 if (only.has("scrape")) {

@@ -16,7 +16,7 @@ export interface Env {
   METRICS_INGEST?: DurableObjectNamespace<IngestObject>;
   /** How many ingest objects (1–32, default 1). */
   INGEST_SHARDS?: string;
-  /** How often an ingest object folds into the family objects, in ms (default 10,000). */
+  /** How often an ingest object folds into the family objects, in ms (default 30,000). */
   INGEST_FOLD_MS?: string;
   /** Acknowledge pushes from memory and write them once per this many ms (default 0 = off; at most 10,000). */
   DURABILITY_WINDOW_MS?: string;

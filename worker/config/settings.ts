@@ -135,9 +135,12 @@ export function ingestShards(env: Env): number {
   return Math.min(positiveInt(env.INGEST_SHARDS, 1), 32);
 }
 
-/** How often an ingest object folds what it acknowledged into the family objects (INGEST_FOLD_MS, default 10 s). */
+/**
+ * How often an ingest object folds what it acknowledged into the family objects (INGEST_FOLD_MS, default 30 s, at
+ * most 60 s; it folds sooner once FOLD_PARTS parts wait, and whenever a scrape reads).
+ */
 export function ingestFoldMs(env: Env): number {
-  return Math.max(Math.min(positiveInt(env.INGEST_FOLD_MS, 10_000), 60_000), 50);
+  return Math.max(Math.min(positiveInt(env.INGEST_FOLD_MS, 30_000), 60_000), 50);
 }
 
 /**

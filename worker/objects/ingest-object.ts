@@ -9,6 +9,7 @@
 // - The fold sends each family object the parts of many pushes as one group, each with its push id (a push without
 //   one is given one), so a fold sent again after a crash, and a producer's retry that lands after the fold, apply
 //   nothing twice. A scrape folds first (`drain`), so it reads every acknowledged push.
+// - It folds every INGEST_FOLD_MS (30 s), or at once when FOLD_PARTS parts wait.
 
 import { DurableObject } from "cloudflare:workers";
 import { seriesKey } from "../../lib/protocol/series-key.ts";
@@ -47,6 +48,12 @@ export interface IngestObjectStats {
   pending: number;
 }
 
+/** A push on its way into the log, with its JSON text. */
+interface LogItem {
+  logged: LoggedPush;
+  json: string;
+}
+
 /** A family's part of an acknowledged push, waiting for the fold; `seq` is its log group (0: not in the log). */
 interface Waiting {
   seq: number;
@@ -63,6 +70,8 @@ interface Admitted {
 
 /** How often an object that folded but wrote no push saves its fold mark (well inside the push id retention). */
 const SAVE_FOLDED_MS = 60_000;
+/** Parts waiting that make an ingest object fold before its interval ends (bounds its memory at high rates). */
+export const FOLD_PARTS = 5_000;
 /** Push ids remembered to answer a replay as a duplicate without the family objects (beyond them, they judge). */
 const REMEMBERED_IDS = 100_000;
 
@@ -83,7 +92,7 @@ const definitionKey = (p: FamilyPush) =>
 
 export class IngestObject extends DurableObject<Env> {
   private readonly log: PushLog;
-  private readonly groups: GroupCommit<LoggedPush, undefined>;
+  private readonly groups: GroupCommit<LogItem, undefined>;
   /** Parts acknowledged and not folded, in the order acknowledged. */
   private waiting: Waiting[] = [];
   /** The last log group written, and the last one whose parts are all folded. */
@@ -146,8 +155,10 @@ export class IngestObject extends DurableObject<Env> {
     this.counters.requests++;
     const windowMs = durabilityWindowMs(this.env);
     const logged: LoggedPush = { pushId: push.pushId ?? `ingest:${crypto.randomUUID()}`, families: push.families };
-    if (windowMs === 0 && JSON.stringify(logged).length > ROW_BYTES) return { kind: "too-large" };
-    if (push.families.every((f) => this.isAdmitted(f))) return this.commit(push, logged, windowMs);
+    // Serialised once, here: the log row is made of these texts.
+    const json = windowMs === 0 ? JSON.stringify(logged) : "";
+    if (json.length > ROW_BYTES) return { kind: "too-large" };
+    if (push.families.every((f) => this.isAdmitted(f))) return this.commit(push, { logged, json }, windowMs);
     // A new family, series or definition: after everything acknowledged before is folded, the stored state decides.
     const run = this.admitting.then(async (): Promise<IngestAnswer> => {
       const replay = this.replay(push);
@@ -165,7 +176,7 @@ export class IngestObject extends DurableObject<Env> {
         if (refusals.length > 0) return { kind: "refused", refusals };
         for (const f of unknown) this.admit(f);
       }
-      return this.commit(push, logged, windowMs);
+      return this.commit(push, { logged, json }, windowMs);
     });
     this.admitting = run.catch(() => undefined);
     return run;
@@ -202,7 +213,8 @@ export class IngestObject extends DurableObject<Env> {
     return { kind: "outcomes", families: push.families.map((f) => ({ name: f.name, status: "duplicate" })) };
   }
 
-  private async commit(push: Push, logged: LoggedPush, windowMs: number): Promise<IngestAnswer> {
+  private async commit(push: Push, item: LogItem, windowMs: number): Promise<IngestAnswer> {
+    const { logged } = item;
     const replay = this.replay(push);
     if (replay) return replay;
     this.remember(logged.pushId);
@@ -211,7 +223,7 @@ export class IngestObject extends DurableObject<Env> {
       this.foldAfter(windowMs);
     } else {
       try {
-        await this.groups.submit(logged);
+        await this.groups.submit(item);
       } catch (error) {
         this.ids.delete(logged.pushId);
         console.error(`prometheus-distributed-client: the ingest log could not be written: ${String(error)}`);
@@ -224,7 +236,7 @@ export class IngestObject extends DurableObject<Env> {
           })),
         };
       }
-      this.foldAfter(ingestFoldMs(this.env));
+      this.foldAfter(this.nextFoldMs());
     }
     this.counters.pushes++;
     return {
@@ -234,17 +246,16 @@ export class IngestObject extends DurableObject<Env> {
   }
 
   /** Writes a group of pushes to the log (one row, more only past ROW_BYTES); they wait for the fold from then on. */
-  private async write(pushes: LoggedPush[]): Promise<undefined[]> {
-    const rows: LoggedPush[][] = [[]];
+  private async write(items: LogItem[]): Promise<undefined[]> {
+    const rows: LogItem[][] = [[]];
     let bytes = 0;
-    for (const push of pushes) {
-      const size = JSON.stringify(push).length;
-      if (bytes + size > ROW_BYTES && (rows.at(-1) as LoggedPush[]).length > 0) {
+    for (const item of items) {
+      if (bytes + item.json.length > ROW_BYTES && (rows.at(-1) as LogItem[]).length > 0) {
         rows.push([]);
         bytes = 0;
       }
-      (rows.at(-1) as LoggedPush[]).push(push);
-      bytes += size;
+      (rows.at(-1) as LogItem[]).push(item);
+      bytes += item.json.length;
     }
     for (const row of rows) {
       // The ring is full of groups not folded yet: fold first (a slot is written again only once it is folded).
@@ -252,15 +263,18 @@ export class IngestObject extends DurableObject<Env> {
       if (this.last + 1 - RING_SLOTS > this.folded)
         throw new Error("the ingest log is full (the fold does not succeed)");
       const seq = this.last + 1;
-      this.log.write(seq, JSON.stringify(row), this.folded);
+      this.log.write(seq, `[${row.map((i) => i.json).join(",")}]`, this.folded);
       // The row carries the fold mark: nothing else needs saving for it.
       this.savedFolded = Math.max(this.savedFolded, this.folded);
       this.savedAt = Date.now();
       this.last = seq;
       this.counters.groups++;
-      this.enqueue(seq, row);
+      this.enqueue(
+        seq,
+        row.map((i) => i.logged),
+      );
     }
-    return pushes.map(() => undefined);
+    return items.map(() => undefined);
   }
 
   private enqueue(seq: number, pushes: readonly LoggedPush[]): void {
@@ -291,13 +305,21 @@ export class IngestObject extends DurableObject<Env> {
     for (const s of part.series) known.keys.add(seriesKey(part.labelNames, s.labels));
   }
 
+  /** When the next fold is due: a durability window's end, at once past FOLD_PARTS, else after INGEST_FOLD_MS. */
+  private nextFoldMs(): number {
+    const windowMs = durabilityWindowMs(this.env);
+    if (windowMs > 0) return windowMs;
+    return this.waiting.length >= FOLD_PARTS ? 0 : ingestFoldMs(this.env);
+  }
+
   private foldAfter(ms: number): void {
-    if (this.timer !== undefined) return;
+    if (this.timer !== undefined && ms > 0) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.fold().then(
         () => {
-          if (this.waiting.length > 0) this.foldAfter(ms);
+          if (this.waiting.length > 0) this.foldAfter(this.nextFoldMs());
         },
         (error) => console.error(`prometheus-distributed-client: fold failed: ${String(error)}`),
       );
