@@ -4,6 +4,7 @@
 // for comparison, after every request. Then turn the rates into dollars a month (bench/pricing.ts).
 
 import { bundle, familyStats, startMetricsWorker, tempDir, userWorkers } from "../test/blackbox/harness.ts";
+import { pace } from "./pace.ts";
 import { type MonthlyBill, monthlyBill } from "./pricing.ts";
 
 const FAMILIES = ["anchor_events", "anchor_step_seconds", "anchor_last_request"];
@@ -49,29 +50,12 @@ async function drive(
   flush: string,
 ): Promise<number> {
   const start = performance.now();
-  const end = start + seconds * 1000;
-  let sent = 0;
-  let done = 0;
-  const inFlight = new Set<Promise<void>>();
-  while (performance.now() < end) {
-    const due = Math.floor(((performance.now() - start) / 1000) * rate);
-    while (sent < due && inFlight.size < 64) {
-      const user = users[sent % users.length] as (typeof users)[number];
-      const request = user
-        .fetch(`http://anchor.test/?flush=${flush}`)
-        .then((r) => r.text())
-        .then(() => {
-          done++;
-          inFlight.delete(request);
-        });
-      inFlight.add(request);
-      sent++;
-    }
-    if (sent >= due) await new Promise((r) => setTimeout(r, 2));
-    else await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
-  return (done / (performance.now() - start)) * 1000;
+  const sent = await pace(rate, seconds, 64, (i) =>
+    (users[i % users.length] as (typeof users)[number])
+      .fetch(`http://anchor.test/?flush=${flush}`)
+      .then((r) => r.text()),
+  );
+  return (sent / (performance.now() - start)) * 1000;
 }
 
 /**

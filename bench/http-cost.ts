@@ -15,6 +15,7 @@ import {
   tempDir,
 } from "../test/blackbox/harness.ts";
 import { ANCHOR_FAMILIES, anchorJob, KINDS } from "./anchor.ts";
+import { pace } from "./pace.ts";
 import { PRICES, SECONDS_PER_MONTH } from "./pricing.ts";
 
 /** Per million Workers requests (Workers Paid), the floor every push pays. */
@@ -47,24 +48,8 @@ export interface HttpCostRun {
 }
 
 /** Sends anchor jobs at `rate` per second for `seconds` (at most IN_FLIGHT at once); returns how many it sent. */
-async function drive(transport: HttpTransport, rate: number, seconds: number, first: number): Promise<number> {
-  const start = performance.now();
-  let sent = 0;
-  const inFlight = new Set<Promise<void>>();
-  while (performance.now() - start < seconds * 1000) {
-    const due = Math.floor(((performance.now() - start) / 1000) * rate);
-    while (sent < due && inFlight.size < IN_FLIGHT) {
-      const job: Promise<void> = anchorJob(first + sent, transport).then(() => {
-        inFlight.delete(job);
-      });
-      inFlight.add(job);
-      sent++;
-    }
-    if (sent >= due) await new Promise((r) => setTimeout(r, 2));
-    else await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
-  return sent;
+function drive(transport: HttpTransport, rate: number, seconds: number, first: number): Promise<number> {
+  return pace(rate, seconds, IN_FLIGHT, (i) => anchorJob(first + i, transport));
 }
 
 /** Dollars per million pushes for per-push requests and rows, and objects active at `rate` pushes per second. */

@@ -70,6 +70,7 @@ interface Admitted {
 
 /** How often an object that folded but wrote no push saves its fold mark (well inside the push id retention). */
 const SAVE_FOLDED_MS = 60_000;
+const STORED = Promise.resolve(true);
 /** Parts waiting that make an ingest object fold before its interval ends (bounds its memory at high rates). */
 export const FOLD_PARTS = 5_000;
 /** Push ids remembered to answer a replay as a duplicate without the family objects (beyond them, they judge). */
@@ -101,7 +102,8 @@ export class IngestObject extends DurableObject<Env> {
   private savedFolded = 0;
   private savedAt = 0;
   private readonly admitted = new Map<string, Admitted>();
-  private readonly ids = new Map<string, true>();
+  /** Push ids acknowledged or being written, each with whether it is stored (it settles once its log row is). */
+  private readonly ids = new Map<string, Promise<boolean>>();
   /** Admissions run one at a time, so each sees the ones before it folded. */
   private admitting: Promise<unknown> = Promise.resolve();
   private folding: Promise<void> = Promise.resolve();
@@ -161,7 +163,7 @@ export class IngestObject extends DurableObject<Env> {
     if (push.families.every((f) => this.isAdmitted(f))) return this.commit(push, { logged, json }, windowMs);
     // A new family, series or definition: after everything acknowledged before is folded, the stored state decides.
     const run = this.admitting.then(async (): Promise<IngestAnswer> => {
-      const replay = this.replay(push);
+      const replay = await this.replay(push);
       if (replay) return replay;
       const unknown = push.families.filter((f) => !this.isAdmitted(f));
       if (unknown.length > 0) {
@@ -208,33 +210,48 @@ export class IngestObject extends DurableObject<Env> {
     };
   }
 
-  private replay(push: Push): IngestAnswer | undefined {
-    if (push.pushId === undefined || !this.ids.has(push.pushId)) return undefined;
-    return { kind: "outcomes", families: push.families.map((f) => ({ name: f.name, status: "duplicate" })) };
+  /**
+   * The answer to a push whose id this object holds: a duplicate once the first attempt is stored (a retry that
+   * arrives while it is being written waits for it, so it is never told "duplicate" of something that then fails).
+   */
+  private async replay(push: Push): Promise<IngestAnswer | undefined> {
+    const stored = push.pushId === undefined ? undefined : this.ids.get(push.pushId);
+    if (stored === undefined) return undefined;
+    if (await stored)
+      return { kind: "outcomes", families: push.families.map((f) => ({ name: f.name, status: "duplicate" })) };
+    return IngestObject.unstored(push);
+  }
+
+  private static unstored(push: Push): IngestAnswer {
+    return {
+      kind: "outcomes",
+      families: push.families.map((f) => ({
+        name: f.name,
+        status: "failed",
+        error: "the push could not be stored; resend the same push (same push id)",
+      })),
+    };
   }
 
   private async commit(push: Push, item: LogItem, windowMs: number): Promise<IngestAnswer> {
     const { logged } = item;
-    const replay = this.replay(push);
+    const replay = await this.replay(push);
     if (replay) return replay;
-    this.remember(logged.pushId);
     if (windowMs > 0) {
+      this.remember(logged.pushId);
       this.enqueue(0, [logged]);
       this.foldAfter(windowMs);
     } else {
+      let settle: (stored: boolean) => void = () => {};
+      this.remember(logged.pushId, new Promise<boolean>((resolve) => (settle = resolve)));
       try {
         await this.groups.submit(item);
+        settle(true);
       } catch (error) {
+        settle(false);
         this.ids.delete(logged.pushId);
         console.error(`prometheus-distributed-client: the ingest log could not be written: ${String(error)}`);
-        return {
-          kind: "outcomes",
-          families: push.families.map((f) => ({
-            name: f.name,
-            status: "failed",
-            error: "the push could not be stored; resend the same push (same push id)",
-          })),
-        };
+        return IngestObject.unstored(push);
       }
       this.foldAfter(this.nextFoldMs());
     }
@@ -284,9 +301,9 @@ export class IngestObject extends DurableObject<Env> {
     }
   }
 
-  private remember(pushId: string): void {
+  private remember(pushId: string, stored: Promise<boolean> = STORED): void {
     if (this.ids.size >= REMEMBERED_IDS) this.ids.delete(this.ids.keys().next().value as string);
-    this.ids.set(pushId, true);
+    this.ids.set(pushId, stored);
   }
 
   private isAdmitted(part: FamilyPush): boolean {
