@@ -1,6 +1,7 @@
 // The one interface every transport implements: deliver a push, report per family how it ended.
 
 import type { LimitExceeded } from "./limits.ts";
+import type { Refusal } from "./refusal.ts";
 import type { FamilyOutcome, Push } from "./wire.ts";
 
 /** A family that could not be delivered this time (network, overload, timeout): safe to send again with the same push id. */
@@ -68,3 +69,14 @@ export function refusedWhole(push: Push, refusals: readonly FamilyRefusal[]): De
       },
   );
 }
+
+/**
+ * What an ingest object of the metrics Worker answers a whole push: every family's outcome; the refusals that refuse
+ * it whole; its refusal as invalid (only for a push it checks itself); or "too large for its log" (the sender sends
+ * it to the family objects instead).
+ */
+export type IngestAnswer =
+  | { kind: "outcomes"; families: DeliveryOutcome[] }
+  | { kind: "refused"; refusals: FamilyRefusal[] }
+  | { kind: "invalid"; refusal: Refusal }
+  | { kind: "too-large" };

@@ -4,8 +4,11 @@
 import { describe, expect, it } from "vitest";
 import { clientSizes } from "./client-size.ts";
 
-/** Budgets in bytes (min+gz): the figures measured when they were set, with about 2% of headroom. */
-const BUDGET = { worker: 9_550, whole: 14_250 };
+/**
+ * Budgets in bytes (min+gz): the figures measured when they were set, with about 2% of headroom (raised once, by the
+ * Durable Object transport's ingest path: 9.37 → 9.75 KB and 14.01 → 14.32 KB).
+ */
+const BUDGET = { worker: 9_950, whole: 14_650 };
 
 describe("client bundle size", () => {
   it(`a Worker using all four metric types with the DO transport stays within ${BUDGET.worker} B min+gz, the whole client entry within ${BUDGET.whole} B`, async () => {

@@ -6,13 +6,17 @@ import { pushToFamilyObjects } from "../../lib/protocol/family-calls.ts";
 import { reservedNameProblem } from "../../lib/protocol/names.ts";
 import { type Refusal, type RefusalStatus, refusalText } from "../../lib/protocol/refusal.ts";
 import { shardFor } from "../../lib/protocol/shards.ts";
-import { type DeliveryOutcome, type FamilyRefusal, refusedWhole } from "../../lib/protocol/transport.ts";
+import {
+  type DeliveryOutcome,
+  type FamilyRefusal,
+  type IngestAnswer,
+  refusedWhole,
+} from "../../lib/protocol/transport.ts";
 import type { FamilyPush, MetricType, Push } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
 import { configuredShards, limits } from "../config/settings.ts";
 import { EVERY_FAMILY, type Scope, scopeProblem } from "../http/auth.ts";
-import { refusalsOfWhole, type TokenCap } from "../objects/admission.ts";
-import type { IngestAnswer } from "../objects/ingest-object.ts";
+import { refusalsOfWhole, spreadAsConfigured, type TokenCap } from "../objects/admission.ts";
 import { familyStub, ingestStub } from "../objects/stubs.ts";
 import type { WaitUntil } from "../self-metrics/self-metrics.ts";
 
@@ -50,18 +54,6 @@ export interface WayIn {
 
 /** A Worker calling through a service binding: unscoped, trusted to declare shards. */
 export const BOUND_WORKER: WayIn = { scope: EVERY_FAMILY, bound: true };
-
-/**
- * `part` spread over the objects an operator chose: FAMILY_SHARDS, or (for a bound Worker, the operator's own code)
- * what it declares, whichever is more. What an HTTP push declares is not used: a producer cannot make every scrape
- * read more objects.
- */
-function withShards(env: Env, part: FamilyPush, from: WayIn): FamilyPush {
-  const { shards: declared, ...rest } = part;
-  const configured = configuredShards(env, part.name, part.type) ?? 1;
-  const shards = from.bound ? Math.max(declared ?? 1, configured) : configured;
-  return shards > 1 ? { ...rest, shards } : rest;
-}
 
 /** Families known to be registered with a type, so a push of them needs no catalog check (types never change). */
 const registered = new Map<string, { type: MetricType; until: number }>();
@@ -116,6 +108,8 @@ async function acceptedByIngestObject(env: Env, push: Push, scope: Scope): Promi
   }
   if (answer.kind === "too-large") return undefined;
   if (answer.kind === "refused") return refusedReply(push, answer.refusals);
+  // The router checked the push: an ingest object does not call it invalid (that is for pushes it checks itself).
+  if (answer.kind === "invalid") return { status: answer.refusal.status, refusal: answer.refusal };
   const { families } = answer;
   return { status: statusOf(families), ...(push.pushId !== undefined ? { pushId: push.pushId } : {}), families };
 }
@@ -134,7 +128,10 @@ export async function ingest(
 ): Promise<IngestReply> {
   const checked = checkPush(input, limits(env));
   if (!checked.ok) return { status: checked.refusal.status, refusal: checked.refusal };
-  const push = { ...checked.value, families: checked.value.families.map((f) => withShards(env, f, from)) };
+  const push = {
+    ...checked.value,
+    families: checked.value.families.map((f) => spreadAsConfigured(env, f, from.bound)),
+  };
   const scope = from.scope;
   for (const [i, family] of push.families.entries()) {
     const refuse = (refusal: Refusal) =>

@@ -4,10 +4,14 @@
 // series cap…); the catalog admits the families not known to be registered (a clash with another family's type or
 // sample names, the deployment's and the credential's cap on families) and lists the new ones.
 
+import { checkPush } from "../../lib/protocol/check-push.ts";
+import type { Limits } from "../../lib/protocol/limits.ts";
+import { reservedNameProblem } from "../../lib/protocol/names.ts";
+import type { Refusal } from "../../lib/protocol/refusal.ts";
 import type { FamilyRefusal } from "../../lib/protocol/transport.ts";
-import type { FamilyPush } from "../../lib/protocol/wire.ts";
+import type { FamilyPush, Push } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
-import { maxFamilies, maxSeriesPerFamily } from "../config/settings.ts";
+import { configuredShards, maxFamilies, maxSeriesPerFamily } from "../config/settings.ts";
 import { countFamilyCapRefusal, type WaitUntil } from "../self-metrics/self-metrics.ts";
 import { catalog } from "./catalog-object.ts";
 import { familyStub } from "./stubs.ts";
@@ -60,4 +64,27 @@ export async function refusalsOfWhole(
   if (refused.cap) countFamilyCapRefusal(refused.cap, env, ctx);
   const { status: code, error, limit } = refused;
   return refused.families.map((name) => ({ name, status: "rejected", code, error, ...(limit ? { limit } : {}) }));
+}
+
+/** A push checked whole (`checkPush`, and no family in the reserved namespace), or its refusal. */
+export function checkedWhole(input: unknown, limits: Limits): Push | { refusal: Refusal } {
+  const checked = checkPush(input, limits);
+  if (!checked.ok) return { refusal: checked.refusal };
+  for (const [i, family] of checked.value.families.entries()) {
+    const problem = reservedNameProblem(family.name);
+    if (problem) return { refusal: { status: 400, path: ["families", i, "name"], problem } };
+  }
+  return checked.value;
+}
+
+/**
+ * `part` spread over the objects an operator chose: FAMILY_SHARDS, or (for a bound Worker, the operator's own code)
+ * what it declares, whichever is more. What an HTTP push declares is not used: a producer cannot make every scrape
+ * read more objects.
+ */
+export function spreadAsConfigured(env: Env, part: FamilyPush, bound: boolean): FamilyPush {
+  const { shards: declared, ...rest } = part;
+  const configured = configuredShards(env, part.name, part.type) ?? 1;
+  const shards = bound ? Math.max(declared ?? 1, configured) : configured;
+  return shards > 1 ? { ...rest, shards } : rest;
 }

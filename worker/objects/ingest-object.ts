@@ -14,21 +14,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { seriesKey } from "../../lib/protocol/series-key.ts";
 import { shardFor } from "../../lib/protocol/shards.ts";
-import type { DeliveryOutcome, FamilyRefusal } from "../../lib/protocol/transport.ts";
+import type { IngestAnswer } from "../../lib/protocol/transport.ts";
 import type { FamilyPush, Push } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
-import { durabilityWindowMs, ingestFoldMs, maxSeriesPerFamily } from "../config/settings.ts";
-import { refusalsOfWhole, type TokenCap } from "./admission.ts";
+import { durabilityWindowMs, ingestFoldMs, limits, maxSeriesPerFamily } from "../config/settings.ts";
+import { checkedWhole, refusalsOfWhole, spreadAsConfigured, type TokenCap } from "./admission.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { type LoggedPush, PushLog, RING_SLOTS, ROW_BYTES } from "./ingest/push-log.ts";
 import { familyStub } from "./stubs.ts";
-
-/** What an ingest object answers: every family's outcome; or the refusals that refuse the push whole; or "too large
- * for the log" (the caller sends it to the family objects directly). */
-export type IngestAnswer =
-  | { kind: "outcomes"; families: DeliveryOutcome[] }
-  | { kind: "refused"; refusals: FamilyRefusal[] }
-  | { kind: "too-large" };
 
 export interface IngestObjectStats {
   /** RPC calls received (pushes, drains), this one excluded. */
@@ -182,6 +175,20 @@ export class IngestObject extends DurableObject<Env> {
     });
     this.admitting = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * A push from a Worker bound to this object's namespace (the Durable Object transport's ingest path): checked here
+   * as the router checks a push (`checkPush`, reserved names), spread as a bound Worker's push is, then accepted.
+   */
+  async acceptBound(input: unknown): Promise<IngestAnswer> {
+    const checked = checkedWhole(input, limits(this.env));
+    if ("refusal" in checked) {
+      this.counters.requests++;
+      return { kind: "invalid", refusal: checked.refusal };
+    }
+    const push = { ...checked, families: checked.families.map((f) => spreadAsConfigured(this.env, f, true)) };
+    return this.accept(push, undefined);
   }
 
   /** Folds everything acknowledged before this call into the family objects (a scrape's read-your-writes). */

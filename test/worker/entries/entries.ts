@@ -140,10 +140,14 @@ async function httpReply(response: Response): Promise<EntryReply> {
 const post = (path: string, body: string, headers: Record<string, string>) =>
   exports.default.fetch(new Request(`http://metrics.test${path}`, { method: "POST", body, headers }));
 
-/** The client library: metrics declared as prom-client users do, flushed through the Durable Object transport. */
-const client: Entry = {
-  name: "client + Durable Object transport",
+/**
+ * The client library: metrics declared as prom-client users do, flushed through the Durable Object transport: to the
+ * family objects (one request per family), or with the ingest objects' namespace (one request per push).
+ */
+const clientEntry = (name: string, transport: () => DurableObjectTransport): Entry => ({
+  name,
   labels: {},
+  // The client's delivery sends the families a whole-push refusal held back (424) again without the refused one.
   wholePush: false,
   bound: true,
   cannotCarry: (m) => (m.type === "untyped" ? "the client has no untyped metric" : undefined),
@@ -175,13 +179,20 @@ const client: Entry = {
       // A definition the server would refuse throws where it is declared.
       return { accepted: false, status: 400, error: (error as Error).message };
     }
-    const result = await registry.flush(new DurableObjectTransport(env.METRICS_FAMILY as unknown as FamilyNamespace));
+    const result = await registry.flush(transport());
     if (result.rejected === 0 && result.retained === 0) return { accepted: true, status: 200, error: "" };
     const message = errors.join("\n");
     const code = Number(/refused \((\d{3})\)/.exec(message)?.[1] ?? 503);
     return { accepted: false, status: code, error: message };
   },
-};
+});
+
+const family = env.METRICS_FAMILY as unknown as FamilyNamespace;
+const client = clientEntry("client + Durable Object transport", () => new DurableObjectTransport(family));
+const clientViaIngest = clientEntry(
+  "client + Durable Object transport via the ingest objects",
+  () => new DurableObjectTransport(family, { ingest: env.METRICS_INGEST as unknown as FamilyNamespace }),
+);
 
 /** JSON over HTTP: POST /push with a bearer token. */
 const json: Entry = {
@@ -228,7 +239,7 @@ const pushgateway: Entry = {
 };
 
 /** Every way in, in the order the README lists them. */
-export const ENTRIES: readonly Entry[] = [client, json, rpc, pushgateway];
+export const ENTRIES: readonly Entry[] = [client, clientViaIngest, json, rpc, pushgateway];
 
 /** The scrape in `format`, as Prometheus asks for it. */
 export async function scrape(format: "text" | "openmetrics"): Promise<string> {

@@ -5,6 +5,9 @@
 
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { Counter } from "../../../lib/client/metrics/counter.ts";
+import { Gauge } from "../../../lib/client/metrics/gauge.ts";
+import { Registry } from "../../../lib/client/registry.ts";
 import type { FamilyNamespace } from "../../../lib/client/transports/durable-object.ts";
 import { DurableObjectTransport } from "../../../lib/client/transports/durable-object.ts";
 import { foldIngest } from "../object-requests.ts";
@@ -152,5 +155,35 @@ describe("ingest object", () => {
     expect(rows).toBeLessThan(40);
     expect((after?.pushes ?? 0) - (before?.pushes ?? 0)).toBe(40);
     expect(sample(await scrape(), 'ing_rows_events_total{k="v0"}')).toBe(41);
+  });
+
+  it("takes a bound Worker's flush through the Durable Object transport as one request, checked as the router checks", async () => {
+    const family = env.METRICS_FAMILY as unknown as FamilyNamespace;
+    const transport = new DurableObjectTransport(family, { ingest: env.METRICS_INGEST as unknown as FamilyNamespace });
+    const registry = new Registry({ transport });
+    const jobs = new Counter({ name: "ing_bound_jobs_total", help: "Jobs.", labelNames: ["k"], registers: [registry] });
+    const depth = new Gauge({ name: "ing_bound_depth", help: "Depth.", registers: [registry] });
+    jobs.inc({ k: "a" }, 2);
+    depth.set(3);
+    expect(await registry.flush()).toMatchObject({ delivered: 2, rejected: 0, retained: 0 });
+    const before = (await ingest()?.stats())?.requests ?? 0;
+    jobs.inc({ k: "a" }, 5);
+    depth.set(4);
+    expect(await registry.flush()).toMatchObject({ delivered: 2 });
+    expect(((await ingest()?.stats())?.requests ?? 0) - before).toBe(1);
+    const text = await scrape();
+    expect(sample(text, 'ing_bound_jobs_total{k="a"}')).toBe(7);
+    expect(sample(text, "ing_bound_depth")).toBe(4);
+    // What a bound Worker sends is checked like an HTTP push: an invalid one is refused, naming the field.
+    const invalid = await transport.push({
+      pushId: "bad-1",
+      families: [
+        { name: "ing_bound_bad", type: "counter", help: "B.", labelNames: [], series: [{ labels: {}, inc: -1 }] },
+      ],
+    });
+    expect(invalid).toEqual([
+      { name: "ing_bound_bad", status: "rejected", code: 400, error: expect.stringMatching(/inc.*-1/) },
+    ]);
+    expect(await scrape()).not.toContain("ing_bound_bad");
   });
 });
