@@ -3,7 +3,14 @@
 // active time per second at two request rates, flushing the recommended way (flushSoon + group commit window) and,
 // for comparison, after every request. Then turn the rates into dollars a month (bench/pricing.ts).
 
-import { bundle, familyStats, startMetricsWorker, tempDir, userWorkers } from "../test/blackbox/harness.ts";
+import {
+  bundle,
+  familyStats,
+  ingestStats,
+  startMetricsWorker,
+  tempDir,
+  userWorkers,
+} from "../test/blackbox/harness.ts";
 import { pace } from "./pace.ts";
 import { type MonthlyBill, monthlyBill } from "./pricing.ts";
 
@@ -12,8 +19,9 @@ const ISOLATES = 20;
 
 export interface TrafficSetup {
   label: string;
-  /** "soon": flushSoon(maxDelayMs = flushDelayMs); "each": flush() after every request. */
-  flush: "soon" | "each";
+  /** "soon": flushSoon(maxDelayMs = flushDelayMs); "each": flush() after every request; "each-ingest": the same,
+   * through the ingest objects. */
+  flush: "soon" | "each" | "each-ingest";
   flushDelayMs: number;
   groupWindowMs: number;
 }
@@ -38,6 +46,12 @@ export const RECOMMENDED: TrafficSetup = {
 export const EVERY_REQUEST: TrafficSetup = {
   label: "flush every request",
   flush: "each",
+  flushDelayMs: 0,
+  groupWindowMs: 0,
+};
+export const EVERY_REQUEST_INGEST: TrafficSetup = {
+  label: "flush every request, through the ingest objects",
+  flush: "each-ingest",
   flushDelayMs: 0,
   groupWindowMs: 0,
 };
@@ -78,16 +92,28 @@ export async function costPerTraffic(
     const users = await Promise.all(Array.from({ length: ISOLATES }, (_, i) => metrics.mf.getWorker(`anchor-${i}`)));
     const runs: TrafficRun[] = [];
     for (const rate of rates) {
+      const viaIngest = setup.flush === "each-ingest";
+      // The family objects' counters, and the ingest object's (counted active the whole time when it is used).
+      const count = async () => {
+        const [families, ingest] = [await familyStats(metrics, FAMILIES), await ingestStats(metrics)];
+        return {
+          requests: families.requests + ingest.requests,
+          rowsWritten: families.rowsWritten + ingest.rowsWritten,
+          busyMs: families.busyMs,
+        };
+      };
       await drive(users, rate, warmupSeconds, setup.flush);
-      const before = await familyStats(metrics, FAMILIES);
+      if (viaIngest) await metrics.scrape();
+      const before = await count();
       const started = performance.now();
       const achievedRate = await drive(users, rate, seconds, setup.flush);
       const elapsed = (performance.now() - started) / 1000;
-      const after = await familyStats(metrics, FAMILIES);
+      if (viaIngest) await metrics.scrape(); // the fold of what the window acknowledged belongs to it
+      const after = await count();
       const rates = {
         requestsPerSecond: (after.requests - before.requests) / elapsed,
         rowsWrittenPerSecond: (after.rowsWritten - before.rowsWritten) / elapsed,
-        activeObjects: (after.busyMs - before.busyMs) / 1000 / elapsed,
+        activeObjects: (after.busyMs - before.busyMs) / 1000 / elapsed + (viaIngest ? 1 : 0),
       };
       runs.push({
         targetRate: rate,

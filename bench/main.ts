@@ -1,7 +1,7 @@
 // The benchmark: prints figures (it judges nothing, except that exact totals stay exact). `npm run bench`.
 // Every comparison runs side by side with its reference in the same run; this machine is noisy.
 
-import { costPerTraffic, EVERY_REQUEST, RECOMMENDED } from "./cost.ts";
+import { costPerTraffic, EVERY_REQUEST, EVERY_REQUEST_INGEST, RECOMMENDED } from "./cost.ts";
 import { hotPath } from "./hot-path.ts";
 import { HTTP_MODES, type HttpCostRun, httpCost, monthlyAt } from "./http-cost.ts";
 import { idleLatency } from "./latency.ts";
@@ -113,11 +113,14 @@ if (only.has("cost")) {
   for (const [setup, rates] of [
     [RECOMMENDED, [200, 1000]],
     [EVERY_REQUEST, [200]],
+    [EVERY_REQUEST_INGEST, [200]],
   ] as const) {
     const how =
       setup.flush === "soon"
         ? `flushSoon(${setup.flushDelayMs} ms), GROUP_COMMIT_WINDOW_MS=${setup.groupWindowMs}`
-        : "flush() per request";
+        : setup.flush === "each"
+          ? "flush() per request"
+          : "flush() per request, DurableObjectTransport with { ingest }";
     console.log(`    ${setup.label} (${how}):`);
     for (const run of await costPerTraffic(setup, [...rates], 30, 10)) {
       console.log(
