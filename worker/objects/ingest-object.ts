@@ -61,7 +61,7 @@ interface Admitted {
   keys: Set<string>;
 }
 
-/** How often an object that folded but wrote no push saves its fold mark (well inside the push id retention). */
+/** How often an object that keeps folding saves its fold mark on its own (well inside the push id retention). */
 const SAVE_FOLDED_MS = 60_000;
 const STORED = Promise.resolve(true);
 /** Parts waiting that make an ingest object fold before its interval ends (bounds its memory at high rates). */
@@ -418,7 +418,9 @@ export class IngestObject extends DurableObject<Env> {
     let oldest = this.last + 1;
     for (const w of this.waiting) if (w.seq > 0 && w.seq < oldest) oldest = w.seq;
     this.folded = oldest - 1;
-    if (this.folded > this.savedFolded && Date.now() - this.savedAt > SAVE_FOLDED_MS) {
+    // Saved when nothing waits (the last fold before a pause: no log row will carry the mark, and a restart must not
+    // fold again what the family objects may have forgotten by then), else at most once a minute.
+    if (this.folded > this.savedFolded && (this.waiting.length === 0 || Date.now() - this.savedAt > SAVE_FOLDED_MS)) {
       this.log.saveFolded(this.folded);
       this.savedFolded = this.folded;
       this.savedAt = Date.now();

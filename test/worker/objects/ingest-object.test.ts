@@ -85,6 +85,21 @@ describe("ingest object", () => {
     expect(sample(text, "ing_durable_last")).toBe(7);
   });
 
+  it("remembers how far it folded, so a restart after a pause folds nothing again", async () => {
+    expect((await post(anchor("ing_mark", "mark-1"))).status).toBe(200);
+    await foldIngest();
+    const families = ["ing_mark_events", "ing_mark_seconds", "ing_mark_last"].map((n) =>
+      env.METRICS_FAMILY.getByName(n),
+    );
+    const requests = async () =>
+      (await Promise.all(families.map((f) => f.stats()))).reduce((n, s) => n + s.requests, 0);
+    const before = await requests();
+    await ingest()?.reload();
+    await foldIngest();
+    // Nothing was sent to the family objects again (they would drop it as a replay, but only for an hour).
+    expect((await requests()) - before).toBe(0);
+  });
+
   it("never counts a retry twice: before the fold, after it, and after a reload", async () => {
     expect((await post(anchor("ing_retry", "r-1", 3))).status).toBe(200);
     const early = await post(anchor("ing_retry", "r-1", 3));
