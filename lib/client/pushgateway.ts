@@ -7,8 +7,8 @@ import { encodeText, TEXT_CONTENT_TYPE } from "../protocol/exposition.ts";
 import { groupingPath } from "../protocol/pushgateway-path.ts";
 import { type RetryOptions, withRetries } from "../protocol/retry.ts";
 import type { Push } from "../protocol/wire.ts";
-import { GroupTotals } from "./group-totals.ts";
 import { type Registry, register } from "./registry.ts";
+import { GroupTotals } from "./totals.ts";
 import { httpAttempt, TransientHttpError } from "./transports/http.ts";
 
 export interface PushgatewayOptions extends RetryOptions {

@@ -1,21 +1,31 @@
-// The registry: prom-client's Registry surface (register, look up, remove, reset, default labels) over the
-// metrics' pending deltas, plus `flush`, which runs the metrics' `collect` callbacks, takes everything pending and
-// hands it to the delivery pipeline; prom-client's content-type constants.
+// The registry: prom-client's Registry surface (register metrics and custom collectors, look up, remove, reset,
+// default labels, render with the server's encoder, merge) over the metrics' pending deltas and totals, plus `flush`,
+// which runs the `collect` callbacks and reads the collectors, takes everything pending and hands it to the delivery
+// pipeline; prom-client's content-type constants.
 
 import { checkDefinition, definitionDifference } from "../protocol/definition.ts";
-import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../protocol/exposition.ts";
+import {
+  type ExpositionFormat,
+  encode,
+  familyHeader,
+  OPENMETRICS_CONTENT_TYPE,
+  seriesLines,
+  TEXT_CONTENT_TYPE,
+} from "../protocol/exposition.ts";
 import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
 import { familyName, pushedName, reservedNameProblem, sampleNames } from "../protocol/names.ts";
 import { Invalid } from "../protocol/refusal.ts";
 import { errorMessage } from "../protocol/retry.ts";
+import { seriesKey } from "../protocol/series-key.ts";
 import type { Transport } from "../protocol/transport.ts";
 import { describeValue, labelNameProblem, labelValueProblem, metricNameProblem } from "../protocol/validation.ts";
-import type { FamilyDefinition, Labels, Push } from "../protocol/wire.ts";
+import type { FamilyDefinition, FamilySnapshot, Labels, Push, SeriesSnapshot } from "../protocol/wire.ts";
+import { CollectedFamily, type Collector, type Reading } from "./collector.ts";
 import { DeliveryPipeline, type DeliveryStats, type FlushResult } from "./delivery/delivery-pipeline.ts";
 import { FlushCoalescer } from "./delivery/flush-coalescer.ts";
 import { splitIntoPushes } from "./delivery/split-into-pushes.ts";
 import { InvalidMetricError } from "./errors.ts";
-import type { Metric } from "./metrics/metric.ts";
+import type { Metric, MetricObjectWithValues, MetricValue } from "./metrics/metric.ts";
 import { PendingFamily, type SentAs } from "./metrics/pending-family.ts";
 
 export type { FlushResult } from "./delivery/delivery-pipeline.ts";
@@ -71,12 +81,19 @@ export type RegistryContentType = typeof TEXT_CONTENT_TYPE | typeof OPENMETRICS_
 /** The default window of `flushSoon`: well inside the 30 s a Worker's waitUntil may run after its response. */
 export const DEFAULT_FLUSH_DELAY_MS = 5_000;
 
-/** A family this registry records: its pending deltas, its metrics, and how this registry sends it. */
+/**
+ * A family this registry records: its pending deltas, its metrics (or the custom collector that fills it), and how
+ * this registry sends it.
+ */
 interface Entry {
   pending: PendingFamily;
   metrics: Metric[];
   sent: SentAs;
+  collected?: CollectedFamily;
 }
+
+/** A metric or a custom collector, as `registerMetric` takes them and `getMetricsAsArray` lists them. */
+export type Registered = Metric | Collector;
 
 /**
  * Holds metrics and their pending deltas; `flush()` sends them. Like prom-client's Registry, plus `flush`.
@@ -96,6 +113,8 @@ export class Registry {
   readonly limits: Limits;
   /** The families, by family name. */
   readonly #entries = new Map<string, Entry>();
+  /** The custom collectors, by family name (each has an entry once it was first read). */
+  readonly #collectors = new Map<string, CollectedFamily>();
   readonly #delivery: DeliveryPipeline;
   readonly #coalescer = new FlushCoalescer();
   #transport: Transport | undefined;
@@ -149,9 +168,8 @@ export class Registry {
   }
 
   /**
-   * The content type set by `setContentType` (default: the text format), as prom-client's `register.contentType`.
-   * This registry serves no exposition itself (the Worker's scrape negotiates the format from `Accept`); the
-   * property is for code ported from prom-client that passes it along.
+   * The content type set by `setContentType` (default: the text format), as prom-client's `register.contentType`:
+   * the format `metrics()` renders.
    */
   get contentType(): RegistryContentType {
     return this.#contentType;
@@ -170,7 +188,7 @@ export class Registry {
 
   /** Deletes every series of every metric from the store on the next flush, as prom-client's resetMetrics. */
   resetMetrics(): void {
-    for (const metric of this.getMetricsAsArray()) metric.reset();
+    for (const metric of this.#metrics()) metric.reset();
   }
 
   /**
@@ -181,8 +199,20 @@ export class Registry {
    * "A metric with the name X has already been registered." for any second registration; code that works with
    * prom-client never registers twice, so sharing an identical definition changes nothing for it.) A metric
    * belongs to one registry: its deltas must be flushed exactly once.
+   *
+   * Anything else with `name`, `help`, `type` and `get()` (sync or async) is a custom collector, as prom-client
+   * takes them (prom-client's own metrics included): `metrics()` shows what its `get()` reports, and each flush
+   * pushes it as the README's "Custom collectors" says (gauges set, counters and histograms as the difference since
+   * the last flush, summaries as count and sum). A name already registered throws, as in prom-client.
+   * @example
+   * register.registerMetric({ name: "cache_entries", help: "Entries.", type: "gauge", get: () => ({ values: [{ value: cache.size }] }) });
    */
-  registerMetric(metric: Metric): void {
+  registerMetric(metric: Registered): void {
+    if (isOurs(metric)) this.#registerMetric(metric);
+    else this.#registerCollector(metric);
+  }
+
+  #registerMetric(metric: Metric): void {
     const definition = metric.definition();
     const named = describeValue(metric.name);
     if (metric.registry && metric.registry !== this)
@@ -193,17 +223,9 @@ export class Registry {
       if (difference) throw new Error(`a metric named ${named} is already registered with a different ${difference}`);
       if (!entry.metrics.includes(metric)) entry.metrics.push(metric);
     } else {
-      // Two families exposing one sample name would be refused by the server on every flush (a counter `x` exposes
-      // `x_total`, which a gauge `x_total` would too).
-      const samples = sampleNames(definition.name, definition.type);
-      for (const other of this.#entries.values()) {
-        const { name, type } = other.pending.definition;
-        const clash = sampleNames(name, type).find((s) => samples.includes(s));
-        if (clash)
-          throw new Error(
-            `metric ${named} would expose "${clash}", which ${describeValue(other.metrics[0]?.name)} already exposes`,
-          );
-      }
+      if (this.#collectors.has(definition.name))
+        throw new Error(`A metric with the name ${named} has already been registered (a collector)`);
+      this.#clashProblem(named, definition);
       entry = {
         pending: new PendingFamily(definition),
         metrics: [metric],
@@ -214,28 +236,176 @@ export class Registry {
     metric.attach(this, entry.pending);
   }
 
-  /** The metric registered under `name`: its declared name, or else its family name. */
-  getSingleMetric(name: string): Metric | undefined {
-    const declared = [name, familyName("counter", name)].flatMap((n) => this.#entries.get(n)?.metrics ?? []);
-    return declared.find((m) => m.name === name) ?? this.#entries.get(name)?.metrics[0];
+  /** Throws when a family `definition` would expose a sample name another family here exposes. */
+  #clashProblem(named: string, definition: Pick<FamilyDefinition, "name" | "type">): void {
+    // Two families exposing one sample name would be refused by the server on every flush (a counter `x` exposes
+    // `x_total`, which a gauge `x_total` would too).
+    const samples = sampleNames(definition.name, definition.type);
+    const others = [
+      ...[...this.#entries.values()].map((e) => ({
+        ...e.pending.definition,
+        by: e.metrics[0]?.name ?? e.collected?.name,
+      })),
+      ...[...this.#collectors.values()].map((c) => ({ name: c.name, type: c.collector.type, by: c.collector.name })),
+    ];
+    for (const other of others) {
+      if (other.name === definition.name && other.type === definition.type) continue;
+      const clash = sampleNames(other.name, other.type).find((s) => samples.includes(s));
+      if (clash)
+        throw new Error(`metric ${named} would expose "${clash}", which ${describeValue(other.by)} already exposes`);
+    }
   }
 
-  getMetricsAsArray(): Metric[] {
+  #registerCollector(collector: Collector): void {
+    const collected = new CollectedFamily(collector);
+    const named = describeValue(collector.name);
+    if (this.#collectors.has(collected.name) || this.#entries.has(collected.name))
+      throw new Error(`A metric with the name ${named} has already been registered`);
+    this.#clashProblem(named, { name: collected.name, type: collector.type });
+    this.#collectors.set(collected.name, collected);
+  }
+
+  /** The metric or collector registered under `name`: its declared name, or else its family name. */
+  getSingleMetric(name: string): Registered | undefined {
+    const declared = [name, familyName("counter", name)].flatMap((n) => this.#entries.get(n)?.metrics ?? []);
+    const collector = [name, familyName("counter", name)].map((n) => this.#collectors.get(n)?.collector);
+    return (
+      declared.find((m) => m.name === name) ??
+      collector.find((c) => c?.name === name) ??
+      this.#entries.get(name)?.metrics[0] ??
+      this.#collectors.get(name)?.collector
+    );
+  }
+
+  /** Every metric and custom collector, in the order they were registered (per family). */
+  getMetricsAsArray(): Registered[] {
+    return [...this.#metrics(), ...[...this.#collectors.values()].map((c) => c.collector)];
+  }
+
+  #metrics(): Metric[] {
     return [...this.#entries.values()].flatMap((e) => e.metrics);
   }
 
-  /** Forgets a metric and its pending deltas. */
+  /** Forgets a metric (or collector) and its pending deltas. */
   removeSingleMetric(name: string): void {
-    const family = this.getSingleMetric(name)?.definition().name ?? "";
+    const found = this.getSingleMetric(name);
+    if (!found) return;
+    const family = familyOf(found);
     for (const m of this.#entries.get(family)?.metrics ?? []) m.detach();
     this.#entries.delete(family);
+    this.#collectors.delete(family);
   }
 
-  /** Forgets every metric and every pending delta (not what is already stored). */
+  /** Forgets every metric, collector and pending delta (not what is already stored). */
   clear(): void {
     for (const { metrics } of this.#entries.values()) for (const m of metrics) m.detach();
     this.#entries.clear();
+    this.#collectors.clear();
     this.#delivery.clear();
+  }
+
+  /**
+   * This registry's metrics in the format of `contentType`, as prom-client's `metrics()`: what this process recorded
+   * since the registry started (flushed or not) and what its collectors report now, prefixed and with the default
+   * labels, rendered by the encoder the Worker's scrape uses (families sorted by name). Runs the `collect` callbacks
+   * and reads the collectors first; one that fails is reported through `onError` and left out.
+   * @example
+   * return new Response(await register.metrics(), { headers: { "content-type": register.contentType } });
+   */
+  async metrics(): Promise<string> {
+    await this.#collect();
+    const families = [...this.#entries.values()].flatMap((entry) => this.#shown(entry) ?? []);
+    return encode(families, this.#format());
+  }
+
+  /**
+   * One family as `metrics()` renders it, as prom-client's: no `# EOF`, no newline after the last line; "" when no
+   * metric or collector has that name.
+   */
+  async getSingleMetricAsString(name: string): Promise<string> {
+    await this.#collect();
+    const found = this.getSingleMetric(name);
+    const family =
+      found &&
+      familyName(
+        found.type,
+        typeof (found as Metric).attach === "function" ? (found as Metric).definition().name : found.name,
+      );
+    const entry = family === undefined ? undefined : this.#entries.get(family);
+    const shown = entry && this.#shown(entry);
+    if (!shown) return "";
+    const format = this.#format();
+    return (familyHeader(shown, format) + seriesLines(shown, shown.series, format)).slice(0, -1);
+  }
+
+  /**
+   * Every metric's and collector's `get()`, as prom-client's `getMetricsAsJSON()`: names prefixed, the default
+   * labels added to each value's labels (a value's own label of the same name wins).
+   */
+  async getMetricsAsJSON(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    const results = await Promise.all(
+      [...this.#entries.values()].map(async (entry) => {
+        const got = entry.collected ? await entry.collected.collector.get() : await entry.metrics[0]?.get();
+        if (!got) return [];
+        const { name, help, type, aggregator = "sum" } = got as MetricObjectWithValues<MetricValue<string>>;
+        const values = (got.values ?? []).map((v) => ({ ...v, labels: { ...entry.sent.labels, ...v.labels } }));
+        return [
+          { name: this.#prefix + name, help, type, values, aggregator } as MetricObjectWithValues<MetricValue<string>>,
+        ];
+      }),
+    );
+    return results.flat();
+  }
+
+  /**
+   * A registry holding the metrics and collectors of every registry in `registers`, as prom-client's
+   * `Registry.merge`: its `metrics()` renders them all, each family as its own registry sends it. A family name in
+   * two of them throws, as do registries of different content types. Its flush takes the same pending deltas as
+   * theirs (each delta is still sent once, by whichever flushes first).
+   */
+  static merge(registers: Registry[]): Registry {
+    const contentTypes = new Set(registers.map((r) => r.contentType));
+    if (contentTypes.size > 1) throw new Error("Registers can only be merged if they have the same content type");
+    const merged = new Registry();
+    const [contentType] = contentTypes;
+    if (contentType) merged.setContentType(contentType);
+    for (const registry of registers) {
+      for (const [name, entry] of registry.#entries) {
+        if (merged.#entries.has(name) || merged.#collectors.has(name))
+          throw new Error(`A metric with the name ${describeValue(name)} has already been registered`);
+        merged.#entries.set(name, entry);
+      }
+      for (const [name, collected] of registry.#collectors) {
+        if (merged.#collectors.has(name) || (merged.#entries.has(name) && !registry.#entries.has(name)))
+          throw new Error(`A metric with the name ${describeValue(name)} has already been registered`);
+        merged.#collectors.set(name, collected);
+      }
+    }
+    return merged;
+  }
+
+  #format(): ExpositionFormat {
+    return this.#contentType === OPENMETRICS_CONTENT_TYPE ? "openmetrics" : "text";
+  }
+
+  /** A family as this registry shows it: prefixed name, default labels; undefined for a collector not read. */
+  #shown({ pending, sent, collected }: Entry): FamilySnapshot | undefined {
+    const definition = sent.definition;
+    let series: SeriesSnapshot[];
+    if (collected) {
+      const reading = collected.latest;
+      if (!reading) return undefined;
+      series = [...reading.series.values()];
+    } else {
+      series = pending.shown();
+      if (series.length === 0 && pending.definition.labelNames.length === 0) series = [emptySeries(definition)];
+    }
+    const labels = sent.labels;
+    return {
+      ...definition,
+      name: familyName(definition.type, definition.name),
+      series: series.map((s) => ({ ...s, labels: { ...s.labels, ...labels } })),
+    };
   }
 
   setTransport(transport: Transport): void {
@@ -252,6 +422,11 @@ export class Registry {
    * callbacks (they may be async); `flush()` does, before it takes.
    */
   take(): Push[] {
+    for (const { pending, collected } of this.#entries.values()) {
+      if (!collected) continue;
+      const { labelNames } = pending.definition;
+      for (const delta of collected.takeDeltas()) pending.series.set(seriesKey(labelNames, delta.labels), delta);
+    }
     const families = [...this.#entries.values()].flatMap(({ pending, sent }) => pending.take(sent) ?? []);
     return splitIntoPushes(families, this.limits);
   }
@@ -269,7 +444,8 @@ export class Registry {
   flush(transport = this.#transport): Promise<FlushResult> {
     if (!transport) return noTransport();
     const send = () => this.#delivery.deliver(this.take(), transport);
-    return this.getMetricsAsArray().some((m) => m.hasCollect) ? this.#collect().then(send) : send();
+    const collects = this.#collectors.size > 0 || this.#metrics().some((m) => m.hasCollect);
+    return collects ? this.#collect().then(send) : send();
   }
 
   /**
@@ -297,15 +473,43 @@ export class Registry {
     return this.#coalescer.schedule(() => this.flush(transport), options.maxDelayMs ?? DEFAULT_FLUSH_DELAY_MS);
   }
 
-  /** Runs every `collect` callback in parallel; reports each that throws or rejects through onError. */
+  /**
+   * Runs every `collect` callback and reads every collector, in parallel; reports each that throws, rejects or
+   * reports what cannot be pushed through onError (a collector so is left out until it reads well again).
+   */
   async #collect(): Promise<void> {
-    await Promise.all(
-      this.getMetricsAsArray().map((metric) =>
-        metric.runCollect().catch((error: unknown) => {
-          this.#onError(`collect callback of metric ${describeValue(metric.name)} failed: ${errorMessage(error)}`);
-        }),
-      ),
+    const metrics = this.#metrics().map((metric) =>
+      metric.runCollect().catch((error: unknown) => {
+        this.#onError(`collect callback of metric ${describeValue(metric.name)} failed: ${errorMessage(error)}`);
+      }),
     );
+    const collectors = [...this.#collectors.values()].map((collected) =>
+      collected
+        .read(this.limits)
+        .then((reading) => this.#adopt(collected, reading))
+        .catch((error: unknown) => {
+          collected.forget();
+          this.#onError(`collector ${describeValue(collected.collector.name)} failed: ${errorMessage(error)}`);
+        }),
+    );
+    await Promise.all([...metrics, ...collectors]);
+  }
+
+  /** Gives a collector's family its entry on its first reading; throws when a reading changes the family. */
+  #adopt(collected: CollectedFamily, reading: Reading): void {
+    const definition = collected.pushed(reading);
+    const entry = this.#entries.get(collected.name);
+    if (entry) {
+      const difference = definitionDifference(entry.pending.definition, definition);
+      if (difference) throw new TypeError(`it now reports a different ${difference}`);
+      return;
+    }
+    this.#entries.set(collected.name, {
+      pending: new PendingFamily(definition),
+      metrics: [],
+      sent: this.#sent(definition, this.#defaultLabels),
+      collected,
+    });
   }
 
   /**
@@ -324,6 +528,29 @@ export class Registry {
       throw error instanceof Invalid ? new InvalidMetricError(name, error.refusal) : error;
     }
     return { definition: sent, labels: Object.fromEntries(extra) };
+  }
+}
+
+/** True for this library's metrics (anything else registered is a custom collector). */
+function isOurs(registered: Registered): registered is Metric {
+  return typeof (registered as Metric).attach === "function";
+}
+
+/** The family name of a metric or collector. */
+function familyOf(registered: Registered): string {
+  return isOurs(registered) ? registered.definition().name : familyName(registered.type, registered.name);
+}
+
+/** The one series of a family without labels before anything was recorded: zeros. */
+function emptySeries(definition: FamilyDefinition): SeriesSnapshot {
+  const zeros = { labels: {}, created: Date.now() / 1000, sum: 0 };
+  switch (definition.type) {
+    case "histogram":
+      return { ...zeros, counts: new Array<number>((definition.buckets?.length ?? 0) + 1).fill(0) };
+    case "summary":
+      return { ...zeros, count: 0, quantiles: (definition.percentiles ?? []).map((q) => [q, Number.NaN]) };
+    default:
+      return { labels: {}, created: zeros.created, value: 0 };
   }
 }
 

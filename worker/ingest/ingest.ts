@@ -14,7 +14,7 @@ import {
 } from "../../lib/protocol/transport.ts";
 import type { FamilyPush, MetricType, Push } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
-import { configuredShards, limits } from "../config/settings.ts";
+import { limits } from "../config/settings.ts";
 import { EVERY_FAMILY, type Scope, scopeProblem } from "../http/auth.ts";
 import { refusalsOfWhole, spreadAsConfigured, type TokenCap } from "../objects/admission.ts";
 import { familyStub, ingestStub } from "../objects/stubs.ts";

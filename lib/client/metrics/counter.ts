@@ -42,19 +42,16 @@ export class Counter<T extends string = string> extends Metric<T> {
   }
 
   /**
-   * As prom-client's `get()`, but of what is pending in this invocation (since the last flush), not the aggregate
-   * (that lives in the store): one value per series, its increments. Runs `collect` first. Label values are strings,
-   * every declared label present ("" when not given); a counter without labels always shows its series (0 when
-   * nothing is pending).
+   * As prom-client's `get()`: one value per series, what this process counted since its registry started (what it
+   * flushed plus what is pending; the aggregate over every process lives in the store). Runs `collect` first. Label
+   * values are strings, every declared label present ("" when not given); a counter without labels always shows its
+   * series (0 before anything is counted).
    * @example
    * requests.inc({ route: "/" }, 2);
    * (await requests.get()).values; // [{ labels: { route: "/" }, value: 2 }]
    */
-  get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
-    return this.collected(
-      (labels): CounterDelta => ({ labels, inc: 0 }),
-      (d, labels) => [{ labels, value: d.inc }],
-    );
+  override get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
+    return this.collected((s, labels) => [{ labels, value: s.value ?? 0 }]);
   }
 
   /** The series with these label values (an object, or values in labelNames order). */

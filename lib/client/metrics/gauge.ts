@@ -82,20 +82,18 @@ export class Gauge<T extends string = string> extends Metric<T> {
   }
 
   /**
-   * As prom-client's `get()`, but of what is pending in this invocation (since the last flush), not the aggregate
-   * (that lives in the store): per series, the value set if `set` happened (adjusted by later inc/dec), else the sum
-   * of inc/dec. Runs `collect` first. Label values are strings, every declared label present; a gauge without
-   * labels always shows its series (0 when nothing is pending). `aggregator` is "max"/"min" for gauges merged so,
-   * else "sum" (prom-client's default; a "set" gauge takes the latest write in the store).
+   * As prom-client's `get()`: per series, this process's value (what it set, adjusted by its inc/dec, since its
+   * registry started; the value over every process lives in the store). Runs `collect` first. Label values are
+   * strings, every declared label present; a gauge without labels always shows its series (0 before anything is
+   * recorded). `aggregator` is "max"/"min" for gauges merged so, else "sum" (prom-client's default).
    * @example
    * depth.set(12);
    * (await depth.get()).values; // [{ labels: {}, value: 12 }]
    */
-  get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
+  override get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
     const { merge } = this;
     return this.collected(
-      (labels): GaugeDelta => ({ labels, inc: 0 }),
-      (d, labels) => [{ labels, value: d.set ?? d.inc ?? 0 }],
+      (s, labels) => [{ labels, value: s.value ?? 0 }],
       merge === "max" || merge === "min" ? merge : "sum",
     );
   }

@@ -54,33 +54,30 @@ export class Histogram<T extends string = string> extends Observer<T> {
   }
 
   /**
-   * As prom-client's `get()`, but of what is pending in this invocation (since the last flush), not the aggregate
-   * (that lives in the store). Per series, as prom-client: the cumulative `_bucket` values with an `le` label
-   * (the bound as a number, "+Inf" last), then `_sum` and `_count`, each naming its sample in `metricName`. Runs
-   * `collect` first. Label values are strings, every declared label present; a histogram without labels always
-   * shows its series (zeros when nothing is pending).
+   * As prom-client's `get()`, of what this process observed since its registry started (the aggregate over every
+   * process lives in the store). Per series, as prom-client: the cumulative `_bucket` values with an `le` label (the
+   * bound as a number, "+Inf" last), then `_sum` and `_count`, each naming its sample in `metricName`. Runs `collect`
+   * first. Label values are strings, every declared label present; a histogram without labels always shows its
+   * series (zeros before anything is observed).
    * @example
    * latency.observe(0.3);
    * (await latency.get()).values.find((v) => v.metricName === "job_seconds_count")?.value; // 1
    */
-  get(): Promise<MetricObjectWithValues<MetricValueWithName<T | "le">>> {
+  override get(): Promise<MetricObjectWithValues<MetricValueWithName<T | "le">>> {
     const { name } = this;
-    return this.collected(
-      (labels) => this.emptyDelta(labels),
-      (d, own): MetricValueWithName<T | "le">[] => {
-        const labels = own as LabelValues<T | "le">;
-        let count = 0;
-        const buckets = [...this.buckets, "+Inf" as const].map((le, i) => {
-          count += d.counts[i] as number;
-          return { labels: { ...labels, le }, value: count, metricName: `${name}_bucket` };
-        });
-        return [
-          ...buckets,
-          { labels, value: d.sum, metricName: `${name}_sum` },
-          { labels, value: count, metricName: `${name}_count` },
-        ];
-      },
-    );
+    return this.collected((s, own): MetricValueWithName<T | "le">[] => {
+      const labels = own as LabelValues<T | "le">;
+      let count = 0;
+      const buckets = [...this.buckets, "+Inf" as const].map((le, i) => {
+        count += s.counts?.[i] ?? 0;
+        return { labels: { ...labels, le }, value: count, metricName: `${name}_bucket` };
+      });
+      return [
+        ...buckets,
+        { labels, value: s.sum ?? 0, metricName: `${name}_sum` },
+        { labels, value: count, metricName: `${name}_count` },
+      ];
+    });
   }
 
   protected add(ref: SeriesRef, value: number): void {

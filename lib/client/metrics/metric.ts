@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS } from "../../protocol/limits.ts";
 import { Invalid } from "../../protocol/refusal.ts";
 import { keyOf } from "../../protocol/series-key.ts";
 import { describeValue, labelValueProblem, seriesLabelsProblem } from "../../protocol/validation.ts";
-import type { FamilyDefinition, Labels, MetricType, SeriesDelta } from "../../protocol/wire.ts";
+import type { FamilyDefinition, Labels, MetricType, SeriesDelta, SeriesSnapshot } from "../../protocol/wire.ts";
 import { InvalidMetricError } from "../errors.ts";
 import { type Registry, register } from "../registry.ts";
 import type { PendingFamily, PendingSummary } from "./pending-family.ts";
@@ -128,6 +128,14 @@ export abstract class Metric<T extends string = string> {
     for (const registry of config.registers ?? [register]) registry.registerMetric(this);
   }
 
+  /**
+   * As prom-client's `get()`: this process's values, in prom-client's shape (each metric type says what they are).
+   * By default one value per series, as a counter's or a gauge's.
+   */
+  get(): Promise<MetricObjectWithValues<MetricValue<string>>> {
+    return this.collected((s, labels) => [{ labels, value: s.value ?? 0 }]);
+  }
+
   /** The family this metric records into: its canonical definition. */
   definition(): FamilyDefinition {
     return structuredClone(this.#family);
@@ -138,17 +146,12 @@ export abstract class Metric<T extends string = string> {
   remove(...values: (string | number)[]): void;
   remove(...args: [LabelValues<T>?] | (string | number)[]): void {
     const { key, values } = this.childRef(args);
-    const labels = this.#labels(values);
-    this.pending?.series.delete(key);
-    this.pending?.removals.set(key, labels);
+    this.pending?.remove(key, this.#labels(values));
   }
 
   /** Deletes every series of this metric from the store on the next flush (and drops everything pending). */
   reset(): void {
-    if (!this.pending) return;
-    this.pending.series.clear();
-    this.pending.removals.clear();
-    this.pending.resetAll = true;
+    this.pending?.reset();
   }
 
   /** Whether this metric has a `collect` callback. */
@@ -239,23 +242,23 @@ export abstract class Metric<T extends string = string> {
   }
 
   /**
-   * What `get()` resolves to, in prom-client's shape: runs `collect`, then `values` of each pending delta. A metric
-   * without labels always has its one series (as in prom-client): `empty` makes it when nothing is pending.
+   * What `get()` resolves to, in prom-client's shape: runs `collect`, then `values` of each series as shown locally
+   * (what this registry flushed since it started plus what is pending). A metric without labels always has its one
+   * series (as in prom-client): an empty one when it recorded nothing.
    */
-  protected async collected<D extends SeriesDelta | PendingSummary, V extends MetricValue<string>>(
-    empty: (labels: Labels) => D,
-    values: (delta: D, labels: LabelValues<T>) => V[],
+  protected async collected<V extends MetricValue<string>>(
+    values: (series: SeriesSnapshot, labels: LabelValues<T>) => V[],
     aggregator: Aggregator = "sum",
   ): Promise<MetricObjectWithValues<V>> {
     await this.runCollect();
-    let deltas = [...(this.pending?.series.values() ?? [])] as D[];
-    if (deltas.length === 0 && this.labelNames.length === 0) deltas = [empty({})];
+    let shown = this.pending?.shown() ?? [];
+    if (shown.length === 0 && this.labelNames.length === 0) shown = [{ labels: {}, created: 0 }];
     const { name, help, type } = this;
     return {
       name,
       help,
       type,
-      values: deltas.flatMap((d) => values(d, { ...d.labels } as LabelValues<T>)),
+      values: shown.flatMap((s) => values(s, { ...s.labels } as LabelValues<T>)),
       aggregator,
     };
   }
@@ -269,12 +272,13 @@ export abstract class Metric<T extends string = string> {
     create: (labels: Labels) => D,
     update: (delta: D) => void,
   ): void {
-    const pending = this.pending?.series;
-    if (!pending) return;
-    let delta = pending.get(ref.key) as D | undefined;
+    const family = this.pending;
+    if (!family) return;
+    let delta = family.series.get(ref.key) as D | undefined;
     if (!delta) {
       delta = create(this.#labels(ref.values));
-      pending.set(ref.key, delta);
+      family.series.set(ref.key, delta);
+      family.opened(ref.key);
     }
     update(delta);
   }

@@ -1,7 +1,7 @@
 // Summary: count, sum and quantiles of observations. Pending delta = count, sum and a mergeable sketch of the
 // observations since the last flush; the store merges sketches per series and time window.
 
-import { addToSketch, emptySketch, sketchData, sketchQuantile } from "../../protocol/sketch.ts";
+import { addToSketch, emptySketch } from "../../protocol/sketch.ts";
 import type { Labels } from "../../protocol/wire.ts";
 import {
   assertFinite,
@@ -56,32 +56,28 @@ export class Summary<T extends string = string> extends Observer<T> {
   }
 
   /**
-   * As prom-client's `get()`, but of what is pending in this invocation (since the last flush), not the aggregate
-   * (that lives in the store). Per series, as prom-client: one value per percentile with a `quantile` label (the
-   * number), computed from the pending sketch (within 1%; NaN when it is empty, where prom-client says 0), then
-   * `_sum` and `_count` naming their sample in `metricName`. Runs `collect` first. Label values are strings, every
-   * declared label present; a summary without labels always shows its series.
+   * As prom-client's `get()`, of what this process observed since its registry started (the aggregate over every
+   * process, per time window, lives in the store). Per series, as prom-client: one value per percentile with a
+   * `quantile` label (the number), from the sketch of every observation (within 1%; NaN before the first, where
+   * prom-client says 0), then `_sum` and `_count` naming their sample in `metricName`. Runs `collect` first. Label
+   * values are strings, every declared label present; a summary without labels always shows its series.
    * @example
    * latency.observe(0.042);
    * (await latency.get()).values.find((v) => v.labels.quantile === 0.5)?.value; // ≈ 0.042
    */
-  get(): Promise<MetricObjectWithValues<MetricValueWithName<T | "quantile">>> {
+  override get(): Promise<MetricObjectWithValues<MetricValueWithName<T | "quantile">>> {
     const { name } = this;
-    return this.collected(
-      (labels) => this.emptyDelta(labels),
-      (d, own): MetricValueWithName<T | "quantile">[] => {
-        const labels = own as LabelValues<T | "quantile">;
-        const sketch = d.sketch && sketchData(d.sketch);
-        return [
-          ...this.percentiles.map((quantile) => ({
-            labels: { quantile, ...labels },
-            value: sketch ? sketchQuantile(sketch, quantile) : Number.NaN,
-          })),
-          { labels, value: d.sum, metricName: `${name}_sum` },
-          { labels, value: d.count, metricName: `${name}_count` },
-        ];
-      },
-    );
+    return this.collected((s, own): MetricValueWithName<T | "quantile">[] => {
+      const labels = own as LabelValues<T | "quantile">;
+      return [
+        ...this.percentiles.map((quantile, i) => ({
+          labels: { quantile, ...labels },
+          value: s.quantiles?.[i]?.[1] ?? Number.NaN,
+        })),
+        { labels, value: s.sum ?? 0, metricName: `${name}_sum` },
+        { labels, value: s.count ?? 0, metricName: `${name}_count` },
+      ];
+    });
   }
 
   protected add(ref: SeriesRef, value: number): void {

@@ -1,21 +1,8 @@
 // prom-client parity for code that ports by changing an import: `collect` callbacks run before each flush,
-// `histogram.zero()`, `get()` in prom-client's shape (of what is pending here), the default export, the content-type
+// `histogram.zero()`, `get()` in prom-client's shape (this process's values since its registry started), the default export, the content-type
 // constants under prom-client's names, and what registering a name twice does.
 
 import { exports } from "cloudflare:workers";
-import type * as PromClient from "prom-client";
-// prom-client's metric classes, file by file: its index also loads collectDefaultMetrics, which needs node:process
-// (workerd without nodejs_compat has none). The classes themselves run here; only the index carries types.
-// @ts-expect-error prom-client declares types for its index only
-import promCounter from "prom-client/lib/counter.js";
-// @ts-expect-error prom-client declares types for its index only
-import promGauge from "prom-client/lib/gauge.js";
-// @ts-expect-error prom-client declares types for its index only
-import promHistogram from "prom-client/lib/histogram.js";
-// @ts-expect-error prom-client declares types for its index only
-import promRegistry from "prom-client/lib/registry.js";
-// @ts-expect-error prom-client declares types for its index only
-import promSummary from "prom-client/lib/summary.js";
 import { describe, expect, it } from "vitest";
 import { Counter } from "../../../lib/client/metrics/counter.ts";
 import { Gauge } from "../../../lib/client/metrics/gauge.ts";
@@ -25,14 +12,7 @@ import { openMetricsContentType, prometheusContentType, Registry, register } fro
 import client, * as named from "../../../lib/index.ts";
 import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../../../lib/protocol/exposition.ts";
 import { MemoryStore } from "../../../lib/store/memory-store.ts";
-
-const prom = {
-  Counter: promCounter as typeof PromClient.Counter,
-  Gauge: promGauge as typeof PromClient.Gauge,
-  Histogram: promHistogram as typeof PromClient.Histogram,
-  Summary: promSummary as typeof PromClient.Summary,
-  Registry: promRegistry as typeof PromClient.Registry,
-};
+import { prom, withoutExemplars } from "./prom-client.ts";
 
 /** A registry flushing into a fresh MemoryStore, with what it reported through onError. */
 function setup() {
@@ -44,14 +24,6 @@ function setup() {
 
 const stored = (store: MemoryStore, family: string) => store.snapshot().find((f) => f.name === family)?.series ?? [];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** prom-client's values without the exemplar slot (null or undefined: exemplars are not offered here). */
-function withoutExemplars<V extends object>(values: V[]): V[] {
-  return values.map((v) => {
-    const { exemplar: _, ...rest } = v as V & { exemplar?: unknown };
-    return rest as V;
-  });
-}
 
 describe("collect callbacks", () => {
   it("set a gauge at flush time, with `this` the metric", async () => {
@@ -223,7 +195,7 @@ describe("histogram.zero", () => {
   });
 });
 
-describe("get(): what is pending, in prom-client's shape", () => {
+describe("get(): this process's values since its registry started, in prom-client's shape", () => {
   it("counter: the pending increments per series", async () => {
     const { registry } = setup();
     const ours = new Counter({ name: "req_total", help: "R.", labelNames: ["route", "code"], registers: [registry] });
@@ -362,15 +334,32 @@ describe("get(): what is pending, in prom-client's shape", () => {
     });
   });
 
-  it("shows only what is pending: a flush empties it", async () => {
+  it("shows what this process recorded since its registry started: a flush changes nothing, remove and reset do", async () => {
     const { registry } = setup();
     const c = new Counter({ name: "flushed", help: "F.", labelNames: ["k"], registers: [registry] });
+    const g = new Gauge({ name: "level", help: "L.", registers: [registry] });
+    const s = new Summary({ name: "lat", help: "L.", percentiles: [0.5], registers: [registry] });
     c.inc({ k: "a" }, 4);
+    g.set(10);
+    s.observe(2);
     expect((await c.get()).values).toEqual([{ labels: { k: "a" }, value: 4 }]);
     await registry.flush();
-    expect((await c.get()).values).toEqual([]);
     c.inc({ k: "a" });
-    expect((await c.get()).values).toEqual([{ labels: { k: "a" }, value: 1 }]);
+    c.inc({ k: "b" });
+    g.inc(3);
+    s.observe(2);
+    expect((await c.get()).values).toEqual([
+      { labels: { k: "a" }, value: 5 },
+      { labels: { k: "b" }, value: 1 },
+    ]);
+    expect((await g.get()).values).toEqual([{ labels: {}, value: 13 }]);
+    const summary = (await s.get()).values;
+    expect(summary.find((v) => v.metricName === "lat_count")?.value).toBe(2);
+    expect(summary[0]?.value).toBeCloseTo(2, 1);
+    c.remove({ k: "a" });
+    expect((await c.get()).values).toEqual([{ labels: { k: "b" }, value: 1 }]);
+    c.reset();
+    expect((await c.get()).values).toEqual([]);
   });
 });
 
