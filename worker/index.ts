@@ -11,6 +11,7 @@ export { MetricsService } from "./ingest/metrics-service.ts";
 export { CatalogObject } from "./objects/catalog-object.ts";
 export { FamilyObject } from "./objects/family-object.ts";
 export { IngestObject } from "./objects/ingest-object.ts";
+export type { ScrapeCollector } from "./scrape/collectors.ts";
 export { collectFamilies } from "./scrape/scrape.ts";
 
 const router = createMetricsRouter();

@@ -5,21 +5,13 @@
 // last one is a restart, sent whole). A summary is pushed with its count and sum: quantiles computed by one process
 // cannot be merged with another's.
 
-import { checkDefinition } from "../protocol/definition.ts";
+import { type CollectedValues, type CollectorValue, readCollected } from "../protocol/collected.ts";
 import type { Limits } from "../protocol/limits.ts";
 import { familyName } from "../protocol/names.ts";
-import { Invalid, refusalText } from "../protocol/refusal.ts";
-import { seriesKey } from "../protocol/series-key.ts";
 import { describeValue } from "../protocol/validation.ts";
-import type { FamilyDefinition, Labels, MetricType, SeriesDelta, SeriesSnapshot } from "../protocol/wire.ts";
+import type { FamilyDefinition, MetricType, SeriesDelta, SeriesSnapshot } from "../protocol/wire.ts";
 
-/** One value a collector reports, as prom-client's `get()` returns it. */
-export interface CollectorValue {
-  value: number;
-  labels?: Record<string, string | number>;
-  /** The sample's name: `<name>_bucket`, `_sum` or `_count` for histograms and summaries. */
-  metricName?: string;
-}
+export type { CollectorValue } from "../protocol/collected.ts";
 
 /** A custom collector, as prom-client's `registerMetric` takes it. */
 export interface Collector {
@@ -38,10 +30,7 @@ export function isCollector(value: unknown): value is Collector {
 }
 
 /** What a collector reported at its last read: its family and series, absolute. */
-export interface Reading {
-  definition: FamilyDefinition;
-  series: Map<string, SeriesSnapshot>;
-}
+export type Reading = CollectedValues;
 
 /** The family a collector fills: its last reading and what was sent of it. */
 export class CollectedFamily {
@@ -59,8 +48,8 @@ export class CollectedFamily {
 
   /** Runs `get()` and keeps what it reports; throws a TypeError naming the problem. */
   async read(limits: Limits): Promise<Reading> {
-    const { values } = await this.collector.get();
-    const reading = readValues(this.collector, Array.isArray(values) ? values : [], limits);
+    const got = await this.collector.get();
+    const reading = readCollected(this.collector, got?.values, limits);
     this.#latest = reading;
     return reading;
   }
@@ -120,75 +109,4 @@ function deltaOf(type: MetricType, before: SeriesSnapshot | undefined, now: Seri
       return before && count === 0 ? undefined : { labels, count, sum };
     }
   }
-}
-
-/** The label names, bucket bounds and quantiles a collector's values carry, then its family and series. */
-function readValues(collector: Collector, values: CollectorValue[], limits: Limits): Reading {
-  const { name, help, type } = collector;
-  const special = type === "histogram" ? "le" : type === "summary" ? "quantile" : undefined;
-  const declared = Array.isArray(collector.labelNames) ? collector.labelNames.map(String) : undefined;
-  const names = new Set<string>(declared);
-  const marks = new Set<number>();
-  for (const { labels = {} } of values)
-    for (const [label, value] of Object.entries(labels)) {
-      if (label !== special) names.add(label);
-      else if (String(value) !== "+Inf") marks.add(Number(value));
-    }
-  const labelNames = [...names];
-  const sorted = [...marks].sort((a, b) => a - b);
-  let definition: FamilyDefinition;
-  try {
-    definition = checkDefinition(
-      {
-        name,
-        help,
-        type,
-        labelNames,
-        ...(type === "histogram" ? { buckets: sorted } : {}),
-        ...(type === "summary" ? { percentiles: sorted } : {}),
-      },
-      limits,
-      [],
-    );
-  } catch (error) {
-    if (error instanceof Invalid)
-      throw new TypeError(`collector ${describeValue(name)}: ${refusalText(error.refusal)}`);
-    throw error;
-  }
-  const series = new Map<string, SeriesSnapshot>();
-  const created = Date.now() / 1000;
-  for (const v of values) {
-    const value = v.value;
-    const own = v.labels ?? {};
-    if (typeof value !== "number" || !Number.isFinite(value))
-      throw new TypeError(`collector ${describeValue(name)}: value ${describeValue(value)} is not a finite number`);
-    const labels: Labels = Object.fromEntries(labelNames.map((label) => [label, String(own[label] ?? "")]));
-    const key = seriesKey(labelNames, labels);
-    let s = series.get(key);
-    if (!s) {
-      s = { labels, created };
-      series.set(key, s);
-    }
-    const sample = v.metricName ?? name;
-    if (type === "counter" || type === "gauge") s.value = value;
-    else if (sample.endsWith("_sum")) s.sum = value;
-    else if (sample.endsWith("_count")) s.count = value;
-    else if (type === "histogram") {
-      const bound = String(own.le);
-      const i = bound === "+Inf" ? sorted.length : sorted.indexOf(Number(bound));
-      s.counts ??= new Array<number>(sorted.length + 1).fill(0);
-      s.counts[i] = value;
-    } else {
-      s.quantiles ??= [];
-      s.quantiles.push([Number(own.quantile), value]);
-    }
-  }
-  for (const s of series.values()) {
-    // prom-client reports cumulative bucket values; the store keeps per-bucket counts.
-    const counts = s.counts;
-    if (counts) for (let i = counts.length - 1; i > 0; i--) counts[i] = (counts[i] ?? 0) - (counts[i - 1] ?? 0);
-    s.quantiles?.sort((a, b) => (a[0] as number) - (b[0] as number));
-    if (type === "summary") s.count ??= 0;
-  }
-  return { definition, series };
 }

@@ -66,6 +66,7 @@ describe("operations files (deploy/)", () => {
       "pdc_family_series",
       "pdc_pushes_total",
       "pdc_scrape_collect_seconds",
+      "pdc_scrape_collector_errors",
       "pdc_scrape_family_errors",
       "pdc_scrape_object_requests",
     ]);

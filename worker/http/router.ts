@@ -4,6 +4,7 @@
 
 import { Router } from "itty-router";
 import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../../lib/protocol/exposition.ts";
+import { DEFAULT_LIMITS } from "../../lib/protocol/limits.ts";
 import { familyName } from "../../lib/protocol/names.ts";
 import { wholeNumberProblem } from "../../lib/protocol/validation.ts";
 import type { Env } from "../config/env.ts";
@@ -12,7 +13,8 @@ import { ingest, jsonOf } from "../ingest/ingest.ts";
 import { catalog } from "../objects/catalog-object.ts";
 import { deleteOnEveryShard, drainIngest, everyShard, familyStub } from "../objects/stubs.ts";
 import { pushgatewayDelete, pushgatewayPush } from "../pushgateway/routes.ts";
-import { scrapeResponse } from "../scrape/scrape.ts";
+import { checkScrapeCollectors, DEFAULT_COLLECTOR_TIMEOUT_MS, type ScrapeCollector } from "../scrape/collectors.ts";
+import { type ScrapeOptions, scrapeResponse } from "../scrape/scrape.ts";
 import { countPush } from "../self-metrics/self-metrics.ts";
 import { handleFamilyStatus, handleStatus } from "../status/status.ts";
 import { authorizeAdmin, authorizePush, authorizeScrape, scopeProblem } from "./auth.ts";
@@ -20,9 +22,16 @@ import { readBodyLimited } from "./body.ts";
 import { errorResponse, HttpError, jsonResponse } from "./errors.ts";
 import { negotiate } from "./negotiate.ts";
 
-export interface MetricsRouterOptions {
+export interface MetricsRouterOptions<E = Env> {
   /** A path prefix when mounted inside another Worker, e.g. "/_metrics". Default: none. */
   base?: string;
+  /**
+   * Families computed on each scrape from the Worker's `env` (prom-client's collector shape, `get(env)`), rendered
+   * after the stored ones; see the README's "Scrape-time collectors". Checked when the router is created.
+   */
+  collectors?: readonly ScrapeCollector<E>[];
+  /** How long one collector may take per scrape before it is left out of it. Default 2,000 ms. */
+  collectorTimeoutMs?: number;
 }
 
 /** A push handler counted by outcome in pdc_pushes_total, whatever happens. */
@@ -206,9 +215,12 @@ async function handleScrapeHead(request: Request, env: Env): Promise<Response> {
   return new Response(null, { headers: { "content-type": contentType, "cache-control": "no-store" } });
 }
 
-async function handleScrape(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-  await authorizeScrape(request, env);
-  return scrapeResponse(request, env, ctx);
+/** GET /metrics, with the router's scrape-time collectors. */
+function scrapeHandler(options: ScrapeOptions) {
+  return async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
+    await authorizeScrape(request, env);
+    return scrapeResponse(request, env, ctx, options);
+  };
 }
 
 /**
@@ -217,7 +229,13 @@ async function handleScrape(request: Request, env: Env, ctx: ExecutionContext): 
  * const metrics = createMetricsRouter({ base: "/_metrics" });
  * export default { fetch: (req, env, ctx) => metrics.fetch(req, env, ctx) };
  */
-export function createMetricsRouter(options: MetricsRouterOptions = {}) {
+export function createMetricsRouter<E = Env>(options: MetricsRouterOptions<E> = {}) {
+  const collectors = (options.collectors ?? []) as readonly ScrapeCollector<never>[];
+  checkScrapeCollectors(collectors, DEFAULT_LIMITS);
+  const timeout = options.collectorTimeoutMs ?? DEFAULT_COLLECTOR_TIMEOUT_MS;
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    throw new TypeError(`collectorTimeoutMs must be a positive number of milliseconds, got ${String(timeout)}`);
+  const handleScrape = scrapeHandler({ collectors, collectorTimeoutMs: timeout, flights: new Map() });
   const router = Router<Request, [Env, ExecutionContext]>({ base: options.base, catch: errorResponse });
   const base = options.base ?? "";
   const gatewayPush = counted((request, env, ctx) => pushgatewayPush(request, env, ctx, base));

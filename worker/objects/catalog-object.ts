@@ -19,6 +19,7 @@ import type { Env } from "../config/env.ts";
 export interface CatalogEntry {
   name: string;
   shards: number;
+  type: MetricType;
 }
 
 /** The catalog's tables: families and the sample names they own. */
@@ -108,7 +109,7 @@ class SqlCatalog implements CatalogStorage {
 
   list(): CatalogEntry[] {
     return this.storage.sql
-      .exec<{ name: string; shards: number }>(`SELECT name, shards FROM families ORDER BY name`)
+      .exec<{ name: string; shards: number; type: MetricType }>(`SELECT name, shards, type FROM families ORDER BY name`)
       .toArray();
   }
 }

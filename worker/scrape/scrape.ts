@@ -4,7 +4,8 @@
 // from every shard it ever had and merged series by series (lib/store/merge-shards.ts). The Worker's scrape-time
 // gauges come last, then OpenMetrics' `# EOF`. A scrape holds every readable family or fails visibly: a family that
 // cannot be read is left out and named in pdc_scrape_family_errors; one that fails after some of its lines went out
-// aborts the scrape (scrape-flight.ts ends the body so that no parser takes it for a whole scrape).
+// aborts the scrape (scrape-flight.ts ends the body so that no parser takes it for a whole scrape). Scrape-time
+// collectors (collectors.ts) run beside the reading and render after the stored families.
 
 import {
   type ExpositionFormat,
@@ -14,18 +15,30 @@ import {
   seriesLines,
   TEXT_CONTENT_TYPE,
 } from "../../lib/protocol/exposition.ts";
+import { sampleNames } from "../../lib/protocol/names.ts";
 import { isRetryableObjectError, withRetries } from "../../lib/protocol/retry.ts";
 import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesSnapshot } from "../../lib/protocol/wire.ts";
 import type { PageRequest } from "../../lib/store/family-store.ts";
 import { PAGE_BYTES, PAGE_SERIES, ttlMs } from "../../lib/store/family-store.ts";
 import { firstPages, mergedShards } from "../../lib/store/merge-shards.ts";
 import type { Env } from "../config/env.ts";
-import { defaultTtlSeconds, maxFamilies, scrapeCacheMs } from "../config/settings.ts";
+import { defaultTtlSeconds, limits, maxFamilies, scrapeCacheMs } from "../config/settings.ts";
 import { negotiate } from "../http/negotiate.ts";
 import { type CatalogEntry, catalog } from "../objects/catalog-object.ts";
 import { drainIngest, everyIngestStub, familyStub } from "../objects/stubs.ts";
 import { type FamilySeen, scrapeGauges } from "../self-metrics/self-metrics.ts";
+import { type Collected, runCollectors, type ScrapeCollector } from "./collectors.ts";
 import { ScrapeFlight } from "./scrape-flight.ts";
+
+/**
+ * One router's scrapes: its scrape-time collectors, the time each may take, and the flight each format's scrapes
+ * join in this isolate (see scrape-flight.ts; per router, so a scrape never joins one with other collectors).
+ */
+export interface ScrapeOptions {
+  collectors: readonly ScrapeCollector<never>[];
+  collectorTimeoutMs: number;
+  flights: Map<ExpositionFormat, ScrapeFlight>;
+}
 
 /** Families whose first pages are fetched ahead of the one being streamed. */
 const READ_AHEAD = 4;
@@ -168,6 +181,7 @@ async function* exposition(
   tally: Tally,
   format: ExpositionFormat,
   started: number,
+  collecting: Promise<Collected>,
 ): AsyncGenerator<string> {
   const seen: FamilySeen[] = [];
   const unreadable: string[] = [];
@@ -194,31 +208,38 @@ async function* exposition(
     if (opened) seen.push(family);
   }
   const collectSeconds = (Date.now() - started) / 1000;
+  const collected = await collecting;
+  let tail = "";
+  for (const family of collected.families)
+    tail += familyHeader(family, format) + seriesLines(family, family.series, format);
   const gauges = scrapeGauges(
     {
       families: seen,
       collectSeconds,
       objectRequests: tally.requests,
       unreadable,
+      collectorProblems: collected.problems,
       familiesListed: entries.length,
       familiesLimit: maxFamilies(env),
     },
     Date.now() / 1000,
   );
-  let tail = "";
   for (const gauge of gauges) tail += familyHeader(gauge, format) + seriesLines(gauge, gauge.series, format);
   yield tail + expositionEnd(format);
 }
-
-/** The flight each format's scrapes join in this isolate (see scrape-flight.ts). */
-const flights = new Map<ExpositionFormat, ScrapeFlight>();
 
 /**
  * GET /metrics: the negotiated format, streamed, with a versioned Content-Type. Concurrent scrapes of a format share
  * one collection (and, with SCRAPE_CACHE_SECONDS, repeats within that time share a finished one); the collection runs
  * in the request that started it, kept alive by its `waitUntil`.
  */
-export async function scrapeResponse(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+export async function scrapeResponse(
+  request: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  options: ScrapeOptions,
+): Promise<Response> {
+  const { flights } = options;
   const format = negotiate(request.headers.get("accept"));
   const headers = {
     "content-type": format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
@@ -243,7 +264,13 @@ export async function scrapeResponse(request: Request, env: Env, ctx: ExecutionC
     if (flights.get(format) === flight) flights.delete(format);
     throw error;
   }
-  ctx.waitUntil(flight.run(exposition(env, entries, tally, format, started)));
+  const storedSamples = new Set(entries.flatMap((entry) => sampleNames(entry.name, entry.type)));
+  const collecting = runCollectors(options.collectors, env as never, {
+    timeoutMs: options.collectorTimeoutMs,
+    limits: limits(env),
+    stored: (sample) => storedSamples.has(sample),
+  });
+  ctx.waitUntil(flight.run(exposition(env, entries, tally, format, started, collecting)));
   return new Response(flight.reader(true), { headers });
 }
 

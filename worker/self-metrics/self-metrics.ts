@@ -94,6 +94,8 @@ export interface ScrapeSeen {
   objectRequests: number;
   /** Families the scrape could not read (whole or in part). */
   unreadable: readonly string[];
+  /** Scrape-time collectors left out of this scrape, and why. */
+  collectorProblems: readonly { collector: string; problem: string }[];
   /** Families the catalog lists (what the cap on families counts). */
   familiesListed: number;
   /** The deployment's cap on families (MAX_FAMILIES). */
@@ -149,6 +151,13 @@ export function scrapeGauges(seen: ScrapeSeen, nowSeconds: number): FamilySnapsh
       "1 for each family this scrape could not read, whole or in part (see the Worker's log).",
       ["family"],
       seen.unreadable.map((family) => ({ labels: { family }, value: 1 })),
+      nowSeconds,
+    ),
+    gauge(
+      "pdc_scrape_collector_errors",
+      "1 for each scrape-time collector left out of this scrape: it threw (error), took too long (timeout), reported what the definition check refuses (invalid) or a stored family's name (clash).",
+      ["collector", "problem"],
+      seen.collectorProblems.map(({ collector, problem }) => ({ labels: { collector, problem }, value: 1 })),
       nowSeconds,
     ),
   ];

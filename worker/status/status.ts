@@ -156,7 +156,7 @@ export async function handleFamilyStatus(
     retried(() => directory.shardsOf(name)),
   ]);
   if (type === null) throw new HttpError(404, `no family named ${JSON.stringify(name)}`);
-  const entry = { name, shards };
+  const entry = { name, shards, type };
   const url = new URL(request.url);
   const after = url.searchParams.get("after") ?? undefined;
   const root = url.pathname.slice(0, url.pathname.lastIndexOf("/families/") + 1);

@@ -117,12 +117,14 @@ describe("self-metrics", () => {
         collectSeconds: 0.25,
         objectRequests: 7,
         unreadable: ["broken"],
+        collectorProblems: [{ collector: "slow", problem: "timeout" }],
         familiesListed: 3,
         familiesLimit: 2000,
       },
       100,
     );
-    expect(gauges.map((g) => [g.name, g.series.map((s) => [s.labels.family ?? "", s.value])])).toEqual([
+    const label = (labels: Record<string, string>) => Object.values(labels).join("/");
+    expect(gauges.map((g) => [g.name, g.series.map((s) => [label(s.labels), s.value])])).toEqual([
       ["pdc_families", [["", 3]]],
       ["pdc_families_limit", [["", 2000]]],
       [
@@ -136,6 +138,7 @@ describe("self-metrics", () => {
       ["pdc_scrape_collect_seconds", [["", 0.25]]],
       ["pdc_scrape_object_requests", [["", 7]]],
       ["pdc_scrape_family_errors", [["broken", 1]]],
+      ["pdc_scrape_collector_errors", [["slow/timeout", 1]]],
     ]);
   });
 });
