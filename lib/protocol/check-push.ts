@@ -8,7 +8,16 @@ import { gaugeOperationProblem, gaugePolicy } from "./gauge-policy.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { array, at, fail, failOn, Invalid, type Path, type Refusal, record } from "./refusal.ts";
 import { seriesKey } from "./series-key.ts";
-import { SKETCH_MAX_BUCKETS, SKETCH_MAX_INDEX, type SketchData, sketchCount } from "./sketch.ts";
+import {
+  addToSketch,
+  emptySketch,
+  SKETCH_EXACT_MAX,
+  SKETCH_MAX_BUCKETS,
+  SKETCH_MAX_INDEX,
+  type SketchData,
+  sketchCount,
+  sketchData,
+} from "./sketch.ts";
 import { describeValue, labelValueProblem, seriesLabelsProblem } from "./validation.ts";
 import type { CounterDelta, FamilyDefinition, FamilyPush, Labels, Push, SeriesDelta } from "./wire.ts";
 
@@ -41,7 +50,7 @@ function checkLabels(value: unknown, path: Path, labelNames: string[], limits: L
 }
 
 function checkSketch(value: unknown, path: Path, observations: number): SketchData {
-  const s = record(value, path, ["zero", "pos", "neg"], ["zero", "pos", "neg"]);
+  const s = record(value, path, ["zero", "pos", "neg", "exact"], ["zero", "pos", "neg"]);
   const side = (raw: unknown, where: Path): number[][] => {
     const list = array(raw, where);
     if (list.length > SKETCH_MAX_BUCKETS) {
@@ -68,7 +77,27 @@ function checkSketch(value: unknown, path: Path, observations: number): SketchDa
   };
   const held = sketchCount(sketch);
   if (held !== observations) fail(path, `holds ${held} observations, but the series counts ${observations}`);
-  return sketch;
+  if (s.exact === undefined) return sketch;
+  return { ...sketch, exact: checkExact(s.exact, at(path, "exact"), sketch) };
+}
+
+/** A sketch's observations: as many as it counts (at most SKETCH_EXACT_MAX), finite, each in its bucket. */
+function checkExact(value: unknown, path: Path, sketch: SketchData): number[] {
+  const list = array(value, path);
+  if (list.length > SKETCH_EXACT_MAX)
+    fail(path, `holds ${list.length} observations, over the ${SKETCH_EXACT_MAX} a sketch keeps exactly`);
+  list.forEach((v, i) => {
+    if (typeof v !== "number" || !Number.isFinite(v))
+      fail(at(path, i), `must be a finite number, got ${describeValue(v)}`);
+  });
+  const exact = (list as number[]).slice().sort((a, b) => a - b);
+  const filled = emptySketch();
+  for (const v of exact) addToSketch(filled, v);
+  const rebuilt = sketchData(filled);
+  const same = (a: number[][], b: number[][]) => JSON.stringify(a) === JSON.stringify(b);
+  if (rebuilt.zero !== sketch.zero || !same(rebuilt.pos, sketch.pos) || !same(rebuilt.neg, sketch.neg))
+    fail(path, "the observations do not fall into the sketch's buckets");
+  return exact;
 }
 
 function checkSeries(value: unknown, path: Path, definition: FamilyDefinition, limits: Limits): SeriesDelta {

@@ -1,6 +1,8 @@
 // A mergeable quantile sketch with a relative-error guarantee (the DDSketch idea): values fall into logarithmic
 // buckets γ^(i-1) < |x| ≤ γ^i with γ = (1+α)/(1-α), so any reported quantile is within α = 1% of the exact value
 // of the same rank. Sketches from many invocations merge by adding bucket counts — exactly, in any order.
+// A small sketch also keeps its observations themselves (up to SKETCH_EXACT_MAX, merged sketches together): its
+// quantiles are then exact, computed as prom-client computes them; past that, only the buckets speak.
 
 /** The relative accuracy of every quantile a sketch reports. */
 export const SKETCH_RELATIVE_ACCURACY = 0.01;
@@ -10,6 +12,11 @@ export const SKETCH_MIN_VALUE = 1e-9;
 export const SKETCH_MAX_BUCKETS = 4096;
 /** Bucket indexes stay within ±this: magnitudes from 1e-9 up to about 6e27 (larger ones share the top bucket). */
 export const SKETCH_MAX_INDEX = 3200;
+/**
+ * A sketch keeps its observations exactly while it holds at most this many (per series and window, merged sketches
+ * together). Up to about this many prom-client's t-digest keeps every observation apart too, so both agree.
+ */
+export const SKETCH_EXACT_MAX = 100;
 
 const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
 const LN_GAMMA = Math.log(GAMMA);
@@ -22,17 +29,20 @@ export interface SketchData {
   zero: number;
   pos: number[][];
   neg: number[][];
+  /** Every observation, in increasing order, while there are at most SKETCH_EXACT_MAX. */
+  exact?: number[];
 }
 
-/** A sketch being filled: counts by bucket index, per sign. */
+/** A sketch being filled: counts by bucket index, per sign, and the observations while they are few. */
 export interface Sketch {
   zero: number;
   pos: Map<number, number>;
   neg: Map<number, number>;
+  exact?: number[];
 }
 
 export function emptySketch(): Sketch {
-  return { zero: 0, pos: new Map(), neg: new Map() };
+  return { zero: 0, pos: new Map(), neg: new Map(), exact: [] };
 }
 
 /** The bucket index of a positive magnitude. */
@@ -47,6 +57,10 @@ export function bucketValue(index: number): number {
 
 /** Adds one observation. */
 export function addToSketch(sketch: Sketch, value: number): void {
+  if (sketch.exact) {
+    if (sketch.exact.length < SKETCH_EXACT_MAX) sketch.exact.push(value);
+    else delete sketch.exact;
+  }
   const magnitude = Math.abs(value);
   if (magnitude < SKETCH_MIN_VALUE) {
     sketch.zero++;
@@ -67,13 +81,18 @@ function pairs(buckets: Map<number, number>): number[][] {
 
 /** The plain-data form, folding the buckets nearest zero if there are too many. */
 export function sketchData(sketch: Sketch): SketchData {
-  return { zero: sketch.zero, pos: pairs(sketch.pos), neg: pairs(sketch.neg) };
+  const data: SketchData = { zero: sketch.zero, pos: pairs(sketch.pos), neg: pairs(sketch.neg) };
+  if (sketch.exact) data.exact = [...sketch.exact].sort((a, b) => a - b);
+  return data;
 }
 
 /** The sketch of `data`, ready to take more observations or merges. */
 export function fromSketchData(data: SketchData | undefined): Sketch {
   const buckets = (pairs: number[][] | undefined) => new Map((pairs ?? []).map(([i = 0, c = 0]) => [i, c]));
-  return { zero: data?.zero ?? 0, pos: buckets(data?.pos), neg: buckets(data?.neg) };
+  const sketch: Sketch = { zero: data?.zero ?? 0, pos: buckets(data?.pos), neg: buckets(data?.neg) };
+  // No data is the empty sketch, which is exact; data without its observations stays without.
+  if (!data || data.exact) sketch.exact = [...(data?.exact ?? [])];
+  return sketch;
 }
 
 /**
@@ -85,6 +104,9 @@ export function mergeSketchData(a: SketchData | undefined, b: SketchData): Sketc
   merged.zero += b.zero;
   for (const [i = 0, c = 0] of b.pos) merged.pos.set(i, (merged.pos.get(i) ?? 0) + c);
   for (const [i = 0, c = 0] of b.neg) merged.neg.set(i, (merged.neg.get(i) ?? 0) + c);
+  const exact = merged.exact && b.exact ? [...merged.exact, ...b.exact] : undefined;
+  if (exact && exact.length <= SKETCH_EXACT_MAX) merged.exact = exact;
+  else delete merged.exact;
   return sketchData(merged);
 }
 
@@ -94,12 +116,13 @@ export function sketchCount(data: SketchData): number {
 }
 
 /**
- * The q-quantile (0 ≤ q ≤ 1): the estimate of the observation of rank ⌊q·(n−1)⌋ in sorted order, within the
- * relative accuracy. NaN for an empty sketch.
+ * The q-quantile (0 ≤ q ≤ 1). From the observations when the sketch still holds them (exactQuantile); otherwise the
+ * estimate of the observation of rank ⌊q·(n−1)⌋ in sorted order, within the relative accuracy. NaN when empty.
  */
 export function sketchQuantile(data: SketchData, q: number): number {
   const n = sketchCount(data);
   if (n === 0) return Number.NaN;
+  if (data.exact?.length === n) return exactQuantile(data.exact, q);
   const rank = Math.floor(q * (n - 1));
   let seen = 0;
   for (let k = data.neg.length - 1; k >= 0; k--) {
@@ -114,4 +137,29 @@ export function sketchQuantile(data: SketchData, q: number): number {
     if (seen > rank) return bucketValue(i);
   }
   return bucketValue(data.pos.at(-1)?.[0] ?? 0);
+}
+
+/**
+ * The q-quantile of `sorted` (increasing), as prom-client's t-digest reports it while it keeps every observation
+ * apart: each distinct value stands at the middle of its run of ranks, and the quantile at rank n·q is interpolated
+ * linearly between the two values around it (the lowest below the first, the highest past the last).
+ * @example exactQuantile([1, 2, 3, 4], 0.5); // 2.5
+ */
+export function exactQuantile(sorted: readonly number[], q: number): number {
+  const h = sorted.length * q;
+  let below = Number.NaN;
+  let belowMid = Number.NaN;
+  let start = 0;
+  while (start < sorted.length) {
+    const value = sorted[start] as number;
+    let end = start;
+    while (end < sorted.length && sorted[end] === value) end++;
+    const mid = (start + end) / 2;
+    if (mid > h) return Number.isNaN(below) ? value : below + ((h - belowMid) * (value - below)) / (mid - belowMid);
+    if (mid === h) return value;
+    below = value;
+    belowMid = mid;
+    start = end;
+  }
+  return below;
 }

@@ -605,9 +605,20 @@ export function hostilePushes(): HostileCase[] {
     ],
     [{ zero: 0, pos: [[1, -1]], neg: [] }, /must be a non-negative integer/],
     [{ zero: 0, pos: [[1, 2]], neg: [] }, /holds 2 observations, but the series counts 1/],
+    // A sketch's exact observations (a small summary): as many as it counts, finite, each in its bucket (1 → 0).
+    [{ zero: 0, pos: [[0, 1]], neg: [], exact: 1 }, /exact: must be an array/],
+    [{ zero: 0, pos: [[0, 1]], neg: [], exact: ["1"] }, /exact\[0\]: must be a finite number/],
+    [{ zero: 0, pos: [[0, 1]], neg: [], exact: [2] }, /do not fall into the sketch's buckets/],
+    [{ zero: 0, pos: [[0, 1]], neg: [], exact: [1, 1] }, /do not fall into the sketch's buckets/],
   ] as const) {
     add(`sketch ${JSON.stringify(sketch)}`, push(quantiled(sketch)), 400, message as RegExp);
   }
+  add(
+    "a sketch with 101 exact observations",
+    push(quantiled({ zero: 0, pos: [[0, 101]], neg: [], exact: Array(101).fill(1) }, 101)),
+    400,
+    /exact: holds 101 observations, over the 100 a sketch keeps exactly/,
+  );
   for (const ttl of [-1, 1.5, "60", null, 1e12])
     add(
       `ttlSeconds ${JSON.stringify(ttl)}`,

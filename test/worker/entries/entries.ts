@@ -7,8 +7,10 @@ import { env, exports } from "cloudflare:workers";
 import { Counter } from "../../../lib/client/metrics/counter.ts";
 import { Gauge } from "../../../lib/client/metrics/gauge.ts";
 import { Histogram } from "../../../lib/client/metrics/histogram.ts";
+import { Summary } from "../../../lib/client/metrics/summary.ts";
 import { Registry } from "../../../lib/client/registry.ts";
 import { DurableObjectTransport, type FamilyNamespace } from "../../../lib/client/transports/durable-object.ts";
+import { addToSketch, emptySketch, sketchData } from "../../../lib/protocol/sketch.ts";
 import { type DeliveryOutcome, REFUSED_WITH_PUSH } from "../../../lib/protocol/transport.ts";
 import type { FamilyPush, Labels, Push, SeriesDelta } from "../../../lib/protocol/wire.ts";
 
@@ -24,10 +26,12 @@ export interface ProducedSeries {
 /** A metric as a producer declares and records it, in any entry's terms. */
 export interface ProducedMetric {
   name: string;
-  type: "counter" | "gauge" | "histogram" | "untyped";
+  type: "counter" | "gauge" | "histogram" | "summary" | "untyped";
   help?: string;
   labelNames?: string[];
   buckets?: number[];
+  /** A summary's quantiles. */
+  percentiles?: number[];
   ttlSeconds?: number;
   shards?: number;
   series: ProducedSeries[];
@@ -69,6 +73,13 @@ function histogramDelta(buckets: readonly number[], observations: readonly numbe
   return { counts, sum: observations.reduce((a, b) => a + b, 0) };
 }
 
+/** A summary series' count, sum and sketch (its observations kept exactly while few) from its observations. */
+function summaryDelta(observations: readonly number[]) {
+  const sketch = emptySketch();
+  for (const v of observations) addToSketch(sketch, v);
+  return { count: observations.length, sum: observations.reduce((a, b) => a + b, 0), sketch: sketchData(sketch) };
+}
+
 /** The wire form of `metrics`: what JSON producers and bound Workers send. */
 export function wirePush(metrics: ProducedMetric[], pushId?: string): Push {
   const families: FamilyPush[] = metrics.map((m) => ({
@@ -77,12 +88,14 @@ export function wirePush(metrics: ProducedMetric[], pushId?: string): Push {
     help: help(m),
     labelNames: m.labelNames ?? [],
     ...(m.buckets ? { buckets: m.buckets } : {}),
+    ...(m.percentiles ? { percentiles: m.percentiles } : {}),
     ...(m.ttlSeconds !== undefined ? { ttlSeconds: m.ttlSeconds } : {}),
     ...(m.shards !== undefined ? { shards: m.shards } : {}),
     series: m.series.map((s): SeriesDelta => {
       const labels = s.labels ?? {};
       if (m.type === "counter") return { labels, inc: s.value ?? 0 };
       if (m.type === "histogram") return { labels, ...histogramDelta(m.buckets ?? [], s.observations ?? []) };
+      if (m.type === "summary") return { labels, ...summaryDelta(s.observations ?? []) };
       return { labels, set: s.value ?? 0 };
     }),
   }));
@@ -170,6 +183,9 @@ const clientEntry = (name: string, transport: () => DurableObjectTransport): Ent
         } else if (m.type === "gauge") {
           const g = new Gauge(common);
           for (const s of m.series) g.set(s.labels ?? {}, s.value ?? 0);
+        } else if (m.type === "summary") {
+          const summary = new Summary({ ...common, percentiles: m.percentiles ?? [] });
+          for (const s of m.series) for (const v of s.observations ?? []) summary.observe(s.labels ?? {}, v);
         } else {
           const h = new Histogram({ ...common, buckets: m.buckets ?? [] });
           for (const s of m.series) for (const v of s.observations ?? []) h.observe(s.labels ?? {}, v);
@@ -226,8 +242,11 @@ const pushgateway: Entry = {
   labels: { job: "entry" },
   wholePush: true,
   bound: false,
-  cannotCarry: (m) =>
-    m.ttlSeconds !== undefined || m.shards !== undefined ? "a text body carries no TTL or shards" : undefined,
+  cannotCarry: (m) => {
+    if (m.ttlSeconds !== undefined || m.shards !== undefined) return "a text body carries no TTL or shards";
+    if (m.type === "summary") return "a text body carries quantiles its pusher computed, not observations";
+    return undefined;
+  },
   async push(metrics, { token = PUSH_TOKEN, pushId } = {}) {
     const headers: Record<string, string> = {
       "content-type": "text/plain; version=0.0.4",

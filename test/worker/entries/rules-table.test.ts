@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { catalog } from "../../../worker/objects/catalog-object.ts";
 import { collectFamilies } from "../../../worker/scrape/scrape.ts";
+import { prom } from "../../lib/client/prom-client.ts";
 import { ENTRIES, type Entry, type ProducedMetric } from "./entries.ts";
 
 const stored = async (name: string) => (await collectFamilies(env)).find((f) => f.name === name);
@@ -21,7 +22,38 @@ interface Rule {
   skip?: (entry: Entry) => boolean;
 }
 
+/** prom-client's quantiles of `observations` (a Summary of its own, in no registry). */
+async function promClientQuantiles(observations: number[], percentiles: number[]): Promise<number[]> {
+  const summary = new prom.Summary({ name: "reference", help: "R.", percentiles, registers: [] });
+  for (const v of observations) summary.observe(v);
+  return (await summary.get()).values.filter((v) => v.labels.quantile !== undefined).map((v) => v.value);
+}
+
 const RULES: Rule[] = [
+  {
+    rule: "a summary of at most 100 observations reports exact quantiles, as prom-client does, merged across pushes",
+    skip: (entry) => entry.cannotCarry({ name: "x", type: "summary", series: [] }) !== undefined,
+    async run(entry, base) {
+      const summary = (observations: number[]): ProducedMetric => ({
+        name: base,
+        type: "summary",
+        percentiles: [0.5, 0.9],
+        series: [{ observations }],
+      });
+      expect(await entry.push([summary([1, 2, 3])])).toMatchObject({ accepted: true });
+      expect(await entry.push([summary([4, 5, 10])])).toMatchObject({ accepted: true });
+      const expected = await promClientQuantiles([1, 2, 3, 4, 5, 10], [0.5, 0.9]);
+      const series = (await stored(base))?.series[0];
+      expect(series).toMatchObject({ count: 6, sum: 25 });
+      expect(series?.quantiles?.map(([, v]) => v)).toEqual(expected.map((v) => expect.closeTo(v, 12)));
+      // Past 100 observations only the buckets speak: within 1% of the observation of rank ⌊0.5 · 105⌋ (1046).
+      expect(await entry.push([summary(Array.from({ length: 100 }, (_, i) => 1000 + i))])).toMatchObject({
+        accepted: true,
+      });
+      const [[, median] = []] = (await stored(base))?.series[0]?.quantiles ?? [];
+      expect(Math.abs((median as number) - 1046) / 1046).toBeLessThanOrEqual(0.01);
+    },
+  },
   {
     rule: "a family has at most 32 label names: 33 are refused with 400 naming the limit, and nothing is stored",
     async run(entry, base) {

@@ -395,7 +395,7 @@ export class SqlFamilyStorage implements FamilyStorage {
     // An estimate of the memory a series takes: its key (map and labels), its numbers, its summary windows.
     let windows = 0;
     for (const sketch of Object.values(series.windows ?? {}))
-      windows += 64 + 48 * (sketch.pos.length + sketch.neg.length);
+      windows += 64 + 48 * (sketch.pos.length + sketch.neg.length) + 24 * (sketch.exact?.length ?? 0);
     const bytes = 64 + 2 * key.length + 16 * ((series.counts?.length ?? 0) + 4) + windows;
     this.cache.set(key, { series: { ...series, key }, bytes });
     this.cacheBytes += bytes;
