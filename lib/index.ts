@@ -27,6 +27,7 @@ export type {
   MetricObjectWithValues,
   MetricValue,
   MetricValueWithName,
+  WithExemplar,
 } from "./client/metrics/metric.ts";
 export { Metric } from "./client/metrics/metric.ts";
 export type { SummaryChild, SummaryConfiguration } from "./client/metrics/summary.ts";
@@ -62,6 +63,8 @@ export { SKETCH_RELATIVE_ACCURACY } from "./protocol/sketch.ts";
 export type { DeliveryOutcome, FailedFamily, Transport } from "./protocol/transport.ts";
 export type {
   CounterDelta,
+  Exemplar,
+  Exemplars,
   FamilyDefinition,
   FamilyOutcome,
   FamilyPush,

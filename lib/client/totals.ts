@@ -2,11 +2,13 @@
 // combine by their policy. A registry keeps one FamilyTotals per family for what it has flushed, so it can render
 // its metrics locally (since it started); the Pushgateway client keeps GroupTotals per group and renders them as text.
 
+import { laterExemplars } from "../protocol/exemplars.ts";
 import { combineGauge, gaugePolicy } from "../protocol/gauge-policy.ts";
 import { familyName } from "../protocol/names.ts";
 import { seriesKey } from "../protocol/series-key.ts";
 import { mergeSketchData, type SketchData, sketchQuantile } from "../protocol/sketch.ts";
 import type {
+  CounterDelta,
   FamilyDefinition,
   FamilySnapshot,
   GaugeDelta,
@@ -118,11 +120,17 @@ export class GroupTotals {
   }
 }
 
+/** `next` with the later exemplars of `base` and `delta`. */
+function withExemplars(next: SeriesSnapshot, base: SeriesSnapshot, delta: SeriesDelta): SeriesSnapshot {
+  const exemplars = laterExemplars(base.exemplars, (delta as CounterDelta).exemplars);
+  return exemplars ? { ...next, exemplars } : next;
+}
+
 /** A series' totals after `delta`. */
 function added(definition: FamilyDefinition, base: SeriesSnapshot, delta: SeriesDelta): SeriesSnapshot {
   switch (definition.type) {
     case "counter":
-      return { ...base, value: (base.value ?? 0) + (delta as { inc: number }).inc };
+      return withExemplars({ ...base, value: (base.value ?? 0) + (delta as CounterDelta).inc }, base, delta);
     case "gauge":
     case "untyped": {
       const { set, inc } = delta as GaugeDelta;
@@ -132,7 +140,8 @@ function added(definition: FamilyDefinition, base: SeriesSnapshot, delta: Series
     }
     case "histogram": {
       const { counts, sum } = delta as HistogramDelta;
-      return { ...base, counts: counts.map((c, i) => c + (base.counts?.[i] ?? 0)), sum: (base.sum ?? 0) + sum };
+      const next = { ...base, counts: counts.map((c, i) => c + (base.counts?.[i] ?? 0)), sum: (base.sum ?? 0) + sum };
+      return withExemplars(next, base, delta);
     }
     case "summary": {
       const { count, sum } = delta as SummaryDelta;

@@ -4,6 +4,7 @@
 // that name one counter family both ways merge.
 
 import { checkDefinition, definitionDifference } from "./definition.ts";
+import { exemplarProblem, exemplarSlots, laterExemplars } from "./exemplars.ts";
 import { gaugeOperationProblem, gaugePolicy } from "./gauge-policy.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { array, at, fail, failOn, Invalid, type Path, type Refusal, record } from "./refusal.ts";
@@ -19,7 +20,7 @@ import {
   sketchData,
 } from "./sketch.ts";
 import { describeValue, labelValueProblem, seriesLabelsProblem } from "./validation.ts";
-import type { CounterDelta, FamilyDefinition, FamilyPush, Labels, Push, SeriesDelta } from "./wire.ts";
+import type { CounterDelta, Exemplar, FamilyDefinition, FamilyPush, Labels, Push, SeriesDelta } from "./wire.ts";
 
 export type CheckResult<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
 
@@ -100,14 +101,35 @@ function checkExact(value: unknown, path: Path, sketch: SketchData): number[] {
   return exact;
 }
 
+/** `delta` with its exemplars checked (one slot per bucket or, for a counter, one; each null or an exemplar). */
+function withExemplars<D extends SeriesDelta>(delta: D, raw: unknown, path: Path, definition: FamilyDefinition): D {
+  if (raw === undefined) return delta;
+  const slots = exemplarSlots(definition);
+  const list = array(raw, path);
+  if (list.length !== slots)
+    fail(
+      path,
+      `must hold ${slots} exemplars or nulls (one per ${slots === 1 ? "series" : "bucket, +Inf last"}), got ${list.length}`,
+    );
+  const exemplars = list.map((item, i): Exemplar | null => {
+    if (item === null) return null;
+    const e = record(item, at(path, i), ["labels", "value", "timestamp"], ["labels", "value", "timestamp"]);
+    const exemplar = e as unknown as Exemplar;
+    failOn(exemplarProblem(exemplar, definition, i), at(path, i));
+    return { labels: { ...exemplar.labels }, value: exemplar.value, timestamp: exemplar.timestamp };
+  });
+  return exemplars.some((e) => e !== null) ? { ...delta, exemplars } : delta;
+}
+
 function checkSeries(value: unknown, path: Path, definition: FamilyDefinition, limits: Limits): SeriesDelta {
   const { labelNames } = definition;
   switch (definition.type) {
     case "counter": {
-      const s = record(value, path, ["labels", "inc"], ["labels", "inc"]);
+      const s = record(value, path, ["labels", "inc", "exemplars"], ["labels", "inc"]);
       const inc = finite(s.inc, at(path, "inc"));
       if (inc < 0) fail(at(path, "inc"), `a counter cannot decrease, got ${describeValue(inc)}`);
-      return { labels: checkLabels(s.labels, at(path, "labels"), labelNames, limits), inc };
+      const labels = checkLabels(s.labels, at(path, "labels"), labelNames, limits);
+      return withExemplars({ labels, inc }, s.exemplars, at(path, "exemplars"), definition);
     }
     case "gauge":
     case "untyped": {
@@ -121,17 +143,15 @@ function checkSeries(value: unknown, path: Path, definition: FamilyDefinition, l
         : { labels, inc: finite(s.inc, at(path, "inc")) };
     }
     case "histogram": {
-      const s = record(value, path, ["labels", "counts", "sum"], ["labels", "counts", "sum"]);
+      const s = record(value, path, ["labels", "counts", "sum", "exemplars"], ["labels", "counts", "sum"]);
       const counts = array(s.counts, at(path, "counts")).map((c, i) => count(c, at(path, "counts", i)));
       const expected = (definition.buckets as number[]).length + 1;
       if (counts.length !== expected) {
         fail(at(path, "counts"), `must hold ${expected} counts (one per bucket plus +Inf), got ${counts.length}`);
       }
-      return {
-        labels: checkLabels(s.labels, at(path, "labels"), labelNames, limits),
-        counts,
-        sum: finite(s.sum, at(path, "sum")),
-      };
+      const labels = checkLabels(s.labels, at(path, "labels"), labelNames, limits);
+      const delta = { labels, counts, sum: finite(s.sum, at(path, "sum")) };
+      return withExemplars(delta, s.exemplars, at(path, "exemplars"), definition);
     }
     case "summary": {
       const s = record(value, path, ["labels", "count", "sum", "sketch"], ["labels", "count", "sum"]);
@@ -212,7 +232,8 @@ function mergeNamedTwice(a: FamilyPush, b: FamilyPush): FamilyPush | undefined {
     );
     const key = seriesKey(labelNames, labels);
     const before = series.get(key);
-    series.set(key, { labels, inc: (before?.inc ?? 0) + delta.inc });
+    const exemplars = laterExemplars(before?.exemplars, delta.exemplars);
+    series.set(key, { labels, inc: (before?.inc ?? 0) + delta.inc, ...(exemplars ? { exemplars } : {}) });
   }
   return { ...a, labelNames, series: [...series.values()] };
 }

@@ -74,13 +74,20 @@ export function seriesLines(
   const counterName = exposedName(name, "counter");
   let out = "";
   for (const s of series) {
+    // OpenMetrics carries exemplars after a counter's value and a histogram's buckets; text 0.0.4 has none.
+    const exemplar = (slot: number) => {
+      const e = openMetrics ? s.exemplars?.[slot] : undefined;
+      if (!e) return "";
+      const labels = Object.entries(e.labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
+      return ` # {${labels.join(",")}} ${formatValue(e.value)} ${formatValue(e.timestamp)}`;
+    };
     const base = fragment(s);
     const plain = base === "" ? "" : `{${base}}`;
     const extra = (label: string, value: string) =>
       base === "" ? `{${label}="${value}"}` : `{${base},${label}="${value}"}`;
     switch (family.type) {
       case "counter":
-        out += `${counterName}${plain} ${formatValue(s.value ?? 0)}\n`;
+        out += `${counterName}${plain} ${formatValue(s.value ?? 0)}${exemplar(0)}\n`;
         break;
       case "gauge":
       case "untyped":
@@ -93,7 +100,7 @@ export function seriesLines(
         for (let i = 0; i < counts.length; i++) {
           cumulative += counts[i] as number;
           const le = i < bounds.length ? formatValue(bounds[i] as number) : "+Inf";
-          out += `${name}_bucket${extra("le", le)} ${cumulative}\n`;
+          out += `${name}_bucket${extra("le", le)} ${cumulative}${exemplar(i)}\n`;
         }
         // OpenMetrics: with negative bucket thresholds the sum is no counter, and _count goes with _sum.
         if (!openMetrics || (bounds[0] ?? 0) >= 0) {

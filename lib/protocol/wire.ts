@@ -23,10 +23,24 @@ export type GaugeMerge = "set" | "sum" | "max" | "min";
 /** Label values of one series, keyed by label name. */
 export type Labels = Record<string, string>;
 
-/** A counter series delta: the sum of increments since the last flush. */
+/** An exemplar (OpenMetrics): a trace's labels beside one increment or observation, its value, its time in seconds. */
+export interface Exemplar {
+  labels: Labels;
+  value: number;
+  timestamp: number;
+}
+
+/**
+ * A series' exemplars by slot (a counter has one, a histogram one per bucket, +Inf last), null where it has none;
+ * the later one of a slot is kept (lib/protocol/exemplars.ts).
+ */
+export type Exemplars = (Exemplar | null)[];
+
+/** A counter series delta: the sum of increments since the last flush, and its latest exemplar if any. */
 export interface CounterDelta {
   labels: Labels;
   inc: number;
+  exemplars?: Exemplars;
 }
 
 /** A gauge (or untyped) series delta: either an absolute value (`set`) or a relative change (`inc`, may be negative). */
@@ -41,6 +55,8 @@ export interface HistogramDelta {
   labels: Labels;
   counts: number[];
   sum: number;
+  /** Each bucket's latest exemplar, if any. */
+  exemplars?: Exemplars;
 }
 
 /** A summary series delta: observation count and sum, and a mergeable quantile sketch of the observations. */
@@ -131,6 +147,8 @@ export interface SeriesSnapshot {
   count?: number;
   /** Summary quantiles over the current window, [quantile, value] pairs in increasing quantile order. */
   quantiles?: number[][];
+  /** A counter's or a histogram's exemplars (OpenMetrics shows them). */
+  exemplars?: Exemplars;
 }
 
 /** A whole family as stored: its definition and every series. */
@@ -153,6 +171,7 @@ export interface SeriesPart {
   count?: number;
   /** Summary sketches by time window. */
   windows?: Record<string, SketchData>;
+  exemplars?: Exemplars;
 }
 
 /** What every page that holds the family says: its definition, its series count, their latest update, what follows. */

@@ -4,6 +4,7 @@
 // time to live it is hidden. One pure function, tested on its own; and the walk over every shard's pages in key order
 // that the scrape and the status page both read a sharded family with (the pages come through a reader they pass).
 
+import { laterExemplars } from "../protocol/exemplars.ts";
 import { combineGauge, gaugePolicy } from "../protocol/gauge-policy.ts";
 import { mergeSketchData, type SketchData } from "../protocol/sketch.ts";
 import type { FamilyDefinition, FamilyPage, SeriesPart, SeriesSnapshot } from "../protocol/wire.ts";
@@ -15,7 +16,7 @@ export function partSnapshot(
   part: Omit<SeriesPart, "key">,
   nowMs: number,
 ): SeriesSnapshot {
-  const { labels, created, updated, value, counts, sum, count, windows } = part;
+  const { labels, created, updated, value, counts, sum, count, windows, exemplars } = part;
   return {
     labels,
     created: created / 1000,
@@ -25,6 +26,7 @@ export function partSnapshot(
     ...(sum !== undefined ? { sum } : {}),
     ...(count !== undefined ? { count } : {}),
     ...((definition.percentiles?.length ?? 0) > 0 ? { quantiles: windowQuantiles(windows, definition, nowMs) } : {}),
+    ...(exemplars ? { exemplars } : {}),
   };
 }
 
@@ -44,6 +46,8 @@ function addWindows(a: Record<string, SketchData> | undefined, b: Record<string,
  */
 export function combineParts(definition: FamilyDefinition, a: SeriesPart, b: SeriesPart): SeriesPart {
   const next: SeriesPart = { ...a, created: Math.min(a.created, b.created), updated: Math.max(a.updated, b.updated) };
+  const exemplars = laterExemplars(a.exemplars, b.exemplars);
+  if (exemplars) next.exemplars = exemplars;
   switch (definition.type) {
     case "counter":
       next.value = (a.value ?? 0) + (b.value ?? 0);

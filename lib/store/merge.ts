@@ -1,9 +1,11 @@
 // How a delta combines with a series' stored state, per metric type and, for gauges, per merge policy.
 // One pure function, used by the Durable Object (on SQLite rows) and by the in-memory store alike.
 
+import { laterExemplars } from "../protocol/exemplars.ts";
 import { combineGauge, gaugePolicy } from "../protocol/gauge-policy.ts";
 import type {
   CounterDelta,
+  Exemplars,
   FamilyDefinition,
   GaugeDelta,
   HistogramDelta,
@@ -20,6 +22,18 @@ export interface SeriesState {
   count?: number;
   /** Summary quantile sketches by time window. */
   windows?: SketchWindows;
+  /** A counter's or a histogram's latest exemplars. */
+  exemplars?: Exemplars;
+}
+
+/** `next` with the later exemplars of `state` and `delta` (none: none). */
+function withExemplars(
+  next: SeriesState,
+  state: SeriesState | undefined,
+  delta: { exemplars?: Exemplars },
+): SeriesState {
+  const exemplars = laterExemplars(state?.exemplars, delta.exemplars);
+  return exemplars ? { ...next, exemplars } : next;
 }
 
 /** A gauge's stored value after a delta, per the family's merge policy. */
@@ -42,15 +56,17 @@ export function mergeSeries(
   nowMs: number,
 ): SeriesState {
   switch (definition.type) {
-    case "counter":
-      return { value: (state?.value ?? 0) + (delta as CounterDelta).inc };
+    case "counter": {
+      const c = delta as CounterDelta;
+      return withExemplars({ value: (state?.value ?? 0) + c.inc }, state, c);
+    }
     case "gauge":
     case "untyped":
       return { value: mergeGauge(definition, state?.value, delta as GaugeDelta) };
     case "histogram": {
       const h = delta as HistogramDelta;
       const counts = h.counts.map((c, i) => c + (state?.counts?.[i] ?? 0));
-      return { counts, sum: (state?.sum ?? 0) + h.sum };
+      return withExemplars({ counts, sum: (state?.sum ?? 0) + h.sum }, state, h);
     }
     case "summary": {
       const s = delta as SummaryDelta;

@@ -1,6 +1,7 @@
-// The scrape is valid for the real tools: `promtool check metrics` accepts it, and a real Prometheus server
-// scraping the local Worker (it asks for OpenMetrics first) ingests the exact values. Skipped, visibly,
-// where the tools are not installed (.ci/run installs them).
+// The scrape is valid for the real tools: `promtool check metrics` accepts it, a real Prometheus server scraping the
+// local Worker (it asks for OpenMetrics first) ingests the exact values and the exemplars (exemplar storage on), and
+// Python's OpenMetrics parser reads the exemplars. Skipped, visibly, where the tools are not installed (.ci/run
+// installs them).
 
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -12,6 +13,12 @@ import { freePort } from "./ports.ts";
 
 const has = (tool: string) => spawnSync(tool, ["--version"], { stdio: "ignore" }).status === 0;
 const hasPromtool = has("promtool");
+const PYTHON = "/usr/bin/python3";
+const hasPython =
+  spawnSync(PYTHON, ["-c", "import prometheus_client.openmetrics.parser"], { stdio: "ignore" }).status === 0;
+if (!hasPython && process.env.PDC_REQUIRE_PYTHON === "1")
+  throw new Error(`PDC_REQUIRE_PYTHON=1 but ${PYTHON} cannot import prometheus_client.openmetrics.parser`);
+if (!hasPython) console.warn("\n*** SKIPPING the OpenMetrics parse of exemplars: no python3-prometheus-client ***\n");
 const hasPrometheus = has("prometheus");
 if ((!hasPromtool || !hasPrometheus) && process.env.PDC_REQUIRE_PROMETHEUS === "1") {
   throw new Error("PDC_REQUIRE_PROMETHEUS=1 but promtool/prometheus are not installed (apt-get install -y prometheus)");
@@ -82,6 +89,18 @@ describe("real Prometheus tools (black box)", () => {
       peak.set(i * 10);
       expect(await sharded.flush()).toMatchObject({ rejected: 0, retained: 0 });
     }
+    // Exemplars: the latest per counter series and per histogram bucket, shown in OpenMetrics.
+    const traced = new Counter({ name: "edge_traced", help: "Traced.", enableExemplars: true, registers: [registry] });
+    const tracedSeconds = new Histogram({
+      name: "edge_traced_seconds",
+      help: "Traced latency.",
+      buckets: [0.1, 1],
+      enableExemplars: true,
+      registers: [registry],
+    });
+    traced.inc({ value: 2, exemplarLabels: { trace_id: "0af7651916cd43dd" } });
+    traced.inc({ value: 3, exemplarLabels: { trace_id: "b7ad6b7169203331" } });
+    tracedSeconds.observe({ value: 0.5, exemplarLabels: { trace_id: "00f067aa0ba902b7" } });
     requests.inc({ route: "/", code: "200" }, 41);
     requests.inc({ route: "/", code: "200" });
     requests.inc({ route: '/q"uote\\d\nnewline ✓', code: "500" }, 2);
@@ -90,7 +109,7 @@ describe("real Prometheus tools (black box)", () => {
     plain.observe(1.5);
     size.observe({ kind: "json" }, 900);
     const result = await registry.flush();
-    expect(result).toMatchObject({ delivered: 5, rejected: 0 });
+    expect(result).toMatchObject({ delivered: 7, rejected: 0 });
     // Pushgateway pushes too: a curl line without HELP or TYPE, and a typed family, under grouping labels.
     for (const body of ["cron_last_run_seconds 1.7e9\n", "# TYPE cron_runs counter\ncron_runs_total 3\n"]) {
       const res = await fetch(new URL("/metrics/job/nightly/instance/db-3", worker.url), {
@@ -102,6 +121,30 @@ describe("real Prometheus tools (black box)", () => {
     }
   });
   afterAll(async () => worker?.stop());
+
+  it.skipIf(!hasPython)(
+    "shows the exemplars in OpenMetrics as Python's parser reads them, and none in text",
+    async () => {
+      const om = await worker.scrape("application/openmetrics-text; version=1.0.0");
+      const parse = `
+import json, sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+out = {}
+for f in text_string_to_metric_families(sys.stdin.read()):
+    for s in f.samples:
+        if s.exemplar is not None:
+            out[s.name + json.dumps(s.labels, sort_keys=True)] = [s.exemplar.labels, s.exemplar.value]
+print(json.dumps(out))
+`;
+      const parsed = spawnSync(PYTHON, ["-c", parse], { input: om, encoding: "utf8" });
+      expect(parsed.stderr).toBe("");
+      expect(JSON.parse(parsed.stdout)).toEqual({
+        "edge_traced_total{}": [{ trace_id: "b7ad6b7169203331" }, 3],
+        'edge_traced_seconds_bucket{"le": "1"}': [{ trace_id: "00f067aa0ba902b7" }, 0.5],
+      });
+      expect(await worker.scrape()).not.toContain("trace_id");
+    },
+  );
 
   it.skipIf(!hasPromtool)("passes promtool check metrics", async () => {
     const text = await worker.scrape();
@@ -128,6 +171,7 @@ describe("real Prometheus tools (black box)", () => {
         `--config.file=${join(dir, "prometheus.yml")}`,
         `--storage.tsdb.path=${join(dir, "data")}`,
         `--web.listen-address=127.0.0.1:${port}`,
+        "--enable-feature=exemplar-storage",
       ],
       { stdio: "ignore" },
     );
@@ -167,6 +211,18 @@ describe("real Prometheus tools (black box)", () => {
         "the Worker's own push counter",
       );
       expect(await query('pdc_family_series{family="edge_requests"}')).toBe("2");
+      // The exemplars, as Prometheus stored them from the OpenMetrics scrape.
+      const exemplars = async (q: string) => {
+        const now = Date.now() / 1000;
+        const url = `http://127.0.0.1:${port}/api/v1/query_exemplars?query=${encodeURIComponent(q)}&start=${now - 600}&end=${now + 60}`;
+        const body = (await (await fetch(url)).json()) as {
+          data: { exemplars: { labels: Record<string, string>; value: string }[] }[];
+        };
+        return body.data.flatMap((series) => series.exemplars.map((e) => [e.labels.trace_id, Number(e.value)]));
+      };
+      await waitFor(async () => (await exemplars("edge_traced_total")).length > 0, 30_000, "the exemplars");
+      expect(await exemplars("edge_traced_total")).toContainEqual(["b7ad6b7169203331", 3]);
+      expect(await exemplars("edge_traced_seconds_bucket")).toContainEqual(["00f067aa0ba902b7", 0.5]);
     } finally {
       server.kill("SIGTERM");
     }

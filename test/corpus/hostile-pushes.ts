@@ -613,6 +613,36 @@ export function hostilePushes(): HostileCase[] {
   ] as const) {
     add(`sketch ${JSON.stringify(sketch)}`, push(quantiled(sketch)), 400, message as RegExp);
   }
+  // Exemplars: a counter's one, a histogram's one per bucket (+Inf last), each null or valid; no other type has any.
+  const traced = (exemplars: Json) => push(counter({ series: [{ labels: { k: "a" }, inc: 1, exemplars }] }));
+  const exemplar = (over: Family = {}) => ({ labels: { trace_id: "t" }, value: 1, timestamp: 1.7e9, ...over });
+  for (const [exemplars, message] of [
+    [exemplar(), /exemplars: must be an array/],
+    [[exemplar(), null], /must hold 1 exemplars or nulls/],
+    [[exemplar({ value: "1" })], /exemplars\[0\]: value must be a finite number/],
+    [[exemplar({ timestamp: -1 })], /timestamp must be a finite number of seconds/],
+    [[exemplar({ labels: { "bad name": "x" } })], /exemplars\[0\]: .*"bad name"/],
+    [[exemplar({ labels: { trace_id: "x".repeat(121) } })], /over the limit of 128/],
+    [[exemplar({ extra: 1 })], /unknown field "extra"/],
+  ] as const) {
+    add(`counter exemplars refused: ${(message as RegExp).source}`, traced(exemplars), 400, message as RegExp);
+  }
+  add(
+    "a histogram exemplar outside its bucket",
+    push(
+      histogram({
+        series: [{ labels: {}, counts: [0, 1, 0], sum: 1.5, exemplars: [null, exemplar({ value: 5 }), null] }],
+      }),
+    ),
+    400,
+    /exemplars\[1\]: value 5 does not fall into bucket 1/,
+  );
+  add(
+    "an exemplar on a gauge",
+    push(gauge({ series: [{ labels: {}, set: 1, exemplars: [exemplar()] }] })),
+    400,
+    /unknown field "exemplars"/,
+  );
   add(
     "a sketch with 101 exact observations",
     push(quantiled({ zero: 0, pos: [[0, 101]], neg: [], exact: Array(101).fill(1) }, 101)),

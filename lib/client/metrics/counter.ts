@@ -11,7 +11,7 @@ import {
   type MetricObjectWithValues,
   type MetricValue,
   type SeriesRef,
-  splitArgs,
+  type WithExemplar,
 } from "./metric.ts";
 
 export interface CounterConfiguration<T extends string> extends MetricConfiguration<T> {
@@ -33,12 +33,16 @@ export class Counter<T extends string = string> extends Metric<T> {
     super(config, "counter");
   }
 
-  /** Adds `value` (default 1) to the series with `labels`. Negative or non-finite values throw. */
+  /**
+   * Adds `value` (default 1) to the series with `labels`. Negative or non-finite values throw. With
+   * `enableExemplars`, prom-client's `inc({ labels, value, exemplarLabels })` also keeps an exemplar.
+   */
   inc(value?: number): void;
   inc(labels: LabelValues<T>, value?: number): void;
-  inc(a?: LabelValues<T> | number, b?: number): void {
-    const [labels, value] = splitArgs(a, b, 1);
-    this.add(this.series(labels), value);
+  inc(withExemplar: WithExemplar<T>): void;
+  inc(a?: LabelValues<T> | WithExemplar<T> | number, b?: number): void {
+    const [labels, value, exemplarLabels] = this.argsOf(a, b, 1);
+    this.add(this.series(labels), value, exemplarLabels);
   }
 
   /**
@@ -62,14 +66,16 @@ export class Counter<T extends string = string> extends Metric<T> {
     return { inc: (value = 1) => this.add(ref, value) };
   }
 
-  private add(ref: SeriesRef, value: number): void {
+  private add(ref: SeriesRef, value: number, exemplarLabels?: Record<string, string | number>): void {
     assertFinite(this.name, "counter increment", value);
     if (value < 0) throw new TypeError(`metric "${this.name}": a counter cannot decrease, got ${value}`);
+    const exemplar = exemplarLabels && this.exemplar(exemplarLabels, value, 0);
     this.record<CounterDelta>(
       ref,
       (labels) => ({ labels, inc: 0 }),
       (d) => {
         d.inc = finiteSum(this.name, d.inc, value);
+        if (exemplar) d.exemplars = [exemplar];
       },
     );
   }

@@ -80,17 +80,22 @@ export class Histogram<T extends string = string> extends Observer<T> {
     });
   }
 
-  protected add(ref: SeriesRef, value: number): void {
+  protected add(ref: SeriesRef, value: number, exemplarLabels?: Record<string, string | number>): void {
     assertFinite(this.name, "observation", value);
     const buckets = this.buckets;
     let i = 0;
     while (i < buckets.length && value > (buckets[i] as number)) i++;
+    const exemplar = exemplarLabels && this.exemplar(exemplarLabels, value, i);
     this.record<HistogramDelta>(
       ref,
       (labels) => this.emptyDelta(labels),
       (d) => {
         (d.counts[i] as number)++;
         d.sum = finiteSum(this.name, d.sum, value);
+        if (exemplar) {
+          d.exemplars ??= new Array<null>(buckets.length + 1).fill(null);
+          d.exemplars[i] = exemplar;
+        }
       },
     );
   }

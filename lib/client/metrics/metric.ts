@@ -2,11 +2,19 @@
 // into the pending deltas of the registry the metric belongs to, and prom-client's `collect` and `get()` shapes.
 
 import { checkDefinition } from "../../protocol/definition.ts";
+import { exemplarOf, exemplarProblem } from "../../protocol/exemplars.ts";
 import { DEFAULT_LIMITS } from "../../protocol/limits.ts";
 import { Invalid } from "../../protocol/refusal.ts";
 import { keyOf } from "../../protocol/series-key.ts";
 import { describeValue, labelValueProblem, seriesLabelsProblem } from "../../protocol/validation.ts";
-import type { FamilyDefinition, Labels, MetricType, SeriesDelta, SeriesSnapshot } from "../../protocol/wire.ts";
+import type {
+  Exemplar,
+  FamilyDefinition,
+  Labels,
+  MetricType,
+  SeriesDelta,
+  SeriesSnapshot,
+} from "../../protocol/wire.ts";
 import { InvalidMetricError } from "../errors.ts";
 import { type Registry, register } from "../registry.ts";
 import type { PendingFamily, PendingSummary } from "./pending-family.ts";
@@ -67,6 +75,19 @@ export interface MetricConfiguration<T extends string> {
    * new Gauge({ name: "queue_depth", help: "Items waiting.", collect() { this.set(queue.length); } });
    */
   collect?: CollectFunction<never>;
+  /**
+   * As prom-client's: counters and histograms then take `inc({ labels, value, exemplarLabels })` and
+   * `observe({ labels, value, exemplarLabels })`, and keep the latest exemplar per series (per bucket), which the
+   * OpenMetrics scrape shows. Other types ignore it, as prom-client's do.
+   */
+  enableExemplars?: boolean;
+}
+
+/** prom-client's exemplar form of `inc` and `observe`, taken when a metric enables exemplars. */
+export interface WithExemplar<T extends string> {
+  labels?: LabelValues<T>;
+  value?: number;
+  exemplarLabels?: Record<string, string | number>;
 }
 
 /** The type-specific parts of a definition a subclass hands to the base constructor. */
@@ -87,6 +108,8 @@ export abstract class Metric<T extends string = string> {
   readonly labelNames: readonly T[];
   readonly ttlSeconds: number | undefined;
   readonly type: MetricType;
+  /** Whether `inc`/`observe` take prom-client's exemplar form (counters and histograms). */
+  readonly enableExemplars: boolean;
   /** The pending deltas of the registry this metric records into; none until registered. */
   protected pending: PendingFamily | undefined;
   /** The registry this metric belongs to, if any. */
@@ -124,6 +147,7 @@ export abstract class Metric<T extends string = string> {
     this.help = help;
     this.labelNames = this.#family.labelNames as T[];
     this.ttlSeconds = config.ttlSeconds;
+    this.enableExemplars = config.enableExemplars === true;
     this.#collect = collect as CollectFunction<unknown> | undefined;
     for (const registry of config.registers ?? [register]) registry.registerMetric(this);
   }
@@ -214,6 +238,34 @@ export abstract class Metric<T extends string = string> {
       this.#keyCount++;
     }
     return { key, values };
+  }
+
+  /**
+   * Splits `inc`/`observe` arguments: prom-client's exemplar form (one object, when exemplars are enabled), or
+   * `(labels?, value?)` / `(value?)`.
+   */
+  protected argsOf(
+    a: LabelValues<T> | WithExemplar<T> | number | undefined,
+    b: number | undefined,
+    fallback: number,
+  ): [LabelValues<T> | undefined, number, Record<string, string | number> | undefined] {
+    if (this.enableExemplars && typeof a === "object" && a !== null && b === undefined) {
+      const { labels, value = fallback, exemplarLabels } = a as WithExemplar<T>;
+      return [labels, value, exemplarLabels];
+    }
+    const [labels, value] = splitArgs(a as LabelValues<T> | number | undefined, b, fallback);
+    return [labels, value, undefined];
+  }
+
+  /** An exemplar recorded now in `slot` of this metric's series; throws a TypeError naming what is wrong. */
+  protected exemplar(labels: Record<string, string | number>, value: number, slot: number): Exemplar {
+    const exemplar = exemplarOf(
+      Object.fromEntries(Object.entries(labels ?? {}).map(([k, v]) => [k, String(v)])),
+      value,
+    );
+    const problem = exemplarProblem(exemplar, this.#family, slot);
+    if (problem) throw new TypeError(`metric ${describeValue(this.name)}: exemplar ${problem}`);
+    return exemplar;
   }
 
   /** The complete label set of a series (every declared name, "" where no value was given), checked. */

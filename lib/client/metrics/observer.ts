@@ -1,7 +1,7 @@
 // The shared surface of metrics that take observations (Histogram, Summary): observe, startTimer, labels.
 // Subclasses only say how one observation is recorded.
 
-import { type LabelValues, Metric, type SeriesRef, splitArgs, timer } from "./metric.ts";
+import { type LabelValues, Metric, type SeriesRef, timer, type WithExemplar } from "./metric.ts";
 
 /** The series of an observing metric bound to fixed label values. */
 export interface ObserverChild {
@@ -10,12 +10,16 @@ export interface ObserverChild {
 }
 
 export abstract class Observer<T extends string = string> extends Metric<T> {
-  /** Records one observation. Non-finite values throw. */
+  /**
+   * Records one observation. Non-finite values throw. With `enableExemplars`, a histogram's prom-client form
+   * `observe({ labels, value, exemplarLabels })` also keeps an exemplar for the observation's bucket.
+   */
   observe(value: number): void;
   observe(labels: LabelValues<T>, value: number): void;
-  observe(a: LabelValues<T> | number, b?: number): void {
-    const [labels, value] = splitArgs(a, b, Number.NaN);
-    this.add(this.series(labels), value);
+  observe(withExemplar: WithExemplar<T>): void;
+  observe(a: LabelValues<T> | WithExemplar<T> | number, b?: number): void {
+    const [labels, value, exemplarLabels] = this.argsOf(a, b, Number.NaN);
+    this.add(this.series(labels), value, exemplarLabels);
   }
 
   /** Starts a timer; the returned function observes the elapsed seconds (with start and end labels) and returns them. */
@@ -31,6 +35,6 @@ export abstract class Observer<T extends string = string> extends Metric<T> {
     return { observe: (value) => this.add(ref, value), startTimer: () => timer((seconds) => this.add(ref, seconds)) };
   }
 
-  /** Records `value` into the series `ref`. */
-  protected abstract add(ref: SeriesRef, value: number): void;
+  /** Records `value` into the series `ref`, with an exemplar of `exemplarLabels` where the type keeps them. */
+  protected abstract add(ref: SeriesRef, value: number, exemplarLabels?: Record<string, string | number>): void;
 }

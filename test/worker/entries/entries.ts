@@ -10,9 +10,10 @@ import { Histogram } from "../../../lib/client/metrics/histogram.ts";
 import { Summary } from "../../../lib/client/metrics/summary.ts";
 import { Registry } from "../../../lib/client/registry.ts";
 import { DurableObjectTransport, type FamilyNamespace } from "../../../lib/client/transports/durable-object.ts";
+import { bucketOf } from "../../../lib/protocol/exemplars.ts";
 import { addToSketch, emptySketch, sketchData } from "../../../lib/protocol/sketch.ts";
 import { type DeliveryOutcome, REFUSED_WITH_PUSH } from "../../../lib/protocol/transport.ts";
-import type { FamilyPush, Labels, Push, SeriesDelta } from "../../../lib/protocol/wire.ts";
+import type { Exemplar, FamilyPush, Labels, Push, SeriesDelta } from "../../../lib/protocol/wire.ts";
 
 export const PUSH_TOKEN = "test-push-token";
 
@@ -21,6 +22,8 @@ export interface ProducedSeries {
   labels?: Labels;
   value?: number;
   observations?: number[];
+  /** A trace's labels beside the increment (a counter) or each observation (a histogram): an exemplar. */
+  exemplarLabels?: Labels;
 }
 
 /** A metric as a producer declares and records it, in any entry's terms. */
@@ -93,8 +96,17 @@ export function wirePush(metrics: ProducedMetric[], pushId?: string): Push {
     ...(m.shards !== undefined ? { shards: m.shards } : {}),
     series: m.series.map((s): SeriesDelta => {
       const labels = s.labels ?? {};
-      if (m.type === "counter") return { labels, inc: s.value ?? 0 };
-      if (m.type === "histogram") return { labels, ...histogramDelta(m.buckets ?? [], s.observations ?? []) };
+      const now = Date.now() / 1000;
+      const traced = (value: number) => (s.exemplarLabels ? { labels: s.exemplarLabels, value, timestamp: now } : null);
+      if (m.type === "counter")
+        return { labels, inc: s.value ?? 0, ...(s.exemplarLabels ? { exemplars: [traced(s.value ?? 0)] } : {}) };
+      if (m.type === "histogram") {
+        const delta = histogramDelta(m.buckets ?? [], s.observations ?? []);
+        if (!s.exemplarLabels) return { labels, ...delta };
+        const exemplars: (Exemplar | null)[] = delta.counts.map(() => null);
+        for (const v of s.observations ?? []) exemplars[bucketOf(m.buckets ?? [], v)] = traced(v);
+        return { labels, ...delta, exemplars };
+      }
       if (m.type === "summary") return { labels, ...summaryDelta(s.observations ?? []) };
       return { labels, set: s.value ?? 0 };
     }),
@@ -178,8 +190,13 @@ const clientEntry = (name: string, transport: () => DurableObjectTransport): Ent
           ...(m.shards !== undefined ? { shards: m.shards } : {}),
         };
         if (m.type === "counter") {
-          const c = new Counter(common);
-          for (const s of m.series) c.inc(s.labels ?? {}, s.value ?? 0);
+          const c = new Counter({ ...common, enableExemplars: true });
+          for (const s of m.series)
+            c.inc({
+              labels: s.labels ?? {},
+              value: s.value ?? 0,
+              ...(s.exemplarLabels ? { exemplarLabels: s.exemplarLabels } : {}),
+            });
         } else if (m.type === "gauge") {
           const g = new Gauge(common);
           for (const s of m.series) g.set(s.labels ?? {}, s.value ?? 0);
@@ -187,8 +204,14 @@ const clientEntry = (name: string, transport: () => DurableObjectTransport): Ent
           const summary = new Summary({ ...common, percentiles: m.percentiles ?? [] });
           for (const s of m.series) for (const v of s.observations ?? []) summary.observe(s.labels ?? {}, v);
         } else {
-          const h = new Histogram({ ...common, buckets: m.buckets ?? [] });
-          for (const s of m.series) for (const v of s.observations ?? []) h.observe(s.labels ?? {}, v);
+          const h = new Histogram({ ...common, buckets: m.buckets ?? [], enableExemplars: true });
+          for (const s of m.series)
+            for (const v of s.observations ?? [])
+              h.observe({
+                labels: s.labels ?? {},
+                value: v,
+                ...(s.exemplarLabels ? { exemplarLabels: s.exemplarLabels } : {}),
+              });
         }
       }
     } catch (error) {
@@ -245,6 +268,7 @@ const pushgateway: Entry = {
   cannotCarry: (m) => {
     if (m.ttlSeconds !== undefined || m.shards !== undefined) return "a text body carries no TTL or shards";
     if (m.type === "summary") return "a text body carries quantiles its pusher computed, not observations";
+    if (m.series.some((s) => s.exemplarLabels)) return "a text 0.0.4 body carries no exemplars";
     return undefined;
   },
   async push(metrics, { token = PUSH_TOKEN, pushId } = {}) {

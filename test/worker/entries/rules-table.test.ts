@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { catalog } from "../../../worker/objects/catalog-object.ts";
 import { collectFamilies } from "../../../worker/scrape/scrape.ts";
 import { prom } from "../../lib/client/prom-client.ts";
-import { ENTRIES, type Entry, type ProducedMetric } from "./entries.ts";
+import { ENTRIES, type Entry, type ProducedMetric, scrape } from "./entries.ts";
 
 const stored = async (name: string) => (await collectFamilies(env)).find((f) => f.name === name);
 const labelNames = (n: number) => Array.from({ length: n }, (_, i) => `l${i}`);
@@ -30,6 +30,39 @@ async function promClientQuantiles(observations: number[], percentiles: number[]
 }
 
 const RULES: Rule[] = [
+  {
+    rule: "a counter keeps its latest exemplar per series, a histogram one per bucket; shown in OpenMetrics only; labels over 128 characters are refused",
+    skip: (entry) =>
+      entry.cannotCarry({ name: "x", type: "counter", series: [{ value: 1, exemplarLabels: { t: "a" } }] }) !==
+      undefined,
+    async run(entry, base) {
+      const counter = (value: number, trace: string): ProducedMetric => ({
+        name: `${base}_c`,
+        type: "counter",
+        series: [{ value, exemplarLabels: { trace_id: trace } }],
+      });
+      const histogram = (observations: number[], trace: string): ProducedMetric => ({
+        name: `${base}_h`,
+        type: "histogram",
+        buckets: [0.1, 1],
+        series: [{ observations, exemplarLabels: { trace_id: trace } }],
+      });
+      expect(await entry.push([counter(2, "first"), histogram([0.05], "fast")])).toMatchObject({ accepted: true });
+      expect(await entry.push([counter(3, "second"), histogram([5], "slow")])).toMatchObject({ accepted: true });
+      const om = await scrape("openmetrics");
+      const line = (start: string) => om.split("\n").find((l) => l.startsWith(start)) ?? "";
+      expect(line(`${base}_c_total`)).toMatch(/^\S+ 5 # \{trace_id="second"\} 3 \d+(\.\d+)?$/);
+      expect(line(`${base}_h_bucket{le="0.1"}`)).toMatch(/ 1 # \{trace_id="fast"\} 0\.05 \d/);
+      expect(line(`${base}_h_bucket{le="1"}`)).toMatch(/ 1$/);
+      expect(line(`${base}_h_bucket{le="+Inf"}`)).toMatch(/ 2 # \{trace_id="slow"\} 5 \d/);
+      expect(await scrape("text")).not.toContain("trace_id");
+      // "trace_id" and 121 characters: 129, one over.
+      const long = await entry.push([counter(1, "x".repeat(121))]);
+      expect(long).toMatchObject({ accepted: false, status: 400 });
+      expect(long.error).toMatch(/over the limit of 128/);
+      expect((await stored(`${base}_c`))?.series).toMatchObject([{ value: 5 }]);
+    },
+  },
   {
     rule: "a summary of at most 100 observations reports exact quantiles, as prom-client does, merged across pushes",
     skip: (entry) => entry.cannotCarry({ name: "x", type: "summary", series: [] }) !== undefined,
