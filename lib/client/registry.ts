@@ -18,8 +18,14 @@ import { Invalid } from "../protocol/refusal.ts";
 import { errorMessage } from "../protocol/retry.ts";
 import { seriesKey } from "../protocol/series-key.ts";
 import type { Transport } from "../protocol/transport.ts";
-import { describeValue, labelNameProblem, labelValueProblem, metricNameProblem } from "../protocol/validation.ts";
-import type { FamilyDefinition, FamilySnapshot, Labels, Push, SeriesSnapshot } from "../protocol/wire.ts";
+import {
+  describeValue,
+  labelNameProblem,
+  labelValueProblem,
+  METRIC_TYPES,
+  metricNameProblem,
+} from "../protocol/validation.ts";
+import type { FamilyDefinition, FamilySnapshot, Labels, MetricType, Push, SeriesSnapshot } from "../protocol/wire.ts";
 import { CollectedFamily, type Collector, type Reading } from "./collector.ts";
 import { DeliveryPipeline, type DeliveryStats, type FlushResult } from "./delivery/delivery-pipeline.ts";
 import { FlushCoalescer } from "./delivery/flush-coalescer.ts";
@@ -113,8 +119,8 @@ export class Registry {
   readonly limits: Limits;
   /** The families, by family name. */
   readonly #entries = new Map<string, Entry>();
-  /** The custom collectors, by family name (each has an entry once it was first read). */
-  readonly #collectors = new Map<string, CollectedFamily>();
+  /** The custom collectors, in the order they were registered (each has an entry once it was first read). */
+  #collectors: CollectedFamily[] = [];
   readonly #delivery: DeliveryPipeline;
   readonly #coalescer = new FlushCoalescer();
   #transport: Transport | undefined;
@@ -124,7 +130,12 @@ export class Registry {
   readonly #onError: (message: string) => void;
   #contentType: RegistryContentType = TEXT_CONTENT_TYPE;
 
-  constructor(options: RegistryOptions = {}) {
+  constructor(options: RegistryOptions | RegistryContentType = {}) {
+    // prom-client's `new Registry(contentType)`.
+    if (typeof options === "string") {
+      this.setContentType(options);
+      options = {};
+    }
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#transport = options.transport;
     this.#prefix = options.prefix ?? "";
@@ -182,7 +193,7 @@ export class Registry {
    */
   setContentType(contentType: RegistryContentType): void {
     if (contentType !== TEXT_CONTENT_TYPE && contentType !== OPENMETRICS_CONTENT_TYPE)
-      throw new TypeError(`content type ${describeValue(contentType)} is unsupported`);
+      throw new TypeError(`Content type ${contentType} is unsupported`);
     this.#contentType = contentType;
   }
 
@@ -223,8 +234,8 @@ export class Registry {
       if (difference) throw new Error(`a metric named ${named} is already registered with a different ${difference}`);
       if (!entry.metrics.includes(metric)) entry.metrics.push(metric);
     } else {
-      if (this.#collectors.has(definition.name))
-        throw new Error(`A metric with the name ${named} has already been registered (a collector)`);
+      if (this.#collectors.some((c) => c.family === definition.name))
+        throw new Error(`A metric with the name ${metric.name} has already been registered.`);
       this.#clashProblem(named, definition);
       entry = {
         pending: new PendingFamily(definition),
@@ -246,7 +257,13 @@ export class Registry {
         ...e.pending.definition,
         by: e.metrics[0]?.name ?? e.collected?.name,
       })),
-      ...[...this.#collectors.values()].map((c) => ({ name: c.name, type: c.collector.type, by: c.collector.name })),
+      ...this.#collectors.flatMap((c) => {
+        const { type } = c.collector;
+        const family = c.family;
+        return family !== undefined && METRIC_TYPES.includes(type as MetricType)
+          ? [{ name: family, type: type as MetricType, by: c.name }]
+          : [];
+      }),
     ];
     for (const other of others) {
       if (other.name === definition.name && other.type === definition.type) continue;
@@ -257,29 +274,35 @@ export class Registry {
   }
 
   #registerCollector(collector: Collector): void {
+    if (typeof collector?.get !== "function") throw new TypeError("a custom collector needs a get() function");
     const collected = new CollectedFamily(collector);
-    const named = describeValue(collector.name);
-    if (this.#collectors.has(collected.name) || this.#entries.has(collected.name))
-      throw new Error(`A metric with the name ${named} has already been registered`);
-    this.#clashProblem(named, { name: collected.name, type: collector.type });
-    this.#collectors.set(collected.name, collected);
+    const { name, type } = collector;
+    if (name !== undefined) {
+      // As prom-client: one metric or collector per name.
+      const family = collected.family;
+      const taken = this.#collectors.some((c) => c.name === name || (family !== undefined && c.family === family));
+      if (taken || (family !== undefined && this.#entries.has(family)))
+        throw new Error(`A metric with the name ${name} has already been registered.`);
+      if (family !== undefined && METRIC_TYPES.includes(type as MetricType))
+        this.#clashProblem(describeValue(name), { name: family, type: type as MetricType });
+    }
+    this.#collectors.push(collected);
   }
 
   /** The metric or collector registered under `name`: its declared name, or else its family name. */
   getSingleMetric(name: string): Registered | undefined {
     const declared = [name, familyName("counter", name)].flatMap((n) => this.#entries.get(n)?.metrics ?? []);
-    const collector = [name, familyName("counter", name)].map((n) => this.#collectors.get(n)?.collector);
     return (
       declared.find((m) => m.name === name) ??
-      collector.find((c) => c?.name === name) ??
+      this.#collectors.find((c) => c.name === name)?.collector ??
       this.#entries.get(name)?.metrics[0] ??
-      this.#collectors.get(name)?.collector
+      this.#collectors.find((c) => c.family === name)?.collector
     );
   }
 
   /** Every metric and custom collector, in the order they were registered (per family). */
   getMetricsAsArray(): Registered[] {
-    return [...this.#metrics(), ...[...this.#collectors.values()].map((c) => c.collector)];
+    return [...this.#metrics(), ...this.#collectors.map((c) => c.collector)];
   }
 
   #metrics(): Metric[] {
@@ -290,18 +313,23 @@ export class Registry {
   removeSingleMetric(name: string): void {
     const found = this.getSingleMetric(name);
     if (!found) return;
-    const family = familyOf(found);
-    for (const m of this.#entries.get(family)?.metrics ?? []) m.detach();
-    this.#entries.delete(family);
-    this.#collectors.delete(family);
+    const collected = this.#collectors.find((c) => c.collector === found);
+    const family = collected ? collected.family : (found as Metric).definition().name;
+    if (family !== undefined) {
+      for (const m of this.#entries.get(family)?.metrics ?? []) m.detach();
+      this.#entries.delete(family);
+    }
+    this.#collectors = this.#collectors.filter((c) => c !== collected);
   }
 
-  /** Forgets every metric, collector and pending delta (not what is already stored). */
+  /** Forgets every metric, collector, pending delta and the default labels (not what is already stored), as prom-client's. */
   clear(): void {
     for (const { metrics } of this.#entries.values()) for (const m of metrics) m.detach();
     this.#entries.clear();
-    this.#collectors.clear();
+    this.#collectors = [];
     this.#delivery.clear();
+    // As prom-client's clear: the default labels go too.
+    this.#defaultLabels = {};
   }
 
   /**
@@ -325,12 +353,8 @@ export class Registry {
   async getSingleMetricAsString(name: string): Promise<string> {
     await this.#collect();
     const found = this.getSingleMetric(name);
-    const family =
-      found &&
-      familyName(
-        found.type,
-        typeof (found as Metric).attach === "function" ? (found as Metric).definition().name : found.name,
-      );
+    const collected = this.#collectors.find((c) => c.collector === found);
+    const family = collected ? collected.family : (found as Metric | undefined)?.definition().name;
     const entry = family === undefined ? undefined : this.#entries.get(family);
     const shown = entry && this.#shown(entry);
     if (!shown) return "";
@@ -343,18 +367,21 @@ export class Registry {
    * labels added to each value's labels (a value's own label of the same name wins).
    */
   async getMetricsAsJSON(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
-    const results = await Promise.all(
-      [...this.#entries.values()].map(async (entry) => {
-        const got = entry.collected ? await entry.collected.collector.get() : await entry.metrics[0]?.get();
-        if (!got) return [];
-        const { name, help, type, aggregator = "sum" } = got as MetricObjectWithValues<MetricValue<string>>;
-        const values = (got.values ?? []).map((v) => ({ ...v, labels: { ...entry.sent.labels, ...v.labels } }));
-        return [
-          { name: this.#prefix + name, help, type, values, aggregator } as MetricObjectWithValues<MetricValue<string>>,
-        ];
-      }),
+    type Shown = MetricObjectWithValues<MetricValue<string>>;
+    const decorate = (got: Partial<Shown> | undefined, name: string | undefined, labels: Labels): Shown[] => {
+      if (!got) return [];
+      const values = (got.values ?? []).map((v) => ({ ...v, labels: { ...labels, ...v.labels } }));
+      const { help, type, aggregator = "sum" } = got as Shown;
+      return [{ name: this.#prefix + (got.name ?? name), help, type, values, aggregator } as Shown];
+    };
+    const metrics = [...this.#entries.values()].flatMap((entry) => {
+      const metric = entry.metrics[0];
+      return metric ? [metric.get().then((got) => decorate(got, metric.name, entry.sent.labels))] : [];
+    });
+    const collectors = this.#collectors.map(async (c) =>
+      decorate((await c.collector.get()) as Partial<Shown>, c.name, this.#defaultLabels),
     );
-    return results.flat();
+    return (await Promise.all([...metrics, ...collectors])).flat();
   }
 
   /**
@@ -369,16 +396,23 @@ export class Registry {
     const merged = new Registry();
     const [contentType] = contentTypes;
     if (contentType) merged.setContentType(contentType);
+    const taken = (name: string | undefined) => {
+      if (name === undefined) return;
+      if (merged.#entries.has(name) || merged.#collectors.some((c) => c.name === name || c.family === name))
+        throw new Error(`A metric with the name ${name} has already been registered.`);
+    };
     for (const registry of registers) {
       for (const [name, entry] of registry.#entries) {
-        if (merged.#entries.has(name) || merged.#collectors.has(name))
-          throw new Error(`A metric with the name ${describeValue(name)} has already been registered`);
+        if (entry.collected) continue;
+        taken(name);
         merged.#entries.set(name, entry);
       }
-      for (const [name, collected] of registry.#collectors) {
-        if (merged.#collectors.has(name) || (merged.#entries.has(name) && !registry.#entries.has(name)))
-          throw new Error(`A metric with the name ${describeValue(name)} has already been registered`);
-        merged.#collectors.set(name, collected);
+      for (const collected of registry.#collectors) {
+        taken(collected.name);
+        merged.#collectors.push(collected);
+        const family = collected.family;
+        const entry = family === undefined ? undefined : registry.#entries.get(family);
+        if (family !== undefined && entry) merged.#entries.set(family, entry);
       }
     }
     return merged;
@@ -425,7 +459,11 @@ export class Registry {
     for (const { pending, collected } of this.#entries.values()) {
       if (!collected) continue;
       const { labelNames } = pending.definition;
-      for (const delta of collected.takeDeltas()) pending.series.set(seriesKey(labelNames, delta.labels), delta);
+      const unsent = (labels: Labels) =>
+        this.#onError(
+          `collector ${describeValue(collected.name)}: series ${describeValue(labels)} is not pushed: the store takes finite values only`,
+        );
+      for (const delta of collected.takeDeltas(unsent)) pending.series.set(seriesKey(labelNames, delta.labels), delta);
     }
     const families = [...this.#entries.values()].flatMap(({ pending, sent }) => pending.take(sent) ?? []);
     return splitIntoPushes(families, this.limits);
@@ -444,7 +482,7 @@ export class Registry {
   flush(transport = this.#transport): Promise<FlushResult> {
     if (!transport) return noTransport();
     const send = () => this.#delivery.deliver(this.take(), transport);
-    const collects = this.#collectors.size > 0 || this.#metrics().some((m) => m.hasCollect);
+    const collects = this.#collectors.length > 0 || this.#metrics().some((m) => m.hasCollect);
     return collects ? this.#collect().then(send) : send();
   }
 
@@ -483,13 +521,13 @@ export class Registry {
         this.#onError(`collect callback of metric ${describeValue(metric.name)} failed: ${errorMessage(error)}`);
       }),
     );
-    const collectors = [...this.#collectors.values()].map((collected) =>
+    const collectors = this.#collectors.map((collected) =>
       collected
         .read(this.limits)
         .then((reading) => this.#adopt(collected, reading))
         .catch((error: unknown) => {
           collected.forget();
-          this.#onError(`collector ${describeValue(collected.collector.name)} failed: ${errorMessage(error)}`);
+          this.#onError(`collector ${describeValue(collected.name)} failed: ${errorMessage(error)}`);
         }),
     );
     await Promise.all([...metrics, ...collectors]);
@@ -498,13 +536,17 @@ export class Registry {
   /** Gives a collector's family its entry on its first reading; throws when a reading changes the family. */
   #adopt(collected: CollectedFamily, reading: Reading): void {
     const definition = collected.pushed(reading);
-    const entry = this.#entries.get(collected.name);
+    const family = definition.name;
+    const entry = this.#entries.get(family);
+    if (entry && entry.collected !== collected)
+      throw new TypeError(`it reports the family ${describeValue(family)}, which another metric fills`);
     if (entry) {
       const difference = definitionDifference(entry.pending.definition, definition);
       if (difference) throw new TypeError(`it now reports a different ${difference}`);
       return;
     }
-    this.#entries.set(collected.name, {
+    this.#clashProblem(describeValue(reading.name), definition);
+    this.#entries.set(family, {
       pending: new PendingFamily(definition),
       metrics: [],
       sent: this.#sent(definition, this.#defaultLabels),
@@ -534,11 +576,6 @@ export class Registry {
 /** True for this library's metrics (anything else registered is a custom collector). */
 function isOurs(registered: Registered): registered is Metric {
   return typeof (registered as Metric).attach === "function";
-}
-
-/** The family name of a metric or collector. */
-function familyOf(registered: Registered): string {
-  return isOurs(registered) ? registered.definition().name : familyName(registered.type, registered.name);
 }
 
 /** The one series of a family without labels before anything was recorded: zeros. */

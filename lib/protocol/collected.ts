@@ -2,7 +2,7 @@
 // metricName? }] }`), as custom collectors in the client and scrape-time collectors in the Worker report it. The label
 // names are the collector's own if it declares them, else every label its values carry; a histogram's buckets are
 // the `le` values it reports, a summary's quantiles the `quantile` values. The family goes through the one
-// definition check; the values must be finite.
+// definition check; the values must be numbers (NaN and ±Inf included, as the text formats write them).
 
 import { checkDefinition } from "./definition.ts";
 import type { Limits } from "./limits.ts";
@@ -22,10 +22,14 @@ export interface CollectorValue {
 /** Who reports the values: a family's name, help and type, and its label names if it declares them. */
 export interface CollectedFamilyDeclaration {
   name: string;
-  help: string;
+  /** Its help text; a collector that gives none is shown with COLLECTED_WITHOUT_HELP. */
+  help?: string;
   type: MetricType;
   labelNames?: readonly string[];
 }
+
+/** The help of a collected family whose collector gives none (an empty one fails Prometheus' lint). */
+export const COLLECTED_WITHOUT_HELP = "Collected without HELP text.";
 
 /** A collector's family and its series (absolute values), by series key. */
 export interface CollectedValues {
@@ -43,7 +47,8 @@ export function readCollected(
   limits: Limits,
 ): CollectedValues {
   const values: CollectorValue[] = Array.isArray(reported) ? reported : [];
-  const { name, help, type } = collector;
+  const { name, type } = collector;
+  const help = collector.help === undefined || collector.help === "" ? COLLECTED_WITHOUT_HELP : collector.help;
   const special = type === "histogram" ? "le" : type === "summary" ? "quantile" : undefined;
   const declared = Array.isArray(collector.labelNames) ? collector.labelNames.map(String) : undefined;
   const names = new Set<string>(declared);
@@ -79,8 +84,8 @@ export function readCollected(
   for (const v of values) {
     const value = v.value;
     const own = v.labels ?? {};
-    if (typeof value !== "number" || !Number.isFinite(value))
-      throw new TypeError(`collector ${describeValue(name)}: value ${describeValue(value)} is not a finite number`);
+    if (typeof value !== "number")
+      throw new TypeError(`collector ${describeValue(name)}: value ${describeValue(value)} is not a number`);
     const labels: Labels = Object.fromEntries(labelNames.map((label) => [label, String(own[label] ?? "")]));
     const key = seriesKey(labelNames, labels);
     let s = series.get(key);

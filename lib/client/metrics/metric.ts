@@ -17,7 +17,7 @@ import type {
 } from "../../protocol/wire.ts";
 import { InvalidMetricError } from "../errors.ts";
 import { type Registry, register } from "../registry.ts";
-import type { PendingFamily, PendingSummary } from "./pending-family.ts";
+import { PendingFamily, type PendingSummary } from "./pending-family.ts";
 
 /** Label values by name, as prom-client takes them: numbers are turned into strings. */
 export type LabelValues<T extends string> = Partial<Record<T, string | number>>;
@@ -149,6 +149,8 @@ export abstract class Metric<T extends string = string> {
     this.ttlSeconds = config.ttlSeconds;
     this.enableExemplars = config.enableExemplars === true;
     this.#collect = collect as CollectFunction<unknown> | undefined;
+    // In no registry a metric records on its own, as prom-client's does: `get()` shows it; nothing pushes it.
+    this.pending = new PendingFamily(this.#family);
     for (const registry of config.registers ?? [register]) registry.registerMetric(this);
   }
 
@@ -197,9 +199,9 @@ export abstract class Metric<T extends string = string> {
     this.pending = pending;
   }
 
-  /** @internal Called by a registry on removal: record nowhere. */
+  /** @internal Called by a registry on removal: record on its own again (shown by `get()`, never pushed). */
   detach(): void {
-    this.attach(undefined, undefined);
+    this.attach(undefined, new PendingFamily(this.#family));
   }
 
   /**
@@ -286,9 +288,10 @@ export abstract class Metric<T extends string = string> {
   protected childRef(args: [LabelValues<T>?] | (string | number)[]): SeriesRef {
     const [first] = args;
     if (typeof first === "object" || first === undefined) return this.series(first ?? undefined);
-    if (args.length > this.labelNames.length)
+    // As prom-client: values in labelNames order are one per label name.
+    if (args.length !== this.labelNames.length)
       throw new TypeError(
-        `metric ${describeValue(this.name)}: ${args.length} label values for ${this.labelNames.length} label names`,
+        `Invalid number of arguments (${args.length}): "${args.join(", ")}" for label names (${this.labelNames.length}): "${this.labelNames.join(", ")}".`,
       );
     return this.series(Object.fromEntries(args.map((v, i) => [this.labelNames[i], v])) as LabelValues<T>);
   }

@@ -61,7 +61,7 @@ describe("a plain object with get()", () => {
     expect(await registry.metrics()).toContain("ext_jobs_total 2\n");
   });
 
-  it("is reported and left out when its get() throws or reports what cannot be pushed; the flush goes on", async () => {
+  it("is reported and left out when its get() throws or breaks a rule; a non-finite value is shown, not pushed", async () => {
     const { registry, stored, errors } = setup();
     registry.registerMetric({
       name: "bad_throws",
@@ -75,21 +75,31 @@ describe("a plain object with get()", () => {
       name: "bad_value",
       help: "B.",
       type: "gauge",
-      get: () => ({ values: [{ value: Number.NaN }] }),
+      get: () => ({
+        values: [
+          { value: Number.NaN, labels: { k: "nan" } },
+          { value: 2, labels: { k: "two" } },
+        ],
+      }),
     });
     registry.registerMetric({ name: "bad label", help: "B.", type: "gauge", get: () => ({ values: [{ value: 1 }] }) });
     new Counter({ name: "fine_total", help: "F.", registers: [registry] }).inc();
     await registry.flush();
     expect(stored("fine")?.series).toMatchObject([{ value: 1 }]);
     expect(stored("bad_throws")).toBeUndefined();
+    expect(stored("bad_value")?.series).toMatchObject([{ labels: { k: "two" }, value: 2 }]);
     expect(errors).toEqual([
       expect.stringContaining('collector "bad_throws" failed: no db'),
-      expect.stringContaining('collector "bad_value" failed: collector "bad_value": value NaN is not a finite number'),
       expect.stringContaining('collector "bad label" failed'),
+      expect.stringContaining(
+        'collector "bad_value": series {"k":"nan"} is not pushed: the store takes finite values only',
+      ),
     ]);
     const text = await registry.metrics();
     expect(text).toContain("fine_total 1\n");
-    expect(text).not.toContain("bad");
+    expect(text).toContain('bad_value{k="nan"} NaN\n');
+    expect(text).not.toContain("bad_throws");
+    expect(text).not.toContain("bad label");
   });
 
   it("is refused at registration when its name is taken or would clash with another family's samples", () => {

@@ -463,3 +463,31 @@ describe("registering a name twice", () => {
     );
   });
 });
+
+describe("prom-client's smaller habits", () => {
+  it("a metric in no registry records on its own: get() shows it, nothing pushes it", async () => {
+    const loose = new Counter({ name: "loose_total", help: "L.", labelNames: ["k"], registers: [] });
+    loose.inc({ k: "a" }, 2);
+    expect((await loose.get()).values).toEqual([{ labels: { k: "a" }, value: 2 }]);
+    const registry = new Registry();
+    expect(registry.take()).toEqual([]);
+  });
+
+  it("values in labelNames order are one per label name, with prom-client's message", () => {
+    const c = new Counter({ name: "pos_total", help: "P.", labelNames: ["method", "endpoint"], registers: [] });
+    expect(() => c.labels("GET").inc()).toThrow(
+      'Invalid number of arguments (1): "GET" for label names (2): "method, endpoint".',
+    );
+    expect(() => c.remove("GET", "/", "x")).toThrow("Invalid number of arguments (3)");
+  });
+
+  it("new Registry(contentType) and clear() as prom-client's: clear() forgets the default labels too", async () => {
+    const registry = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+    expect(registry.contentType).toBe(OPENMETRICS_CONTENT_TYPE);
+    expect(() => new Registry("text/html" as never)).toThrow("Content type text/html is unsupported");
+    registry.setDefaultLabels({ env: "prod" });
+    registry.clear();
+    new Gauge({ name: "after_clear", help: "A.", registers: [registry] }).set(1);
+    expect(await registry.metrics()).toContain("after_clear 1\n");
+  });
+});

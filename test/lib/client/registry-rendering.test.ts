@@ -181,7 +181,7 @@ describe("Registry.merge", () => {
     const b = new Registry();
     new Gauge({ name: "same", help: "S.", registers: [a] });
     new Gauge({ name: "same", help: "S.", registers: [b] });
-    expect(() => Registry.merge([a, b])).toThrow('A metric with the name "same" has already been registered');
+    expect(() => Registry.merge([a, b])).toThrow("A metric with the name same has already been registered.");
     const c = new Registry();
     c.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     expect(() => Registry.merge([new Registry(), c])).toThrow("same content type");

@@ -65,7 +65,7 @@ describe("scrape-time collectors", () => {
     expect(seen[0]).toBe(env);
   });
 
-  it("leave out one that throws, times out, reports a non-finite value or clashes with a stored family; the rest render", async () => {
+  it("leave out one that throws, times out, reports what is no number or clashes with a stored family; the rest render", async () => {
     const worker = routerWith({
       collectorTimeoutMs: 100,
       collectors: [
@@ -75,6 +75,7 @@ describe("scrape-time collectors", () => {
         }),
         gauge("c_slow", () => new Promise(() => {})),
         gauge("c_nan", () => ({ values: [{ value: Number.NaN }] })),
+        gauge("c_text", () => ({ values: [{ value: "1" as unknown as number }] })),
         gauge("c_stored_total", () => ({ values: [{ value: 9 }] })),
       ],
     });
@@ -85,13 +86,15 @@ describe("scrape-time collectors", () => {
     expect(status).toBe(200);
     expect(text).toContain("c_fine 1\n");
     expect(text).toContain("c_stored_total 3\n");
-    expect(text).not.toMatch(/^c_(throws|slow|nan) /m);
+    expect(text).not.toMatch(/^c_(throws|slow|text) /m);
+    // NaN is a value the text formats write (a gauge of a ratio with nothing to divide, say).
+    expect(text).toContain("c_nan NaN\n");
     expect(text).not.toContain("c_stored_total 9");
     const errors = text.split("\n").filter((line) => line.startsWith("pdc_scrape_collector_errors{"));
     expect(errors).toEqual([
-      'pdc_scrape_collector_errors{collector="c_nan",problem="invalid"} 1',
       'pdc_scrape_collector_errors{collector="c_slow",problem="timeout"} 1',
       'pdc_scrape_collector_errors{collector="c_stored_total",problem="clash"} 1',
+      'pdc_scrape_collector_errors{collector="c_text",problem="invalid"} 1',
       'pdc_scrape_collector_errors{collector="c_throws",problem="error"} 1',
     ]);
   });
