@@ -154,6 +154,7 @@ if (only.has("scrape")) {
   for (const [label, run] of [
     ["text 0.0.4", r.text],
     ["OpenMetrics 1.0", r.openMetrics],
+    ["protobuf (delimited)", r.protobuf],
   ] as const) {
     const ratio = (run.seconds / r.promClient.seconds).toFixed(2);
     console.log(

@@ -1,5 +1,5 @@
-// Benchmark (e): the scrape. 100 families × 1,000 series in the metrics Worker, scraped as text 0.0.4 and as
-// OpenMetrics, next to prom-client's `registry.metrics()` over the same series in this Node process; then
+// Benchmark (e): the scrape. 100 families × 1,000 series in the metrics Worker, scraped as text 0.0.4, as
+// OpenMetrics and as protobuf (what Prometheus asks for with native histograms), next to prom-client's `registry.metrics()` over the same series in this Node process; then
 // 100 families × 10,000 series (1,000,000), scraped once, with the time to first byte, the time to the end, and the
 // workerd process's peak memory while it streamed. And a sharded family's spread over its objects.
 
@@ -21,6 +21,7 @@ import {
 import { freePort } from "../test/blackbox/ports.ts";
 
 const OPENMETRICS = "application/openmetrics-text; version=1.0.0";
+const PROTOBUF = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited";
 
 export interface ScrapeRun {
   bytes: number;
@@ -170,6 +171,7 @@ export interface ScrapeBench {
   promClient: { seconds: number; bytes: number };
   text: ScrapeRun;
   openMetrics: ScrapeRun;
+  protobuf: ScrapeRun;
   million?: MillionRun;
   requestsPerScrape: number;
   concurrent: ConcurrentRun;
@@ -236,13 +238,16 @@ export async function scrapeBench(million: boolean): Promise<ScrapeBench> {
     await timedScrape(worker);
     const text: ScrapeRun[] = [];
     const om: ScrapeRun[] = [];
+    const protobuf: ScrapeRun[] = [];
     for (let r = 0; r < 5; r++) {
       text.push(await timedScrape(worker));
       om.push(await timedScrape(worker, OPENMETRICS));
+      protobuf.push(await timedScrape(worker, PROTOBUF));
     }
     const pick = (runs: ScrapeRun[]) => runs.find((x) => x.seconds === median(runs.map((y) => y.seconds))) as ScrapeRun;
     result.text = pick(text);
     result.openMetrics = pick(om);
+    result.protobuf = pick(protobuf);
     const names = Array.from({ length: 100 }, (_, f) => family(f, 0).name);
     const before = await familyStats(worker, names);
     await timedScrape(worker);

@@ -5,6 +5,7 @@
 import { laterExemplars } from "../protocol/exemplars.ts";
 import { combineGauge, gaugePolicy } from "../protocol/gauge-policy.ts";
 import { familyName } from "../protocol/names.ts";
+import { mergeNative } from "../protocol/native-histogram.ts";
 import { seriesKey } from "../protocol/series-key.ts";
 import { mergeSketchData, type SketchData, sketchQuantile } from "../protocol/sketch.ts";
 import type {
@@ -139,8 +140,10 @@ function added(definition: FamilyDefinition, base: SeriesSnapshot, delta: Series
       return { ...base, value };
     }
     case "histogram": {
-      const { counts, sum } = delta as HistogramDelta;
+      const { counts, sum, native } = delta as HistogramDelta;
       const next = { ...base, counts: counts.map((c, i) => c + (base.counts?.[i] ?? 0)), sum: (base.sum ?? 0) + sum };
+      const merged = definition.native && mergeNative(base.native, native, definition.native.maxBuckets);
+      if (merged) next.native = merged;
       return withExemplars(next, base, delta);
     }
     case "summary": {

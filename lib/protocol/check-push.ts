@@ -7,6 +7,7 @@ import { checkDefinition, definitionDifference } from "./definition.ts";
 import { exemplarProblem, exemplarSlots, laterExemplars } from "./exemplars.ts";
 import { gaugeOperationProblem, gaugePolicy } from "./gauge-policy.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
+import { checkNative } from "./native-histogram.ts";
 import { array, at, fail, failOn, Invalid, type Path, type Refusal, record } from "./refusal.ts";
 import { seriesKey } from "./series-key.ts";
 import {
@@ -20,7 +21,16 @@ import {
   sketchData,
 } from "./sketch.ts";
 import { describeValue, labelValueProblem, seriesLabelsProblem } from "./validation.ts";
-import type { CounterDelta, Exemplar, FamilyDefinition, FamilyPush, Labels, Push, SeriesDelta } from "./wire.ts";
+import type {
+  CounterDelta,
+  Exemplar,
+  FamilyDefinition,
+  FamilyPush,
+  HistogramDelta,
+  Labels,
+  Push,
+  SeriesDelta,
+} from "./wire.ts";
 
 export type CheckResult<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
 
@@ -143,14 +153,23 @@ function checkSeries(value: unknown, path: Path, definition: FamilyDefinition, l
         : { labels, inc: finite(s.inc, at(path, "inc")) };
     }
     case "histogram": {
-      const s = record(value, path, ["labels", "counts", "sum", "exemplars"], ["labels", "counts", "sum"]);
+      const s = record(value, path, ["labels", "counts", "sum", "native", "exemplars"], ["labels", "counts", "sum"]);
       const counts = array(s.counts, at(path, "counts")).map((c, i) => count(c, at(path, "counts", i)));
       const expected = (definition.buckets as number[]).length + 1;
       if (counts.length !== expected) {
         fail(at(path, "counts"), `must hold ${expected} counts (one per bucket plus +Inf), got ${counts.length}`);
       }
       const labels = checkLabels(s.labels, at(path, "labels"), labelNames, limits);
-      const delta = { labels, counts, sum: finite(s.sum, at(path, "sum")) };
+      const delta: HistogramDelta = { labels, counts, sum: finite(s.sum, at(path, "sum")) };
+      // A native histogram's series carry their exponential buckets, holding every observation the counts hold.
+      if (definition.native && !("native" in s))
+        fail(path, `missing field "native" (required: this histogram keeps native buckets)`);
+      if (!definition.native && "native" in s)
+        fail(at(path, "native"), "this histogram keeps no native buckets (its definition has no native settings)");
+      if (definition.native) {
+        const observations = counts.reduce((a, b) => a + b, 0);
+        delta.native = checkNative(s.native, at(path, "native"), limits, observations);
+      }
       return withExemplars(delta, s.exemplars, at(path, "exemplars"), definition);
     }
     case "summary": {
@@ -170,7 +189,7 @@ function checkSeries(value: unknown, path: Path, definition: FamilyDefinition, l
 }
 
 const FAMILY_FIELDS = [
-  ...["name", "type", "help", "labelNames", "buckets", "merge", "percentiles", "maxAgeSeconds", "ageBuckets"],
+  ...["name", "type", "help", "labelNames", "buckets", "native", "merge", "percentiles", "maxAgeSeconds", "ageBuckets"],
   ...["ttlSeconds", "shards", "reset", "remove", "replace", "inferred", "series"],
 ];
 

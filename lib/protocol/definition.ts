@@ -4,6 +4,7 @@
 
 import type { Limits } from "./limits.ts";
 import { familyName } from "./names.ts";
+import { checkNativeSettings } from "./native-histogram.ts";
 import { array, at, fail, failOn, type Path } from "./refusal.ts";
 import {
   bucketsProblem,
@@ -27,6 +28,7 @@ export type DefinitionFields = Partial<Record<keyof FamilyDefinition, unknown>>;
 /** Which options only one type may carry. */
 const ONLY: Record<string, MetricType> = {
   buckets: "histogram",
+  native: "histogram",
   merge: "gauge",
   percentiles: "summary",
   maxAgeSeconds: "summary",
@@ -73,8 +75,11 @@ export function checkDefinition(input: DefinitionFields, limits: Limits, path: P
   const definition: FamilyDefinition = { name, type, help: input.help as string, labelNames: [...labelNames] };
   if (type === "histogram") {
     if (input.buckets === undefined) fail(path, `missing field "buckets" (required for a histogram)`);
-    check("buckets", bucketsProblem(input.buckets, limits));
+    // A native histogram may do without classic buckets: its counts are then the +Inf bucket's alone.
+    const none = input.native !== undefined && Array.isArray(input.buckets) && input.buckets.length === 0;
+    if (!none) check("buckets", bucketsProblem(input.buckets, limits));
     definition.buckets = [...(input.buckets as number[])];
+    if (input.native !== undefined) definition.native = checkNativeSettings(input.native, at(path, "native"), limits);
   }
   if (type === "gauge")
     definition.merge = oneOf("merge", input.merge === undefined ? "set" : input.merge, GAUGE_MERGES);
@@ -132,6 +137,9 @@ export function definitionDifference(
     return `labelNames (${describeValue(a.labelNames)} vs ${describeValue(b.labelNames)})`;
   if (!sameList(a.buckets ?? [], b.buckets ?? []))
     return `buckets (${describeValue(a.buckets)} vs ${describeValue(b.buckets)})`;
+  // Producers may choose their own resolution (series merge at the coarser one), not whether there are native buckets.
+  if ((a.native === undefined) !== (b.native === undefined))
+    return `native buckets (${a.native ? "kept" : "none"} vs ${b.native ? "kept" : "none"})`;
   if (a.type === "gauge" && a.merge !== b.merge) return `merge policy (${a.merge} vs ${b.merge})`;
   // A definition that declares no time to live takes the stored one; one that declares another differs.
   if (b.ttlSeconds !== undefined && a.ttlSeconds !== b.ttlSeconds)

@@ -36,6 +36,8 @@ export interface Limits {
   maxPushIdLength: number;
   /** Objects one family may be spread over (`shards`). */
   maxShards: number;
+  /** Buckets of one native histogram series, both signs together (on the wire and as a family's `maxBuckets`). */
+  maxNativeBuckets: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -55,6 +57,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxTtlSeconds: 315_360_000,
   maxPushIdLength: 128,
   maxShards: 32,
+  maxNativeBuckets: 4_096,
 });
 
 /** The limits a push is split by; a server's 413 names one of them and its value. */

@@ -5,6 +5,7 @@
 // snapshots) is a family name: a counter family `jobs` is exposed as `jobs_total`.
 
 import type { LimitExceeded } from "./limits.ts";
+import type { NativeBuckets, NativeSettings } from "./native-histogram.ts";
 import type { SketchData } from "./sketch.ts";
 
 /**
@@ -50,11 +51,15 @@ export interface GaugeDelta {
   inc?: number;
 }
 
-/** A histogram series delta: per-bucket (not cumulative) counts, one more than `buckets` (+Inf last), and the sum. */
+/**
+ * A histogram series delta: per-bucket (not cumulative) counts, one more than `buckets` (+Inf last), and the sum; a
+ * native histogram's also its exponential buckets (holding as many observations as `counts`).
+ */
 export interface HistogramDelta {
   labels: Labels;
   counts: number[];
   sum: number;
+  native?: NativeBuckets;
   /** Each bucket's latest exemplar, if any. */
   exemplars?: Exemplars;
 }
@@ -79,8 +84,10 @@ export interface FamilyDefinition {
   type: MetricType;
   help: string;
   labelNames: string[];
-  /** Histogram upper bounds, strictly increasing, without +Inf. Histograms only. */
+  /** Histogram upper bounds, strictly increasing, without +Inf (none: a native histogram only). Histograms only. */
   buckets?: number[];
+  /** Histograms only: the series also keep native (exponential) buckets, with these settings. */
+  native?: NativeSettings;
   /** Gauges only: how concurrent writers combine. Default "set". */
   merge?: GaugeMerge;
   /** Summaries only: the quantiles to report, strictly increasing in [0, 1]. */
@@ -142,6 +149,8 @@ export interface SeriesSnapshot {
   value?: number;
   /** Histogram per-bucket counts (not cumulative), +Inf last. */
   counts?: number[];
+  /** A native histogram's exponential buckets. */
+  native?: NativeBuckets;
   /** Histogram/summary sum and summary count. */
   sum?: number;
   count?: number;
@@ -167,6 +176,7 @@ export interface SeriesPart {
   updated: number;
   value?: number;
   counts?: number[];
+  native?: NativeBuckets;
   sum?: number;
   count?: number;
   /** Summary sketches by time window. */
@@ -193,6 +203,8 @@ export interface PageOf {
 export type FamilyPage =
   | { kind: "empty" }
   | (PageOf & { kind: "text"; text: string })
+  /** Its live series as one protobuf MetricFamily message, length-delimited (a family in one object). */
+  | (PageOf & { kind: "protobuf"; bytes: Uint8Array })
   | (PageOf & { kind: "snapshots"; snapshots: SeriesSnapshot[] })
   | (PageOf & {
       kind: "parts";

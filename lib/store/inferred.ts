@@ -67,7 +67,8 @@ export function adoptStored(
   if (stored.type !== part.type) return part;
   if (!part.inferred) return widenDeclared(part, stored);
   const sameBuckets = (stored.buckets ?? []).join() === (part.buckets ?? []).join();
-  if (!sameBuckets) return part;
+  // Buckets, classic and native, must agree (the definition check names the difference).
+  if (!sameBuckets || (stored.native === undefined) !== (part.native === undefined)) return part;
   const name = JSON.stringify(part.name);
   const setsRefused = stored.type === "gauge" ? gaugeOperationProblem(gaugePolicy(stored), "set") : undefined;
   if (setsRefused && part.series.some((d) => (d as GaugeDelta).set !== undefined))

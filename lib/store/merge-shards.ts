@@ -6,6 +6,7 @@
 
 import { laterExemplars } from "../protocol/exemplars.ts";
 import { combineGauge, gaugePolicy } from "../protocol/gauge-policy.ts";
+import { mergeNative } from "../protocol/native-histogram.ts";
 import { mergeSketchData, type SketchData } from "../protocol/sketch.ts";
 import type { FamilyDefinition, FamilyPage, SeriesPart, SeriesSnapshot } from "../protocol/wire.ts";
 import { windowQuantiles } from "./quantile-windows.ts";
@@ -16,13 +17,14 @@ export function partSnapshot(
   part: Omit<SeriesPart, "key">,
   nowMs: number,
 ): SeriesSnapshot {
-  const { labels, created, updated, value, counts, sum, count, windows, exemplars } = part;
+  const { labels, created, updated, value, counts, native, sum, count, windows, exemplars } = part;
   return {
     labels,
     created: created / 1000,
     updated: updated / 1000,
     ...(value !== undefined ? { value } : {}),
     ...(counts !== undefined ? { counts } : {}),
+    ...(native !== undefined ? { native } : {}),
     ...(sum !== undefined ? { sum } : {}),
     ...(count !== undefined ? { count } : {}),
     ...((definition.percentiles?.length ?? 0) > 0 ? { quantiles: windowQuantiles(windows, definition, nowMs) } : {}),
@@ -58,10 +60,13 @@ export function combineParts(definition: FamilyDefinition, a: SeriesPart, b: Ser
       next.value = combineGauge(gaugePolicy(definition), earlier, later);
       break;
     }
-    case "histogram":
+    case "histogram": {
       next.counts = (a.counts ?? []).map((c, k) => c + (b.counts?.[k] ?? 0));
       next.sum = (a.sum ?? 0) + (b.sum ?? 0);
+      const native = definition.native && mergeNative(a.native, b.native, definition.native.maxBuckets);
+      if (native) next.native = native;
       break;
+    }
     case "summary": {
       next.count = (a.count ?? 0) + (b.count ?? 0);
       next.sum = (a.sum ?? 0) + (b.sum ?? 0);

@@ -3,6 +3,7 @@
 
 import { laterExemplars } from "../protocol/exemplars.ts";
 import { combineGauge, gaugePolicy } from "../protocol/gauge-policy.ts";
+import { mergeNative, type NativeBuckets } from "../protocol/native-histogram.ts";
 import type {
   CounterDelta,
   Exemplars,
@@ -18,6 +19,8 @@ import { addToWindows, type SketchWindows } from "./quantile-windows.ts";
 export interface SeriesState {
   value?: number;
   counts?: number[];
+  /** A native histogram's exponential buckets. */
+  native?: NativeBuckets;
   sum?: number;
   count?: number;
   /** Summary quantile sketches by time window. */
@@ -66,7 +69,10 @@ export function mergeSeries(
     case "histogram": {
       const h = delta as HistogramDelta;
       const counts = h.counts.map((c, i) => c + (state?.counts?.[i] ?? 0));
-      return withExemplars({ counts, sum: (state?.sum ?? 0) + h.sum }, state, h);
+      const next: SeriesState = { counts, sum: (state?.sum ?? 0) + h.sum };
+      const native = definition.native && mergeNative(state?.native, h.native, definition.native.maxBuckets);
+      if (native) next.native = native;
+      return withExemplars(next, state, h);
     }
     case "summary": {
       const s = delta as SummaryDelta;

@@ -38,7 +38,7 @@ export interface BundleSize {
   gzipped: number;
 }
 
-async function measure(contents: string): Promise<BundleSize> {
+export async function measure(contents: string): Promise<BundleSize> {
   const result = await build({
     stdin: { contents, resolveDir: root, loader: "ts" },
     bundle: true,
@@ -48,6 +48,7 @@ async function measure(contents: string): Promise<BundleSize> {
     target: "es2022",
     conditions: ["source", "workerd", "worker", "browser"],
     write: false,
+    external: ["cloudflare:*"],
     logLevel: "error",
   });
   const code = result.outputFiles[0]?.contents ?? new Uint8Array();

@@ -65,6 +65,11 @@ const RULES: Rule[] = [
     why: "the Worker uses the protocol and the store, not the client library (but for its own metrics)",
   },
   {
+    files: under("worker/protobuf/"),
+    allows: under("lib/protocol/", "worker/protobuf/"),
+    why: "the protobuf format is a format, as the text format: it knows the protocol's types and nothing of the Worker",
+  },
+  {
     files: under("worker/objects/"),
     allows: (t) =>
       !under("worker/http/", "worker/ingest/", "worker/pushgateway/", "worker/scrape/", "worker/status/")(t),
@@ -84,10 +89,11 @@ const EXCEPTIONS: [file: string, target: string][] = [
   ["worker/self-metrics/self-metrics.ts", "lib/client/transports/durable-object.ts"],
 ];
 
-/** Packages: the client, the protocol and the store take none; the Worker its two. */
+/** Packages: the client, the protocol and the store take none; the Worker its three. */
 const PACKAGES: Record<string, string[]> = {
   "worker/http/router.ts": ["itty-router"],
   "worker/http/body.ts": ["fflate"],
+  "worker/protobuf/messages.ts": ["@bufbuild/protobuf/wire"],
 };
 
 describe("import rules", () => {

@@ -1,10 +1,11 @@
-// The real Worker over real HTTP against the hostile corpora (JSON pushes, text-format bodies): every case refused with its 4xx, no 5xx, the
+// The real Worker over real HTTP against the hostile corpora (JSON pushes, text-format and protobuf bodies): every case refused with its 4xx, no 5xx, the
 // stored data byte-identical, the scrape still valid for promtool. Nasty but valid input is accepted and
 // escaped exactly. No token value ever reaches a response or the Worker's logs.
 
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wellFormed } from "../../lib/protocol/validation.ts";
+import { HOSTILE_PROTOBUF } from "../corpus/hostile-protobuf.ts";
 import { hostilePushes, seed } from "../corpus/hostile-pushes.ts";
 import { HOSTILE_TEXTS } from "../corpus/hostile-texts.ts";
 import { PUSH_TOKEN, type RunningWorker, startMetricsWorker, tempDir } from "./harness.ts";
@@ -86,6 +87,28 @@ describe("hostile and nasty input (black box)", () => {
     expect(failures).toEqual([]);
     const invalidUtf8 = await gateway(new Uint8Array([0x67, 0x20, 0x31, 0x0a, 0x67, 0xff, 0x20, 0x31, 0x0a]));
     expect([invalidUtf8.status, await invalidUtf8.json()]).toEqual([400, { error: "body is not valid UTF-8" }]);
+    expect(withoutSelf(await scrape())).toBe(before);
+  });
+
+  it("refuses every hostile protobuf body on the Pushgateway endpoint with 400 naming the problem, changing nothing", async () => {
+    const before = withoutSelf(await scrape());
+    const failures: string[] = [];
+    for (const c of HOSTILE_PROTOBUF) {
+      const res = await fetch(new URL("/metrics/job/hostile/instance/protobuf", worker.url), {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${PUSH_TOKEN}`,
+          "content-type":
+            "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
+        },
+        body: c.body,
+      });
+      const { error = "" } = (await res.json().catch(() => ({}))) as { error?: string };
+      if (res.status !== 400 || !c.message.test(error))
+        failures.push(`${c.name}: ${res.status} ${error.slice(0, 120)}`);
+    }
+    expect(HOSTILE_PROTOBUF.length).toBeGreaterThanOrEqual(30);
+    expect(failures).toEqual([]);
     expect(withoutSelf(await scrape())).toBe(before);
   });
 

@@ -13,14 +13,19 @@ const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
  * Pushgateway clients may send). Refuses another encoding (415), bad gzip (400) and a body over the limit (413).
  */
 export async function readBodyLimited(request: Request, maxBytes: number): Promise<string> {
+  return decode(await readBytesLimited(request, maxBytes));
+}
+
+/** The request body as bytes, under the same limits and encodings as `readBodyLimited` (a binary body's). */
+export async function readBytesLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
   const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
-  if (encoding === "identity" || encoding === "") return decode(await readLimited(request, maxBytes));
+  if (encoding === "identity" || encoding === "") return readLimited(request, maxBytes);
   if (encoding !== "gzip")
     throw new HttpError(415, `content-encoding ${JSON.stringify(encoding)} is not accepted (identity or gzip)`);
-  if (!request.body) return "";
+  if (!request.body) return new Uint8Array(0);
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (declared > MAX_DRAIN_BYTES) throw tooLarge(`${declared} bytes before inflating`, maxBytes);
-  return decode(await inflateLimited(request.body, maxBytes));
+  return inflateLimited(request.body, maxBytes);
 }
 
 async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {

@@ -3,7 +3,6 @@
 // Every error goes through errorResponse, so no stack trace or internal message reaches a client.
 
 import { Router } from "itty-router";
-import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../../lib/protocol/exposition.ts";
 import { DEFAULT_LIMITS } from "../../lib/protocol/limits.ts";
 import { familyName } from "../../lib/protocol/names.ts";
 import { wholeNumberProblem } from "../../lib/protocol/validation.ts";
@@ -20,7 +19,7 @@ import { handleFamilyStatus, handleStatus } from "../status/status.ts";
 import { authorizeAdmin, authorizePush, authorizeScrape, scopeProblem } from "./auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { errorResponse, HttpError, jsonResponse } from "./errors.ts";
-import { negotiate } from "./negotiate.ts";
+import { contentTypeOf, negotiate } from "./negotiate.ts";
 
 export interface MetricsRouterOptions<E = Env> {
   /** A path prefix when mounted inside another Worker, e.g. "/_metrics". Default: none. */
@@ -210,8 +209,7 @@ async function narrow(env: Env, name: string, shards: number): Promise<number> {
  */
 async function handleScrapeHead(request: Request, env: Env): Promise<Response> {
   await authorizeScrape(request, env);
-  const format = negotiate(request.headers.get("accept"));
-  const contentType = format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE;
+  const contentType = contentTypeOf(negotiate(request.headers.get("accept")));
   return new Response(null, { headers: { "content-type": contentType, "cache-control": "no-store" } });
 }
 

@@ -5,12 +5,11 @@
 
 import { DurableObject } from "cloudflare:workers";
 import type { FamilyOutcome, FamilyPage, FamilyPush, FamilySnapshot, Labels } from "../../lib/protocol/wire.ts";
-import type { PageRequest } from "../../lib/store/family-store.ts";
 import type { Env } from "../config/env.ts";
 import { Deletions } from "./family/deletions.ts";
 import { Expiry } from "./family/expiry.ts";
 import { Narrowing } from "./family/narrowing.ts";
-import { type FamilyObjectStats, type FamilySummary, Reads } from "./family/reads.ts";
+import { type FamilyObjectStats, type FamilySummary, Reads, type ScrapePageRequest } from "./family/reads.ts";
 import { FamilyState } from "./family/state.ts";
 import { WritePath } from "./family/write-path.ts";
 
@@ -200,10 +199,10 @@ export class FamilyObject extends DurableObject<Env> {
   }
 
   /**
-   * One page of the family for the scrape: rendered (when this object is the family's only one), snapshots, or raw
-   * parts for the scrape to merge with the other shards'.
+   * One page of the family for the scrape: rendered in a text format or as a protobuf message (when this object is the
+   * family's only one), snapshots, or raw parts for the scrape to merge with the other shards'.
    */
-  async scrapePage(request: PageRequest): Promise<FamilyPage> {
+  async scrapePage(request: ScrapePageRequest): Promise<FamilyPage> {
     this.called();
     return this.reads.page(request);
   }

@@ -75,6 +75,7 @@ const definitionKey = (p: FamilyPush) =>
     p.help,
     p.labelNames,
     p.buckets,
+    p.native,
     p.merge,
     p.percentiles,
     p.maxAgeSeconds,

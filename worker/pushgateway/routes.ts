@@ -1,22 +1,26 @@
 // The Pushgateway's API with this project's semantics: `POST /metrics/job/<job>{/<label>/<value>}` adds what a job
 // counted, `PUT` replaces the values of the series it carries, `DELETE` deletes the group's series. The body is the
-// text format 0.0.4; an optional Idempotency-Key header is the push id. Limits, checks and errors are those of /push.
+// text format 0.0.4 or the protobuf delimited format (what client_golang's push helper sends), both turned into the
+// same parsed families and pushed alike; an optional Idempotency-Key header is the push id. Limits, checks and
+// errors are those of /push.
 
 import { pushIdProblem } from "../../lib/protocol/check-push.ts";
 import { groupingKey } from "../../lib/protocol/pushgateway-path.ts";
 import { Invalid, type Refusal, refusalText } from "../../lib/protocol/refusal.ts";
-import { parseTextFormat } from "../../lib/protocol/text-format/parse.ts";
+import { type ParsedFamily, parseTextFormat } from "../../lib/protocol/text-format/parse.ts";
 import { textToPush } from "../../lib/protocol/text-format/to-push.ts";
 import { describeValue } from "../../lib/protocol/validation.ts";
 import type { Labels, Push } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
 import { limits } from "../config/settings.ts";
 import { authorizeAdmin, authorizePush, inScope } from "../http/auth.ts";
-import { readBodyLimited } from "../http/body.ts";
+import { readBodyLimited, readBytesLimited } from "../http/body.ts";
 import { HttpError, jsonResponse } from "../http/errors.ts";
 import { ingest } from "../ingest/ingest.ts";
 import { catalog } from "../objects/catalog-object.ts";
 import { deleteOnEveryShard, drainIngest, everyShard } from "../objects/stubs.ts";
+import { parsedFamilies } from "../protobuf/families.ts";
+import { decodeDelimited, ProtobufError } from "../protobuf/messages.ts";
 import type { WaitUntil } from "../self-metrics/self-metrics.ts";
 
 /** Where the grouping key starts in a path, after the router's base. */
@@ -62,7 +66,48 @@ function pushersText(refusal: Refusal, push: Push): string {
   return refusalText({ ...refusal, path: [where, ...(more as (string | number)[])] });
 }
 
-/** PUT or POST: parse the text body, convert it under the grouping key, and ingest it as one push. */
+/** The protobuf delimited format, as client_golang's push helper names it. */
+const PROTOBUF = "application/vnd.google.protobuf";
+
+/**
+ * The families of a push body, in the format its Content-Type names: the protobuf delimited format (which must name
+ * io.prometheus.client.MetricFamily and the delimited encoding, if it names them), or else the text format.
+ */
+async function bodyFamilies(request: Request, env: Env): Promise<{ families: ParsedFamily[]; protobuf: boolean }> {
+  const type = (request.headers.get("content-type") ?? "").toLowerCase();
+  const maxBytes = limits(env).maxBodyBytes;
+  if (type.split(";")[0]?.trim() === PROTOBUF) {
+    const params = Object.fromEntries(
+      type
+        .split(";")
+        .slice(1)
+        .map((p) =>
+          p
+            .trim()
+            .split("=")
+            .map((v) => v.trim()),
+        ) as [string, string][],
+    );
+    if ((params.proto ?? "io.prometheus.client.metricfamily") !== "io.prometheus.client.metricfamily")
+      throw new HttpError(
+        415,
+        `protobuf messages of type ${params.proto} are not accepted (io.prometheus.client.MetricFamily)`,
+      );
+    if ((params.encoding ?? "delimited") !== "delimited")
+      throw new HttpError(415, `the protobuf encoding ${params.encoding} is not accepted (delimited)`);
+    try {
+      return { families: parsedFamilies(decodeDelimited(await readBytesLimited(request, maxBytes))), protobuf: true };
+    } catch (error) {
+      if (error instanceof ProtobufError) throw new HttpError(400, `protobuf body: ${error.message}`);
+      throw error;
+    }
+  }
+  const parsed = parseTextFormat(await readBodyLimited(request, maxBytes));
+  if (!parsed.ok) throw new HttpError(400, `line ${parsed.line}: ${parsed.error}`);
+  return { families: parsed.families, protobuf: false };
+}
+
+/** PUT or POST: read the body (text or protobuf), convert it under the grouping key, and ingest it as one push. */
 export async function pushgatewayPush(
   request: Request,
   env: Env,
@@ -71,22 +116,19 @@ export async function pushgatewayPush(
 ): Promise<Response> {
   const scope = await authorizePush(request, env);
   const grouping = groupingOf(request, env, base);
-  const type = (request.headers.get("content-type") ?? "").toLowerCase();
-  if (type.includes("application/vnd.google.protobuf"))
-    throw new HttpError(
-      415,
-      "the protobuf format is not accepted here: push the text format (text/plain; version=0.0.4)",
-    );
-  const text = await readBodyLimited(request, limits(env).maxBodyBytes);
-  const parsed = parseTextFormat(text);
-  if (!parsed.ok) throw new HttpError(400, `line ${parsed.line}: ${parsed.error}`);
+  const { families, protobuf } = await bodyFamilies(request, env);
   const key = request.headers.get("idempotency-key") ?? undefined;
   const pushId = key === undefined ? undefined : await groupPushId(key, request.method, grouping, env);
   let push: Push;
   try {
-    push = textToPush(parsed.families, { grouping, replace: request.method === "PUT", pushId, limits: limits(env) });
+    push = textToPush(families, { grouping, replace: request.method === "PUT", pushId, limits: limits(env) });
   } catch (error) {
-    if (error instanceof Invalid) throw new HttpError(400, error.message);
+    // A protobuf body's "line" is the number of the message the problem is in.
+    if (error instanceof Invalid)
+      throw new HttpError(
+        400,
+        protobuf ? `protobuf body: message ${error.refusal.line}: ${error.refusal.problem}` : error.message,
+      );
     throw error;
   }
   // Ingest refuses the push whole (a family outside the credential's scope, a clash, a cap, a part a family's object

@@ -45,6 +45,12 @@ export const ABORTED_TAIL = new TextEncoder().encode(
   "\n# ABORTED: this scrape could not be completed (see the metrics Worker's log); the next line is invalid on purpose, so the scrape fails\n!aborted\n",
 );
 
+/**
+ * The same for a protobuf scrape: the length of a message far longer than what follows (none), so no decoder takes
+ * the body for whole messages.
+ */
+export const ABORTED_BINARY_TAIL = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x07]);
+
 export class ScrapeFlight {
   /** Chunks still held: chunk i of the output is `chunks[i - dropped]`. */
   private readonly chunks: Uint8Array[] = [];
@@ -71,6 +77,9 @@ export class ScrapeFlight {
   private progressAt = Date.now();
 
   /** `stallMs`: how long a joined scrape waits on a collection that does not start or move on (tests shorten it). */
+  /** What ends the body of a scrape that could not be completed (ABORTED_TAIL, or ABORTED_BINARY_TAIL). */
+  abortedTail = ABORTED_TAIL;
+
   constructor(
     private readonly cacheMs: number,
     private readonly stallMs = STALL_MS,
@@ -92,7 +101,7 @@ export class ScrapeFlight {
    * Appends every piece, running at most READ_AHEAD_BYTES ahead of the fastest reader; stops early when every reader
    * has left.
    */
-  async run(source: AsyncGenerator<string>): Promise<void> {
+  async run(source: AsyncGenerator<string | Uint8Array>): Promise<void> {
     const encoder = new TextEncoder();
     this.started = true;
     this.progressAt = Date.now();
@@ -107,7 +116,7 @@ export class ScrapeFlight {
         }
         const { value, done } = await source.next();
         if (done) return;
-        this.append(encoder.encode(value));
+        this.append(typeof value === "string" ? encoder.encode(value) : value);
       }
     } catch (error) {
       this.failure = error;
@@ -162,7 +171,7 @@ export class ScrapeFlight {
     // The tail must be read before the error: an error drops whatever is still queued.
     const abort = (controller: ReadableStreamDefaultController<Uint8Array>, reason: string) => {
       aborting = reason;
-      controller.enqueue(ABORTED_TAIL.slice());
+      controller.enqueue(this.abortedTail.slice());
     };
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {

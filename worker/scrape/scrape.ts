@@ -7,28 +7,23 @@
 // aborts the scrape (scrape-flight.ts ends the body so that no parser takes it for a whole scrape). Scrape-time
 // collectors (collectors.ts) run beside the reading and render after the stored families.
 
-import {
-  type ExpositionFormat,
-  expositionEnd,
-  familyHeader,
-  OPENMETRICS_CONTENT_TYPE,
-  seriesLines,
-  TEXT_CONTENT_TYPE,
-} from "../../lib/protocol/exposition.ts";
+import { expositionEnd, familyHeader, seriesLines } from "../../lib/protocol/exposition.ts";
 import { sampleNames } from "../../lib/protocol/names.ts";
 import { isRetryableObjectError, withRetries } from "../../lib/protocol/retry.ts";
 import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesSnapshot } from "../../lib/protocol/wire.ts";
-import type { PageRequest } from "../../lib/store/family-store.ts";
 import { PAGE_BYTES, PAGE_SERIES, ttlMs } from "../../lib/store/family-store.ts";
 import { firstPages, mergedShards } from "../../lib/store/merge-shards.ts";
 import type { Env } from "../config/env.ts";
 import { defaultTtlSeconds, limits, maxFamilies, scrapeCacheMs } from "../config/settings.ts";
-import { negotiate } from "../http/negotiate.ts";
+import { contentTypeOf, negotiate, type ScrapeFormat } from "../http/negotiate.ts";
 import { type CatalogEntry, catalog } from "../objects/catalog-object.ts";
+import type { ScrapePageRequest } from "../objects/family/reads.ts";
 import { drainIngest, everyIngestStub, familyStub } from "../objects/stubs.ts";
+import { familyMessage } from "../protobuf/families.ts";
+import { DelimitedWriter } from "../protobuf/messages.ts";
 import { type FamilySeen, scrapeGauges } from "../self-metrics/self-metrics.ts";
 import { type Collected, runCollectors, type ScrapeCollector } from "./collectors.ts";
-import { ScrapeFlight } from "./scrape-flight.ts";
+import { ABORTED_BINARY_TAIL, ScrapeFlight } from "./scrape-flight.ts";
 
 /**
  * One router's scrapes: its scrape-time collectors, the time each may take, and the flight each format's scrapes
@@ -37,21 +32,21 @@ import { ScrapeFlight } from "./scrape-flight.ts";
 export interface ScrapeOptions {
   collectors: readonly ScrapeCollector<never>[];
   collectorTimeoutMs: number;
-  flights: Map<ExpositionFormat, ScrapeFlight>;
+  flights: Map<ScrapeFormat, ScrapeFlight>;
 }
 
 /** Families whose first pages are fetched ahead of the one being streamed. */
 const READ_AHEAD = 4;
 
 /** One piece of a family as the scrape streams it: a page of its series, rendered or as snapshots. */
-type Chunk = Extract<FamilyPage, { kind: "text" | "snapshots" }>;
+type Chunk = Extract<FamilyPage, { kind: "text" | "protobuf" | "snapshots" }>;
 
 /** Counts the object requests of one scrape. */
 interface Tally {
   requests: number;
 }
 
-function page(env: Env, tally: Tally, family: string, shard: number, request: PageRequest): Promise<FamilyPage> {
+function page(env: Env, tally: Tally, family: string, shard: number, request: ScrapePageRequest): Promise<FamilyPage> {
   return withRetries<FamilyPage>(() => {
     tally.requests++;
     return familyStub(env, family, shard).scrapePage(request);
@@ -66,7 +61,7 @@ class FamilyReader {
     private readonly env: Env,
     private readonly tally: Tally,
     readonly entry: CatalogEntry,
-    private readonly format: ExpositionFormat | undefined,
+    private readonly format: ScrapeFormat | undefined,
   ) {
     const request = this.request(undefined);
     const read = (shard: number) => page(env, tally, entry.name, shard, request);
@@ -75,14 +70,17 @@ class FamilyReader {
     this.first.catch(() => {});
   }
 
-  private request(after: string | undefined): PageRequest {
+  private request(after: string | undefined): ScrapePageRequest {
     // A family in one object renders its own pages (or hands out snapshots); shards hand out raw parts to merge.
+    const { format } = this;
     const single = this.entry.shards === 1;
-    const as = single
-      ? this.format
-        ? { as: "text" as const, format: this.format }
-        : { as: "snapshots" as const }
-      : { as: "parts" as const };
+    const as = !single
+      ? { as: "parts" as const }
+      : format === "protobuf"
+        ? { as: "protobuf" as const }
+        : format
+          ? { as: "text" as const, format }
+          : { as: "snapshots" as const };
     return { ...(after !== undefined ? { after } : {}), ...as, limit: PAGE_SERIES, maxBytes: PAGE_BYTES };
   }
 
@@ -95,7 +93,7 @@ class FamilyReader {
   private async *rendered(): AsyncGenerator<Chunk> {
     let current = (await this.first)[0] as FamilyPage;
     for (;;) {
-      if (current.kind !== "text" && current.kind !== "snapshots") return;
+      if (current.kind === "empty" || current.kind === "parts") return;
       yield current;
       if (current.next === undefined) return;
       current = await page(this.env, this.tally, this.entry.name, 0, this.request(current.next));
@@ -110,7 +108,8 @@ class FamilyReader {
     const merged = mergedShards(await this.first, read, Date.now(), ttlOf);
     if (!merged) return;
     const { definition } = merged;
-    const format = this.format;
+    // Merged series are rendered here in a text format; for protobuf they go out as snapshots, one message a chunk.
+    const format = this.format === "protobuf" ? undefined : this.format;
     let batch: SeriesSnapshot[] = [];
     let text = "";
     let lastUpdated: number | undefined;
@@ -155,7 +154,7 @@ function* readers(
   env: Env,
   tally: Tally,
   entries: CatalogEntry[],
-  format: ExpositionFormat | undefined,
+  format: ScrapeFormat | undefined,
 ): Generator<FamilyReader> {
   const started: FamilyReader[] = [];
   let next = 0;
@@ -174,15 +173,51 @@ function reportFailure(family: string, error: unknown): void {
   console.error(`prometheus-distributed-client: could not read family ${JSON.stringify(family)} for the scrape`, error);
 }
 
+/** What the scrape streams: text, or bytes (the protobuf format). */
+type Piece = string | Uint8Array;
+
+/** How a scrape format renders: a family's chunks as they arrive, a whole family, and the end. */
+interface Renderer {
+  chunk(chunk: Chunk, first: boolean): Piece;
+  family(family: FamilySnapshot): Piece;
+  end(): Piece;
+}
+
+function renderer(format: ScrapeFormat): Renderer {
+  if (format === "protobuf") {
+    // Each chunk of a family is one MetricFamily message: a family streamed in pages is several of one name.
+    const message = (definition: FamilyDefinition, series: readonly SeriesSnapshot[]) => {
+      const writer = new DelimitedWriter();
+      writer.family(familyMessage(definition, series));
+      return writer.finish();
+    };
+    return {
+      chunk: (chunk) =>
+        chunk.kind === "protobuf"
+          ? chunk.bytes
+          : message(chunk.definition, chunk.kind === "snapshots" ? chunk.snapshots : []),
+      family: (family) => message(family, family.series),
+      end: () => "",
+    };
+  }
+  return {
+    chunk: (chunk, first) =>
+      (first ? familyHeader(chunk.definition, format) : "") + (chunk.kind === "text" ? chunk.text : ""),
+    family: (family) => familyHeader(family, format) + seriesLines(family, family.series, format),
+    end: () => expositionEnd(format),
+  };
+}
+
 /** The whole exposition in `format`, piece by piece. */
 async function* exposition(
   env: Env,
   entries: CatalogEntry[],
   tally: Tally,
-  format: ExpositionFormat,
+  format: ScrapeFormat,
   started: number,
   collecting: Promise<Collected>,
-): AsyncGenerator<string> {
+): AsyncGenerator<Piece> {
+  const render = renderer(format);
   const seen: FamilySeen[] = [];
   const unreadable: string[] = [];
   for (const reader of readers(env, tally, entries, format)) {
@@ -190,14 +225,11 @@ async function* exposition(
     let opened = false;
     try {
       for await (const chunk of reader.chunks()) {
-        let text = chunk.kind === "text" ? chunk.text : "";
-        if (!opened) {
-          text = familyHeader(chunk.definition, format) + text;
-          opened = true;
-        }
+        const piece = render.chunk(chunk, !opened);
+        opened = true;
         family.seriesCount += chunk.seriesCount;
         if (chunk.lastUpdated !== undefined) family.lastUpdated = Math.max(family.lastUpdated ?? 0, chunk.lastUpdated);
-        yield text;
+        yield piece;
       }
     } catch (error) {
       reportFailure(reader.entry.name, error);
@@ -209,9 +241,7 @@ async function* exposition(
   }
   const collectSeconds = (Date.now() - started) / 1000;
   const collected = await collecting;
-  let tail = "";
-  for (const family of collected.families)
-    tail += familyHeader(family, format) + seriesLines(family, family.series, format);
+  for (const family of collected.families) yield render.family(family);
   const gauges = scrapeGauges(
     {
       families: seen,
@@ -224,8 +254,8 @@ async function* exposition(
     },
     Date.now() / 1000,
   );
-  for (const gauge of gauges) tail += familyHeader(gauge, format) + seriesLines(gauge, gauge.series, format);
-  yield tail + expositionEnd(format);
+  for (const gauge of gauges) yield render.family(gauge);
+  yield render.end();
 }
 
 /**
@@ -241,10 +271,7 @@ export async function scrapeResponse(
 ): Promise<Response> {
   const { flights } = options;
   const format = negotiate(request.headers.get("accept"));
-  const headers = {
-    "content-type": format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
-    "cache-control": "no-store",
-  };
+  const headers = { "content-type": contentTypeOf(format), "cache-control": "no-store" };
   const joinable = flights.get(format);
   if (joinable?.joinable(Date.now())) {
     await joinable.whenStarted();
@@ -254,6 +281,7 @@ export async function scrapeResponse(
   const started = Date.now();
   const tally: Tally = { requests: 0 };
   const flight = new ScrapeFlight(scrapeCacheMs(env));
+  if (format === "protobuf") flight.abortedTail = ABORTED_BINARY_TAIL;
   flights.set(format, flight);
   let entries: CatalogEntry[];
   try {

@@ -1,6 +1,13 @@
 // Histogram: observations counted into fixed buckets. Pending delta = per-bucket counts (+Inf last) and the sum.
 
-import type { HistogramDelta, Labels } from "../../protocol/wire.ts";
+import {
+  emptyNative,
+  NATIVE_DEFAULTS,
+  type NativeSettings,
+  observeNative,
+  schemaForFactor,
+} from "../../protocol/native-histogram.ts";
+import type { Labels } from "../../protocol/wire.ts";
 import { DEFAULT_BUCKETS } from "./buckets.ts";
 import {
   assertFinite,
@@ -13,10 +20,44 @@ import {
   type SeriesRef,
 } from "./metric.ts";
 import { Observer, type ObserverChild } from "./observer.ts";
+import type { PendingHistogram } from "./pending-family.ts";
+
+/**
+ * A native (exponential-bucket) histogram's options, after client_golang's: the resolution as a `schema` (-4 to 8)
+ * or as the largest growth from one bucket to the next (`bucketFactor`, e.g. 1.1: schema 3), the zero bucket's
+ * half-width, and the most buckets a series keeps (past it, the resolution halves).
+ */
+export interface NativeHistogramOptions {
+  schema?: number;
+  bucketFactor?: number;
+  zeroThreshold?: number;
+  maxBuckets?: number;
+}
+
+/** The settings `options` ask for (true: the defaults). */
+function nativeSettings(options: NativeHistogramOptions | true): NativeSettings {
+  const o = options === true ? {} : options;
+  if (o.schema !== undefined && o.bucketFactor !== undefined)
+    throw new TypeError("a native histogram takes a schema or a bucketFactor, not both");
+  const schema = o.bucketFactor !== undefined ? schemaForFactor(o.bucketFactor) : (o.schema ?? NATIVE_DEFAULTS.schema);
+  return {
+    schema,
+    zeroThreshold: o.zeroThreshold ?? NATIVE_DEFAULTS.zeroThreshold,
+    maxBuckets: o.maxBuckets ?? NATIVE_DEFAULTS.maxBuckets,
+  };
+}
 
 export interface HistogramConfiguration<T extends string> extends MetricConfiguration<T> {
-  /** Upper bounds, strictly increasing; +Inf is implied. Default: prom-client's DEFAULT_BUCKETS. */
+  /**
+   * Upper bounds, strictly increasing; +Inf is implied. Default: prom-client's DEFAULT_BUCKETS, or none for a native
+   * histogram (`[]`: its series show only the +Inf bucket, `_sum` and `_count` in the text formats).
+   */
   buckets?: readonly number[];
+  /**
+   * Also keep native (exponential) buckets, which Prometheus scrapes in the protobuf format: `true` for the defaults
+   * (schema 3, zero threshold 2^-128, 160 buckets) or the options. Without `buckets`, the histogram is native only.
+   */
+  native?: NativeHistogramOptions | true;
   /** Called before every flush with `this` the histogram (see MetricConfiguration.collect). */
   collect?: CollectFunction<Histogram<T>>;
 }
@@ -33,9 +74,16 @@ export class Histogram<T extends string = string> extends Observer<T> {
   readonly buckets: readonly number[];
 
   constructor(config: HistogramConfiguration<T>) {
-    super(config, "histogram", { buckets: [...(config.buckets ?? DEFAULT_BUCKETS)] });
-    this.buckets = this.definition().buckets as number[];
+    const native = config.native === undefined ? undefined : nativeSettings(config.native);
+    const buckets = [...(config.buckets ?? (native ? [] : DEFAULT_BUCKETS))];
+    super(config, "histogram", { buckets, ...(native ? { native } : {}) });
+    const definition = this.definition();
+    this.buckets = definition.buckets as number[];
+    this.#native = definition.native;
   }
+
+  /** The native buckets' settings, when the histogram keeps them. */
+  readonly #native: NativeSettings | undefined;
 
   /**
    * Makes the series with these labels part of the next flush even if nothing is observed for it, so it exists in
@@ -46,7 +94,7 @@ export class Histogram<T extends string = string> extends Observer<T> {
    * for (const route of ["/", "/login"]) latency.zero({ route });
    */
   zero(labels?: LabelValues<T>): void {
-    this.record<HistogramDelta>(
+    this.record<PendingHistogram>(
       this.series(labels),
       (l) => this.emptyDelta(l),
       () => {},
@@ -86,11 +134,12 @@ export class Histogram<T extends string = string> extends Observer<T> {
     let i = 0;
     while (i < buckets.length && value > (buckets[i] as number)) i++;
     const exemplar = exemplarLabels && this.exemplar(exemplarLabels, value, i);
-    this.record<HistogramDelta>(
+    this.record<PendingHistogram>(
       ref,
       (labels) => this.emptyDelta(labels),
       (d) => {
         (d.counts[i] as number)++;
+        if (d.native) observeNative(d.native, value);
         d.sum = finiteSum(this.name, d.sum, value);
         if (exemplar) {
           d.exemplars ??= new Array<null>(buckets.length + 1).fill(null);
@@ -100,8 +149,9 @@ export class Histogram<T extends string = string> extends Observer<T> {
     );
   }
 
-  private emptyDelta(labels: Labels): HistogramDelta {
-    return { labels, counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0 };
+  private emptyDelta(labels: Labels): PendingHistogram {
+    const counts = new Array<number>(this.buckets.length + 1).fill(0);
+    return { labels, counts, sum: 0, ...(this.#native ? { native: emptyNative(this.#native) } : {}) };
   }
 }
 

@@ -7,17 +7,10 @@ import { DEFAULT_LIMITS } from "../../protocol/limits.ts";
 import { Invalid } from "../../protocol/refusal.ts";
 import { keyOf } from "../../protocol/series-key.ts";
 import { describeValue, labelValueProblem, seriesLabelsProblem } from "../../protocol/validation.ts";
-import type {
-  Exemplar,
-  FamilyDefinition,
-  Labels,
-  MetricType,
-  SeriesDelta,
-  SeriesSnapshot,
-} from "../../protocol/wire.ts";
+import type { Exemplar, FamilyDefinition, Labels, MetricType, SeriesSnapshot } from "../../protocol/wire.ts";
 import { InvalidMetricError } from "../errors.ts";
 import { type Registry, register } from "../registry.ts";
-import { PendingFamily, type PendingSummary } from "./pending-family.ts";
+import { type PendingDelta, PendingFamily } from "./pending-family.ts";
 
 /** Label values by name, as prom-client takes them: numbers are turned into strings. */
 export type LabelValues<T extends string> = Partial<Record<T, string | number>>;
@@ -92,7 +85,7 @@ export interface WithExemplar<T extends string> {
 
 /** The type-specific parts of a definition a subclass hands to the base constructor. */
 export type TypeOptions = Partial<
-  Pick<FamilyDefinition, "buckets" | "merge" | "percentiles" | "maxAgeSeconds" | "ageBuckets">
+  Pick<FamilyDefinition, "buckets" | "native" | "merge" | "percentiles" | "maxAgeSeconds" | "ageBuckets">
 >;
 
 /** A resolved series: its key among the pending deltas and the label values it was named with. */
@@ -322,7 +315,7 @@ export abstract class Metric<T extends string = string> {
    * Applies `update` to the pending delta of `ref`, creating it with `create` first; nothing when unregistered.
    * A new series' label values are checked against the registry's limits (throws a TypeError naming the value).
    */
-  protected record<D extends SeriesDelta | PendingSummary>(
+  protected record<D extends PendingDelta>(
     ref: SeriesRef,
     create: (labels: Labels) => D,
     update: (delta: D) => void,

@@ -4,10 +4,12 @@
 // (prom-client's `get()` and `metrics()`): totals plus what is pending.
 
 import { familyName } from "../../protocol/names.ts";
+import { type NativeAccumulator, nativeData } from "../../protocol/native-histogram.ts";
 import { type Sketch, sketchData } from "../../protocol/sketch.ts";
 import type {
   FamilyDefinition,
   FamilyPush,
+  HistogramDelta,
   Labels,
   SeriesDelta,
   SeriesSnapshot,
@@ -18,6 +20,12 @@ import { FamilyTotals } from "../totals.ts";
 /** A summary delta while it is being recorded: its sketch is still the mutable form. */
 export type PendingSummary = Omit<SummaryDelta, "sketch"> & { sketch?: Sketch };
 
+/** A native histogram's delta while it is being recorded: its buckets are still the mutable form. */
+export type PendingHistogram = Omit<HistogramDelta, "native"> & { native?: NativeAccumulator };
+
+/** A delta while it is being recorded. */
+export type PendingDelta = SeriesDelta | PendingSummary | PendingHistogram;
+
 /** How a registry sends a family: its definition as sent (prefixed name, default label names), the labels it adds. */
 export interface SentAs {
   definition: FamilyDefinition;
@@ -25,7 +33,7 @@ export interface SentAs {
 }
 
 export class PendingFamily {
-  series = new Map<string, SeriesDelta | PendingSummary>();
+  series = new Map<string, PendingDelta>();
   removals = new Map<string, Labels>();
   resetAll = false;
   /** What this family has flushed, added up per series since the registry started (or the series was removed). */
@@ -92,8 +100,10 @@ export class PendingFamily {
   }
 }
 
-/** A pending delta as plain data: a summary's sketch travels so. */
-function plain(pending: SeriesDelta | PendingSummary): SeriesDelta {
-  const { sketch, ...delta } = pending as PendingSummary;
-  return sketch ? { ...delta, sketch: sketchData(sketch) } : (delta as SeriesDelta);
+/** A pending delta as plain data: a summary's sketch and a native histogram's buckets travel so. */
+function plain(pending: PendingDelta): SeriesDelta {
+  const { sketch, native, ...rest } = pending as PendingSummary & PendingHistogram;
+  if (sketch) return { ...rest, sketch: sketchData(sketch) } as SummaryDelta;
+  if (native) return { ...rest, native: nativeData(native) } as HistogramDelta;
+  return pending as SeriesDelta;
 }

@@ -2,6 +2,7 @@
 // body, samples grouped into families as the format defines them, and the first problem reported with its line.
 
 import { counterSampleNames } from "../names.ts";
+import type { NativeBuckets } from "../native-histogram.ts";
 import { keyOf } from "../series-key.ts";
 import { describeValue, wellFormed } from "../validation.ts";
 
@@ -14,8 +15,10 @@ export interface ParsedSample {
   /** Label values by name, as own properties (like JSON.parse makes them: a label `__proto__` is kept as any other). */
   labels: Record<string, string>;
   value: number;
-  /** 1-based line number. */
+  /** 1-based line number (of a protobuf body: the message's number). */
   line: number;
+  /** A histogram's `_count` sample from a protobuf body: the series' native buckets (the text format has none). */
+  native?: NativeBuckets;
 }
 
 /**

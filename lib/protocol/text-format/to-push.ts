@@ -4,6 +4,7 @@
 
 import type { Limits } from "../limits.ts";
 import { familyName } from "../names.ts";
+import { NATIVE_DEFAULTS, type NativeBuckets, type NativeSettings } from "../native-histogram.ts";
 import { failLine } from "../refusal.ts";
 import { seriesKey } from "../series-key.ts";
 import { describeValue, labelNameProblem } from "../validation.ts";
@@ -41,6 +42,8 @@ interface Assembly {
   sum?: ParsedSample;
   count?: ParsedSample;
   value?: ParsedSample;
+  /** A histogram's native buckets (from a protobuf body). */
+  native?: NativeBuckets;
 }
 
 /** The samples of a family grouped into series, by their labels after the grouping labels are applied. */
@@ -79,6 +82,7 @@ function assemble(family: ParsedFamily, grouping: Labels, labelNames: string[]):
       const field = suffix === "_sum" ? "sum" : "count";
       if (entry[field]) again();
       entry[field] = sample;
+      if (sample.native) entry.native = sample.native;
     } else if (family.type === "summary" && suffix === "") {
       // A quantile the job computed cannot be added to another job's: quantiles are left out, _count and _sum kept.
     } else {
@@ -87,6 +91,28 @@ function assemble(family: ParsedFamily, grouping: Labels, labelNames: string[]):
     }
   }
   return [...series.values()];
+}
+
+/**
+ * The native settings of a histogram whose series carry native buckets (from a protobuf body): the coarsest schema
+ * and the widest zero bucket its series have, and room for the most buckets one holds (at least the default). Every
+ * series must carry them, or none.
+ */
+function nativeSettingsOf(family: ParsedFamily, series: Assembly[]): NativeSettings | undefined {
+  const natives = series.filter((s) => s.native);
+  if (natives.length === 0) return undefined;
+  const without = series.find((s) => !s.native);
+  if (without)
+    failLine(
+      without.line,
+      `the series ${describeValue(without.labels)} of ${describeValue(family.name)} has no native buckets, unlike the others`,
+    );
+  const all = natives.map((s) => s.native as NativeBuckets);
+  return {
+    schema: Math.min(...all.map((n) => n.schema)),
+    zeroThreshold: Math.max(...all.map((n) => n.zeroThreshold)),
+    maxBuckets: Math.max(NATIVE_DEFAULTS.maxBuckets, ...all.map((n) => n.positive.length + n.negative.length)),
+  };
 }
 
 /** A histogram's upper bounds (without +Inf) from its first series; every series must have the same. */
@@ -121,7 +147,8 @@ function histogramDelta(family: ParsedFamily, s: Assembly, bounds: number[]): Se
   const total = cumulative.at(-1) as number;
   if (s.count && countOf(s.count, "a _count") !== total)
     failLine(s.count.line, `_count is ${s.count.value}, but the +Inf bucket counts ${total}`);
-  return { labels: s.labels, counts, sum: finiteOf(s.sum, "a _sum") };
+  const delta = { labels: s.labels, counts, sum: finiteOf(s.sum, "a _sum") };
+  return s.native ? { ...delta, native: s.native } : delta;
 }
 
 function seriesDelta(family: ParsedFamily, s: Assembly, bounds: number[]): SeriesDelta {
@@ -184,6 +211,7 @@ export function textToPush(families: readonly ParsedFamily[], options: TextPushO
     const labelNames = labelNamesOf(family, options.grouping, options.limits);
     const series = assemble(family, options.grouping, labelNames);
     const bounds = family.type === "histogram" ? bucketsOf(family, series) : [];
+    const native = family.type === "histogram" ? nativeSettingsOf(family, series) : undefined;
     const type = family.type;
     // The name as the body declares it: the definition check makes the family name of it, as for every push.
     parts.push({
@@ -192,6 +220,7 @@ export function textToPush(families: readonly ParsedFamily[], options: TextPushO
       help: family.help,
       labelNames,
       ...(type === "histogram" ? { buckets: bounds } : {}),
+      ...(native ? { native } : {}),
       series: series.map((s) => seriesDelta(family, s, bounds)),
       ...(options.replace ? { replace: true } : {}),
       inferred: true,

@@ -1,7 +1,7 @@
 // Every way a producer pushes into the metrics Worker, behind one shape, so that a rule about data (names, limits,
 // merge policy, auth scope) is proven by one table run through all of them: the client library with the Durable
-// Object transport, JSON over HTTP (POST /push), the MetricsService RPC, and the Pushgateway API (text bodies). An
-// entry added later joins ENTRIES; it gets no test of its own.
+// Object transport, JSON over HTTP (POST /push), the MetricsService RPC, and the Pushgateway API (text bodies and
+// protobuf bodies). An entry added later joins ENTRIES; it gets no test of its own.
 
 import { env, exports } from "cloudflare:workers";
 import { Counter } from "../../../lib/client/metrics/counter.ts";
@@ -14,6 +14,7 @@ import { bucketOf } from "../../../lib/protocol/exemplars.ts";
 import { addToSketch, emptySketch, sketchData } from "../../../lib/protocol/sketch.ts";
 import { type DeliveryOutcome, REFUSED_WITH_PUSH } from "../../../lib/protocol/transport.ts";
 import type { Exemplar, FamilyPush, Labels, Push, SeriesDelta } from "../../../lib/protocol/wire.ts";
+import { DelimitedWriter, type ProtoMetric } from "../../../worker/protobuf/messages.ts";
 
 export const PUSH_TOKEN = "test-push-token";
 
@@ -33,6 +34,8 @@ export interface ProducedMetric {
   help?: string;
   labelNames?: string[];
   buckets?: number[];
+  /** A histogram's native buckets: their resolution (default 3) and zero threshold (default 2^-128). */
+  native?: { schema?: number; zeroThreshold?: number };
   /** A summary's quantiles. */
   percentiles?: number[];
   ttlSeconds?: number;
@@ -76,6 +79,31 @@ function histogramDelta(buckets: readonly number[], observations: readonly numbe
   return { counts, sum: observations.reduce((a, b) => a + b, 0) };
 }
 
+/**
+ * A native histogram series' buckets from its observations, by the definition of the buckets (bucket i of schema s
+ * holds magnitudes in (2^((i-1)·2^-s), 2^(i·2^-s)]), not by the library's code.
+ */
+export function nativeOf(native: NonNullable<ProducedMetric["native"]>, observations: readonly number[]) {
+  const schema = native.schema ?? 3;
+  const zeroThreshold = native.zeroThreshold ?? 2 ** -128;
+  const width = 2 ** -schema;
+  const sides = { positive: new Map<number, number>(), negative: new Map<number, number>() };
+  let zeroCount = 0;
+  for (const v of observations) {
+    if (Math.abs(v) <= zeroThreshold) {
+      zeroCount++;
+      continue;
+    }
+    let i = Math.ceil(Math.log2(Math.abs(v)) / width);
+    while (2 ** (i * width) < Math.abs(v)) i++;
+    while (2 ** ((i - 1) * width) >= Math.abs(v)) i--;
+    const side = v > 0 ? sides.positive : sides.negative;
+    side.set(i, (side.get(i) ?? 0) + 1);
+  }
+  const pairs = (side: Map<number, number>) => [...side].sort((a, b) => a[0] - b[0]);
+  return { schema, zeroThreshold, zeroCount, positive: pairs(sides.positive), negative: pairs(sides.negative) };
+}
+
 /** A summary series' count, sum and sketch (its observations kept exactly while few) from its observations. */
 function summaryDelta(observations: readonly number[]) {
   const sketch = emptySketch();
@@ -91,6 +119,15 @@ export function wirePush(metrics: ProducedMetric[], pushId?: string): Push {
     help: help(m),
     labelNames: m.labelNames ?? [],
     ...(m.buckets ? { buckets: m.buckets } : {}),
+    ...(m.native
+      ? {
+          native: {
+            schema: m.native.schema ?? 3,
+            zeroThreshold: m.native.zeroThreshold ?? 2 ** -128,
+            maxBuckets: 160,
+          },
+        }
+      : {}),
     ...(m.percentiles ? { percentiles: m.percentiles } : {}),
     ...(m.ttlSeconds !== undefined ? { ttlSeconds: m.ttlSeconds } : {}),
     ...(m.shards !== undefined ? { shards: m.shards } : {}),
@@ -101,7 +138,8 @@ export function wirePush(metrics: ProducedMetric[], pushId?: string): Push {
       if (m.type === "counter")
         return { labels, inc: s.value ?? 0, ...(s.exemplarLabels ? { exemplars: [traced(s.value ?? 0)] } : {}) };
       if (m.type === "histogram") {
-        const delta = histogramDelta(m.buckets ?? [], s.observations ?? []);
+        const classic = histogramDelta(m.buckets ?? [], s.observations ?? []);
+        const delta = m.native ? { ...classic, native: nativeOf(m.native, s.observations ?? []) } : classic;
         if (!s.exemplarLabels) return { labels, ...delta };
         const exemplars: (Exemplar | null)[] = delta.counts.map(() => null);
         for (const v of s.observations ?? []) exemplars[bucketOf(m.buckets ?? [], v)] = traced(v);
@@ -204,7 +242,8 @@ const clientEntry = (name: string, transport: () => DurableObjectTransport): Ent
           const summary = new Summary({ ...common, percentiles: m.percentiles ?? [] });
           for (const s of m.series) for (const v of s.observations ?? []) summary.observe(s.labels ?? {}, v);
         } else {
-          const h = new Histogram({ ...common, buckets: m.buckets ?? [], enableExemplars: true });
+          const native = m.native ? { native: m.native } : {};
+          const h = new Histogram({ ...common, buckets: m.buckets ?? [], ...native, enableExemplars: true });
           for (const s of m.series)
             for (const v of s.observations ?? [])
               h.observe({
@@ -269,6 +308,7 @@ const pushgateway: Entry = {
     if (m.ttlSeconds !== undefined || m.shards !== undefined) return "a text body carries no TTL or shards";
     if (m.type === "summary") return "a text body carries quantiles its pusher computed, not observations";
     if (m.series.some((s) => s.exemplarLabels)) return "a text 0.0.4 body carries no exemplars";
+    if (m.native) return "the text format has no native buckets";
     return undefined;
   },
   async push(metrics, { token = PUSH_TOKEN, pushId } = {}) {
@@ -281,8 +321,92 @@ const pushgateway: Entry = {
   },
 };
 
+/** The protobuf body client_golang's push helper would send for `metrics` (native buckets as spans and deltas). */
+export function protobufBody(metrics: ProducedMetric[]): Uint8Array {
+  const writer = new DelimitedWriter();
+  for (const m of metrics) {
+    const type = m.type;
+    const metricsOf = m.series.map((s): ProtoMetric => {
+      const labels = Object.entries(s.labels ?? {});
+      if (type === "counter") return { labels, counter: { value: s.value ?? 0 } };
+      if (type === "gauge") return { labels, gauge: s.value ?? 0 };
+      if (type === "untyped") return { labels, untyped: s.value ?? 0 };
+      const observations = s.observations ?? [];
+      const { counts, sum } = histogramDelta(m.buckets ?? [], observations);
+      let cumulative = 0;
+      const buckets = (m.buckets ?? []).map((upperBound, i) => {
+        cumulative += counts[i] ?? 0;
+        return { cumulativeCount: cumulative, upperBound };
+      });
+      const native = m.native && nativeOf(m.native, observations);
+      const side = (pairs: number[][]) => {
+        const spans: number[][] = [];
+        let next = 0;
+        for (const [index = 0] of pairs) {
+          const last = spans.at(-1);
+          if (last && index === next) last[1] = (last[1] ?? 0) + 1;
+          else spans.push([index - next, 1]);
+          next = index + 1;
+        }
+        return { spans, counts: pairs.map(([, c]) => c as number) };
+      };
+      const [positive, negative] = native ? [side(native.positive), side(native.negative)] : [];
+      return {
+        labels,
+        histogram: {
+          sampleCount: observations.length,
+          sampleSum: sum,
+          buckets,
+          ...(native && positive && negative
+            ? {
+                native: {
+                  schema: native.schema,
+                  zeroThreshold: native.zeroThreshold,
+                  zeroCount: native.zeroCount,
+                  positiveSpans: positive.spans,
+                  positiveCounts: positive.counts,
+                  negativeSpans: negative.spans,
+                  negativeCounts: negative.counts,
+                },
+              }
+            : {}),
+        },
+      };
+    });
+    writer.family({ name: m.name, help: help(m), type: type === "summary" ? "summary" : type, metrics: metricsOf });
+  }
+  return writer.finish();
+}
+
+/** The Pushgateway API with a protobuf body, as client_golang's push helper sends it. */
+const pushgatewayProtobuf: Entry = {
+  name: "Pushgateway API (protobuf)",
+  labels: { job: "entry-protobuf" },
+  wholePush: true,
+  bound: false,
+  cannotCarry: (m) => {
+    if (m.ttlSeconds !== undefined || m.shards !== undefined) return "a protobuf body carries no TTL or shards";
+    if (m.type === "summary") return "a protobuf body carries quantiles its pusher computed, not observations";
+    if (m.series.some((s) => s.exemplarLabels)) return "a pushed protobuf body's exemplars are left out";
+    return undefined;
+  },
+  async push(metrics, { token = PUSH_TOKEN, pushId } = {}) {
+    const headers: Record<string, string> = {
+      "content-type": "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
+      authorization: `Bearer ${token}`,
+      ...(pushId !== undefined ? { "idempotency-key": pushId } : {}),
+    };
+    const request = new Request("http://metrics.test/metrics/job/entry-protobuf", {
+      method: "POST",
+      body: protobufBody(metrics),
+      headers,
+    });
+    return httpReply(await exports.default.fetch(request));
+  },
+};
+
 /** Every way in, in the order the README lists them. */
-export const ENTRIES: readonly Entry[] = [client, clientViaIngest, json, rpc, pushgateway];
+export const ENTRIES: readonly Entry[] = [client, clientViaIngest, json, rpc, pushgateway, pushgatewayProtobuf];
 
 /** The scrape in `format`, as Prometheus asks for it. */
 export async function scrape(format: "text" | "openmetrics"): Promise<string> {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { catalog } from "../../../worker/objects/catalog-object.ts";
 import { collectFamilies } from "../../../worker/scrape/scrape.ts";
 import { prom } from "../../lib/client/prom-client.ts";
-import { ENTRIES, type Entry, type ProducedMetric, scrape } from "./entries.ts";
+import { ENTRIES, type Entry, nativeOf, type ProducedMetric, scrape } from "./entries.ts";
 
 const stored = async (name: string) => (await collectFamilies(env)).find((f) => f.name === name);
 const labelNames = (n: number) => Array.from({ length: n }, (_, i) => `l${i}`);
@@ -85,6 +85,34 @@ const RULES: Rule[] = [
       });
       const [[, median] = []] = (await stored(base))?.series[0]?.quantiles ?? [];
       expect(Math.abs((median as number) - 1046) / 1046).toBeLessThanOrEqual(0.01);
+    },
+  },
+  {
+    rule: "a native histogram merges exactly (producers' resolutions meet at the coarser); schema past 8: 400; a classic push to it: 409",
+    skip: (entry) => entry.cannotCarry({ name: "x", type: "histogram", native: {}, series: [] }) !== undefined,
+    async run(entry, base) {
+      const histogram = (observations: number[], native?: { schema: number }): ProducedMetric => ({
+        name: base,
+        type: "histogram",
+        buckets: [1],
+        ...(native ? { native } : {}),
+        series: [{ observations }],
+      });
+      const a = [0.003, 0.5, 1, 1.5, 40, -2, 0];
+      const b = [0.004, 7, 7.5, 1000];
+      expect(await entry.push([histogram(a, { schema: 3 })])).toMatchObject({ accepted: true });
+      expect(await entry.push([histogram(b, { schema: 1 })])).toMatchObject({ accepted: true });
+      const series = (await stored(base))?.series[0];
+      expect(series?.native).toEqual(nativeOf({ schema: 1 }, [...a, ...b]));
+      expect(series?.counts).toEqual([6, 5]);
+      expect(series?.sum).toBeCloseTo(1055.507, 9);
+      const coarse = await entry.push([histogram([1], { schema: 9 })]);
+      expect(coarse).toMatchObject({ accepted: false, status: 400 });
+      expect(coarse.error).toMatch(/schema.*must be an integer from -4 to 8, got 9/);
+      const classic = await entry.push([histogram([1])]);
+      expect(classic).toMatchObject({ accepted: false, status: 409 });
+      expect(classic.error).toMatch(/native buckets \(kept vs none\)/);
+      expect((await stored(base))?.series[0]?.native).toEqual(nativeOf({ schema: 1 }, [...a, ...b]));
     },
   },
   {

@@ -7,6 +7,7 @@ import { type MetricsServiceBinding, ServiceTransport } from "../../../lib/clien
 import type { Push } from "../../../lib/protocol/wire.ts";
 import type { Env } from "../../../worker/config/env.ts";
 import { createMetricsRouter } from "../../../worker/http/router.ts";
+import { decodeDelimited } from "../../../worker/protobuf/messages.ts";
 import { objectRequests } from "../object-requests.ts";
 import { withoutSelfMetrics } from "../self-metrics/self-metrics-filter.ts";
 
@@ -120,7 +121,29 @@ describe("POST /push and GET /metrics", () => {
     ["application/openmetrics-text;version=2.0.0", "text"],
     ["*/*", "text"],
     [undefined, "text"],
+    // What Prometheus sends with native histograms enabled: protobuf first.
+    [
+      "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
+      "protobuf",
+    ],
+    [
+      "application/openmetrics-text;version=1.0.0;q=0.9,application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.5",
+      "openmetrics",
+    ],
+    ["application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text", "text"],
+    ["application/vnd.google.protobuf;proto=io.prometheus.client.Metric;encoding=delimited", "text"],
   ])("negotiates Accept %j → %s", async (accept, format) => {
+    if (format === "protobuf") {
+      const res = await fetchWorker("/metrics", { headers: { accept: accept as string } });
+      expect(res.headers.get("content-type")).toBe(
+        "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
+      );
+      const families = decodeDelimited(new Uint8Array(await res.arrayBuffer()));
+      const counter = families.find((f) => f.name === "http_requests_total");
+      expect(counter?.type).toBe("counter");
+      expect(counter?.metrics.find((m) => m.labels.some(([, v]) => v === "200"))?.counter?.value).toBe(3);
+      return;
+    }
     const { res, text } = await scrape(accept);
     if (format === "openmetrics") {
       expect(res.headers.get("content-type")).toBe("application/openmetrics-text; version=1.0.0; charset=utf-8");
@@ -235,6 +258,13 @@ describe("other routes and errors", () => {
       "application/openmetrics-text; version=1.0.0; charset=utf-8",
       "",
     ]);
+    const protobuf = await fetchWorker("/metrics", {
+      method: "HEAD",
+      headers: { accept: "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited" },
+    });
+    expect(protobuf.headers.get("content-type")).toBe(
+      "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
+    );
     expect(await objectRequests()).toBe(before);
     // The scrape credential holds for HEAD too.
     const guarded = withVars({ SCRAPE_TOKEN: "scrape-secret" });

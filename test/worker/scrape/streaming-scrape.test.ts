@@ -7,9 +7,20 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardObjectName } from "../../../lib/protocol/names.ts";
 import type { FamilyPush } from "../../../lib/protocol/wire.ts";
-import { ABORTED_TAIL } from "../../../worker/scrape/scrape-flight.ts";
+import { decodeDelimited } from "../../../worker/protobuf/messages.ts";
+import { ABORTED_BINARY_TAIL, ABORTED_TAIL } from "../../../worker/scrape/scrape-flight.ts";
 
 const OM = "application/openmetrics-text; version=1.0.0";
+const PROTOBUF = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited";
+/** A protobuf scrape's MetricFamily messages. */
+const scrapeProtobuf = async () =>
+  decodeDelimited(
+    new Uint8Array(
+      await (
+        await exports.default.fetch(new Request("http://metrics.test/metrics", { headers: { accept: PROTOBUF } }))
+      ).arrayBuffer(),
+    ),
+  );
 const scrape = async (accept?: string) =>
   (
     await exports.default.fetch(new Request("http://metrics.test/metrics", accept ? { headers: { accept } } : {}))
@@ -73,6 +84,77 @@ describe("the streamed scrape", () => {
     expect(lines.every((l) => l.endsWith(" 4"))).toBe(true);
   });
 
+  it("streams protobuf by pages: a family of two pages is two messages of one name, every series once", async () => {
+    const name = "stream_paged_pb";
+    const part: FamilyPush = { name, type: "counter", help: "P.", labelNames: ["k"], series: bigSeries("q", 5) };
+    expect(await stub(name).push("paged-pb", part)).toMatchObject({ status: "applied" });
+    const messages = (await scrapeProtobuf()).filter((f) => f.name === `${name}_total`);
+    expect(messages.length).toBeGreaterThanOrEqual(2);
+    const series = messages.flatMap((f) => f.metrics);
+    expect(series).toHaveLength(1000);
+    expect(new Set(series.map((m) => m.labels[0]?.[1])).size).toBe(1000);
+    expect(series.every((m) => m.counter?.value === 5)).toBe(true);
+  });
+
+  it("merges a sharded native histogram exactly in protobuf: its shards' resolutions meet at the coarser", async () => {
+    const name = "stream_native_sharded";
+    const def = {
+      name,
+      type: "histogram" as const,
+      help: "N.",
+      labelNames: [],
+      buckets: [],
+      native: { schema: 3, zeroThreshold: 0, maxBuckets: 160 },
+      shards: 2,
+    };
+    // Shard 0 holds 1 and 1.05 at schema 3 (buckets 0 and 1); shard 1 holds 1.05 and 3 at schema 1 (1 and 4).
+    const at = (schema: number, positive: number[][], sum: number) => ({
+      labels: {},
+      counts: [2],
+      sum,
+      native: { schema, zeroThreshold: 0, zeroCount: 0, positive, negative: [] },
+    });
+    const first = {
+      ...def,
+      series: [
+        at(
+          3,
+          [
+            [0, 1],
+            [1, 1],
+          ],
+          2.05,
+        ),
+      ],
+    };
+    const second = {
+      ...def,
+      series: [
+        at(
+          1,
+          [
+            [1, 1],
+            [4, 1],
+          ],
+          4.05,
+        ),
+      ],
+    };
+    expect(await stub(name, 0).push("native-0", first)).toMatchObject({ status: "applied" });
+    expect(await stub(name, 1).push("native-1", second)).toMatchObject({ status: "applied" });
+    const h = (await scrapeProtobuf()).find((f) => f.name === name)?.metrics[0]?.histogram;
+    // At schema 1 (buckets √2 wide): 1 → bucket 0, 1.05 → 1, 1.05 → 1, 3 → 4.
+    expect(h).toMatchObject({ sampleCount: 4, sampleSum: 6.1 });
+    expect(h?.native).toMatchObject({
+      schema: 1,
+      positiveSpans: [
+        [0, 2],
+        [2, 1],
+      ],
+      positiveCounts: [1, 2, 1],
+    });
+  });
+
   it("aborts a scrape whose family fails part-way: the body ends with a line no parser takes, never cleanly", async () => {
     const name = "stream_broken";
     const part: FamilyPush = { name, type: "counter", help: "B.", labelNames: ["k"], series: bigSeries("b", 1) };
@@ -83,6 +165,20 @@ describe("the streamed scrape", () => {
       // The object keeps what it wrote in memory too; make it read storage again.
       instance.reload();
     });
+    // In protobuf, the body ends with a length no message follows.
+    const binary = await exports.default.fetch(
+      new Request("http://metrics.test/metrics", { headers: { accept: PROTOBUF } }),
+    );
+    const reader = (binary.body as ReadableStream<Uint8Array>).getReader();
+    const received: number[] = [];
+    for (;;) {
+      const read = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (read.value) received.push(...read.value);
+      if (read.done) break;
+    }
+    const bytes = new Uint8Array(received);
+    expect([...bytes.slice(-ABORTED_BINARY_TAIL.length)]).toEqual([...ABORTED_BINARY_TAIL]);
+    expect(() => decodeDelimited(bytes)).toThrow(/truncated/);
     for (const accept of [undefined, OM]) {
       // Two scrapes at once: the one that joins the collection fails as promptly as the one that runs it.
       const started = Date.now();

@@ -5,6 +5,8 @@ import { labelFragment } from "../../../lib/protocol/exposition.ts";
 import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesSnapshot } from "../../../lib/protocol/wire.ts";
 import { familyPage, type PageRequest, snapshotFamily } from "../../../lib/store/family-store.ts";
 import { defaultTtlSeconds } from "../../config/settings.ts";
+import { familyMessage } from "../../protobuf/families.ts";
+import { DelimitedWriter } from "../../protobuf/messages.ts";
 import type { Narrowing } from "./narrowing.ts";
 import type { FamilyState } from "./state.ts";
 
@@ -38,6 +40,9 @@ export interface FamilySummary {
   lastUpdated?: number;
 }
 
+/** What the scrape asks of a family object: a page as the store hands it out, or rendered as a protobuf message. */
+export type ScrapePageRequest = PageRequest | (Omit<PageRequest, "as" | "format"> & { as: "protobuf" });
+
 export class Reads {
   /** Label fragments of rendered series, by key. */
   private readonly fragments = new Map<string, string>();
@@ -55,7 +60,16 @@ export class Reads {
    * One page of the family: rendered (when this object is the family's only one), snapshots, or raw parts for the
    * scrape to merge with the other shards' (shard 0's parts name the shards it took in).
    */
-  page(request: PageRequest): FamilyPage {
+  page(request: ScrapePageRequest): FamilyPage {
+    if (request.as === "protobuf") {
+      // The page's live series as one MetricFamily message: bytes travel back, not the series as objects.
+      const page = this.page({ ...request, as: "snapshots" });
+      if (page.kind !== "snapshots") return page;
+      const writer = new DelimitedWriter();
+      writer.family(familyMessage(page.definition, page.snapshots));
+      const { snapshots: _snapshots, ...of } = page;
+      return { ...of, kind: "protobuf", bytes: writer.finish() };
+    }
     const { state } = this;
     const definition = state.storage.definition();
     if (this.fragments.size > MAX_CACHED_FRAGMENTS) this.fragments.clear();

@@ -1,0 +1,618 @@
+// The Prometheus protobuf exposition format (io.prometheus.client.MetricFamily, length-delimited), both ways, on
+// @bufbuild/protobuf's wire layer: plain objects in and out, no generated classes. Decoding is strict, as for every
+// body a producer sends: a truncated message, a field with the wrong wire type, a length past its message, an
+// unknown field or enum value, a repeated singular field, invalid UTF-8 — each is refused with the message and the
+// field it was found in. (Fields newer than client_golang 1.14 that Prometheus defines are known: `unit`,
+// `created_timestamp`, a native histogram's `exemplars`; they are read and left out.)
+
+import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+
+/** The Content-Type of a scrape in this format. */
+export const PROTOBUF_CONTENT_TYPE =
+  "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
+/** MetricType as the format numbers it. */
+export const PROTO_TYPES = ["counter", "gauge", "summary", "untyped", "histogram", "gauge_histogram"] as const;
+export type ProtoType = (typeof PROTO_TYPES)[number];
+
+export interface ProtoExemplar {
+  labels: [string, string][];
+  value: number;
+  /** Seconds since the epoch, when it has one. */
+  timestamp?: number;
+}
+
+export interface ProtoBucket {
+  cumulativeCount: number;
+  upperBound: number;
+  exemplar?: ProtoExemplar;
+}
+
+export interface ProtoHistogram {
+  sampleCount: number;
+  sampleSum: number;
+  buckets: ProtoBucket[];
+  /** Present when the histogram has native buckets (any native field was sent). */
+  native?: {
+    schema: number;
+    zeroThreshold: number;
+    zeroCount: number;
+    /** [offset, length] spans and the absolute count of each bucket they cover. */
+    negativeSpans: number[][];
+    negativeCounts: number[];
+    positiveSpans: number[][];
+    positiveCounts: number[];
+  };
+}
+
+export interface ProtoMetric {
+  labels: [string, string][];
+  gauge?: number;
+  counter?: { value: number; exemplar?: ProtoExemplar };
+  summary?: { sampleCount: number; sampleSum: number; quantiles: number[][] };
+  untyped?: number;
+  histogram?: ProtoHistogram;
+  timestampMs?: number;
+}
+
+export interface ProtoFamily {
+  name: string;
+  help: string;
+  type: ProtoType;
+  metrics: ProtoMetric[];
+}
+
+/** A body that is no valid sequence of MetricFamily messages: what is wrong, and where. */
+export class ProtobufError extends Error {}
+
+const WIRE_NAMES = ["varint", "64-bit", "length-delimited", "start-group", "end-group", "32-bit"];
+
+/** How one message's fields are read: by field number, its name, its wire type, whether it repeats, and a reader. */
+interface FieldSpec<T> {
+  name: string;
+  wire: WireType;
+  repeated?: boolean;
+  /** Repeated scalars may also come packed (length-delimited). */
+  packable?: boolean;
+  read: (reader: BinaryReader, into: T) => void;
+}
+
+type Spec<T> = Record<number, FieldSpec<T>>;
+
+/** Reads one message of `spec` from `bytes` into `into`; `where` names it in errors. */
+function readMessage<T>(bytes: Uint8Array, spec: Spec<T>, into: T, where: string): T {
+  const reader = new BinaryReader(bytes);
+  const seen = new Set<number>();
+  while (reader.pos < reader.len) {
+    let field: number;
+    let wire: WireType;
+    try {
+      [field, wire] = reader.tag();
+    } catch (error) {
+      throw new ProtobufError(`${where}: ${problemOf(error)}`);
+    }
+    const f = spec[field];
+    if (!f) throw new ProtobufError(`${where}: unknown field ${field} (wire type ${WIRE_NAMES[wire] ?? wire})`);
+    const packed = f.packable === true && wire === WireType.LengthDelimited;
+    if (wire !== f.wire && !packed)
+      throw new ProtobufError(
+        `${where}: field ${field} (${f.name}) has wire type ${WIRE_NAMES[wire] ?? wire}, expected ${WIRE_NAMES[f.wire]}`,
+      );
+    if (!f.repeated && seen.has(field)) throw new ProtobufError(`${where}: field ${field} (${f.name}) appears twice`);
+    seen.add(field);
+    try {
+      if (packed) {
+        const inner = new BinaryReader(reader.bytes());
+        while (inner.pos < inner.len) f.read(inner, into);
+        if (inner.pos !== inner.len) throw new RangeError("premature EOF");
+      } else f.read(reader, into);
+    } catch (error) {
+      if (error instanceof ProtobufError) throw error;
+      throw new ProtobufError(`${where}: field ${field} (${f.name}): ${problemOf(error)}`);
+    }
+    if (reader.pos > reader.len) throw new ProtobufError(`${where}: field ${field} (${f.name}) runs past the message`);
+  }
+  return into;
+}
+
+function problemOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/premature EOF|out of range|Offset is outside/i.test(message))
+    return "truncated (a length or value runs past the end)";
+  if (message === NOT_UTF8) return message;
+  if (/invalid varint|varint overflows/i.test(message)) return "malformed varint";
+  if (/illegal tag/i.test(message)) return "malformed field tag";
+  return "malformed";
+}
+
+/** A uint64 as a safe whole number, or a refusal. */
+function safe(value: bigint | string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new ProtobufError(`the count ${String(value)} is beyond 2^53`);
+  return n;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const NOT_UTF8 = "a string is not valid UTF-8";
+
+/** A string field, strictly UTF-8. */
+function str(reader: BinaryReader): string {
+  const bytes = reader.bytes();
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new TypeError(NOT_UTF8);
+  }
+}
+const message = (reader: BinaryReader) => reader.bytes();
+
+const LABEL: Spec<{ name?: string; value?: string }> = {
+  1: { name: "name", wire: WireType.LengthDelimited, read: (r, o) => (o.name = str(r)) },
+  2: { name: "value", wire: WireType.LengthDelimited, read: (r, o) => (o.value = str(r)) },
+};
+
+function readLabel(bytes: Uint8Array, where: string): [string, string] {
+  const label = readMessage<{ name?: string; value?: string }>(bytes, LABEL, {}, `${where} label`);
+  return [label.name ?? "", label.value ?? ""];
+}
+
+const TIMESTAMP: Spec<{ seconds: number; nanos: number }> = {
+  1: { name: "seconds", wire: WireType.Varint, read: (r, o) => (o.seconds = Number(r.int64())) },
+  2: { name: "nanos", wire: WireType.Varint, read: (r, o) => (o.nanos = r.int32()) },
+};
+
+/** The repeated LabelPair field of a Metric or an Exemplar. */
+function labelField(where: string): FieldSpec<{ labels: [string, string][] }> {
+  return {
+    name: "label",
+    wire: WireType.LengthDelimited,
+    repeated: true,
+    read: (r, o) => o.labels.push(readLabel(message(r), where)),
+  };
+}
+
+function exemplarSpec(where: string): Spec<ProtoExemplar> {
+  return {
+    1: labelField(where),
+    2: { name: "value", wire: WireType.Bit64, read: (r, o) => (o.value = r.double()) },
+    3: {
+      name: "timestamp",
+      wire: WireType.LengthDelimited,
+      read: (r, o) => {
+        const t = readMessage(message(r), TIMESTAMP, { seconds: 0, nanos: 0 }, `${where} timestamp`);
+        o.timestamp = t.seconds + t.nanos / 1e9;
+      },
+    },
+  };
+}
+
+function readExemplar(bytes: Uint8Array, where: string): ProtoExemplar {
+  return readMessage(bytes, exemplarSpec(`${where} exemplar`), { labels: [], value: 0 }, `${where} exemplar`);
+}
+
+/** Ignores a field Prometheus defines and this project does not keep (it was still checked for its wire type). */
+const ignore = (wire: WireType, name: string): FieldSpec<unknown> => ({
+  name,
+  wire,
+  repeated: wire === WireType.LengthDelimited && name === "exemplars",
+  read: (r) => void r.skip(wire),
+});
+
+type Native = NonNullable<ProtoHistogram["native"]>;
+type HistogramBuild = ProtoHistogram & {
+  native: Native;
+  nativeSeen: boolean;
+  negDeltas: number[];
+  posDeltas: number[];
+  negFloats: number[];
+  posFloats: number[];
+};
+
+function spanReader(side: "negativeSpans" | "positiveSpans", where: string) {
+  const spec: Spec<{ offset: number; length: number }> = {
+    1: { name: "offset", wire: WireType.Varint, read: (r, o) => (o.offset = r.sint32()) },
+    2: { name: "length", wire: WireType.Varint, read: (r, o) => (o.length = r.uint32()) },
+  };
+  return (r: BinaryReader, o: HistogramBuild) => {
+    const span = readMessage(message(r), spec, { offset: 0, length: 0 }, `${where} span`);
+    o.native[side].push([span.offset, span.length]);
+    o.nativeSeen = true;
+  };
+}
+
+/** A count sent as a double (a float histogram's): whole and ≥ 0, or a refusal. */
+function wholeDouble(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new ProtobufError(`${what} must be a whole number ≥ 0, got ${value}`);
+  return value;
+}
+
+function histogramSpec(where: string): Spec<HistogramBuild> {
+  const bucket: Spec<ProtoBucket & { floatCount?: number }> = {
+    1: { name: "cumulative_count", wire: WireType.Varint, read: (r, o) => (o.cumulativeCount = safe(r.uint64())) },
+    4: { name: "cumulative_count_float", wire: WireType.Bit64, read: (r, o) => (o.floatCount = r.double()) },
+    2: { name: "upper_bound", wire: WireType.Bit64, read: (r, o) => (o.upperBound = r.double()) },
+    3: {
+      name: "exemplar",
+      wire: WireType.LengthDelimited,
+      read: (r, o) => (o.exemplar = readExemplar(message(r), `${where} bucket`)),
+    },
+  };
+  const native =
+    (read: (r: BinaryReader, n: Native, o: HistogramBuild) => void) => (r: BinaryReader, o: HistogramBuild) => {
+      o.nativeSeen = true;
+      read(r, o.native, o);
+    };
+  return {
+    1: { name: "sample_count", wire: WireType.Varint, read: (r, o) => (o.sampleCount = safe(r.uint64())) },
+    4: {
+      name: "sample_count_float",
+      wire: WireType.Bit64,
+      read: (r, o) => {
+        const v = r.double();
+        if (v > 0) o.sampleCount = wholeDouble(v, "sample_count_float");
+      },
+    },
+    2: { name: "sample_sum", wire: WireType.Bit64, read: (r, o) => (o.sampleSum = r.double()) },
+    3: {
+      name: "bucket",
+      wire: WireType.LengthDelimited,
+      repeated: true,
+      read: (r, o) => {
+        const b = readMessage<ProtoBucket & { floatCount?: number }>(
+          message(r),
+          bucket,
+          { cumulativeCount: 0, upperBound: 0 },
+          `${where} bucket`,
+        );
+        const { floatCount, ...rest } = b;
+        if (floatCount !== undefined && floatCount > 0)
+          rest.cumulativeCount = wholeDouble(floatCount, "cumulative_count_float");
+        o.buckets.push(rest);
+      },
+    },
+    5: { name: "schema", wire: WireType.Varint, read: native((r, n) => (n.schema = r.sint32())) },
+    6: { name: "zero_threshold", wire: WireType.Bit64, read: native((r, n) => (n.zeroThreshold = r.double())) },
+    7: { name: "zero_count", wire: WireType.Varint, read: native((r, n) => (n.zeroCount = safe(r.uint64()))) },
+    8: {
+      name: "zero_count_float",
+      wire: WireType.Bit64,
+      read: native((r, n) => {
+        const v = r.double();
+        if (v > 0) n.zeroCount = wholeDouble(v, "zero_count_float");
+      }),
+    },
+    9: {
+      name: "negative_span",
+      wire: WireType.LengthDelimited,
+      repeated: true,
+      read: spanReader("negativeSpans", where),
+    },
+    10: {
+      name: "negative_delta",
+      wire: WireType.Varint,
+      repeated: true,
+      packable: true,
+      read: native((r, _n, o) => o.negDeltas.push(Number(r.sint64()))),
+    },
+    11: {
+      name: "negative_count",
+      wire: WireType.Bit64,
+      repeated: true,
+      packable: true,
+      read: native((r, _n, o) => o.negFloats.push(r.double())),
+    },
+    12: {
+      name: "positive_span",
+      wire: WireType.LengthDelimited,
+      repeated: true,
+      read: spanReader("positiveSpans", where),
+    },
+    13: {
+      name: "positive_delta",
+      wire: WireType.Varint,
+      repeated: true,
+      packable: true,
+      read: native((r, _n, o) => o.posDeltas.push(Number(r.sint64()))),
+    },
+    14: {
+      name: "positive_count",
+      wire: WireType.Bit64,
+      repeated: true,
+      packable: true,
+      read: native((r, _n, o) => o.posFloats.push(r.double())),
+    },
+    15: ignore(WireType.LengthDelimited, "created_timestamp") as FieldSpec<HistogramBuild>,
+    16: ignore(WireType.LengthDelimited, "exemplars") as FieldSpec<HistogramBuild>,
+  };
+}
+
+/** Absolute counts from deltas (integer histograms) or the float counts (float histograms), one form only. */
+function sideCounts(deltas: number[], floats: number[], what: string): number[] {
+  if (deltas.length > 0 && floats.length > 0)
+    throw new ProtobufError(`${what}: both deltas and float counts were sent`);
+  if (floats.length > 0) return floats.map((v) => wholeDouble(v, `${what} count`));
+  let running = 0;
+  return deltas.map((d) => {
+    running += d;
+    if (!Number.isSafeInteger(running) || running < 0)
+      throw new ProtobufError(`${what}: the deltas make a count of ${running}`);
+    return running;
+  });
+}
+
+function readHistogram(bytes: Uint8Array, where: string): ProtoHistogram {
+  const build: HistogramBuild = {
+    sampleCount: 0,
+    sampleSum: 0,
+    buckets: [],
+    native: {
+      schema: 0,
+      zeroThreshold: 0,
+      zeroCount: 0,
+      negativeSpans: [],
+      negativeCounts: [],
+      positiveSpans: [],
+      positiveCounts: [],
+    },
+    nativeSeen: false,
+    negDeltas: [],
+    posDeltas: [],
+    negFloats: [],
+    posFloats: [],
+  };
+  readMessage(bytes, histogramSpec(`${where} histogram`), build, `${where} histogram`);
+  const { sampleCount, sampleSum, buckets, native, nativeSeen } = build;
+  if (!nativeSeen) return { sampleCount, sampleSum, buckets };
+  native.negativeCounts = sideCounts(build.negDeltas, build.negFloats, `${where} histogram negative buckets`);
+  native.positiveCounts = sideCounts(build.posDeltas, build.posFloats, `${where} histogram positive buckets`);
+  return { sampleCount, sampleSum, buckets, native };
+}
+
+const QUANTILE: Spec<{ quantile: number; value: number }> = {
+  1: { name: "quantile", wire: WireType.Bit64, read: (r, o) => (o.quantile = r.double()) },
+  2: { name: "value", wire: WireType.Bit64, read: (r, o) => (o.value = r.double()) },
+};
+
+function metricSpec(where: string): Spec<ProtoMetric> {
+  const value = (field: "gauge" | "untyped"): FieldSpec<ProtoMetric> => ({
+    name: field,
+    wire: WireType.LengthDelimited,
+    read: (r, o) => {
+      const spec: Spec<{ value: number }> = {
+        1: { name: "value", wire: WireType.Bit64, read: (r2, v) => (v.value = r2.double()) },
+      };
+      o[field] = readMessage(message(r), spec, { value: 0 }, `${where} ${field}`).value;
+    },
+  });
+  const counter: Spec<{ value: number; exemplar?: ProtoExemplar }> = {
+    1: { name: "value", wire: WireType.Bit64, read: (r, o) => (o.value = r.double()) },
+    2: {
+      name: "exemplar",
+      wire: WireType.LengthDelimited,
+      read: (r, o) => (o.exemplar = readExemplar(message(r), `${where} counter`)),
+    },
+    3: ignore(WireType.LengthDelimited, "created_timestamp") as FieldSpec<{ value: number }>,
+  };
+  const summary: Spec<{ sampleCount: number; sampleSum: number; quantiles: number[][] }> = {
+    1: { name: "sample_count", wire: WireType.Varint, read: (r, o) => (o.sampleCount = safe(r.uint64())) },
+    2: { name: "sample_sum", wire: WireType.Bit64, read: (r, o) => (o.sampleSum = r.double()) },
+    3: {
+      name: "quantile",
+      wire: WireType.LengthDelimited,
+      repeated: true,
+      read: (r, o) => {
+        const q = readMessage(message(r), QUANTILE, { quantile: 0, value: 0 }, `${where} quantile`);
+        o.quantiles.push([q.quantile, q.value]);
+      },
+    },
+    4: ignore(WireType.LengthDelimited, "created_timestamp") as FieldSpec<{ sampleCount: number }>,
+  };
+  return {
+    1: labelField(where),
+    2: value("gauge"),
+    3: {
+      name: "counter",
+      wire: WireType.LengthDelimited,
+      read: (r, o) => (o.counter = readMessage(message(r), counter, { value: 0 }, `${where} counter`)),
+    },
+    4: {
+      name: "summary",
+      wire: WireType.LengthDelimited,
+      read: (r, o) =>
+        (o.summary = readMessage(
+          message(r),
+          summary,
+          { sampleCount: 0, sampleSum: 0, quantiles: [] },
+          `${where} summary`,
+        )),
+    },
+    5: value("untyped"),
+    6: { name: "timestamp_ms", wire: WireType.Varint, read: (r, o) => (o.timestampMs = Number(r.int64())) },
+    7: {
+      name: "histogram",
+      wire: WireType.LengthDelimited,
+      read: (r, o) => (o.histogram = readHistogram(message(r), where)),
+    },
+  };
+}
+
+function familySpec(where: string): Spec<ProtoFamily & { typeNumber?: number }> {
+  return {
+    1: { name: "name", wire: WireType.LengthDelimited, read: (r, o) => (o.name = str(r)) },
+    2: { name: "help", wire: WireType.LengthDelimited, read: (r, o) => (o.help = str(r)) },
+    3: { name: "type", wire: WireType.Varint, read: (r, o) => (o.typeNumber = r.int32()) },
+    4: {
+      name: "metric",
+      wire: WireType.LengthDelimited,
+      repeated: true,
+      read: (r, o) =>
+        o.metrics.push(
+          readMessage(
+            message(r),
+            metricSpec(`${where} metric ${o.metrics.length + 1}`),
+            { labels: [] },
+            `${where} metric ${o.metrics.length + 1}`,
+          ),
+        ),
+    },
+    5: ignore(WireType.LengthDelimited, "unit") as FieldSpec<ProtoFamily>,
+  };
+}
+
+/**
+ * The MetricFamily messages of a length-delimited body, in order, or a ProtobufError naming the first problem and
+ * the message (1-based) it is in.
+ */
+export function decodeDelimited(body: Uint8Array): ProtoFamily[] {
+  const families: ProtoFamily[] = [];
+  const reader = new BinaryReader(body);
+  while (reader.pos < reader.len) {
+    const where = `message ${families.length + 1}`;
+    let bytes: Uint8Array;
+    try {
+      bytes = reader.bytes();
+    } catch (error) {
+      throw new ProtobufError(`${where}: ${problemOf(error)}`);
+    }
+    const f = readMessage(bytes, familySpec(where), { name: "", help: "", type: "gauge", metrics: [] }, where);
+    const type = PROTO_TYPES[f.typeNumber ?? 0];
+    if (type === undefined) throw new ProtobufError(`${where}: unknown metric type ${f.typeNumber}`);
+    families.push({ name: f.name, help: f.help, type, metrics: f.metrics });
+  }
+  return families;
+}
+
+/** Builds MetricFamily messages, each length-delimited, into one buffer. */
+export class DelimitedWriter {
+  private readonly w = new BinaryWriter();
+
+  /** Writes one MetricFamily. */
+  family(f: ProtoFamily): void {
+    const { w } = this;
+    w.fork();
+    w.tag(1, WireType.LengthDelimited).string(f.name);
+    if (f.help !== "") w.tag(2, WireType.LengthDelimited).string(f.help);
+    w.tag(3, WireType.Varint).uint32(PROTO_TYPES.indexOf(f.type));
+    for (const m of f.metrics) this.metric(m);
+    w.join();
+  }
+
+  /** The bytes written so far (and a fresh start). */
+  finish(): Uint8Array {
+    return this.w.finish();
+  }
+
+  private count(field: number, n: number): void {
+    this.w.tag(field, WireType.Varint);
+    if (n <= 0xffffffff) this.w.uint32(n);
+    else this.w.uint64(n);
+  }
+
+  private double(field: number, v: number): void {
+    this.w.tag(field, WireType.Bit64).double(v);
+  }
+
+  private labels(field: number, labels: readonly [string, string][]): void {
+    const { w } = this;
+    for (const [name, value] of labels) {
+      w.tag(field, WireType.LengthDelimited).fork();
+      w.tag(1, WireType.LengthDelimited).string(name);
+      w.tag(2, WireType.LengthDelimited).string(value);
+      w.join();
+    }
+  }
+
+  private exemplar(field: number, e: ProtoExemplar | undefined): void {
+    if (!e) return;
+    const { w } = this;
+    w.tag(field, WireType.LengthDelimited).fork();
+    this.labels(1, e.labels);
+    this.double(2, e.value);
+    if (e.timestamp !== undefined) {
+      const seconds = Math.floor(e.timestamp);
+      w.tag(3, WireType.LengthDelimited).fork();
+      w.tag(1, WireType.Varint).int64(seconds);
+      w.tag(2, WireType.Varint).int32(Math.round((e.timestamp - seconds) * 1e9));
+      w.join();
+    }
+    w.join();
+  }
+
+  private metric(m: ProtoMetric): void {
+    const { w } = this;
+    w.tag(4, WireType.LengthDelimited).fork();
+    this.labels(1, m.labels);
+    const value = (field: number, v: number) => {
+      w.tag(field, WireType.LengthDelimited).fork();
+      this.double(1, v);
+      w.join();
+    };
+    if (m.gauge !== undefined) value(2, m.gauge);
+    if (m.untyped !== undefined) value(5, m.untyped);
+    if (m.counter) {
+      w.tag(3, WireType.LengthDelimited).fork();
+      this.double(1, m.counter.value);
+      this.exemplar(2, m.counter.exemplar);
+      w.join();
+    }
+    if (m.summary) {
+      w.tag(4, WireType.LengthDelimited).fork();
+      this.count(1, m.summary.sampleCount);
+      this.double(2, m.summary.sampleSum);
+      for (const [q = 0, v = 0] of m.summary.quantiles) {
+        w.tag(3, WireType.LengthDelimited).fork();
+        this.double(1, q);
+        this.double(2, v);
+        w.join();
+      }
+      w.join();
+    }
+    if (m.histogram) this.histogram(m.histogram);
+    w.join();
+  }
+
+  private histogram(h: ProtoHistogram): void {
+    const { w } = this;
+    w.tag(7, WireType.LengthDelimited).fork();
+    this.count(1, h.sampleCount);
+    this.double(2, h.sampleSum);
+    for (const b of h.buckets) {
+      w.tag(3, WireType.LengthDelimited).fork();
+      this.count(1, b.cumulativeCount);
+      this.double(2, b.upperBound);
+      this.exemplar(3, b.exemplar);
+      w.join();
+    }
+    const n = h.native;
+    if (n) {
+      w.tag(5, WireType.Varint).sint32(n.schema);
+      this.double(6, n.zeroThreshold);
+      this.count(7, n.zeroCount);
+      this.side(9, 10, n.negativeSpans, n.negativeCounts);
+      this.side(12, 13, n.positiveSpans, n.positiveCounts);
+    }
+    w.join();
+  }
+
+  /** A native side: its spans, then its counts as deltas (packed). */
+  private side(spanField: number, deltaField: number, spans: readonly number[][], counts: readonly number[]): void {
+    const { w } = this;
+    for (const [offset = 0, length = 0] of spans) {
+      w.tag(spanField, WireType.LengthDelimited).fork();
+      w.tag(1, WireType.Varint).sint32(offset);
+      w.tag(2, WireType.Varint).uint32(length);
+      w.join();
+    }
+    if (counts.length === 0) return;
+    w.tag(deltaField, WireType.LengthDelimited).fork();
+    let previous = 0;
+    for (const c of counts) {
+      const delta = c - previous;
+      if (delta >= -0x80000000 && delta <= 0x7fffffff) w.sint32(delta);
+      else w.sint64(delta);
+      previous = c;
+    }
+    w.join();
+  }
+}
