@@ -1,7 +1,8 @@
 // Starts the real metrics Worker (esbuild bundle → Miniflare → workerd) with SQLite Durable Objects
 // persisted to a folder, listening on a loopback port. Used by the black-box tests and the benchmark.
 
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -210,4 +211,41 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs = 10_000,
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** A real Prometheus server scraping a Worker every second, and its instant queries (the first result's value). */
+export interface RunningPrometheus {
+  port: number;
+  query(q: string): Promise<string | undefined>;
+  stop(): void;
+}
+
+/** Starts Debian's `prometheus` scraping `target` (honor_labels, as the README configures it) with `flags`. */
+export async function startPrometheus(target: URL, flags: string[]): Promise<RunningPrometheus> {
+  const { freePort } = await import("./ports.ts");
+  const dir = tempDir("pdc-prometheus-");
+  const port = await freePort();
+  writeFileSync(
+    join(dir, "prometheus.yml"),
+    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: pdc\n    honor_labels: true\n    static_configs:\n      - targets: ["${target.host}"]\n`,
+  );
+  const server = spawn(
+    "prometheus",
+    [
+      `--config.file=${join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      ...flags,
+    ],
+    { stdio: "ignore" },
+  );
+  const query = async (q: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`).catch(
+      () => undefined,
+    );
+    if (!res?.ok) return undefined;
+    const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+    return body.data.result[0]?.value[1];
+  };
+  return { port, query, stop: () => server.kill("SIGTERM") };
 }

@@ -6,13 +6,21 @@
 // where Go or Prometheus are not installed (.ci/run installs them).
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Histogram, HttpTransport, Registry } from "../../lib/index.ts";
 import { decodeDelimited } from "../../worker/protobuf/messages.ts";
-import { PUSH_TOKEN, type RunningWorker, sampleValue, startMetricsWorker, tempDir, waitFor } from "./harness.ts";
-import { freePort } from "./ports.ts";
+import { bucketByDefinition } from "../fixtures/native-buckets.ts";
+import {
+  PUSH_TOKEN,
+  type RunningWorker,
+  sampleValue,
+  startMetricsWorker,
+  startPrometheus,
+  tempDir,
+  waitFor,
+} from "./harness.ts";
 
 const GOPATH = "/usr/share/gocode";
 const hasGo =
@@ -40,18 +48,6 @@ const goValues = Array.from({ length: PUSHERS }, (_, n) =>
 ).flat();
 /** What this library's producer observes: four decades, log-uniform. */
 const jsValues = Array.from({ length: 400 }, (_, i) => 0.001 * 10 ** ((i * 4) / 400));
-
-/**
- * The native bucket of a positive value at `schema`, from its definition (bucket i holds (2^((i-1)/2^s), 2^(i/2^s)])
- * and nothing of this project's code.
- */
-function bucketOf(v: number, schema: number): number {
-  const width = 2 ** -schema;
-  let i = Math.ceil(Math.log2(v) / width);
-  while (2 ** (i * width) < v) i++;
-  while (2 ** ((i - 1) * width) >= v) i--;
-  return i;
-}
 
 /** The q-quantile of `values` as a rank: the smallest value with at least q·n values at or below it. */
 function rankQuantile(values: number[], q: number): number {
@@ -137,7 +133,8 @@ describe.skipIf(!hasGo)("Go pushers and native histograms (black box)", () => {
         for (let i = 0; i < length; i++) got.set(index++, native?.positiveCounts[k++] as number);
       }
       const expected = new Map<number, number>();
-      for (const v of goValues) expected.set(bucketOf(v, 3), (expected.get(bucketOf(v, 3)) ?? 0) + 1);
+      for (const v of goValues)
+        expected.set(bucketByDefinition(v, 3), (expected.get(bucketByDefinition(v, 3)) ?? 0) + 1);
       expect([...got].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0])).toEqual(
         [...expected].sort((a, b) => a[0] - b[0]),
       );
@@ -147,32 +144,12 @@ describe.skipIf(!hasGo)("Go pushers and native histograms (black box)", () => {
   it.skipIf(!hasPrometheus)(
     "is scraped in protobuf by a real Prometheus with native histograms: count, sum and quantiles agree",
     async () => {
-      const dir = tempDir("pdc-prometheus-native-");
-      const port = await freePort();
-      writeFileSync(
-        join(dir, "prometheus.yml"),
-        `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: pdc\n    honor_labels: true\n    static_configs:\n      - targets: ["${worker.url.host}"]\n`,
-      );
-      const server = spawn(
-        "prometheus",
-        [
-          `--config.file=${join(dir, "prometheus.yml")}`,
-          `--storage.tsdb.path=${join(dir, "data")}`,
-          `--web.listen-address=127.0.0.1:${port}`,
-          "--enable-feature=native-histograms",
-        ],
-        { stdio: "ignore" },
-      );
+      const prometheus = await startPrometheus(worker.url, ["--enable-feature=native-histograms"]);
+      const query = async (q: string) => {
+        const value = await prometheus.query(q);
+        return value === undefined ? undefined : Number(value);
+      };
       try {
-        const query = async (q: string) => {
-          const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`).catch(
-            () => undefined,
-          );
-          if (!res?.ok) return undefined;
-          const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
-          const value = body.data.result[0]?.value[1];
-          return value === undefined ? undefined : Number(value);
-        };
         await waitFor(
           async () => (await query("histogram_count(go_native_seconds)")) !== undefined,
           60_000,
@@ -197,7 +174,7 @@ describe.skipIf(!hasGo)("Go pushers and native histograms (black box)", () => {
           }
         }
       } finally {
-        server.kill("SIGTERM");
+        prometheus.stop();
       }
     },
   );

@@ -3,13 +3,10 @@
 // Python's OpenMetrics parser reads the exemplars. Skipped, visibly, where the tools are not installed (.ci/run
 // installs them).
 
-import { spawn, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Counter, Gauge, Histogram, HttpTransport, Registry, Summary } from "../../lib/index.ts";
-import { PUSH_TOKEN, type RunningWorker, startMetricsWorker, tempDir, waitFor } from "./harness.ts";
-import { freePort } from "./ports.ts";
+import { PUSH_TOKEN, type RunningWorker, startMetricsWorker, startPrometheus, tempDir, waitFor } from "./harness.ts";
 
 const has = (tool: string) => spawnSync(tool, ["--version"], { stdio: "ignore" }).status === 0;
 const hasPromtool = has("promtool");
@@ -159,31 +156,9 @@ print(json.dumps(out))
   });
 
   it.skipIf(!hasPrometheus)("is scraped and ingested by a real Prometheus server", async () => {
-    const dir = tempDir("pdc-prometheus-");
-    const port = await freePort();
-    writeFileSync(
-      join(dir, "prometheus.yml"),
-      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: pdc\n    honor_labels: true\n    static_configs:\n      - targets: ["${worker.url.host}"]\n`,
-    );
-    const server = spawn(
-      "prometheus",
-      [
-        `--config.file=${join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        "--enable-feature=exemplar-storage",
-      ],
-      { stdio: "ignore" },
-    );
+    const prometheus = await startPrometheus(worker.url, ["--enable-feature=exemplar-storage"]);
+    const { port, query } = prometheus;
     try {
-      const query = async (q: string) => {
-        const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`).catch(
-          () => undefined,
-        );
-        if (!res?.ok) return undefined;
-        const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
-        return body.data.result[0]?.value[1];
-      };
       await waitFor(
         async () => (await query('edge_requests_total{route="/",code="200"}')) !== undefined,
         60_000,
@@ -224,7 +199,7 @@ print(json.dumps(out))
       expect(await exemplars("edge_traced_total")).toContainEqual(["b7ad6b7169203331", 3]);
       expect(await exemplars("edge_traced_seconds_bucket")).toContainEqual(["00f067aa0ba902b7", 0.5]);
     } finally {
-      server.kill("SIGTERM");
+      prometheus.stop();
     }
   });
 });

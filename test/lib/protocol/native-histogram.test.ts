@@ -21,6 +21,7 @@ import {
   widenZeroBucket,
 } from "../../../lib/protocol/native-histogram.ts";
 import { Invalid } from "../../../lib/protocol/refusal.ts";
+import { bucketByDefinition } from "../../fixtures/native-buckets.ts";
 
 /** A deterministic pseudo-random sequence in [0, 1). */
 function random(seed: number): () => number {
@@ -29,15 +30,6 @@ function random(seed: number): () => number {
     s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
     return s / 2 ** 31;
   };
-}
-
-/** Bucket i of schema s holds (2^((i-1)·2^-s), 2^(i·2^-s)]: found from that definition alone. */
-function bucketByDefinition(v: number, schema: number): number {
-  const width = 2 ** -schema;
-  let i = Math.ceil(Math.log2(v) / width);
-  while (2 ** (i * width) < v) i++;
-  while (2 ** ((i - 1) * width) >= v) i--;
-  return i;
 }
 
 /** `values` observed at `schema` (default settings otherwise, no bucket cap to speak of). */

@@ -15,6 +15,7 @@ import { addToSketch, emptySketch, sketchData } from "../../../lib/protocol/sket
 import { type DeliveryOutcome, REFUSED_WITH_PUSH } from "../../../lib/protocol/transport.ts";
 import type { Exemplar, FamilyPush, Labels, Push, SeriesDelta } from "../../../lib/protocol/wire.ts";
 import { DelimitedWriter, type ProtoMetric } from "../../../worker/protobuf/messages.ts";
+import { bucketByDefinition } from "../../fixtures/native-buckets.ts";
 
 export const PUSH_TOKEN = "test-push-token";
 
@@ -86,7 +87,6 @@ function histogramDelta(buckets: readonly number[], observations: readonly numbe
 export function nativeOf(native: NonNullable<ProducedMetric["native"]>, observations: readonly number[]) {
   const schema = native.schema ?? 3;
   const zeroThreshold = native.zeroThreshold ?? 2 ** -128;
-  const width = 2 ** -schema;
   const sides = { positive: new Map<number, number>(), negative: new Map<number, number>() };
   let zeroCount = 0;
   for (const v of observations) {
@@ -94,9 +94,7 @@ export function nativeOf(native: NonNullable<ProducedMetric["native"]>, observat
       zeroCount++;
       continue;
     }
-    let i = Math.ceil(Math.log2(Math.abs(v)) / width);
-    while (2 ** (i * width) < Math.abs(v)) i++;
-    while (2 ** ((i - 1) * width) >= Math.abs(v)) i--;
+    const i = bucketByDefinition(Math.abs(v), schema);
     const side = v > 0 ? sides.positive : sides.negative;
     side.set(i, (side.get(i) ?? 0) + 1);
   }
