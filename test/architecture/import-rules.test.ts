@@ -72,11 +72,25 @@ const RULES: Rule[] = [
   {
     files: under("worker/objects/"),
     allows: (t) =>
-      !under("worker/http/", "worker/ingest/", "worker/pushgateway/", "worker/scrape/", "worker/status/")(t),
+      !under(
+        "worker/http/",
+        "worker/ingest/",
+        "worker/otlp/",
+        "worker/pushgateway/",
+        "worker/scrape/",
+        "worker/status/",
+      )(t),
     why: "the Durable Objects are the bottom layer: they import no route, ingest, scrape or status page",
   },
   {
-    files: under("worker/ingest/", "worker/pushgateway/", "worker/scrape/", "worker/status/", "worker/self-metrics/"),
+    files: under(
+      "worker/ingest/",
+      "worker/otlp/",
+      "worker/pushgateway/",
+      "worker/scrape/",
+      "worker/status/",
+      "worker/self-metrics/",
+    ),
     allows: (t) => t !== "worker/http/router.ts" && t !== "worker/index.ts",
     why: "the router puts the roles together; no role imports it",
   },
@@ -94,6 +108,8 @@ const PACKAGES: Record<string, string[]> = {
   "worker/http/router.ts": ["itty-router"],
   "worker/http/body.ts": ["fflate"],
   "worker/protobuf/messages.ts": ["@bufbuild/protobuf/wire"],
+  "worker/protobuf/reader.ts": ["@bufbuild/protobuf/wire"],
+  "worker/protobuf/otlp.ts": ["@bufbuild/protobuf/wire"],
 };
 
 describe("import rules", () => {

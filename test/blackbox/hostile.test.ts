@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wellFormed } from "../../lib/protocol/validation.ts";
+import { HOSTILE_OTLP } from "../corpus/hostile-otlp.ts";
 import { HOSTILE_PROTOBUF } from "../corpus/hostile-protobuf.ts";
 import { hostilePushes, seed } from "../corpus/hostile-pushes.ts";
 import { HOSTILE_TEXTS } from "../corpus/hostile-texts.ts";
@@ -108,6 +109,32 @@ describe("hostile and nasty input (black box)", () => {
         failures.push(`${c.name}: ${res.status} ${error.slice(0, 120)}`);
     }
     expect(HOSTILE_PROTOBUF.length).toBeGreaterThanOrEqual(30);
+    expect(failures).toEqual([]);
+    expect(withoutSelf(await scrape())).toBe(before);
+  });
+
+  it("answers every hostile OTLP export as the specification says (400 naming the problem, or a partial success), changing nothing", async () => {
+    const before = withoutSelf(await scrape());
+    const failures: string[] = [];
+    for (const c of HOSTILE_OTLP) {
+      const res = await fetch(new URL("/v1/metrics", worker.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${PUSH_TOKEN}`, "content-type": c.contentType },
+        body: c.body,
+      });
+      // A protobuf request's error is a google.rpc.Status in protobuf: its message is read as the text it holds.
+      const raw = new Uint8Array(await res.arrayBuffer());
+      const text = new TextDecoder().decode(raw);
+      const body = (c.contentType === "application/x-protobuf" ? { message: text } : JSON.parse(text || "{}")) as {
+        message?: string;
+        partialSuccess?: { rejectedDataPoints?: string; errorMessage?: string };
+      };
+      const message = body.message ?? body.partialSuccess?.errorMessage ?? "";
+      const rejected = Number(body.partialSuccess?.rejectedDataPoints ?? 0);
+      if (res.status !== c.status || !c.message.test(message) || rejected !== (c.rejected ?? 0))
+        failures.push(`${c.name}: ${res.status} ${rejected} ${message.slice(0, 120)}`);
+    }
+    expect(HOSTILE_OTLP.length).toBeGreaterThanOrEqual(25);
     expect(failures).toEqual([]);
     expect(withoutSelf(await scrape())).toBe(before);
   });

@@ -40,6 +40,11 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** How long a finished scrape is served again to repeat scrapes in the same isolate, in seconds (0 = not at all). */
   SCRAPE_CACHE_SECONDS?: string;
+  /**
+   * OTLP pushes: resource attributes kept as labels, separated by commas (default none: service.namespace and
+   * service.name make `job`, the rest is dropped so that instances add up).
+   */
+  OTLP_RESOURCE_LABELS?: string;
   MAX_BODY_BYTES?: string;
   /** Families the deployment may hold (default 2,000); a push that would create one more is refused whole. */
   MAX_FAMILIES?: string;

@@ -68,6 +68,14 @@ export function selfMetricsFlushMs(env: Env): number {
   return Math.min(nonNegativeInt(env.SELF_METRICS_FLUSH_MS, 10_000), 25_000);
 }
 
+/** The resource attributes an OTLP push keeps as labels (OTLP_RESOURCE_LABELS, comma-separated). */
+export function otlpResourceLabels(env: Env): string[] {
+  return (env.OTLP_RESOURCE_LABELS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 /** How long a finished scrape serves repeat scrapes in the same isolate (SCRAPE_CACHE_SECONDS, at most 60 s); 0 = never. */
 export function scrapeCacheMs(env: Env): number {
   return Math.min(nonNegativeInt(env.SCRAPE_CACHE_SECONDS, 0), 60) * 1000;

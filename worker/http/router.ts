@@ -11,6 +11,7 @@ import { configuredShards, limits } from "../config/settings.ts";
 import { ingest, jsonOf } from "../ingest/ingest.ts";
 import { catalog } from "../objects/catalog-object.ts";
 import { deleteOnEveryShard, drainIngest, everyShard, familyStub } from "../objects/stubs.ts";
+import { otlpMetrics } from "../otlp/routes.ts";
 import { pushgatewayDelete, pushgatewayPush } from "../pushgateway/routes.ts";
 import { checkScrapeCollectors, DEFAULT_COLLECTOR_TIMEOUT_MS, type ScrapeCollector } from "../scrape/collectors.ts";
 import { type ScrapeOptions, scrapeResponse } from "../scrape/scrape.ts";
@@ -240,6 +241,7 @@ export function createMetricsRouter<E = Env>(options: MetricsRouterOptions<E> = 
   router
     .get("/metrics", handleScrape)
     .post("/push", counted(push))
+    .post("/v1/metrics", counted(otlpMetrics))
     .put("/metrics/*", gatewayPush)
     .post("/metrics/*", gatewayPush)
     .delete("/metrics/*", (request: Request, env: Env) => pushgatewayDelete(request, env, base))

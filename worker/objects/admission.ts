@@ -52,7 +52,8 @@ export async function refusalsOfWhole(
     const verdicts = await Promise.all(
       parts.map((part) => familyStub(env, part.name, 0).wouldRefuse(admission.pushId, part)),
     );
-    const refused = verdicts.filter((v): v is FamilyRefusal => v?.status === "rejected");
+    // (The stub's RPC-wrapped result type adds Disposable, which a plain refusal lacks: filtered, then named.)
+    const refused = verdicts.filter((v) => v?.status === "rejected") as unknown as FamilyRefusal[];
     if (refused.length > 0) return refused;
   }
   const unknown = parts.filter((f) => !admission.registered(f));

@@ -5,7 +5,20 @@
 // field it was found in. (Fields newer than client_golang 1.14 that Prometheus defines are known: `unit`,
 // `created_timestamp`, a native histogram's `exemplars`; they are read and left out.)
 
-import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import {
+  type BinaryReader,
+  delimitedItems,
+  type FieldSpec,
+  message,
+  ProtobufError,
+  readMessage,
+  type Spec,
+  safe,
+  str,
+} from "./reader.ts";
+
+export { ProtobufError };
 
 /** The Content-Type of a scrape in this format. */
 export const PROTOBUF_CONTENT_TYPE =
@@ -61,90 +74,6 @@ export interface ProtoFamily {
   type: ProtoType;
   metrics: ProtoMetric[];
 }
-
-/** A body that is no valid sequence of MetricFamily messages: what is wrong, and where. */
-export class ProtobufError extends Error {}
-
-const WIRE_NAMES = ["varint", "64-bit", "length-delimited", "start-group", "end-group", "32-bit"];
-
-/** How one message's fields are read: by field number, its name, its wire type, whether it repeats, and a reader. */
-interface FieldSpec<T> {
-  name: string;
-  wire: WireType;
-  repeated?: boolean;
-  /** Repeated scalars may also come packed (length-delimited). */
-  packable?: boolean;
-  read: (reader: BinaryReader, into: T) => void;
-}
-
-type Spec<T> = Record<number, FieldSpec<T>>;
-
-/** Reads one message of `spec` from `bytes` into `into`; `where` names it in errors. */
-function readMessage<T>(bytes: Uint8Array, spec: Spec<T>, into: T, where: string): T {
-  const reader = new BinaryReader(bytes);
-  const seen = new Set<number>();
-  while (reader.pos < reader.len) {
-    let field: number;
-    let wire: WireType;
-    try {
-      [field, wire] = reader.tag();
-    } catch (error) {
-      throw new ProtobufError(`${where}: ${problemOf(error)}`);
-    }
-    const f = spec[field];
-    if (!f) throw new ProtobufError(`${where}: unknown field ${field} (wire type ${WIRE_NAMES[wire] ?? wire})`);
-    const packed = f.packable === true && wire === WireType.LengthDelimited;
-    if (wire !== f.wire && !packed)
-      throw new ProtobufError(
-        `${where}: field ${field} (${f.name}) has wire type ${WIRE_NAMES[wire] ?? wire}, expected ${WIRE_NAMES[f.wire]}`,
-      );
-    if (!f.repeated && seen.has(field)) throw new ProtobufError(`${where}: field ${field} (${f.name}) appears twice`);
-    seen.add(field);
-    try {
-      if (packed) {
-        const inner = new BinaryReader(reader.bytes());
-        while (inner.pos < inner.len) f.read(inner, into);
-        if (inner.pos !== inner.len) throw new RangeError("premature EOF");
-      } else f.read(reader, into);
-    } catch (error) {
-      if (error instanceof ProtobufError) throw error;
-      throw new ProtobufError(`${where}: field ${field} (${f.name}): ${problemOf(error)}`);
-    }
-    if (reader.pos > reader.len) throw new ProtobufError(`${where}: field ${field} (${f.name}) runs past the message`);
-  }
-  return into;
-}
-
-function problemOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/premature EOF|out of range|Offset is outside/i.test(message))
-    return "truncated (a length or value runs past the end)";
-  if (message === NOT_UTF8) return message;
-  if (/invalid varint|varint overflows/i.test(message)) return "malformed varint";
-  if (/illegal tag/i.test(message)) return "malformed field tag";
-  return "malformed";
-}
-
-/** A uint64 as a safe whole number, or a refusal. */
-function safe(value: bigint | string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new ProtobufError(`the count ${String(value)} is beyond 2^53`);
-  return n;
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const NOT_UTF8 = "a string is not valid UTF-8";
-
-/** A string field, strictly UTF-8. */
-function str(reader: BinaryReader): string {
-  const bytes = reader.bytes();
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new TypeError(NOT_UTF8);
-  }
-}
-const message = (reader: BinaryReader) => reader.bytes();
 
 const LABEL: Spec<{ name?: string; value?: string }> = {
   1: { name: "name", wire: WireType.LengthDelimited, read: (r, o) => (o.name = str(r)) },
@@ -465,22 +394,13 @@ function familySpec(where: string): Spec<ProtoFamily & { typeNumber?: number }> 
  * the message (1-based) it is in.
  */
 export function decodeDelimited(body: Uint8Array): ProtoFamily[] {
-  const families: ProtoFamily[] = [];
-  const reader = new BinaryReader(body);
-  while (reader.pos < reader.len) {
-    const where = `message ${families.length + 1}`;
-    let bytes: Uint8Array;
-    try {
-      bytes = reader.bytes();
-    } catch (error) {
-      throw new ProtobufError(`${where}: ${problemOf(error)}`);
-    }
+  return delimitedItems(body, (bytes, i) => {
+    const where = `message ${i + 1}`;
     const f = readMessage(bytes, familySpec(where), { name: "", help: "", type: "gauge", metrics: [] }, where);
     const type = PROTO_TYPES[f.typeNumber ?? 0];
     if (type === undefined) throw new ProtobufError(`${where}: unknown metric type ${f.typeNumber}`);
-    families.push({ name: f.name, help: f.help, type, metrics: f.metrics });
-  }
-  return families;
+    return { name: f.name, help: f.help, type, metrics: f.metrics };
+  });
 }
 
 /** Builds MetricFamily messages, each length-delimited, into one buffer. */

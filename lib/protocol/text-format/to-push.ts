@@ -18,8 +18,8 @@ export interface TextPushOptions {
   replace: boolean;
   /** The push id (the Idempotency-Key header). */
   pushId?: string;
-  /** The name limits the labels are checked against. */
-  limits: Pick<Limits, "maxNameLength">;
+  /** The name limits the labels are checked against, and the limit on native buckets. */
+  limits: Pick<Limits, "maxNameLength" | "maxNativeBuckets">;
 }
 
 /** A sample's value as a count (a histogram bucket, a summary's _count): a whole number ≥ 0. */
@@ -98,7 +98,11 @@ function assemble(family: ParsedFamily, grouping: Labels, labelNames: string[]):
  * and the widest zero bucket its series have, and room for the most buckets one holds (at least the default). Every
  * series must carry them, or none.
  */
-function nativeSettingsOf(family: ParsedFamily, series: Assembly[]): NativeSettings | undefined {
+function nativeSettingsOf(
+  family: ParsedFamily,
+  series: Assembly[],
+  maxNativeBuckets: number,
+): NativeSettings | undefined {
   const natives = series.filter((s) => s.native);
   if (natives.length === 0) return undefined;
   const without = series.find((s) => !s.native);
@@ -111,7 +115,11 @@ function nativeSettingsOf(family: ParsedFamily, series: Assembly[]): NativeSetti
   return {
     schema: Math.min(...all.map((n) => n.schema)),
     zeroThreshold: Math.max(...all.map((n) => n.zeroThreshold)),
-    maxBuckets: Math.max(NATIVE_DEFAULTS.maxBuckets, ...all.map((n) => n.positive.length + n.negative.length)),
+    // Within the limit: a series past it is refused by the push's check, naming its buckets.
+    maxBuckets: Math.min(
+      maxNativeBuckets,
+      Math.max(NATIVE_DEFAULTS.maxBuckets, ...all.map((n) => n.positive.length + n.negative.length)),
+    ),
   };
 }
 
@@ -211,7 +219,8 @@ export function textToPush(families: readonly ParsedFamily[], options: TextPushO
     const labelNames = labelNamesOf(family, options.grouping, options.limits);
     const series = assemble(family, options.grouping, labelNames);
     const bounds = family.type === "histogram" ? bucketsOf(family, series) : [];
-    const native = family.type === "histogram" ? nativeSettingsOf(family, series) : undefined;
+    const native =
+      family.type === "histogram" ? nativeSettingsOf(family, series, options.limits.maxNativeBuckets) : undefined;
     const type = family.type;
     // The name as the body declares it: the definition check makes the family name of it, as for every push.
     parts.push({

@@ -1,7 +1,7 @@
 // Every way a producer pushes into the metrics Worker, behind one shape, so that a rule about data (names, limits,
 // merge policy, auth scope) is proven by one table run through all of them: the client library with the Durable
 // Object transport, JSON over HTTP (POST /push), the MetricsService RPC, and the Pushgateway API (text bodies and
-// protobuf bodies). An entry added later joins ENTRIES; it gets no test of its own.
+// protobuf bodies) and OTLP/HTTP. An entry added later joins ENTRIES; it gets no test of its own.
 
 import { env, exports } from "cloudflare:workers";
 import { Counter } from "../../../lib/client/metrics/counter.ts";
@@ -116,7 +116,7 @@ export function wirePush(metrics: ProducedMetric[], pushId?: string): Push {
     type: m.type,
     help: help(m),
     labelNames: m.labelNames ?? [],
-    ...(m.buckets ? { buckets: m.buckets } : {}),
+    ...(m.buckets || m.type === "histogram" ? { buckets: m.buckets ?? [] } : {}),
     ...(m.native
       ? {
           native: {
@@ -403,8 +403,92 @@ const pushgatewayProtobuf: Entry = {
   },
 };
 
+let exports_ = 0;
+
+/** The OTLP/JSON export an OpenTelemetry SDK would send for `metrics` (delta temporality, one resource). */
+export function otlpBody(metrics: ProducedMetric[]): string {
+  // Each export has its own time, as a real exporter's: the same body sent again is a retry.
+  const time = String(1_800_000_000_000_000_000n + BigInt(++exports_));
+  const attributes = (labels: Labels = {}) =>
+    Object.entries(labels).map(([key, value]) => ({ key, value: { stringValue: value } }));
+  const otlpMetrics = metrics.map((m) => {
+    const base = { name: m.name, description: help(m) };
+    const points = <T>(point: (s: ProducedSeries) => T) =>
+      m.series.map((s) => ({ attributes: attributes(s.labels), timeUnixNano: time, ...point(s) }));
+    if (m.type === "counter")
+      return {
+        ...base,
+        sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: points((s) => ({ asDouble: s.value ?? 0 })) },
+      };
+    if (m.type === "histogram" && m.native) {
+      return {
+        ...base,
+        exponentialHistogram: {
+          aggregationTemporality: 1,
+          dataPoints: points((s) => {
+            const n = nativeOf(m.native ?? {}, s.observations ?? []);
+            // OTLP's bucket i is this project's i + 1; offsets and counts per side.
+            const side = (pairs: number[][]) => {
+              const first = pairs[0]?.[0] ?? 1;
+              const last = pairs.at(-1)?.[0] ?? 0;
+              const counts = Array.from({ length: Math.max(0, last - first + 1) }, () => 0);
+              for (const [i = 0, c = 0] of pairs) counts[i - first] = c;
+              return { offset: first - 1, bucketCounts: counts };
+            };
+            const observations = s.observations ?? [];
+            return {
+              count: observations.length,
+              sum: observations.reduce((a, b) => a + b, 0),
+              scale: n.schema,
+              zeroCount: n.zeroCount,
+              zeroThreshold: n.zeroThreshold,
+              positive: side(n.positive),
+              negative: side(n.negative),
+            };
+          }),
+        },
+      };
+    }
+    if (m.type === "histogram")
+      return {
+        ...base,
+        histogram: {
+          aggregationTemporality: 1,
+          dataPoints: points((s) => {
+            const { counts, sum } = histogramDelta(m.buckets ?? [], s.observations ?? []);
+            return { count: (s.observations ?? []).length, sum, bucketCounts: counts, explicitBounds: m.buckets ?? [] };
+          }),
+        },
+      };
+    return { ...base, gauge: { dataPoints: points((s) => ({ asDouble: s.value ?? 0 })) } };
+  });
+  return JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: otlpMetrics }] }] });
+}
+
+/** OTLP/HTTP (JSON), as an OpenTelemetry SDK's exporter sends it. */
+const otlp: Entry = {
+  name: "OTLP/HTTP (JSON)",
+  labels: {},
+  wholePush: true,
+  bound: false,
+  cannotCarry: (m) => {
+    if (m.ttlSeconds !== undefined || m.shards !== undefined) return "an OTLP export carries no TTL or shards";
+    if (m.type === "summary" || m.type === "untyped") return "OTLP summaries are refused; OTLP has no untyped metric";
+    if (m.series.some((s) => s.exemplarLabels)) return "an OTLP export's exemplars are left out";
+    if (m.native && (m.buckets ?? []).length > 0) return "an OTLP histogram is explicit or exponential, not both";
+    return undefined;
+  },
+  async push(metrics, { token = PUSH_TOKEN } = {}) {
+    const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+    const response = await post("/v1/metrics", otlpBody(metrics), headers);
+    const body = (await response.json()) as { message?: string; partialSuccess?: { errorMessage?: string } };
+    if (response.status === 200 && !body.partialSuccess) return { accepted: true, status: 200, error: "" };
+    return { accepted: false, status: response.status, error: body.message ?? body.partialSuccess?.errorMessage ?? "" };
+  },
+};
+
 /** Every way in, in the order the README lists them. */
-export const ENTRIES: readonly Entry[] = [client, clientViaIngest, json, rpc, pushgateway, pushgatewayProtobuf];
+export const ENTRIES: readonly Entry[] = [client, clientViaIngest, json, rpc, pushgateway, pushgatewayProtobuf, otlp];
 
 /** The scrape in `format`, as Prometheus asks for it. */
 export async function scrape(format: "text" | "openmetrics"): Promise<string> {

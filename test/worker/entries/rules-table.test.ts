@@ -89,7 +89,8 @@ const RULES: Rule[] = [
   },
   {
     rule: "a native histogram merges exactly (producers' resolutions meet at the coarser); schema past 8: 400; a classic push to it: 409",
-    skip: (entry) => entry.cannotCarry({ name: "x", type: "histogram", native: {}, series: [] }) !== undefined,
+    skip: (entry) =>
+      entry.cannotCarry({ name: "x", type: "histogram", buckets: [1], native: {}, series: [] }) !== undefined,
     async run(entry, base) {
       const histogram = (observations: number[], native?: { schema: number }): ProducedMetric => ({
         name: base,
@@ -113,6 +114,33 @@ const RULES: Rule[] = [
       expect(classic).toMatchObject({ accepted: false, status: 409 });
       expect(classic.error).toMatch(/native buckets \(kept vs none\)/);
       expect((await stored(base))?.series[0]?.native).toEqual(nativeOf({ schema: 1 }, [...a, ...b]));
+    },
+  },
+  {
+    rule: "a native-only histogram merges exactly across resolutions; a schema past 8 is refused (OTLP's scales, which reach 20, are reduced)",
+    skip: (entry) => entry.cannotCarry({ name: "x", type: "histogram", native: {}, series: [] }) !== undefined,
+    async run(entry, base) {
+      const histogram = (observations: number[], schema: number): ProducedMetric => ({
+        name: base,
+        type: "histogram",
+        native: { schema },
+        series: [{ observations }],
+      });
+      const a = [0.003, 0.5, 1, 1.5, 40, -2, 0];
+      const b = [0.004, 7, 7.5, 1000];
+      expect(await entry.push([histogram(a, 4)])).toMatchObject({ accepted: true });
+      expect(await entry.push([histogram(b, 2)])).toMatchObject({ accepted: true });
+      const series = (await stored(base))?.series[0];
+      expect(series?.native).toEqual(nativeOf({ schema: 2 }, [...a, ...b]));
+      expect(series?.counts).toEqual([11]);
+      const fine = await entry.push([histogram([3], 9)]);
+      if (entry.name.startsWith("OTLP")) {
+        expect(fine).toMatchObject({ accepted: true });
+        expect((await stored(base))?.series[0]?.native).toEqual(nativeOf({ schema: 2 }, [...a, ...b, 3]));
+      } else {
+        expect(fine).toMatchObject({ accepted: false, status: 400 });
+        expect(fine.error).toMatch(/schema.*must be an integer from -4 to 8, got 9/);
+      }
     },
   },
   {
