@@ -23,6 +23,7 @@ import {
 import { describeValue, labelValueProblem, seriesLabelsProblem } from "./validation.ts";
 import type {
   CounterDelta,
+  CumulativePoint,
   Exemplar,
   FamilyDefinition,
   FamilyPush,
@@ -131,15 +132,45 @@ function withExemplars<D extends SeriesDelta>(delta: D, raw: unknown, path: Path
   return exemplars.some((e) => e !== null) ? { ...delta, exemplars } : delta;
 }
 
+/** Cumulative points' common fields: a stream id (as a push id is), its start and the point's time in nanoseconds. */
+function checkPoints<T>(
+  raw: unknown,
+  path: Path,
+  limits: Limits,
+  fields: readonly string[],
+  rest: (point: Record<string, unknown>, at: Path) => T,
+): (CumulativePoint & T)[] {
+  const streams = new Set<string>();
+  return array(raw, path).map((item, i) => {
+    const p = record(item, at(path, i), ["stream", "start", "time", ...fields], ["stream", "start", "time", ...fields]);
+    failOn(pushIdProblem(p.stream, limits), at(path, i, "stream"));
+    if (streams.has(p.stream as string))
+      fail(at(path, i, "stream"), `the stream ${describeValue(p.stream)} appears twice`);
+    streams.add(p.stream as string);
+    for (const field of ["start", "time"] as const) {
+      if (typeof p[field] !== "string" || !/^\d{1,20}$/.test(p[field] as string))
+        fail(at(path, i, field), `must be a time in nanoseconds (up to 20 digits), got ${describeValue(p[field])}`);
+    }
+    return { stream: p.stream as string, start: p.start as string, time: p.time as string, ...rest(p, at(path, i)) };
+  });
+}
+
 function checkSeries(value: unknown, path: Path, definition: FamilyDefinition, limits: Limits): SeriesDelta {
   const { labelNames } = definition;
   switch (definition.type) {
     case "counter": {
-      const s = record(value, path, ["labels", "inc", "exemplars"], ["labels", "inc"]);
+      const s = record(value, path, ["labels", "inc", "exemplars", "cumulative"], ["labels", "inc"]);
       const inc = finite(s.inc, at(path, "inc"));
       if (inc < 0) fail(at(path, "inc"), `a counter cannot decrease, got ${describeValue(inc)}`);
       const labels = checkLabels(s.labels, at(path, "labels"), labelNames, limits);
-      return withExemplars({ labels, inc }, s.exemplars, at(path, "exemplars"), definition);
+      const delta: CounterDelta = { labels, inc };
+      if ("cumulative" in s)
+        delta.cumulative = checkPoints(s.cumulative, at(path, "cumulative"), limits, ["total"], (p, where) => {
+          const total = finite(p.total, at(where, "total"));
+          if (total < 0) fail(at(where, "total"), `a counter's total cannot be negative, got ${describeValue(total)}`);
+          return { total };
+        });
+      return withExemplars(delta, s.exemplars, at(path, "exemplars"), definition);
     }
     case "gauge":
     case "untyped": {
@@ -153,7 +184,12 @@ function checkSeries(value: unknown, path: Path, definition: FamilyDefinition, l
         : { labels, inc: finite(s.inc, at(path, "inc")) };
     }
     case "histogram": {
-      const s = record(value, path, ["labels", "counts", "sum", "native", "exemplars"], ["labels", "counts", "sum"]);
+      const s = record(
+        value,
+        path,
+        ["labels", "counts", "sum", "native", "exemplars", "cumulative"],
+        ["labels", "counts", "sum"],
+      );
       const counts = array(s.counts, at(path, "counts")).map((c, i) => count(c, at(path, "counts", i)));
       const expected = (definition.buckets as number[]).length + 1;
       if (counts.length !== expected) {
@@ -169,6 +205,18 @@ function checkSeries(value: unknown, path: Path, definition: FamilyDefinition, l
       if (definition.native) {
         const observations = counts.reduce((a, b) => a + b, 0);
         delta.native = checkNative(s.native, at(path, "native"), limits, observations);
+      }
+      if ("cumulative" in s) {
+        const fields = definition.native ? ["counts", "sum", "native"] : ["counts", "sum"];
+        delta.cumulative = checkPoints(s.cumulative, at(path, "cumulative"), limits, fields, (p, where) => {
+          const totals = array(p.counts, at(where, "counts")).map((c, i) => count(c, at(where, "counts", i)));
+          if (totals.length !== expected)
+            fail(at(where, "counts"), `must hold ${expected} counts (one per bucket plus +Inf), got ${totals.length}`);
+          const point = { counts: totals, sum: finite(p.sum, at(where, "sum")) };
+          if (!definition.native) return point;
+          const observations = totals.reduce((a, b) => a + b, 0);
+          return { ...point, native: checkNative(p.native, at(where, "native"), limits, observations) };
+        });
       }
       return withExemplars(delta, s.exemplars, at(path, "exemplars"), definition);
     }

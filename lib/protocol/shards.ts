@@ -1,5 +1,5 @@
 // Which of its objects a family's part of a push goes to. A part with deletions (or replacements) goes to shard 0, which applies them
-// everywhere; any other part goes to a shard picked by hashing its push id, so pushes spread evenly and a retry (same
+// everywhere, and so does one with cumulative streams' points (shard 0 keeps their marks); any other part goes to a shard picked by hashing its push id, so pushes spread evenly and a retry (same
 // push id) always reaches the object that remembers it.
 
 import type { FamilyPush } from "./wire.ts";
@@ -10,6 +10,14 @@ import type { FamilyPush } from "./wire.ts";
  */
 export function deletesElsewhere(part: Pick<FamilyPush, "reset" | "remove" | "replace" | "series">): boolean {
   return part.reset === true || (part.remove?.length ?? 0) > 0 || (part.replace === true && part.series.length > 0);
+}
+
+/**
+ * True when `part` carries points of cumulative streams: their marks live on shard 0 (lib/store/cumulative.ts), so
+ * every point of a stream meets the last one there.
+ */
+function carriesStreams(part: Pick<FamilyPush, "series">): boolean {
+  return part.series.some((s) => "cumulative" in s && s.cumulative !== undefined);
 }
 
 /** FNV-1a, 32 bits: a fast, well-spread hash of a string. */
@@ -31,7 +39,7 @@ export function shardFor(
   pushId: string | undefined,
 ): number {
   const shards = part.shards ?? 1;
-  if (shards <= 1 || deletesElsewhere(part)) return 0;
+  if (shards <= 1 || deletesElsewhere(part) || carriesStreams(part)) return 0;
   // Without a push id a part cannot be retried safely anyway; any shard will do.
   if (pushId === undefined) return Math.floor(Math.random() * shards);
   return fnv1a(`${pushId}\u0000${part.name}`) % shards;

@@ -37,11 +37,26 @@ export interface Exemplar {
  */
 export type Exemplars = (Exemplar | null)[];
 
-/** A counter series delta: the sum of increments since the last flush, and its latest exemplar if any. */
+/**
+ * A point of a cumulative stream (a producer that reports totals since its stream started, as an OpenTelemetry
+ * exporter with cumulative temporality does): the stream's id, its start and the point's time (nanoseconds since the
+ * epoch, as decimal text). The store adds what the totals grew since the stream's last point (lib/store/cumulative.ts).
+ */
+export interface CumulativePoint {
+  stream: string;
+  start: string;
+  time: string;
+}
+
+/**
+ * A counter series delta: the sum of increments since the last flush, and its latest exemplar if any; and points of
+ * cumulative streams, each with its total, whose growth the store adds too.
+ */
 export interface CounterDelta {
   labels: Labels;
   inc: number;
   exemplars?: Exemplars;
+  cumulative?: (CumulativePoint & { total: number })[];
 }
 
 /** A gauge (or untyped) series delta: either an absolute value (`set`) or a relative change (`inc`, may be negative). */
@@ -62,6 +77,8 @@ export interface HistogramDelta {
   native?: NativeBuckets;
   /** Each bucket's latest exemplar, if any. */
   exemplars?: Exemplars;
+  /** Points of cumulative streams, each with its totals (per-bucket counts, sum, native buckets) since its start. */
+  cumulative?: (CumulativePoint & { counts: number[]; sum: number; native?: NativeBuckets })[];
 }
 
 /** A summary series delta: observation count and sum, and a mergeable quantile sketch of the observations. */

@@ -13,6 +13,7 @@ import type {
   SeriesDelta,
   SummaryDelta,
 } from "../protocol/wire.ts";
+import { increment, type StreamMarks, type Totals } from "./cumulative.ts";
 import { addToWindows, type SketchWindows } from "./quantile-windows.ts";
 
 /** The mutable part of a stored series. */
@@ -27,6 +28,24 @@ export interface SeriesState {
   windows?: SketchWindows;
   /** A counter's or a histogram's latest exemplars. */
   exemplars?: Exemplars;
+  /** The last totals of each cumulative stream that wrote it (lib/store/cumulative.ts). */
+  streams?: StreamMarks;
+}
+
+/** What a delta's cumulative points add, and the series' stream marks after them. */
+function cumulativeGrowth(
+  state: SeriesState | undefined,
+  points: readonly ({ stream: string; start: string; time: string } & Totals)[],
+  nowMs: number,
+): { added: Totals[]; streams: StreamMarks | undefined } {
+  let streams = state?.streams;
+  const added: Totals[] = [];
+  for (const { stream, start, time, ...totals } of points) {
+    const step = increment(streams, { stream, start, time }, totals, nowMs);
+    streams = step.marks;
+    if (step.add) added.push(step.add);
+  }
+  return { added, streams };
 }
 
 /** `next` with the later exemplars of `state` and `delta` (none: none). */
@@ -61,17 +80,32 @@ export function mergeSeries(
   switch (definition.type) {
     case "counter": {
       const c = delta as CounterDelta;
-      return withExemplars({ value: (state?.value ?? 0) + c.inc }, state, c);
+      const next: SeriesState = { value: (state?.value ?? 0) + c.inc };
+      const cumulative = (c.cumulative ?? []).map(({ total, ...point }) => ({ ...point, value: total }));
+      const { added, streams } = cumulativeGrowth(state, cumulative, nowMs);
+      for (const a of added) next.value = (next.value ?? 0) + (a.value ?? 0);
+      if (streams) next.streams = streams;
+      return withExemplars(next, state, c);
     }
     case "gauge":
     case "untyped":
       return { value: mergeGauge(definition, state?.value, delta as GaugeDelta) };
     case "histogram": {
       const h = delta as HistogramDelta;
-      const counts = h.counts.map((c, i) => c + (state?.counts?.[i] ?? 0));
-      const next: SeriesState = { counts, sum: (state?.sum ?? 0) + h.sum };
-      const native = definition.native && mergeNative(state?.native, h.native, definition.native.maxBuckets);
-      if (native) next.native = native;
+      const { added, streams } = cumulativeGrowth(state, h.cumulative ?? [], nowMs);
+      const counts = h.counts.map(
+        (c, i) => c + (state?.counts?.[i] ?? 0) + added.reduce((n, a) => n + (a.counts?.[i] ?? 0), 0),
+      );
+      const next: SeriesState = {
+        counts,
+        sum: (state?.sum ?? 0) + h.sum + added.reduce((n, a) => n + (a.sum ?? 0), 0),
+      };
+      if (definition.native) {
+        let native = mergeNative(state?.native, h.native, definition.native.maxBuckets);
+        for (const a of added) native = mergeNative(native, a.native, definition.native.maxBuckets);
+        if (native) next.native = native;
+      }
+      if (streams) next.streams = streams;
       return withExemplars(next, state, h);
     }
     case "summary": {

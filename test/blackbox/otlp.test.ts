@@ -1,8 +1,9 @@
 // OTLP/HTTP ingest against the real OpenTelemetry JS SDK: 50 concurrent short-lived producer processes (the SDK's
 // OTLP exporters, half JSON, half protobuf, delta temporality) export counters, up-down counters, explicit and
 // exponential histograms; the scrape holds their exact sums and the native buckets computed from the raw values.
-// An export sent again (an exporter's retry after a lost reply) counts once; cumulative temporality is answered
-// with a partial success naming it, and stores nothing.
+// An export sent again (an exporter's retry after a lost reply) counts once. With cumulative temporality (50 more
+// producers, each exporting twice), each export adds what its totals grew: stale exports add nothing, restarts count
+// anew.
 
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -129,35 +130,83 @@ describe("OTLP ingest from the OpenTelemetry JS SDK (black box)", () => {
     expect(sampleValue(await worker.scrape(), 'retried_exports_total{job="retry"}')).toBe(7);
   });
 
-  it("answers cumulative exports with a partial success naming them, storing nothing of them", async () => {
-    const output = await run(["json", "cumulative", "99", "3"]);
-    expect(output).not.toMatch(/^exit/);
-    const text = await worker.scrape();
-    expect(sampleValue(text, 'checkout_orders_total{job="shop/checkout",payment_method="card"}')).toBe(
-      (PRODUCERS * COUNT) / 2,
+  it("adds up 50 producers' cumulative exports exactly: each export adds what its totals grew", async () => {
+    const outputs = await Promise.all(
+      Array.from({ length: PRODUCERS }, (_, n) =>
+        run([n % 2 === 0 ? "proto" : "json", "cumulative", String(n), String(COUNT)]),
+      ),
     );
-    const res = await fetch(new URL("/v1/metrics", worker.url), {
-      method: "POST",
-      headers: { authorization: `Bearer ${PUSH_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({
+    expect(outputs.filter((o) => o !== "")).toEqual([]);
+    const text = await worker.scrape();
+    // Two exports each, the second's totals twice the first's: 2 × COUNT per producer in all.
+    for (const method of ["card", "wallet"])
+      expect(
+        sampleValue(text, `checkout_orders_total{job="shop/checkout-cumulative",payment_method="${method}"}`),
+      ).toBe(PRODUCERS * COUNT);
+    for (const le of [0.1, 0.5, 1, 5])
+      expect(sampleValue(text, `checkout_duration_seconds_bucket{job="shop/checkout-cumulative",le="${le}"}`)).toBe(
+        2 * durations.filter((v) => v <= le).length,
+      );
+    expect(sampleValue(text, 'checkout_payload_size_bytes_count{job="shop/checkout-cumulative"}')).toBe(
+      2 * sizes.length,
+    );
+  });
+
+  it("counts a cumulative stream's growth once: a stale export adds nothing, a restart counts anew", async () => {
+    const exportOf = (total: number, start: string, time: string, order: "ab" | "ba" = "ab") => {
+      const attributes = [
+        { key: "a", value: { stringValue: "1" } },
+        { key: "b", value: { stringValue: "2" } },
+      ];
+      return JSON.stringify({
         resourceMetrics: [
           {
+            resource: { attributes: [{ key: "service.name", value: { stringValue: "streams" } }] },
             scopeMetrics: [
               {
                 metrics: [
-                  { name: "c", sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ asInt: "3" }] } },
+                  {
+                    name: "stream.total",
+                    sum: {
+                      aggregationTemporality: 2,
+                      isMonotonic: true,
+                      dataPoints: [
+                        {
+                          asInt: String(total),
+                          startTimeUnixNano: start,
+                          timeUnixNano: time,
+                          attributes: order === "ab" ? attributes : [...attributes].reverse(),
+                        },
+                      ],
+                    },
+                  },
                 ],
               },
             ],
           },
         ],
-      }),
-    });
-    expect(await res.json()).toEqual({
-      partialSuccess: {
-        rejectedDataPoints: "1",
-        errorMessage: expect.stringMatching(/cumulative temporality is not accepted yet/),
-      },
-    });
+      });
+    };
+    const send = async (body: string) => {
+      const res = await fetch(new URL("/v1/metrics", worker.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${PUSH_TOKEN}`, "content-type": "application/json" },
+        body,
+      });
+      expect(await res.json()).toEqual({});
+    };
+    const total = async () => sampleValue(await worker.scrape(), 'stream_total{a="1",b="2",job="streams"}');
+    await send(exportOf(5, "100", "200"));
+    await send(exportOf(8, "100", "300"));
+    expect(await total()).toBe(8);
+    // The first export again, its bytes otherwise (not a replay by push id): older than the stream's mark, it adds nothing.
+    await send(exportOf(5, "100", "200", "ba"));
+    expect(await total()).toBe(8);
+    // The process restarted (a new start time): its total counts from zero.
+    await send(exportOf(2, "400", "500"));
+    expect(await total()).toBe(10);
+    // A total lower than the mark under the same start is a reset too.
+    await send(exportOf(1, "400", "600"));
+    expect(await total()).toBe(11);
   });
 });

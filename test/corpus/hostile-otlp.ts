@@ -227,12 +227,18 @@ export const HOSTILE_OTLP: HostileOtlp[] = [
     message: /summaries are not accepted/,
   },
   {
-    name: "a cumulative counter",
+    name: "exponential buckets that miss the count",
     contentType: JSON_TYPE,
-    body: json({ name: "c", sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ asInt: "3" }] } }),
+    body: json({
+      name: "e",
+      exponentialHistogram: {
+        aggregationTemporality: 1,
+        dataPoints: [{ count: "5", scale: 2, positive: { offset: 0, bucketCounts: ["1"] } }],
+      },
+    }),
     status: 200,
     rejected: 1,
-    message: /cumulative temporality is not accepted yet/,
+    message: /holds 1 observations but counts 5/,
   },
   {
     name: "a scale below -4",

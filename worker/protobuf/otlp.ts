@@ -230,8 +230,8 @@ function dataOf<P>(
   return nested(r, spec, out, where);
 }
 
-function metric(r: BinaryReader, where: string): OtlpMetric {
-  const m: OtlpMetric = { name: "", description: "", unit: "", data: { kind: "none" } };
+function metric(r: BinaryReader, where: string, scope: string): OtlpMetric {
+  const m: OtlpMetric = { scope, name: "", description: "", unit: "", data: { kind: "none" } };
   const set = (data: OtlpData) => {
     if (m.data.kind !== "none") throw new ProtobufError(`${where}: a metric carries one kind of data`);
     m.data = data;
@@ -309,14 +309,22 @@ export function decodeOtlpRequest(body: Uint8Array): OtlpResourceMetrics[] {
                 repeated: true,
                 read: (r2, o) => {
                   const at = `${where} scope_metrics`;
+                  const scope = { name: "" };
                   nested(
                     r2,
                     {
+                      // InstrumentationScope: its name (field 1) identifies cumulative streams.
+                      1: {
+                        name: "scope",
+                        wire: LD,
+                        read: (r3) =>
+                          nested(r3, { 1: { name: "name", wire: LD, read: (r4, x) => (x.name = str(r4)) } }, scope, at),
+                      },
                       2: {
                         name: "metrics",
                         wire: LD,
                         repeated: true,
-                        read: (r3) => o.metrics.push(metric(r3, `${at} metric ${o.metrics.length + 1}`)),
+                        read: (r3) => o.metrics.push(metric(r3, `${at} metric ${o.metrics.length + 1}`, scope.name)),
                       },
                     },
                     {},

@@ -57,6 +57,8 @@ export type OtlpData =
   | { kind: "none" };
 
 export interface OtlpMetric {
+  /** The instrumentation scope's name (part of what identifies a cumulative stream). */
+  scope: string;
   name: string;
   description: string;
   unit: string;
@@ -217,9 +219,10 @@ function exponentialPoint(value: unknown, path: Path): OtlpExponentialPoint {
   };
 }
 
-function metric(value: unknown, path: Path): OtlpMetric {
+function metric(value: unknown, path: Path, scope: string): OtlpMetric {
   const m = obj(value, path);
   const base = {
+    scope,
     name: text(m.name, [...path, "name"]),
     description: text(m.description, [...path, "description"]),
     unit: text(m.unit, [...path, "unit"]),
@@ -287,7 +290,8 @@ export function parseOtlpJson(input: unknown): OtlpResourceMetrics[] {
     const resource = attributes(obj(r.resource, [...path, "resource"]).attributes, [...path, "resource", "attributes"]);
     const metrics = list(r.scopeMetrics, [...path, "scopeMetrics"]).flatMap((sm, j) => {
       const at: Path = [...path, "scopeMetrics", j];
-      return list(obj(sm, at).metrics, [...at, "metrics"]).map((m, k) => metric(m, [...at, "metrics", k]));
+      const scope = text(obj(obj(sm, at).scope, [...at, "scope"]).name, [...at, "scope", "name"]);
+      return list(obj(sm, at).metrics, [...at, "metrics"]).map((m, k) => metric(m, [...at, "metrics", k], scope));
     });
     return { resource, metrics };
   });

@@ -3,10 +3,11 @@
 // - names as Prometheus translates them: characters outside [a-zA-Z0-9_:] become "_", the unit becomes a suffix
 //   ("s" → _seconds, "By" → _bytes, "1" on a gauge → _ratio, "{requests}" → nothing), and a monotonic sum is a
 //   counter (exposed with "_total" by the one naming rule, names.ts);
-// - a monotonic Sum with delta temporality adds; cumulative temporality is not accepted yet (its points are
-//   rejected, named in the partial success: configure the exporter for delta); a non-monotonic Sum and a Gauge set
-//   a gauge; a Histogram is a classic histogram, an ExponentialHistogram a native one (its scale is the schema;
-//   scales above 8 are reduced to 8, exactly); a Summary is rejected;
+// - a monotonic Sum with delta temporality adds; with cumulative temporality each point carries its stream's totals
+//   (the stream: resource, scope, metric and attributes; its start time), whose growth the store adds
+//   (lib/store/cumulative.ts); a non-monotonic Sum and a Gauge set a gauge; a Histogram is a classic histogram, an
+//   ExponentialHistogram a native one (its scale is the schema; scales above 8 are reduced to 8, exactly), each
+//   delta or cumulative as a Sum; a Summary is rejected;
 // - attributes become labels (keys sanitized as names; two keys that sanitize alike join their values with ";"),
 //   the resource's service.namespace/service.name become `job`, other resource attributes are dropped unless
 //   listed (aggregating across instances is the point);
@@ -208,15 +209,9 @@ export function otlpToPush(request: readonly OtlpResourceMetrics[], options: Otl
         reject(data.points, `${named}: summaries are not accepted (their quantiles cannot be added up)`);
         continue;
       }
+      // Unspecified temporality is taken as cumulative, the OTLP default.
       const cumulative = data.kind !== "gauge" && data.temporality !== 1;
       const counter = data.kind === "sum" && data.monotonic;
-      if (cumulative && (counter || data.kind === "histogram" || data.kind === "exponential_histogram")) {
-        reject(
-          data.points.length,
-          `${named}: cumulative temporality is not accepted yet; export with delta temporality (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta)`,
-        );
-        continue;
-      }
       const type: MetricType =
         data.kind === "histogram" || data.kind === "exponential_histogram"
           ? "histogram"
@@ -242,7 +237,8 @@ export function otlpToPush(request: readonly OtlpResourceMetrics[], options: Otl
         // A point flagged "no recorded value" carries nothing.
         if ((point.flags & 1) === 1) continue;
         const labels = labelsOf(point.attributes, { ...base });
-        const problem = addPoint(family, labels, point, data.kind, counter);
+        const stream = cumulative ? streamId(resource, metric, point.attributes) : undefined;
+        const problem = addPoint(family, labels, point, data.kind, counter, stream);
         if (problem) reject(1, `${named}: ${problem}`);
       }
     }
@@ -257,7 +253,12 @@ export function otlpToPush(request: readonly OtlpResourceMetrics[], options: Otl
         labelNames.map((n) => [n, Object.hasOwn(delta.labels, n) ? (delta.labels[n] as string) : ""]),
       ),
     }));
-    const natives = f.native ? series.map((s) => (s as HistogramDelta).native as NativeBuckets) : [];
+    const natives = f.native
+      ? series.flatMap((s) => {
+          const h = s as HistogramDelta;
+          return [h.native as NativeBuckets, ...(h.cumulative ?? []).map((p) => p.native as NativeBuckets)];
+        })
+      : [];
     parts.push({
       name,
       type: f.type,
@@ -288,14 +289,39 @@ export function otlpToPush(request: readonly OtlpResourceMetrics[], options: Otl
   };
 }
 
-/** Adds one point to its series in `family`; the reason it cannot, or undefined. */
+/** Two FNV-1a hashes of `text` (32 bits each, other seeds), as 16 hex digits. */
+function hash64(text: string): string {
+  const one = (seed: number) => {
+    let h = seed;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    return (h >>> 0).toString(16).padStart(8, "0");
+  };
+  return one(0x811c9dc5) + one(0x050c5d1f);
+}
+
+/** A cumulative stream's id: its resource (every attribute), scope, metric name and point attributes. */
+function streamId(resource: OtlpAttributes, metric: OtlpMetric, attributes: OtlpAttributes): string {
+  const sorted = (a: OtlpAttributes) => [...a].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  return `otlp-${hash64(JSON.stringify([sorted(resource), metric.scope, metric.name, sorted(attributes)]))}`;
+}
+
+/** `points` with `point` in: a second point of one stream keeps the later of the two. */
+function withPoint<P extends { stream: string; time: string }>(points: P[] | undefined, point: P): P[] {
+  const others = (points ?? []).filter((p) => p.stream !== point.stream);
+  const same = points?.find((p) => p.stream === point.stream);
+  return [...others, same && !later(same.time, point.time) ? same : point];
+}
+
+/** Adds one point to its series in `family` (`stream`: a cumulative stream's); the reason it cannot, or undefined. */
 function addPoint(
   family: Assembly,
   labels: Labels,
   point: OtlpNumberPoint | OtlpHistogramPoint | OtlpExponentialPoint,
   kind: "gauge" | "sum" | "histogram" | "exponential_histogram",
   counter: boolean,
+  stream: string | undefined,
 ): string | undefined {
+  const at = stream === undefined ? undefined : { stream, start: point.startTime, time: point.time };
   for (const name of Object.keys(labels)) family.labelNames.add(name);
   const key = seriesKey(Object.keys(labels).sort(), labels);
   const before = family.series.get(key);
@@ -304,7 +330,19 @@ function addPoint(
     if (!Number.isFinite(value)) return `a value must be a finite number, got ${value}`;
     if (counter) {
       if (value < 0) return `a monotonic sum cannot add ${value}`;
-      family.series.set(key, { labels, inc: ((before as CounterDelta | undefined)?.inc ?? 0) + value });
+      const c = before as CounterDelta | undefined;
+      if (at)
+        family.series.set(key, {
+          labels,
+          inc: c?.inc ?? 0,
+          cumulative: withPoint(c?.cumulative, { ...at, total: value }),
+        });
+      else
+        family.series.set(key, {
+          labels,
+          inc: (c?.inc ?? 0) + value,
+          ...(c?.cumulative ? { cumulative: c.cumulative } : {}),
+        });
       return undefined;
     }
     // A gauge (or a non-monotonic sum, which is what its value is now) keeps its latest point.
@@ -325,7 +363,9 @@ function addPoint(
       return "a histogram point's bucket counts do not add up to its count";
     family.buckets ??= bounds;
     if (family.buckets.join() !== bounds.join()) return "a histogram point has other bounds than the family's first";
-    delta = { labels, counts: p.bucketCounts, sum };
+    delta = at
+      ? { labels, counts: p.bucketCounts.map(() => 0), sum: 0, cumulative: [{ ...at, counts: p.bucketCounts, sum }] }
+      : { labels, counts: p.bucketCounts, sum };
   } else {
     const p = h as OtlpExponentialPoint;
     if (p.scale < NATIVE_SCHEMA_MIN)
@@ -334,7 +374,10 @@ function addPoint(
     const held = native.zeroCount + [...native.positive, ...native.negative].reduce((n, [, c]) => n + (c as number), 0);
     if (held !== p.count) return `an exponential histogram point holds ${held} observations but counts ${p.count}`;
     family.buckets ??= [];
-    delta = { labels, counts: [p.count], sum, native };
+    const none = { ...native, zeroCount: 0, positive: [], negative: [] };
+    delta = at
+      ? { labels, counts: [0], sum: 0, native: none, cumulative: [{ ...at, counts: [p.count], sum, native }] }
+      : { labels, counts: [p.count], sum, native };
   }
   if (before) {
     const b = before as HistogramDelta;
@@ -346,6 +389,9 @@ function addPoint(
     // Uncapped: the push's check holds the merged buckets to the limit on native buckets.
     const native = mergeNative(b.native, delta.native, Number.MAX_SAFE_INTEGER);
     if (native) merged.native = native;
+    let points = b.cumulative;
+    for (const p of delta.cumulative ?? []) points = withPoint(points, p);
+    if (points) merged.cumulative = points;
     delta = merged;
   }
   family.series.set(key, delta);

@@ -112,9 +112,43 @@ describe("otlpToPush", () => {
     const { push, rejected, reasons } = convert(request);
     expect(push.families.map((f) => [f.name, f.type])).toEqual([
       ["good", "counter"],
+      ["cum", "counter"],
       ["inflight", "gauge"],
     ]);
-    expect(rejected).toBe(3);
-    expect(reasons.join("\n")).toMatch(/finite number, got NaN[\s\S]*cannot add -2[\s\S]*cumulative temporality/);
+    expect(rejected).toBe(2);
+    expect(reasons.join("\n")).toMatch(/finite number, got NaN[\s\S]*cannot add -2/);
+  });
+
+  it("gives each point of a cumulative stream its stream (resource, scope, metric, attributes) and start", () => {
+    const request = {
+      resourceMetrics: ["i-1", "i-2"].map((instance) => ({
+        resource: { attributes: attrs({ "service.name": "api", "service.instance.id": instance }) },
+        scopeMetrics: [
+          {
+            scope: { name: "lib" },
+            metrics: [
+              {
+                name: "hits",
+                sum: {
+                  aggregationTemporality: 2,
+                  isMonotonic: true,
+                  dataPoints: [{ asInt: "4", startTimeUnixNano: "10", timeUnixNano: "20" }],
+                },
+              },
+            ],
+          },
+        ],
+      })),
+    };
+    const series = convert(request).push.families[0]?.series[0];
+    // Two instances, one series: two streams, each with its total; nothing added outright.
+    expect(series).toMatchObject({ labels: { job: "api" }, inc: 0 });
+    const points = (series as { cumulative?: { stream: string; start: string; time: string; total: number }[] })
+      .cumulative;
+    expect(points?.map((p) => [p.start, p.time, p.total])).toEqual([
+      ["10", "20", 4],
+      ["10", "20", 4],
+    ]);
+    expect(new Set(points?.map((p) => p.stream)).size).toBe(2);
   });
 });

@@ -26,6 +26,8 @@ export interface ProducedSeries {
   observations?: number[];
   /** A trace's labels beside the increment (a counter) or each observation (a histogram): an exemplar. */
   exemplarLabels?: Labels;
+  /** A counter's `value` is the total of this cumulative stream since its start (times in nanoseconds). */
+  cumulative?: { stream: string; start: string; time: string };
 }
 
 /** A metric as a producer declares and records it, in any entry's terms. */
@@ -133,6 +135,8 @@ export function wirePush(metrics: ProducedMetric[], pushId?: string): Push {
       const labels = s.labels ?? {};
       const now = Date.now() / 1000;
       const traced = (value: number) => (s.exemplarLabels ? { labels: s.exemplarLabels, value, timestamp: now } : null);
+      if (m.type === "counter" && s.cumulative)
+        return { labels, inc: 0, cumulative: [{ ...s.cumulative, total: s.value ?? 0 }] };
       if (m.type === "counter")
         return { labels, inc: s.value ?? 0, ...(s.exemplarLabels ? { exemplars: [traced(s.value ?? 0)] } : {}) };
       if (m.type === "histogram") {
@@ -211,7 +215,10 @@ const clientEntry = (name: string, transport: () => DurableObjectTransport): Ent
   // The client's delivery sends the families a whole-push refusal held back (424) again without the refused one.
   wholePush: false,
   bound: true,
-  cannotCarry: (m) => (m.type === "untyped" ? "the client has no untyped metric" : undefined),
+  cannotCarry: (m) => {
+    if (m.series.some((s) => s.cumulative)) return "the client sends deltas, not a stream's totals";
+    return m.type === "untyped" ? "the client has no untyped metric" : undefined;
+  },
   async push(metrics) {
     const errors: string[] = [];
     const registry = new Registry({ onError: (message) => errors.push(message) });
@@ -307,6 +314,7 @@ const pushgateway: Entry = {
     if (m.type === "summary") return "a text body carries quantiles its pusher computed, not observations";
     if (m.series.some((s) => s.exemplarLabels)) return "a text 0.0.4 body carries no exemplars";
     if (m.native) return "the text format has no native buckets";
+    if (m.series.some((s) => s.cumulative)) return "a Pushgateway push carries no stream";
     return undefined;
   },
   async push(metrics, { token = PUSH_TOKEN, pushId } = {}) {
@@ -386,6 +394,7 @@ const pushgatewayProtobuf: Entry = {
     if (m.ttlSeconds !== undefined || m.shards !== undefined) return "a protobuf body carries no TTL or shards";
     if (m.type === "summary") return "a protobuf body carries quantiles its pusher computed, not observations";
     if (m.series.some((s) => s.exemplarLabels)) return "a pushed protobuf body's exemplars are left out";
+    if (m.series.some((s) => s.cumulative)) return "a Pushgateway push carries no stream";
     return undefined;
   },
   async push(metrics, { token = PUSH_TOKEN, pushId } = {}) {
@@ -415,6 +424,16 @@ export function otlpBody(metrics: ProducedMetric[]): string {
     const base = { name: m.name, description: help(m) };
     const points = <T>(point: (s: ProducedSeries) => T) =>
       m.series.map((s) => ({ attributes: attributes(s.labels), timeUnixNano: time, ...point(s) }));
+    const cumulative = m.series.find((s) => s.cumulative)?.cumulative;
+    if (m.type === "counter" && cumulative) {
+      const dataPoints = m.series.map((s) => ({
+        attributes: attributes(s.labels),
+        startTimeUnixNano: s.cumulative?.start,
+        timeUnixNano: s.cumulative?.time,
+        asDouble: s.value ?? 0,
+      }));
+      return { ...base, sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints } };
+    }
     if (m.type === "counter")
       return {
         ...base,

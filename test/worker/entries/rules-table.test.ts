@@ -144,6 +144,35 @@ const RULES: Rule[] = [
     },
   },
   {
+    rule: "a cumulative stream adds what its total grew: a stale point adds nothing, a new start counts anew",
+    skip: (entry) =>
+      entry.cannotCarry({
+        name: "x",
+        type: "counter",
+        series: [{ value: 1, cumulative: { stream: "s", start: "1", time: "1" } }],
+      }) !== undefined,
+    async run(entry, base) {
+      const total = (value: number, start: string, time: string): ProducedMetric => ({
+        name: base,
+        type: "counter",
+        series: [{ labels: {}, value, cumulative: { stream: `${base}-stream`, start, time } }],
+      });
+      for (const [value, start, time, expected] of [
+        [5, "100", "200", 5],
+        [8, "100", "300", 8],
+        [6, "100", "250", 8],
+        [2, "400", "500", 10],
+      ] as const) {
+        expect(await entry.push([total(value, start, time)])).toMatchObject({ accepted: true });
+        expect((await stored(base))?.series[0]?.value).toBe(expected);
+      }
+      const bad = await entry.push([total(1, "soon", "600")]);
+      expect(bad).toMatchObject({ accepted: false, status: 400 });
+      expect(bad.error).toMatch(/start(TimeUnixNano)?: must be a time in nanoseconds/);
+      expect((await stored(base))?.series[0]?.value).toBe(10);
+    },
+  },
+  {
     rule: "a family has at most 32 label names: 33 are refused with 400 naming the limit, and nothing is stored",
     async run(entry, base) {
       const names = labelNames(33);

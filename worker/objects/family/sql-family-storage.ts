@@ -396,7 +396,10 @@ export class SqlFamilyStorage implements FamilyStorage {
     let windows = 0;
     for (const sketch of Object.values(series.windows ?? {}))
       windows += 64 + 48 * (sketch.pos.length + sketch.neg.length) + 24 * (sketch.exact?.length ?? 0);
-    const bytes = 64 + 2 * key.length + 16 * ((series.counts?.length ?? 0) + 4) + windows;
+    // Cumulative streams' marks (about a histogram's worth each) and native buckets count too.
+    const marks = Object.keys((series as { streams?: object }).streams ?? {}).length;
+    const native = 24 * ((series.native?.positive.length ?? 0) + (series.native?.negative.length ?? 0));
+    const bytes = 64 + 2 * key.length + 16 * ((series.counts?.length ?? 0) + 4) + windows + native + 160 * marks;
     this.cache.set(key, { series: { ...series, key }, bytes });
     this.cacheBytes += bytes;
     if (this.cacheBytes > MAX_CACHE_BYTES) {
