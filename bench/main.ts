@@ -5,13 +5,14 @@ import { costPerTraffic, EVERY_REQUEST, EVERY_REQUEST_INGEST, RECOMMENDED } from
 import { hotPath } from "./hot-path.ts";
 import { HTTP_MODES, type HttpCostRun, httpCost, monthlyAt } from "./http-cost.ts";
 import { idleLatency } from "./latency.ts";
+import { remoteWriteBench } from "./remote-write.ts";
 import { scrapeBench } from "./scrape.ts";
 import { throughput } from "./throughput.ts";
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const dollars = (n: number) => `$${fmt(n, n < 100 ? 2 : 0)}`;
-const only = new Set((process.env.BENCH ?? "hot,throughput,http,cost,latency,scrape").split(","));
+const only = new Set((process.env.BENCH ?? "hot,throughput,http,cost,latency,scrape,remote-write").split(","));
 
 console.log(`prometheus-distributed-client benchmark — Node ${process.version}, ${new Date().toISOString()}\n`);
 
@@ -177,6 +178,23 @@ if (only.has("scrape")) {
     );
     console.log(
       `      the scraping Worker's V8 heap: ${m.heapBaselineMb.toFixed(1)} MB before, at most ${m.heapPeakMb.toFixed(1)} MB while streaming (limit 128 MB)`,
+    );
+  }
+}
+
+if (only.has("remote-write")) {
+  console.log("\n(g) a remote-write export: 100 families × 10 series sent to a local receiver, mean of 5 exports");
+  const r = await remoteWriteBench();
+  const perMonth = (perExport: number, intervalSeconds: number) => (perExport * 30 * 86_400) / intervalSeconds;
+  console.log(
+    `    per export: ${r.objectRequests.toFixed(1)} object requests (families ${r.families} + the catalog, the ingest object, the exporter), ${r.familyRows} rows written by the family objects, ${r.exporterRows} by the exporter; ${r.receiverRequests} request(s) to the receiver, ${(r.compressedBytes / 1024).toFixed(1)} KB compressed; ${(r.seconds * 1000).toFixed(0)} ms`,
+  );
+  for (const interval of [30, 60]) {
+    const requests = perMonth(r.objectRequests, interval);
+    const rows = perMonth(r.familyRows + r.exporterRows, interval);
+    const dollars = (requests / 1e6) * 0.15 + (rows / 1e6) * 1.0 + (perMonth(r.seconds, interval) * 0.125 * 12.5) / 1e6;
+    console.log(
+      `    every ${interval} s: ${(requests / 1e6).toFixed(2)} M object requests and ${(rows / 1e3).toFixed(0)} k rows a month, $${dollars.toFixed(2)} before the included allowances`,
     );
   }
 }

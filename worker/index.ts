@@ -5,6 +5,7 @@ import type { Env } from "./config/env.ts";
 import { createMetricsRouter } from "./http/router.ts";
 
 export type { Env } from "./config/env.ts";
+export { ExportObject } from "./export/export-object.ts";
 export type { MetricsRouterOptions } from "./http/router.ts";
 export { createMetricsRouter } from "./http/router.ts";
 export { MetricsService } from "./ingest/metrics-service.ts";
@@ -18,4 +19,9 @@ const router = createMetricsRouter();
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+  // The cron trigger: keeps the remote-write exporter's alarm set, when remote-write is configured.
+  scheduled: (_controller, env, ctx) => {
+    if (env.REMOTE_WRITE_URL && env.METRICS_EXPORT)
+      ctx.waitUntil(env.METRICS_EXPORT.getByName("remote-write").ensureScheduled());
+  },
 } satisfies ExportedHandler<Env>;

@@ -55,6 +55,23 @@ export function familyHeader(family: FamilyDefinition, format: ExpositionFormat)
   return `# HELP ${name} ${escapeHelp(family.help)}\n# TYPE ${name} ${family.type}\n`;
 }
 
+/**
+ * Walks a histogram series' buckets: each one's `le` as written and its cumulative count (+Inf last); returns the
+ * total. The one place the bucket samples of both the text and the sample form are made.
+ */
+function eachBucket(
+  bounds: readonly number[],
+  counts: readonly number[],
+  visit: (le: string, cumulative: number, index: number) => void,
+): number {
+  let cumulative = 0;
+  for (let i = 0; i < counts.length; i++) {
+    cumulative += counts[i] as number;
+    visit(i < bounds.length ? formatValue(bounds[i] as number) : "+Inf", cumulative, i);
+  }
+  return cumulative;
+}
+
 /** True for the types whose series carry a creation time (OpenMetrics `_created`). */
 const hasCreated = (type: FamilyDefinition["type"]) => type === "counter" || type === "histogram" || type === "summary";
 
@@ -94,14 +111,10 @@ export function seriesLines(
         out += `${name}${plain} ${formatValue(s.value ?? 0)}\n`;
         break;
       case "histogram": {
-        const counts = s.counts ?? [];
         const bounds = family.buckets ?? [];
-        let cumulative = 0;
-        for (let i = 0; i < counts.length; i++) {
-          cumulative += counts[i] as number;
-          const le = i < bounds.length ? formatValue(bounds[i] as number) : "+Inf";
-          out += `${name}_bucket${extra("le", le)} ${cumulative}${exemplar(i)}\n`;
-        }
+        const cumulative = eachBucket(bounds, s.counts ?? [], (le, count, i) => {
+          out += `${name}_bucket${extra("le", le)} ${count}${exemplar(i)}\n`;
+        });
         // OpenMetrics: with negative bucket thresholds the sum is no counter, and _count goes with _sum.
         if (!openMetrics || (bounds[0] ?? 0) >= 0) {
           out += `${name}_sum${plain} ${formatValue(s.sum ?? 0)}\n${name}_count${plain} ${cumulative}\n`;
@@ -118,6 +131,51 @@ export function seriesLines(
         break;
     }
     if (created) out += `${name}_created${plain} ${formatValue(s.created)}\n`;
+  }
+  return out;
+}
+
+/** One sample as Prometheus stores it from text 0.0.4: its name, its labels (the series', then `le` or `quantile`). */
+export interface Sample {
+  name: string;
+  labels: [string, string][];
+  value: number;
+}
+
+/**
+ * The samples of `series` of `family` as Prometheus stores them from text 0.0.4 (`seriesLines` in that format, as
+ * data: what remote-write sends). Same names, labels and values; `test/lib/protocol/exposition.test.ts` holds the
+ * two to each other.
+ */
+export function seriesSamples(family: FamilyDefinition, series: readonly SeriesSnapshot[]): Sample[] {
+  const out: Sample[] = [];
+  const { name, labelNames } = family;
+  for (const s of series) {
+    const labels = labelNames.map((n): [string, string] => [n, s.labels[n] ?? ""]);
+    const push = (sample: string, value: number, extra?: [string, string]) =>
+      out.push({ name: sample, labels: extra ? [...labels, extra] : labels, value });
+    switch (family.type) {
+      case "counter":
+        push(exposedName(name, "counter"), s.value ?? 0);
+        break;
+      case "gauge":
+      case "untyped":
+        push(name, s.value ?? 0);
+        break;
+      case "histogram": {
+        const cumulative = eachBucket(family.buckets ?? [], s.counts ?? [], (le, count) =>
+          push(`${name}_bucket`, count, ["le", le]),
+        );
+        push(`${name}_sum`, s.sum ?? 0);
+        push(`${name}_count`, cumulative);
+        break;
+      }
+      case "summary":
+        for (const [q = 0, v = 0] of s.quantiles ?? []) push(name, v, ["quantile", formatValue(q)]);
+        push(`${name}_sum`, s.sum ?? 0);
+        push(`${name}_count`, s.count ?? 0);
+        break;
+    }
   }
   return out;
 }

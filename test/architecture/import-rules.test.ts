@@ -84,6 +84,7 @@ const RULES: Rule[] = [
   },
   {
     files: under(
+      "worker/export/",
       "worker/ingest/",
       "worker/otlp/",
       "worker/pushgateway/",
@@ -110,6 +111,8 @@ const PACKAGES: Record<string, string[]> = {
   "worker/protobuf/messages.ts": ["@bufbuild/protobuf/wire"],
   "worker/protobuf/reader.ts": ["@bufbuild/protobuf/wire"],
   "worker/protobuf/otlp.ts": ["@bufbuild/protobuf/wire"],
+  "worker/protobuf/remote-write.ts": ["@bufbuild/protobuf/wire", "snappyjs"],
+  "worker/export/export-object.ts": ["cloudflare:workers"],
 };
 
 describe("import rules", () => {

@@ -1,6 +1,6 @@
 // Faults against the real Worker: SIGKILL in the middle of a sustained push load (also while the ingest objects fold),
 // restart on the same storage, clients resend what was not acknowledged with the same batch ids → the totals are
-// exactly what was sent.
+// exactly what was sent; the same for OTLP exporters (delta and cumulative), which resend the same bytes.
 // And 10,000 increments as 500 concurrent pushes over 3 families add up exactly.
 
 import { type ChildProcess, spawn } from "node:child_process";
@@ -127,6 +127,94 @@ describe("faults (black box)", () => {
       }
     },
   );
+
+  it("loses nothing and doubles nothing for OTLP exporters across a SIGKILL and a restart: delta and cumulative", async () => {
+    const persistDir = tempDir("pdc-kill-otlp-");
+    const port = await freePort();
+    const script = join(scriptDir("pdc-serve-"), "serve.mjs");
+    await build({
+      entryPoints: ["test/blackbox/serve.ts"],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      outfile: script,
+      logLevel: "error",
+      define: { "import.meta.dirname": JSON.stringify(import.meta.dirname) },
+    });
+    let server = await serveInChild(script, port, persistDir, {});
+    const url = `http://127.0.0.1:${port}/v1/metrics`;
+    const CLIENTS = 4;
+    const EXPORTS = 40;
+    /** An export as an SDK sends it: its counter's delta (or its stream's total), its own time. */
+    const body = (c: number, i: number, temporality: 1 | 2, value: number) =>
+      JSON.stringify({
+        resourceMetrics: [
+          {
+            resource: { attributes: [{ key: "service.name", value: { stringValue: `fault-${c}` } }] },
+            scopeMetrics: [
+              {
+                metrics: [
+                  {
+                    name: temporality === 1 ? "fault.delta" : "fault.cumulative",
+                    sum: {
+                      aggregationTemporality: temporality,
+                      isMonotonic: true,
+                      dataPoints: [{ asInt: String(value), startTimeUnixNano: "1", timeUnixNano: String(1_000 + i) }],
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      });
+    let failures = 0;
+    /** Sends an export until it is acknowledged, the same bytes every time, as an exporter retries. */
+    const exportUntilAcknowledged = async (text: string) => {
+      for (;;) {
+        const res = await fetch(url, {
+          method: "POST",
+          headers: { authorization: `Bearer ${PUSH_TOKEN}`, "content-type": "application/json" },
+          body: text,
+          signal: AbortSignal.timeout(2_000),
+        }).catch(() => undefined);
+        if (res?.status === 200) return;
+        failures++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    let acknowledged = 0;
+    const sent = new Array<number>(CLIENTS).fill(0);
+    const clients = Array.from({ length: CLIENTS }, async (_, c) => {
+      let total = 0;
+      for (let i = 0; i < EXPORTS; i++) {
+        const n = 1 + ((i * 7 + c) % 5);
+        sent[c] = (sent[c] as number) + n;
+        total += n;
+        await exportUntilAcknowledged(body(c, i, 1, n));
+        await exportUntilAcknowledged(body(c, i, 2, total));
+        acknowledged++;
+      }
+    });
+    while (acknowledged < (CLIENTS * EXPORTS) / 3) await new Promise((r) => setTimeout(r, 10));
+    await killHard(server);
+    await new Promise((r) => setTimeout(r, 500));
+    server = await serveInChild(script, port, persistDir, {});
+    await Promise.all(clients);
+    try {
+      // The kill met exports in flight (or on their way), which were sent again.
+      expect(failures).toBeGreaterThan(0);
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (let c = 0; c < CLIENTS; c++) {
+        expect(sampleValue(text, `fault_delta_total{job="fault-${c}"}`), `client ${c}, delta`).toBe(sent[c]);
+        expect(sampleValue(text, `fault_cumulative_total{job="fault-${c}"}`), `client ${c}, cumulative`).toBe(sent[c]);
+      }
+    } finally {
+      await killHard(server);
+    }
+  });
 
   it.each([
     ["applied as they come", {}],

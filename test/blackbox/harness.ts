@@ -35,6 +35,7 @@ export function familyObjects(scriptName?: string): WorkerOptions["durableObject
     METRICS_FAMILY: { className: "FamilyObject", useSQLite: true, ...(scriptName ? { scriptName } : {}) },
     METRICS_CATALOG: { className: "CatalogObject", useSQLite: true, ...(scriptName ? { scriptName } : {}) },
     METRICS_INGEST: { className: "IngestObject", useSQLite: true, ...(scriptName ? { scriptName } : {}) },
+    METRICS_EXPORT: { className: "ExportObject", useSQLite: true, ...(scriptName ? { scriptName } : {}) },
   };
 }
 
@@ -220,11 +221,11 @@ export interface RunningPrometheus {
   stop(): void;
 }
 
-/** Starts Debian's `prometheus` scraping `target` (honor_labels, as the README configures it) with `flags`. */
-export async function startPrometheus(target: URL, flags: string[]): Promise<RunningPrometheus> {
+/** Starts Debian's `prometheus` scraping `target` (honor_labels, as the README configures it) with `flags`, on `listenPort` or a free one. */
+export async function startPrometheus(target: URL, flags: string[], listenPort?: number): Promise<RunningPrometheus> {
   const { freePort } = await import("./ports.ts");
   const dir = tempDir("pdc-prometheus-");
-  const port = await freePort();
+  const port = listenPort ?? (await freePort());
   writeFileSync(
     join(dir, "prometheus.yml"),
     `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: pdc\n    honor_labels: true\n    static_configs:\n      - targets: ["${target.host}"]\n`,

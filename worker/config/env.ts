@@ -1,5 +1,6 @@
 // The bindings and variables the metrics Worker reads. Limits and tokens are strings, as wrangler passes vars.
 
+import type { ExportObject } from "../export/export-object.ts";
 import type { CatalogObject } from "../objects/catalog-object.ts";
 import type { FamilyObject } from "../objects/family-object.ts";
 import type { IngestObject } from "../objects/ingest-object.ts";
@@ -45,6 +46,16 @@ export interface Env {
    * service.name make `job`, the rest is dropped so that instances add up).
    */
   OTLP_RESOURCE_LABELS?: string;
+  /** Remote-write export: the receiver's URL (none: no export). */
+  REMOTE_WRITE_URL?: string;
+  /** … a bearer token for it (a secret), or a user name and password (the password a secret). */
+  REMOTE_WRITE_BEARER_TOKEN?: string;
+  REMOTE_WRITE_USERNAME?: string;
+  REMOTE_WRITE_PASSWORD?: string;
+  /** … and how often, in seconds (5–3,600, default 30). */
+  REMOTE_WRITE_INTERVAL_SECONDS?: string;
+  /** The object that sends the families out with remote-write, on its alarm. */
+  METRICS_EXPORT?: DurableObjectNamespace<ExportObject>;
   MAX_BODY_BYTES?: string;
   /** Families the deployment may hold (default 2,000); a push that would create one more is refused whole. */
   MAX_FAMILIES?: string;

@@ -68,6 +68,11 @@ export function selfMetricsFlushMs(env: Env): number {
   return Math.min(nonNegativeInt(env.SELF_METRICS_FLUSH_MS, 10_000), 25_000);
 }
 
+/** How often the families are sent out with remote-write (REMOTE_WRITE_INTERVAL_SECONDS, 5–3,600 s, default 30). */
+export function remoteWriteIntervalMs(env: Env): number {
+  return Math.min(Math.max(nonNegativeInt(env.REMOTE_WRITE_INTERVAL_SECONDS, 30), 5), 3600) * 1000;
+}
+
 /** The resource attributes an OTLP push keeps as labels (OTLP_RESOURCE_LABELS, comma-separated). */
 export function otlpResourceLabels(env: Env): string[] {
   return (env.OTLP_RESOURCE_LABELS ?? "")

@@ -68,6 +68,16 @@ async function push(request: Request, env: Env, ctx: ExecutionContext): Promise<
 }
 
 /** DELETE /families/:name — the whole family, its series and its batch ids. */
+/** POST /remote-write: an export now, with the admin credential; the exporter's counts after it. */
+async function handleRemoteWrite(request: Request, env: Env): Promise<Response> {
+  await authorizeAdmin(request, env);
+  if (!env.REMOTE_WRITE_URL || !env.METRICS_EXPORT)
+    throw new HttpError(409, "remote-write is not configured (set REMOTE_WRITE_URL; METRICS_EXPORT must be bound)");
+  const exporter = env.METRICS_EXPORT.getByName("remote-write");
+  await exporter.ensureScheduled();
+  return jsonResponse(await exporter.exportNow());
+}
+
 async function handleDeleteFamily(request: Request & { params: Record<string, string> }, env: Env): Promise<Response> {
   const name = await deletable(request, env);
   await drainIngest(env, [name]);
@@ -242,6 +252,7 @@ export function createMetricsRouter<E = Env>(options: MetricsRouterOptions<E> = 
     .get("/metrics", handleScrape)
     .post("/push", counted(push))
     .post("/v1/metrics", counted(otlpMetrics))
+    .post("/remote-write", handleRemoteWrite)
     .put("/metrics/*", gatewayPush)
     .post("/metrics/*", gatewayPush)
     .delete("/metrics/*", (request: Request, env: Env) => pushgatewayDelete(request, env, base))

@@ -15,12 +15,14 @@ import { PAGE_BYTES, PAGE_SERIES, ttlMs } from "../../lib/store/family-store.ts"
 import { firstPages, mergedShards } from "../../lib/store/merge-shards.ts";
 import type { Env } from "../config/env.ts";
 import { defaultTtlSeconds, limits, maxFamilies, scrapeCacheMs } from "../config/settings.ts";
+import type { ExportStats } from "../export/export-object.ts";
 import { contentTypeOf, negotiate, type ScrapeFormat } from "../http/negotiate.ts";
 import { type CatalogEntry, catalog } from "../objects/catalog-object.ts";
 import type { ScrapePageRequest } from "../objects/family/reads.ts";
 import { drainIngest, everyIngestStub, familyStub } from "../objects/stubs.ts";
 import { familyMessage } from "../protobuf/families.ts";
 import { DelimitedWriter } from "../protobuf/messages.ts";
+import { remoteWriteFamilies } from "../self-metrics/remote-write-metrics.ts";
 import { type FamilySeen, scrapeGauges } from "../self-metrics/self-metrics.ts";
 import { type Collected, runCollectors, type ScrapeCollector } from "./collectors.ts";
 import { ABORTED_BINARY_TAIL, ScrapeFlight } from "./scrape-flight.ts";
@@ -216,6 +218,7 @@ async function* exposition(
   format: ScrapeFormat,
   started: number,
   collecting: Promise<Collected>,
+  exporting: Promise<ExportStats | undefined>,
 ): AsyncGenerator<Piece> {
   const render = renderer(format);
   const seen: FamilySeen[] = [];
@@ -255,6 +258,8 @@ async function* exposition(
     Date.now() / 1000,
   );
   for (const gauge of gauges) yield render.family(gauge);
+  const exported = await exporting;
+  if (exported) for (const family of remoteWriteFamilies(exported, Date.now() / 1000)) yield render.family(family);
   yield render.end();
 }
 
@@ -298,7 +303,15 @@ export async function scrapeResponse(
     limits: limits(env),
     stored: (sample) => storedSamples.has(sample),
   });
-  ctx.waitUntil(flight.run(exposition(env, entries, tally, format, started, collecting)));
+  // With remote-write configured, the exporter's counts join the Worker's own metrics (one object request).
+  const exporting =
+    env.REMOTE_WRITE_URL && env.METRICS_EXPORT
+      ? env.METRICS_EXPORT.getByName("remote-write")
+          .stats()
+          .catch(() => undefined)
+      : Promise.resolve(undefined);
+  if (env.REMOTE_WRITE_URL && env.METRICS_EXPORT) tally.requests++;
+  ctx.waitUntil(flight.run(exposition(env, entries, tally, format, started, collecting, exporting)));
   return new Response(flight.reader(true), { headers });
 }
 

@@ -7,6 +7,8 @@ import {
   escapeHelp,
   escapeLabelValue,
   formatValue,
+  seriesLines,
+  seriesSamples,
 } from "../../../lib/protocol/exposition.ts";
 import type { FamilySnapshot } from "../../../lib/protocol/wire.ts";
 
@@ -192,5 +194,18 @@ describe("formatValue", () => {
     [123456789, "123456789"],
   ])("%d → %s", (v, s) => {
     expect(formatValue(v)).toBe(s);
+  });
+});
+
+describe("seriesSamples (what remote-write sends)", () => {
+  it("holds the samples text 0.0.4 shows, name for name, label for label, value for value", () => {
+    for (const family of families) {
+      const lines = seriesLines(family, family.series, "text").trimEnd().split("\n");
+      const samples = seriesSamples(family, family.series).map((s) => {
+        const labels = s.labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",");
+        return `${s.name}${labels === "" ? "" : `{${labels}}`} ${formatValue(s.value)}`;
+      });
+      expect(samples, family.name).toEqual(lines);
+    }
   });
 });
