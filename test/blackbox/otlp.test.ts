@@ -7,6 +7,7 @@
 
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeDelimited } from "../../worker/protobuf/messages.ts";
@@ -97,7 +98,7 @@ describe("OTLP ingest from the OpenTelemetry JS SDK (black box)", () => {
     expect(sorted(got)).toEqual(sorted(expected));
   });
 
-  it("counts an export sent twice (a retry after a lost reply) once", async () => {
+  it("counts an export sent twice (a retry after a lost reply) once, and takes gzip", async () => {
     const body = JSON.stringify({
       resourceMetrics: [
         {
@@ -128,6 +129,18 @@ describe("OTLP ingest from the OpenTelemetry JS SDK (black box)", () => {
     expect((await send()).status).toBe(200);
     expect((await send()).status).toBe(200);
     expect(sampleValue(await worker.scrape(), 'retried_exports_total{job="retry"}')).toBe(7);
+    // A later export of the same point, gzipped: an export of its own, it adds (once).
+    const gzipped = await fetch(new URL("/v1/metrics", worker.url), {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${PUSH_TOKEN}`,
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+      },
+      body: gzipSync(body.replace("1796000000000000000", "1796000000000000001")),
+    });
+    expect([gzipped.status, await gzipped.json()]).toEqual([200, {}]);
+    expect(sampleValue(await worker.scrape(), 'retried_exports_total{job="retry"}')).toBe(14);
   });
 
   it("adds up 50 producers' cumulative exports exactly: each export adds what its totals grew", async () => {
