@@ -34,6 +34,23 @@ async function serveInChild(
   return child;
 }
 
+/** The Worker served from a Node process of its own (test/blackbox/serve.ts), bundled. */
+async function serveScript(): Promise<string> {
+  const script = join(scriptDir("pdc-serve-"), "serve.mjs");
+  await build({
+    entryPoints: ["test/blackbox/serve.ts"],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    outfile: script,
+    logLevel: "error",
+    define: { "import.meta.dirname": JSON.stringify(import.meta.dirname) },
+  });
+  return script;
+}
+
 /** SIGKILL the whole process group: node and its workerd. */
 function killHard(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -56,18 +73,7 @@ describe("faults (black box)", () => {
     async (_, vars, soon) => {
       const persistDir = tempDir("pdc-kill-");
       const port = await freePort();
-      const script = join(scriptDir("pdc-serve-"), "serve.mjs");
-      await build({
-        entryPoints: ["test/blackbox/serve.ts"],
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        target: "node20",
-        packages: "external",
-        outfile: script,
-        logLevel: "error",
-        define: { "import.meta.dirname": JSON.stringify(import.meta.dirname) },
-      });
+      const script = await serveScript();
       let server = await serveInChild(script, port, persistDir, vars);
 
       const CLIENTS = 4;
@@ -131,18 +137,7 @@ describe("faults (black box)", () => {
   it("loses nothing and doubles nothing for OTLP exporters across a SIGKILL and a restart: delta and cumulative", async () => {
     const persistDir = tempDir("pdc-kill-otlp-");
     const port = await freePort();
-    const script = join(scriptDir("pdc-serve-"), "serve.mjs");
-    await build({
-      entryPoints: ["test/blackbox/serve.ts"],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      outfile: script,
-      logLevel: "error",
-      define: { "import.meta.dirname": JSON.stringify(import.meta.dirname) },
-    });
+    const script = await serveScript();
     let server = await serveInChild(script, port, persistDir, {});
     const url = `http://127.0.0.1:${port}/v1/metrics`;
     const CLIENTS = 4;

@@ -2,6 +2,8 @@
 // project's encoder) and JSON ones, each with the status and what the reply must say: a 400 (or 413, 415) changes
 // nothing; a 200 with a partial success leaves out the points it names. Sent by test/blackbox/hostile.test.ts.
 
+import { type Bytes, fixed64, ld, str, tag } from "./protobuf-bytes.ts";
+
 export interface HostileOtlp {
   name: string;
   contentType: string;
@@ -13,25 +15,6 @@ export interface HostileOtlp {
   rejected?: number;
 }
 
-type Bytes = number[];
-function varint(n: number): Bytes {
-  const out: Bytes = [];
-  let v = n;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-}
-const tag = (field: number, wire: number) => varint(field * 8 + wire);
-const ld = (field: number, body: Bytes) => [...tag(field, 2), ...varint(body.length), ...body];
-const str = (field: number, s: string) => ld(field, [...new TextEncoder().encode(s)]);
-const fixed64 = (field: number, n: number) => {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setBigUint64(0, BigInt(n), true);
-  return [...tag(field, 1), ...new Uint8Array(view.buffer)];
-};
 /** ExportMetricsServiceRequest { resource_metrics { scope_metrics { metrics: [metric] } } }. */
 const request = (...metrics: Bytes[]) =>
   new Uint8Array(

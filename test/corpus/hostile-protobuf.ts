@@ -1,42 +1,14 @@
 // A corpus of malformed and hostile protobuf bodies (MetricFamily messages, length-delimited), built byte by byte
 // here (not with the project's encoder), each with what the 400's message must say. Sent to the Pushgateway API by
-// test/blackbox/hostile.test.ts and decoded by test/worker/pushgateway/protobuf-corpus.test.ts.
+// test/blackbox/hostile.test.ts and test/worker/pushgateway/protobuf.test.ts.
+
+import { type Bytes, dbl, delimited, ld, sint, str, tag, uint, varint, zigzag } from "./protobuf-bytes.ts";
 
 export interface HostileProtobuf {
   name: string;
   body: Uint8Array;
   message: RegExp;
 }
-
-type Bytes = number[];
-
-/** A base-128 varint (non-negative, up to 2^53). */
-function varint(n: number): Bytes {
-  const out: Bytes = [];
-  let v = n;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-}
-
-const zigzag = (n: number) => (n >= 0 ? 2 * n : -2 * n - 1);
-const tag = (field: number, wire: number) => varint(field * 8 + wire);
-const utf8 = (s: string) => [...new TextEncoder().encode(s)];
-/** A length-delimited field. */
-const ld = (field: number, body: Bytes) => [...tag(field, 2), ...varint(body.length), ...body];
-const str = (field: number, s: string) => ld(field, utf8(s));
-const uint = (field: number, n: number) => [...tag(field, 0), ...varint(n)];
-const sint = (field: number, n: number) => [...tag(field, 0), ...varint(zigzag(n))];
-function dbl(field: number, v: number): Bytes {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, v, true);
-  return [...tag(field, 1), ...new Uint8Array(view.buffer)];
-}
-/** Messages, each preceded by its length. */
-const delimited = (...messages: Bytes[]) => new Uint8Array(messages.flatMap((m) => [...varint(m.length), ...m]));
 
 // MetricFamily: 1 name, 2 help, 3 type, 4 metric. Metric: 1 label, 2 gauge, 3 counter, 4 summary, 5 untyped,
 // 6 timestamp_ms, 7 histogram. Histogram: 1 count, 2 sum, 3 bucket, 5 schema, 6 zero threshold, 7 zero count,
