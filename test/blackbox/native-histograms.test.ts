@@ -9,7 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Histogram, HttpTransport, Registry } from "../../lib/index.ts";
+import { Counter, Histogram, HttpTransport, Registry } from "../../lib/index.ts";
 import { decodeDelimited } from "../../worker/protobuf/messages.ts";
 import { bucketByDefinition } from "../fixtures/native-buckets.ts";
 import {
@@ -87,7 +87,10 @@ describe.skipIf(!hasGo)("Go pushers and native histograms (black box)", () => {
     });
     const latency = new Histogram({ name: "js_native_seconds", help: "Latency.", native: true, registers: [registry] });
     for (const v of jsValues) latency.observe(v);
-    expect(await registry.flush()).toMatchObject({ delivered: 1, rejected: 0 });
+    // A family of 2,500 series: the scrape reads it in pages, which protobuf carries as several messages of one name.
+    const paged = new Counter({ name: "js_paged", help: "Paged.", labelNames: ["id"], registers: [registry] });
+    for (let i = 0; i < 2_500; i++) paged.inc({ id: String(i) }, i % 7);
+    expect(await registry.flush()).toMatchObject({ rejected: 0, retained: 0 });
   }, 180_000);
   afterAll(async () => worker?.stop());
 
@@ -156,6 +159,11 @@ describe.skipIf(!hasGo)("Go pushers and native histograms (black box)", () => {
           "a native histogram in Prometheus",
         );
         expect(await query('go_records_processed_total{kind="ok"}')).toBe(PUSHERS * OBSERVATIONS);
+        // The paged family, read from several MetricFamily messages of one name, arrives whole.
+        await waitFor(async () => (await query("count(js_paged_total)")) === 2_500, 30_000, "every page of js_paged");
+        expect(await query("sum(js_paged_total)")).toBe(
+          Array.from({ length: 2_500 }, (_, i) => i % 7).reduce((a, b) => a + b, 0),
+        );
         for (const [name, values] of [
           ["go_native_seconds", goValues],
           ["go_both_seconds", goValues],
