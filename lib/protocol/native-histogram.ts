@@ -60,11 +60,34 @@ export function schemaForFactor(factor: number): number {
 /** The relative width of a bucket at `schema` (each bucket's upper bound over its lower), 2^(2^-schema). */
 export const bucketGrowth = (schema: number): number => 2 ** (2 ** -schema);
 
-/** Upper bounds of the fractions (in [0.5, 1)) that start each bucket within an octave, per positive schema. */
+const TWO_53 = 2 ** 53;
+
+/**
+ * The largest double not above 2^(j/n − 1) (0 ≤ j < n), found exactly: a double in [0.5, 1) is m/2^53 for a whole m,
+ * and m/2^53 ≤ 2^(j/n − 1) exactly when m^n ≤ 2^(j + 52n). So a fraction is at most this bound exactly when its
+ * value is at most the true bucket bound: a value a hair above an irrational bound (Math.SQRT2 above √2) goes to
+ * the bucket above, as client_golang's table puts it, not by how Math.pow happened to round.
+ */
+function floorFractionBound(j: number, n: number): number {
+  if (j === 0) return 0.5;
+  const limit = 1n << BigInt(j + 52 * n);
+  const within = (m: number) => BigInt(m) ** BigInt(n) <= limit;
+  let m = Math.round(2 ** (j / n - 1) * TWO_53);
+  while (!within(m)) m--;
+  while (within(m + 1)) m++;
+  return m / TWO_53;
+}
+
+/** Upper bounds of the fractions (in [0.5, 1)) that end each bucket within an octave, per positive schema, made on first use. */
 const FRACTION_BOUNDS: number[][] = [];
-for (let schema = 1; schema <= NATIVE_SCHEMA_MAX; schema++) {
-  const n = 2 ** schema;
-  FRACTION_BOUNDS[schema] = Array.from({ length: n }, (_, j) => 0.5 * 2 ** (j / n));
+function fractionBounds(schema: number): number[] {
+  let bounds = FRACTION_BOUNDS[schema];
+  if (!bounds) {
+    const n = 2 ** schema;
+    bounds = Array.from({ length: n }, (_, j) => floorFractionBound(j, n));
+    FRACTION_BOUNDS[schema] = bounds;
+  }
+  return bounds;
 }
 
 const frexpView = new DataView(new ArrayBuffer(8));
@@ -92,7 +115,7 @@ function frexp(magnitude: number): [number, number] {
 export function nativeIndex(magnitude: number, schema: number): number {
   const [fraction, exponent] = frexp(magnitude);
   if (schema > 0) {
-    const bounds = FRACTION_BOUNDS[schema] as number[];
+    const bounds = fractionBounds(schema);
     let lo = 0;
     let hi = bounds.length;
     while (lo < hi) {
@@ -109,8 +132,16 @@ export function nativeIndex(magnitude: number, schema: number): number {
 
 /** The magnitudes bucket `index` of `schema` holds: (lower, upper]. */
 export function bucketBounds(index: number, schema: number): [number, number] {
-  const width = 2 ** -schema;
-  return [2 ** ((index - 1) * width), 2 ** (index * width)];
+  return [upperBound(index - 1, schema), upperBound(index, schema)];
+}
+
+/** Bucket `index`'s upper bound at `schema`: the largest double not above 2^(index·2^-schema). */
+function upperBound(index: number, schema: number): number {
+  if (schema <= 0) return 2 ** (index * 2 ** -schema);
+  const n = 2 ** schema;
+  const octave = Math.floor(index / n);
+  // 2^(index/n) = 2^(octave + 1) · 2^(r/n − 1), r = index − octave·n; scaling by a power of two is exact.
+  return (fractionBounds(schema)[index - octave * n] as number) * 2 ** (octave + 1);
 }
 
 /** The largest index a finite magnitude reaches at `schema` (and the smallest is about its negation, subnormals). */
@@ -306,7 +337,7 @@ const BUCKETS = ["schema", "zeroThreshold", "zeroCount", "positive", "negative"]
 /**
  * Checks untrusted native buckets (a push's) and returns them in canonical form, or refuses naming the field: a
  * schema within -4…8, a finite threshold ≥ 0, whole counts, indexes a finite value can reach, strictly increasing,
- * at most `maxNativeBuckets` buckets, and as many observations as the series counts.
+ * and as many observations as the series counts. Past `maxNativeBuckets` buckets, returned at a coarser schema.
  */
 export function checkNative(
   value: unknown,
@@ -338,12 +369,12 @@ export function checkNative(
   };
   const positive = side(n.positive, at(path, "positive"));
   const negative = side(n.negative, at(path, "negative"));
-  if (positive.length + negative.length > limits.maxNativeBuckets)
-    fail(path, `holds ${positive.length + negative.length} buckets, over the limit of ${limits.maxNativeBuckets}`);
   const data = { schema, zeroThreshold, zeroCount, positive, negative };
   const held = nativeCount(data);
   if (held !== observations) fail(path, `holds ${held} observations, but the series counts ${observations}`);
-  return data;
+  // More buckets than the limit (client_golang's default is no limit) are not refused: the resolution halves until
+  // they fit, which loses no observation. (The body's size bounds how many can arrive.)
+  return capBuckets(data, limits.maxNativeBuckets);
 }
 
 /** A side's pairs as protobuf spans (offset from the previous span's end, length) and per-bucket counts. */

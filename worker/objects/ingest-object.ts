@@ -75,7 +75,8 @@ const definitionKey = (p: FamilyPush) =>
     p.help,
     p.labelNames,
     p.buckets,
-    p.native,
+    // Whether native buckets are kept, not their settings: pushes inferred from samples derive those from their data.
+    p.native !== undefined,
     p.merge,
     p.percentiles,
     p.maxAgeSeconds,

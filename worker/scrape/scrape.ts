@@ -55,6 +55,14 @@ function page(env: Env, tally: Tally, family: string, shard: number, request: Sc
   }, isRetryableObjectError);
 }
 
+/** About the memory a series snapshot takes: its labels, its numbers, its native buckets (pairs of numbers). */
+function snapshotBytes(s: SeriesSnapshot): number {
+  let labels = 0;
+  for (const [k, v] of Object.entries(s.labels)) labels += k.length + v.length;
+  const buckets = (s.native?.positive.length ?? 0) + (s.native?.negative.length ?? 0);
+  return 64 + 2 * labels + 16 * ((s.counts?.length ?? 0) + (s.quantiles?.length ?? 0) * 2) + 48 * buckets;
+}
+
 /** Reads one family as chunks; starts fetching its first page(s) at once. */
 class FamilyReader {
   private readonly first: Promise<FamilyPage[]>;
@@ -114,6 +122,8 @@ class FamilyReader {
     const format = this.format === "protobuf" ? undefined : this.format;
     let batch: SeriesSnapshot[] = [];
     let text = "";
+    /** About the bytes the batch holds when it is not rendered here (protobuf: snapshots, native buckets and all). */
+    let held = 0;
     let lastUpdated: number | undefined;
     const chunk = (): Chunk => {
       const of = { definition, seriesCount: batch.length, ...(lastUpdated !== undefined ? { lastUpdated } : {}) };
@@ -123,13 +133,15 @@ class FamilyReader {
       if (series) {
         batch.push(series);
         if (format) text += seriesLines(definition, [series], format);
+        else held += snapshotBytes(series);
         lastUpdated = Math.max(lastUpdated ?? 0, series.updated ?? 0);
       }
       // As an object's own pages: a chunk ends at a series count, or once its text holds about a page of bytes.
-      if (batch.length >= PAGE_SERIES || text.length >= PAGE_BYTES) {
+      if (batch.length >= PAGE_SERIES || text.length >= PAGE_BYTES || held >= PAGE_BYTES) {
         yield chunk();
         batch = [];
         text = "";
+        held = 0;
       }
     }
     yield chunk();

@@ -74,6 +74,33 @@ describe("native histogram buckets", () => {
     expect(nativeIndex(2 ** -1070, 2)).toBe(-4280);
   });
 
+  it("puts a value a hair above an irrational bound in the bucket above, whatever Math.pow rounds to", () => {
+    // Math.SQRT2 is the double just above √2 = 2^(4/8), the top of bucket 4 at schema 3: it belongs to bucket 5, as
+    // client_golang puts it.
+    expect(nativeIndex(Math.SQRT2, 3)).toBe(5);
+    expect(nativeIndex(Math.SQRT2, 1)).toBe(2);
+    // Every bound at every schema: the largest double at or below 2^(i/n) is in bucket i, the next double above it
+    // in bucket i + 1. (Checked exactly: a double m/2^53 in [0.5, 1) is at most 2^(j/n − 1) iff m^n ≤ 2^(j + 52n).)
+    const view = new DataView(new ArrayBuffer(8));
+    const nextUp = (x: number) => {
+      view.setFloat64(0, x);
+      view.setBigUint64(0, view.getBigUint64(0) + 1n);
+      return view.getFloat64(0);
+    };
+    for (let schema = 1; schema <= 8; schema++) {
+      const n = 2 ** schema;
+      for (let j = 1; j < n; j++) {
+        let m = Math.floor(2 ** (j / n - 1) * 2 ** 53);
+        const within = (k: number) => BigInt(k) ** BigInt(n) <= 1n << BigInt(j + 52 * n);
+        while (!within(m)) m--;
+        while (within(m + 1)) m++;
+        const bound = (m / 2 ** 53) * 2;
+        expect(nativeIndex(bound, schema), `schema ${schema}, bound ${j}`).toBe(j);
+        expect(nativeIndex(nextUp(bound), schema), `schema ${schema}, above bound ${j}`).toBe(j + 1);
+      }
+    }
+  });
+
   it("picks the schema of a bucket factor as client_golang does", () => {
     expect([1.1, 2, 1.0001, 100, 65_536, 1e300].map(schemaForFactor)).toEqual([3, 0, 8, -2, -4, -4]);
     expect(() => schemaForFactor(1)).toThrow(/above 1/);
@@ -182,13 +209,22 @@ describe("checkNative (untrusted buckets)", () => {
     ["a pair of three", { ...good, positive: [[0, 1, 1]] }, /must be an \[index, count\] pair/],
     ["an unknown field", { ...good, extra: 1 }, /unknown field "extra"/],
     ["a count other than the series'", good, /holds 4 observations, but the series counts 5/, 5],
-    [
-      "too many buckets",
-      { ...good, zeroCount: 0, negative: [], positive: Array.from({ length: 4097 }, (_, i) => [i, 1]) },
-      /holds 4097 buckets, over the limit of 4096/,
-      4097,
-    ],
   ] as const)("refuses %s", (_, value, message, observations?: number) => {
     expect(refusal(value, observations ?? 4)).toMatch(message);
+  });
+
+  it("takes more buckets than the limit at a coarser schema, every observation kept (client_golang sets no limit)", () => {
+    const wide = {
+      schema: 3,
+      zeroThreshold: 0,
+      zeroCount: 0,
+      positive: Array.from({ length: 5000 }, (_, i) => [i, 1]),
+      negative: [],
+    };
+    const taken = checkNative(wide, ["native"], DEFAULT_LIMITS, 5000);
+    expect(taken.positive.length).toBeLessThanOrEqual(4096);
+    expect(taken.schema).toBe(2);
+    expect(nativeCount(taken)).toBe(5000);
+    expect(taken).toEqual(reduceSchema(wide, 2));
   });
 });

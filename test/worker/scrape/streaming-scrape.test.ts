@@ -155,6 +155,44 @@ describe("the streamed scrape", () => {
     });
   });
 
+  it("bounds a sharded family's protobuf chunks by bytes, not only by series: wide native histograms stay small", async () => {
+    const name = "stream_native_wide";
+    const def = {
+      name,
+      type: "histogram" as const,
+      help: "W.",
+      labelNames: ["k"],
+      buckets: [],
+      native: { schema: 8, zeroThreshold: 0, maxBuckets: 4096 },
+      shards: 2,
+    };
+    // 20 series of 1,000 buckets each: 20,000 buckets, far past what one chunk of about 512 KB holds.
+    const series = (shard: number) =>
+      Array.from({ length: 20 }, (_, i) => ({
+        labels: { k: `s${String(i).padStart(2, "0")}` },
+        counts: [1000],
+        sum: 1000,
+        native: {
+          schema: 8,
+          zeroThreshold: 0,
+          zeroCount: 0,
+          positive: Array.from({ length: 1000 }, (_, b) => [b + shard * 1000, 1]),
+          negative: [],
+        },
+      }));
+    for (const shard of [0, 1])
+      expect(await stub(name, shard).push(`wide-${shard}`, { ...def, series: series(shard) })).toMatchObject({
+        status: "applied",
+      });
+    const messages = (await scrapeProtobuf()).filter((f) => f.name === name);
+    expect(messages.length).toBeGreaterThanOrEqual(2);
+    const metrics = messages.flatMap((f) => f.metrics);
+    expect(metrics).toHaveLength(20);
+    expect(
+      metrics.every((m) => m.histogram?.sampleCount === 2000 && m.histogram.native?.positiveCounts.length === 2000),
+    ).toBe(true);
+  });
+
   it("aborts a scrape whose family fails part-way: the body ends with a line no parser takes, never cleanly", async () => {
     const name = "stream_broken";
     const part: FamilyPush = { name, type: "counter", help: "B.", labelNames: ["k"], series: bigSeries("b", 1) };
