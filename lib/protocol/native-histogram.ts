@@ -193,6 +193,20 @@ export function nativeData(acc: NativeAccumulator): NativeBuckets {
   return capBuckets(data, maxBuckets);
 }
 
+/**
+ * The settings of a family defined by its series' native buckets (a protobuf or OTLP push, whose producer declares
+ * none): the coarsest schema and the widest zero bucket among them, and room for the most buckets one holds (at
+ * least the default, within `maxNativeBuckets`).
+ */
+export function inferredSettings(natives: readonly NativeBuckets[], maxNativeBuckets: number): NativeSettings {
+  const buckets = natives.map((n) => n.positive.length + n.negative.length);
+  return {
+    schema: Math.max(NATIVE_SCHEMA_MIN, Math.min(...natives.map((n) => n.schema))),
+    zeroThreshold: Math.max(...natives.map((n) => n.zeroThreshold)),
+    maxBuckets: Math.min(maxNativeBuckets, Math.max(NATIVE_DEFAULTS.maxBuckets, ...buckets)),
+  };
+}
+
 /** How many observations a native histogram holds. */
 export function nativeCount(data: NativeBuckets): number {
   let n = data.zeroCount;

@@ -14,6 +14,7 @@ import { authorizePush } from "../http/auth.ts";
 import { readBytesLimited } from "../http/body.ts";
 import { HttpError } from "../http/errors.ts";
 import { ingest } from "../ingest/ingest.ts";
+import { digestPushId } from "../ingest/push-ids.ts";
 import { decodeOtlpRequest, encodeOtlpResponse, encodeStatus } from "../protobuf/otlp.ts";
 import { ProtobufError } from "../protobuf/reader.ts";
 import type { WaitUntil } from "../self-metrics/self-metrics.ts";
@@ -66,8 +67,7 @@ export async function otlpMetrics(request: Request, env: Env, ctx: WaitUntil | u
       if (error instanceof Invalid) throw new HttpError(400, refusalText(error.refusal));
       throw error;
     }
-    const digest = await crypto.subtle.digest("SHA-256", bytes);
-    const pushId = `otlp-${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+    const pushId = await digestPushId("otlp", bytes);
     const { push, rejected, reasons } = otlpToPush(decoded, {
       resourceLabels: otlpResourceLabels(env),
       pushId,

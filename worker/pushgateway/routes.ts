@@ -17,6 +17,7 @@ import { authorizeAdmin, authorizePush, inScope } from "../http/auth.ts";
 import { readBodyLimited, readBytesLimited } from "../http/body.ts";
 import { HttpError, jsonResponse } from "../http/errors.ts";
 import { ingest } from "../ingest/ingest.ts";
+import { digestPushId } from "../ingest/push-ids.ts";
 import { catalog } from "../objects/catalog-object.ts";
 import { deleteOnEveryShard, drainIngest, everyShard } from "../objects/stubs.ts";
 import { parsedFamilies } from "../protobuf/families.ts";
@@ -48,8 +49,7 @@ async function groupPushId(key: string, method: string, grouping: Labels, env: E
   const problem = pushIdProblem(key, limits(env));
   if (problem) throw new HttpError(400, `Idempotency-Key header: ${problem}`);
   const group = JSON.stringify(Object.entries(grouping).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${method}\n${group}\n${key}`));
-  return `pg-${[...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+  return digestPushId("pg", `${method}\n${group}\n${key}`);
 }
 
 /**

@@ -15,10 +15,11 @@
 
 import type { Limits } from "../limits.ts";
 import {
+  inferredSettings,
   mergeNative,
-  NATIVE_DEFAULTS,
   NATIVE_SCHEMA_MIN,
   type NativeBuckets,
+  nativeCount,
   reduceSchema,
 } from "../native-histogram.ts";
 import { seriesKey } from "../series-key.ts";
@@ -265,19 +266,7 @@ export function otlpToPush(request: readonly OtlpResourceMetrics[], options: Otl
       help: f.help,
       labelNames,
       ...(f.type === "histogram" ? { buckets: f.buckets ?? [] } : {}),
-      ...(f.native
-        ? {
-            native: {
-              schema: Math.max(NATIVE_SCHEMA_MIN, Math.min(...natives.map((n) => n.schema))),
-              zeroThreshold: Math.max(...natives.map((n) => n.zeroThreshold)),
-              // Room for the most buckets a point holds, within the limit (a point past it is refused by the check).
-              maxBuckets: Math.min(
-                options.limits.maxNativeBuckets,
-                Math.max(NATIVE_DEFAULTS.maxBuckets, ...natives.map((n) => n.positive.length + n.negative.length)),
-              ),
-            },
-          }
-        : {}),
+      ...(f.native ? { native: inferredSettings(natives, options.limits.maxNativeBuckets) } : {}),
       series,
       inferred: true,
     });
@@ -371,7 +360,7 @@ function addPoint(
     if (p.scale < NATIVE_SCHEMA_MIN)
       return `an exponential histogram's scale must be at least ${NATIVE_SCHEMA_MIN}, got ${p.scale}`;
     const native = nativeOf(p);
-    const held = native.zeroCount + [...native.positive, ...native.negative].reduce((n, [, c]) => n + (c as number), 0);
+    const held = nativeCount(native);
     if (held !== p.count) return `an exponential histogram point holds ${held} observations but counts ${p.count}`;
     family.buckets ??= [];
     const none = { ...native, zeroCount: 0, positive: [], negative: [] };

@@ -4,7 +4,7 @@
 
 import type { Limits } from "../limits.ts";
 import { familyName } from "../names.ts";
-import { NATIVE_DEFAULTS, type NativeBuckets, type NativeSettings } from "../native-histogram.ts";
+import { inferredSettings, type NativeBuckets, type NativeSettings } from "../native-histogram.ts";
 import { failLine } from "../refusal.ts";
 import { seriesKey } from "../series-key.ts";
 import { describeValue, labelNameProblem } from "../validation.ts";
@@ -111,16 +111,10 @@ function nativeSettingsOf(
       without.line,
       `the series ${describeValue(without.labels)} of ${describeValue(family.name)} has no native buckets, unlike the others`,
     );
-  const all = natives.map((s) => s.native as NativeBuckets);
-  return {
-    schema: Math.min(...all.map((n) => n.schema)),
-    zeroThreshold: Math.max(...all.map((n) => n.zeroThreshold)),
-    // Within the limit: a series past it is refused by the push's check, naming its buckets.
-    maxBuckets: Math.min(
-      maxNativeBuckets,
-      Math.max(NATIVE_DEFAULTS.maxBuckets, ...all.map((n) => n.positive.length + n.negative.length)),
-    ),
-  };
+  return inferredSettings(
+    natives.map((s) => s.native as NativeBuckets),
+    maxNativeBuckets,
+  );
 }
 
 /** A histogram's upper bounds (without +Inf) from its first series; every series must have the same. */
