@@ -236,9 +236,35 @@ function checkSeries(value: unknown, path: Path, definition: FamilyDefinition, l
   }
 }
 
+/**
+ * A part's Pushgateway group: `job` and grouping labels, each a label name of the family, and every series of the
+ * part carries their values.
+ */
+function checkGrouping(
+  value: unknown,
+  path: Path,
+  definition: FamilyDefinition,
+  series: readonly SeriesDelta[],
+  limits: Limits,
+): Labels {
+  const names = Object.keys(record(value, path, definition.labelNames, []));
+  if (!names.includes("job")) fail(path, `a group needs a "job" label, got ${describeValue(value)}`);
+  const grouping = checkLabels(value, path, names, limits);
+  if (grouping.job === "") fail(at(path, "job"), "the job name cannot be empty");
+  for (const [i, delta] of series.entries()) {
+    const other = names.find((name) => delta.labels[name] !== grouping[name]);
+    if (other !== undefined)
+      fail(
+        at(path.slice(0, -1), "series", i, "labels", other),
+        `the series is in group ${describeValue(grouping)}, so its label ${describeValue(other)} must be ${describeValue(grouping[other])}`,
+      );
+  }
+  return grouping;
+}
+
 const FAMILY_FIELDS = [
   ...["name", "type", "help", "labelNames", "buckets", "native", "merge", "percentiles", "maxAgeSeconds", "ageBuckets"],
-  ...["ttlSeconds", "shards", "reset", "remove", "replace", "inferred", "series"],
+  ...["ttlSeconds", "shards", "reset", "remove", "replace", "grouping", "inferred", "series"],
 ];
 
 function checkFamily(value: unknown, path: Path, limits: Limits, budget: { series: number }): FamilyPush {
@@ -265,11 +291,14 @@ function checkFamily(value: unknown, path: Path, limits: Limits, budget: { serie
     seen.add(key);
     return delta;
   });
+  const grouping =
+    "grouping" in f ? checkGrouping(f.grouping, at(path, "grouping"), definition, series, limits) : undefined;
   return {
     ...definition,
     ...(f.reset === true ? { reset: true } : {}),
     ...(remove.length > 0 ? { remove } : {}),
     ...(f.replace === true ? { replace: true } : {}),
+    ...(grouping ? { grouping } : {}),
     ...(f.inferred === true ? { inferred: true } : {}),
     series,
   };

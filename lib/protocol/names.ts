@@ -61,9 +61,20 @@ const SAMPLE_SUFFIXES: Record<MetricType, string[]> = {
   summary: ["", "_sum", "_count", "_created"],
 };
 
+/**
+ * The Pushgateway's gauges of each group's last successful and last failed push (seconds since the epoch): the Worker
+ * writes them for pushes to the Pushgateway API, as the Pushgateway does; producers may not.
+ */
+export const PUSH_TIME = "push_time_seconds";
+export const PUSH_FAILURE_TIME = "push_failure_time_seconds";
+export const GROUP_TIME_FAMILIES: readonly string[] = [PUSH_TIME, PUSH_FAILURE_TIME];
+
 /** Why a pushed family name is refused as reserved (unless it is one of `allowed`), or undefined. */
 export function reservedNameProblem(family: string, allowed: readonly string[] = []): string | undefined {
-  if (!family.startsWith(RESERVED_PREFIX) || allowed.includes(family)) return undefined;
+  if (allowed.includes(family)) return undefined;
+  if (GROUP_TIME_FAMILIES.includes(family))
+    return `${JSON.stringify(family)} is kept by the Worker for each Pushgateway group (the time of its last push)`;
+  if (!family.startsWith(RESERVED_PREFIX)) return undefined;
   return `${JSON.stringify(family)} uses the prefix "${RESERVED_PREFIX}", reserved for the Worker's own metrics`;
 }
 

@@ -71,6 +71,20 @@ export function groupingKey(
 }
 
 /**
+ * The one text that names a grouping key: its labels sorted by name, as JSON pairs. A series written through the
+ * Pushgateway API stores it as its group, and the catalog indexes the families of a group by it.
+ * @example groupingId({ job: "backup", instance: "db-3" }); // '[["instance","db-3"],["job","backup"]]'
+ */
+export function groupingId(labels: Labels): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The grouping labels a `groupingId` names. */
+export function groupingOfId(id: string): Labels {
+  return Object.fromEntries(JSON.parse(id) as [string, string][]);
+}
+
+/**
  * The path after `/metrics/` for grouping labels (`job` first): values that are empty or hold a `/` in base64url,
  * the others percent-encoded.
  * @example groupingPath({ job: "backup", path: "/var/tmp" }); // "job/backup/path@base64/L3Zhci90bXA"

@@ -5,11 +5,14 @@
 import type { FamilyPush } from "./wire.ts";
 
 /**
- * True when applying `part` deletes series on every shard of its family: a reset, removals, or replaced series (the
- * other shards' parts of a replaced series go).
+ * True when applying `part` deletes series on every shard of its family: a reset, removals, replaced series (the
+ * other shards' parts of a replaced series go), or a replaced group (its series the part does not carry go).
  */
-export function deletesElsewhere(part: Pick<FamilyPush, "reset" | "remove" | "replace" | "series">): boolean {
-  return part.reset === true || (part.remove?.length ?? 0) > 0 || (part.replace === true && part.series.length > 0);
+export function deletesElsewhere(
+  part: Pick<FamilyPush, "reset" | "remove" | "replace" | "series" | "grouping">,
+): boolean {
+  const replaced = part.replace === true && (part.series.length > 0 || part.grouping !== undefined);
+  return part.reset === true || (part.remove?.length ?? 0) > 0 || replaced;
 }
 
 /**
@@ -35,7 +38,7 @@ function fnv1a(text: string): number {
  * @example shardFor({ ...part, shards: 8 }, "b-1"); // the same number for every retry of "b-1"
  */
 export function shardFor(
-  part: Pick<FamilyPush, "name" | "shards" | "reset" | "remove" | "replace" | "series">,
+  part: Pick<FamilyPush, "name" | "shards" | "reset" | "remove" | "replace" | "series" | "grouping">,
   pushId: string | undefined,
 ): number {
   const shards = part.shards ?? 1;

@@ -138,6 +138,12 @@ export interface FamilyPush extends FamilyDefinition {
    */
   replace?: boolean;
   /**
+   * The Pushgateway group the part's series belong to (its grouping key: job and grouping labels, as pushed in the
+   * path). Each series it writes records the group (lib/store/family-store.ts); with `replace`, the group's series in
+   * the family become exactly the part's. Its names are label names of the family, and every series carries its values.
+   */
+  grouping?: Labels;
+  /**
    * The definition was inferred from samples (a text-format push): when the family is stored, its label order, merge
    * policy, quantile settings, time to live and shards are kept; type, label names (in any order) and buckets must
    * agree.
@@ -199,6 +205,8 @@ export interface SeriesPart {
   /** Summary sketches by time window. */
   windows?: Record<string, SketchData>;
   exemplars?: Exemplars;
+  /** The Pushgateway group that last wrote the series (its `groupingId`), if one did. */
+  grouping?: string;
 }
 
 /** What every page that holds the family says: its definition, its series count, their latest update, what follows. */

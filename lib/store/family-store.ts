@@ -6,6 +6,7 @@
 import { definitionDifference } from "../protocol/definition.ts";
 import { type ExpositionFormat, seriesLines } from "../protocol/exposition.ts";
 import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
+import { groupingId } from "../protocol/pushgateway-path.ts";
 import { seriesKey } from "../protocol/series-key.ts";
 import type {
   FamilyDefinition,
@@ -50,6 +51,8 @@ export interface FamilyStorage {
   getSeries(keys: readonly string[]): Map<string, StoredSeries>;
   /** How many series are stored. */
   seriesCount(): number;
+  /** The keys of the series whose group is `grouping` (a `groupingId`). */
+  keysOfGrouping(grouping: string): string[];
   /** Writes a group's change. */
   commit(change: FamilyChange, nowMs: number): void;
   /** Deletes every series last updated before `ms`; returns how many. */
@@ -126,6 +129,18 @@ class GroupView {
     for (const [key, series] of this.storage.getSeries(missing)) this.stored.set(key, series);
   }
 
+  /** The keys of the series of group `grouping`, the group's changes so far included. */
+  keysOfGrouping(grouping: string): string[] {
+    const keys = new Set(this.resetAll ? [] : this.storage.keysOfGrouping(grouping));
+    for (const [key, value] of this.changes) {
+      if (value?.grouping === grouping) keys.add(key);
+      else keys.delete(key);
+    }
+    const found = [...keys];
+    this.read(found);
+    return found.filter((key) => this.get(key)?.grouping === grouping);
+  }
+
   seen(pushId: string): boolean {
     return this.pushIds.has(pushId) || this.storage.hasPushId(pushId);
   }
@@ -157,6 +172,7 @@ function definitionOf(part: FamilyPush): FamilyDefinition {
     reset: _reset,
     remove: _remove,
     replace: _replace,
+    grouping: _grouping,
     inferred: _inferred,
     ...definition
   } = part;
@@ -195,10 +211,14 @@ function applyOne(
   // Expiry of what is stored is judged by the stored definition's TTL, as the scrape and the alarm judged it.
   const ttl = ttlMs(stored ?? definition, defaultTtlSeconds);
   const replace = part.replace === true;
+  const grouping = part.grouping ? groupingId(part.grouping) : undefined;
   const own = new Map<string, StoredSeries | null>();
   const lookup = (key: string) => (own.has(key) ? (own.get(key) ?? undefined) : reset ? undefined : view.get(key));
   let count = reset ? 0 : view.count;
-  for (const key of keys.removed) {
+  // A group replaced: its series the part does not carry go (the Pushgateway's PUT).
+  const dropped = replace && grouping !== undefined ? view.keysOfGrouping(grouping) : [];
+  const carried = new Set(keys.written);
+  for (const key of [...keys.removed, ...dropped.filter((k) => !carried.has(k))]) {
     if (lookup(key) !== undefined) count--;
     own.set(key, null);
   }
@@ -214,7 +234,10 @@ function applyOne(
       const error = `series ${JSON.stringify(delta.labels)} of family ${JSON.stringify(name)} would overflow to a non-finite value`;
       return { name, status: "rejected", code: 400, error };
     }
-    own.set(key, { ...state, labels: delta.labels, created: live?.created ?? nowMs, updated: nowMs });
+    // A series belongs to the group that wrote it last; a push from no group leaves its group as it was.
+    const group = grouping ?? before?.grouping;
+    const written = { ...state, labels: delta.labels, created: live?.created ?? nowMs, updated: nowMs };
+    own.set(key, group === undefined ? written : { ...written, grouping: group });
   }
   if (count > maxSeries) {
     const error = `family ${JSON.stringify(name)} would hold ${count} series, over the limit of ${maxSeries} per family`;
@@ -301,6 +324,16 @@ export function deleteMatching(storage: FamilyStorage, match: Labels): { change:
   const deleted = (definition ? storage.allSeries() : [])
     .filter((series) => Object.entries(match).every(([name, value]) => series.labels[name] === value))
     .map((series) => seriesKey((definition as FamilyDefinition).labelNames, series.labels));
+  const seriesCount = storage.seriesCount() - deleted.length;
+  return {
+    change: { resetAll: false, deleted, written: new Map(), pushIds: [], seriesCount },
+    deleted: deleted.length,
+  };
+}
+
+/** The change that deletes the series of group `grouping` (a `groupingId`), and how many those are. */
+export function deleteGrouping(storage: FamilyStorage, grouping: string): { change: FamilyChange; deleted: number } {
+  const deleted = storage.definition() ? storage.keysOfGrouping(grouping) : [];
   const seriesCount = storage.seriesCount() - deleted.length;
   return {
     change: { resetAll: false, deleted, written: new Map(), pushIds: [], seriesCount },

@@ -66,6 +66,19 @@ export function adoptStored(
   const part = acrossUntyped(received, stored);
   if (stored.type !== part.type) return part;
   if (!part.inferred) return widenDeclared(part, stored);
+  // A part with no series to join (a Pushgateway PUT clearing its group from a family it did not name) takes the
+  // stored terms whole.
+  if (part.series.length === 0 && !part.remove) {
+    const { reset, replace, grouping } = part;
+    return {
+      ...stored,
+      series: [],
+      ...(reset ? { reset } : {}),
+      ...(replace ? { replace } : {}),
+      ...(grouping ? { grouping } : {}),
+      inferred: true,
+    };
+  }
   const sameBuckets = (stored.buckets ?? []).join() === (part.buckets ?? []).join();
   // Buckets, classic and native, must agree (the definition check names the difference).
   if (!sameBuckets || (stored.native === undefined) !== (part.native === undefined)) return part;
@@ -88,7 +101,7 @@ export function adoptStored(
       problem: `family ${name} would have ${labelNames.length} label names with those of this push, over the limit of ${limits.maxLabelNames}`,
     };
   const addedLabelNames = [...(stored.addedLabelNames ?? []), ...added];
-  const { reset, replace, inferred } = part;
+  const { reset, replace, grouping, inferred } = part;
   const completed = withLabelNames(part, labelNames);
   return {
     ...stored,
@@ -101,6 +114,7 @@ export function adoptStored(
     ...(reset ? { reset } : {}),
     ...(completed.remove ? { remove: completed.remove } : {}),
     ...(replace ? { replace } : {}),
+    ...(grouping ? { grouping } : {}),
     ...(inferred ? { inferred } : {}),
   };
 }

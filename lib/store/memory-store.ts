@@ -46,6 +46,9 @@ export class MemoryFamily implements FamilyStorage {
   seriesCount() {
     return this.series.size;
   }
+  keysOfGrouping(grouping: string) {
+    return [...this.series].flatMap(([key, s]) => (s.grouping === grouping ? [key] : []));
+  }
   commit(change: FamilyChange) {
     if (change.definition) this.def = change.definition;
     if (change.resetAll) this.series.clear();

@@ -97,7 +97,9 @@ async function handleDeleteSeries(request: Request & { params: Record<string, st
       "name at least one label to match, e.g. ?route=/ (DELETE /families/<name> deletes every series)",
     );
   await drainIngest(env, [name]);
-  const replies = await deleteOnEveryShard(await everyShard(env, name), match);
+  const replies = await deleteOnEveryShard(await everyShard(env, name), (stub) =>
+    Promise.resolve(stub.deleteSeries(match)),
+  );
   const refused = replies.find((reply) => "error" in reply);
   if (refused && "error" in refused) throw new HttpError(400, refused.error);
   const deleted = new Set(replies.flatMap((reply) => ("keys" in reply ? reply.keys : [])));

@@ -50,6 +50,16 @@ export function statusOf(outcomes: DeliveryOutcome[]): number {
 export interface WayIn {
   scope: Scope;
   bound: boolean;
+  /**
+   * Families this way in writes on the Worker's behalf (the Pushgateway groups' time gauges): reserved names it may
+   * push whatever the credential's scope.
+   */
+  own?: readonly string[];
+  /**
+   * What picks the ingest object (default: the push id): the Pushgateway API's pushes of one group all go to one, so
+   * its folds apply them in the order they were acknowledged.
+   */
+  route?: string;
 }
 
 /** A Worker calling through a service binding: unscoped, trusted to declare shards. */
@@ -94,8 +104,13 @@ function rememberApplied(push: Push, outcomes: readonly DeliveryOutcome[]): void
  * The push acknowledged (or refused whole) by its ingest object: one request, whatever its families; undefined
  * without the ingest binding, or for a push too large for the ingest log (it goes to the family objects directly).
  */
-async function acceptedByIngestObject(env: Env, push: Push, scope: Scope): Promise<IngestReply | undefined> {
-  const stub = ingestStub(env, push.pushId);
+async function acceptedByIngestObject(
+  env: Env,
+  push: Push,
+  scope: Scope,
+  route: string | undefined,
+): Promise<IngestReply | undefined> {
+  const stub = ingestStub(env, route ?? push.pushId);
   if (!stub) return undefined;
   let answer: IngestAnswer;
   try {
@@ -140,12 +155,13 @@ export async function ingest(
         [{ name: family.name, status: "rejected", code: refusal.status, error: refusalText(refusal) }],
         refusal,
       );
-    const problem = reservedNameProblem(family.name);
+    const own = from.own?.includes(family.name) === true;
+    const problem = reservedNameProblem(family.name, from.own);
     if (problem) return refuse({ status: 400, path: ["families", i, "name"], problem });
-    const outside = scopeProblem(scope, family.name);
+    const outside = own ? undefined : scopeProblem(scope, family.name);
     if (outside) return refuse({ status: 403, path: [], problem: outside });
   }
-  const viaIngest = await acceptedByIngestObject(env, push, scope);
+  const viaIngest = await acceptedByIngestObject(env, push, scope, from.route);
   if (viaIngest) return viaIngest;
   const now = Date.now();
   const refusals = await refusalsOfWhole(env, ctx, push.families, {

@@ -39,6 +39,38 @@ class SqlCatalog implements CatalogStorage {
       sql.exec(`ALTER TABLE families ADD COLUMN shards INTEGER NOT NULL DEFAULT 1`);
     }
     sql.exec(`CREATE TABLE IF NOT EXISTS samples (sample TEXT PRIMARY KEY, family TEXT NOT NULL) WITHOUT ROWID`);
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS groupings (grouping TEXT NOT NULL, family TEXT NOT NULL, PRIMARY KEY (grouping, family)) WITHOUT ROWID`,
+    );
+  }
+
+  /** Records that `family` holds series of these groups (`groupingId`s). */
+  addGroupings(family: string, groupings: readonly string[]): void {
+    const query = `INSERT INTO groupings (grouping, family) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`;
+    this.storage.sql.exec(query, family, JSON.stringify(groupings));
+  }
+
+  /** Records that `family` holds no series of these groups any more. */
+  removeGroupings(family: string, groupings: readonly string[]): void {
+    const query = `DELETE FROM groupings WHERE family = ? AND grouping IN (SELECT value FROM json_each(?))`;
+    this.storage.sql.exec(query, family, JSON.stringify(groupings));
+  }
+
+  /** The families that may hold series of `grouping`, with their types. */
+  familiesOf(grouping: string): CatalogEntry[] {
+    return this.storage.sql
+      .exec<{ name: string; shards: number; type: MetricType }>(
+        `SELECT f.name AS name, f.shards AS shards, f.type AS type FROM groupings g JOIN families f ON f.name = g.family WHERE g.grouping = ? ORDER BY f.name`,
+        grouping,
+      )
+      .toArray();
+  }
+
+  /** Every group with the families that may hold its series. */
+  groupings(): { grouping: string; family: string }[] {
+    return this.storage.sql
+      .exec<{ grouping: string; family: string }>(`SELECT grouping, family FROM groupings ORDER BY grouping, family`)
+      .toArray();
   }
 
   typeOf(family: string): MetricType | undefined {
@@ -85,6 +117,7 @@ class SqlCatalog implements CatalogStorage {
     this.storage.transactionSync(() => {
       this.storage.sql.exec(`DELETE FROM families WHERE name = ?`, family);
       this.storage.sql.exec(`DELETE FROM samples WHERE family = ?`, family);
+      this.storage.sql.exec(`DELETE FROM groupings WHERE family = ?`, family);
     });
     this.count = undefined;
   }
@@ -183,6 +216,32 @@ export class CatalogObject extends DurableObject<Env> {
   async lowerShards(name: string, shards: number): Promise<void> {
     this.requests++;
     this.catalog.setShards(name, shards);
+  }
+
+  /**
+   * The Pushgateway groups' index: `family` holds series of the groups `added` (a family object says so before it
+   * writes a group's first series there) and none of `removed` any more. It may list a family that holds none of a
+   * group (a group replaced elsewhere, series expired), never miss one that holds some.
+   * @internal
+   */
+  async indexGroupings(family: string, added: string[], removed: string[]): Promise<void> {
+    this.requests++;
+    this.ctx.storage.transactionSync(() => {
+      if (removed.length > 0) this.catalog.removeGroupings(family, removed);
+      if (added.length > 0) this.catalog.addGroupings(family, added);
+    });
+  }
+
+  /** The listed families that may hold series of the group `grouping` (a `groupingId`), sorted by name. */
+  async familiesOfGrouping(grouping: string): Promise<CatalogEntry[]> {
+    this.requests++;
+    return this.catalog.familiesOf(grouping);
+  }
+
+  /** Every group of the index, with the families that may hold its series. */
+  async groupings(): Promise<{ grouping: string; family: string }[]> {
+    this.requests++;
+    return this.catalog.groupings();
   }
 
   /** The most objects a listed family was spread over (1 for an unknown family). */

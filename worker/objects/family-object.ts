@@ -8,6 +8,7 @@ import type { FamilyOutcome, FamilyPage, FamilyPush, FamilySnapshot, Labels } fr
 import type { Env } from "../config/env.ts";
 import { Deletions } from "./family/deletions.ts";
 import { Expiry } from "./family/expiry.ts";
+import { Groupings } from "./family/groupings.ts";
 import { Narrowing } from "./family/narrowing.ts";
 import { type FamilyObjectStats, type FamilySummary, Reads, type ScrapePageRequest } from "./family/reads.ts";
 import { FamilyState } from "./family/state.ts";
@@ -30,8 +31,9 @@ export class FamilyObject extends DurableObject<Env> {
     this.state = new FamilyState(ctx, env, () => this.now());
     this.expiry = new Expiry(this.state);
     this.narrowing = new Narrowing(this.state, this.expiry);
-    this.writePath = new WritePath(this.state, this.expiry, this.narrowing, () => this.groupWindowMs);
-    this.deletions = new Deletions(this.state, this.expiry, this.writePath);
+    const groupings = new Groupings(this.state);
+    this.writePath = new WritePath(this.state, this.expiry, this.narrowing, groupings, () => this.groupWindowMs);
+    this.deletions = new Deletions(this.state, this.expiry, this.writePath, groupings);
     this.reads = new Reads(this.state, this.narrowing);
     void ctx.blockConcurrencyWhile(async () => {
       this.state.migrate();
@@ -120,6 +122,15 @@ export class FamilyObject extends DurableObject<Env> {
   async deleteSeries(match: Labels): Promise<{ seriesCount: number; keys: string[] } | { error: string }> {
     this.called();
     return this.deletions.series(match);
+  }
+
+  /**
+   * Deletes the series of the Pushgateway group `grouping` (a `groupingId`), and no other; returns how many and their
+   * keys. (The router calls it on every shard of every family the catalog's index lists for the group.)
+   */
+  async deleteGrouping(grouping: string): Promise<{ seriesCount: number; keys: string[] }> {
+    this.called();
+    return this.deletions.grouping(grouping);
   }
 
   /**

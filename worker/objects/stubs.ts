@@ -2,7 +2,6 @@
 
 import { shardObjectName } from "../../lib/protocol/names.ts";
 import { shardOfId } from "../../lib/protocol/shards.ts";
-import type { Labels } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
 import { ingestShards } from "../config/settings.ts";
 import { catalog } from "./catalog-object.ts";
@@ -21,13 +20,17 @@ export async function everyShard(env: Env, family: string, shards?: number) {
 }
 
 /**
- * Deletes the series matching `match` on every shard, shard 0 last: while shard 0 takes a retired shard's series in
- * (a family taken back to one object), a deletion then meets them on one side or the other, never neither.
+ * Runs a deletion on every shard, shard 0 last: while shard 0 takes a retired shard's series in (a family taken back
+ * to one object), a deletion then meets them on one side or the other, never neither; and shard 0 has the catalog's
+ * index of groups forget a group once the other shards hold none of it.
  */
-export async function deleteOnEveryShard(stubs: ReturnType<typeof familyStub>[], match: Labels) {
+export async function deleteOnEveryShard<R>(
+  stubs: ReturnType<typeof familyStub>[],
+  deletion: (stub: ReturnType<typeof familyStub>) => Promise<R>,
+): Promise<R[]> {
   const [zero, ...others] = stubs;
-  const replies = await Promise.all(others.map((stub) => stub.deleteSeries(match)));
-  return zero ? [await zero.deleteSeries(match), ...replies] : replies;
+  const replies = await Promise.all(others.map(deletion));
+  return zero ? [await deletion(zero), ...replies] : replies;
 }
 
 /**

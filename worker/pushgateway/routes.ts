@@ -1,22 +1,26 @@
 // The Pushgateway's API with this project's semantics: `POST /metrics/job/<job>{/<label>/<value>}` adds what a job
-// counted, `PUT` replaces the values of the series it carries, `DELETE` deletes the group's series. The body is the
-// text format 0.0.4 or the protobuf delimited format (what client_golang's push helper sends), both turned into the
-// same parsed families and pushed alike; an optional Idempotency-Key header is the push id. Limits, checks and
-// errors are those of /push.
+// counted to its group, `PUT` replaces the group (after it, the group holds exactly what the body carried, in every
+// family), `DELETE` deletes the group and nothing else. A group is its grouping key: each series records the group
+// that wrote it, and the catalog indexes which families hold a group's series. Every push also sets the group's
+// `push_time_seconds`; a push refused after its body was read sets `push_failure_time_seconds`. The body is the text
+// format 0.0.4 or the protobuf delimited format (what client_golang's push helper sends), both turned into the same
+// parsed families and pushed alike; an optional Idempotency-Key header is the push id. Limits, checks and errors are
+// those of /push.
 
 import { pushIdProblem } from "../../lib/protocol/check-push.ts";
-import { groupingKey } from "../../lib/protocol/pushgateway-path.ts";
+import { familyName, GROUP_TIME_FAMILIES, PUSH_FAILURE_TIME, PUSH_TIME, pushedName } from "../../lib/protocol/names.ts";
+import { groupingId, groupingKey } from "../../lib/protocol/pushgateway-path.ts";
 import { Invalid, type Refusal, refusalText } from "../../lib/protocol/refusal.ts";
 import { type ParsedFamily, parseTextFormat } from "../../lib/protocol/text-format/parse.ts";
-import { textToPush } from "../../lib/protocol/text-format/to-push.ts";
+import { groupTimePart, textToPush } from "../../lib/protocol/text-format/to-push.ts";
 import { describeValue } from "../../lib/protocol/validation.ts";
-import type { Labels, Push } from "../../lib/protocol/wire.ts";
+import type { FamilyPush, Labels, Push } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
 import { limits } from "../config/settings.ts";
-import { authorizeAdmin, authorizePush, inScope } from "../http/auth.ts";
+import { authorizeAdmin, authorizePush, EVERY_FAMILY, inScope, type Scope } from "../http/auth.ts";
 import { readBodyLimited, readBytesLimited } from "../http/body.ts";
 import { HttpError, jsonResponse } from "../http/errors.ts";
-import { ingest } from "../ingest/ingest.ts";
+import { ingest, type WayIn } from "../ingest/ingest.ts";
 import { digestPushId } from "../ingest/push-ids.ts";
 import { catalog } from "../objects/catalog-object.ts";
 import { deleteOnEveryShard, drainIngest, everyShard } from "../objects/stubs.ts";
@@ -48,8 +52,7 @@ function groupingOf(request: Request, env: Env, base: string): Labels {
 async function groupPushId(key: string, method: string, grouping: Labels, env: Env): Promise<string> {
   const problem = pushIdProblem(key, limits(env));
   if (problem) throw new HttpError(400, `Idempotency-Key header: ${problem}`);
-  const group = JSON.stringify(Object.entries(grouping).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return digestPushId("pg", `${method}\n${group}\n${key}`);
+  return digestPushId("pg", `${method}\n${groupingId(grouping)}\n${key}`);
 }
 
 /**
@@ -107,7 +110,54 @@ async function bodyFamilies(request: Request, env: Env): Promise<{ families: Par
   return { families: parsed.families, protobuf: false };
 }
 
-/** PUT or POST: read the body (text or protobuf), convert it under the grouping key, and ingest it as one push. */
+/** How the Pushgateway API's pushes of group `grouping` come in: their time gauges are the Worker's, routed by group. */
+function wayIn(scope: Scope, grouping: Labels): WayIn {
+  return { scope, bound: false, own: GROUP_TIME_FAMILIES, route: `pg:${groupingId(grouping)}` };
+}
+
+/**
+ * The parts of a PUT that clear its group from the families the catalog's index lists for it and the body does not
+ * name (and the credential may write; the time gauges stay): after the PUT, the group holds exactly the body.
+ */
+async function clearingParts(env: Env, grouping: Labels, push: Push, scope: Scope): Promise<FamilyPush[]> {
+  const named = new Set(push.families.map((f) => familyName(f.type, f.name)));
+  const listed = await catalog(env).familiesOfGrouping(groupingId(grouping));
+  const labelNames = [...new Set(["instance", ...Object.keys(grouping)])].sort();
+  return listed
+    .filter(({ name }) => !named.has(name) && !GROUP_TIME_FAMILIES.includes(name) && inScope(scope, name))
+    .map(({ name, type }) => ({
+      name: pushedName(name, type),
+      type,
+      help: "",
+      labelNames,
+      series: [],
+      replace: true,
+      grouping,
+      inferred: true,
+    }));
+}
+
+/**
+ * A push to the group refused after its body was read (the Pushgateway's "inconsistent with existing metrics"): its
+ * `push_failure_time_seconds` is set to `at` (and `push_time_seconds` is made, at 0, for a group new here). Nothing
+ * else of the push is applied. A failure to record it is logged, not answered.
+ */
+async function recordFailure(env: Env, ctx: WaitUntil | undefined, grouping: Labels, at: number): Promise<void> {
+  const push = { families: [groupTimePart(PUSH_FAILURE_TIME, grouping, at), groupTimePart(PUSH_TIME, grouping, 0)] };
+  const reply = await ingest(env, ctx, push, wayIn(EVERY_FAMILY, grouping)).catch((error: unknown) => ({
+    status: 503,
+    refusal: { problem: String(error) },
+  }));
+  if ("refusal" in reply)
+    console.error(
+      `prometheus-distributed-client: the failure time of a group was not recorded: ${reply.refusal.problem}`,
+    );
+}
+
+/**
+ * PUT or POST: read the body (text or protobuf), convert it under the grouping key, and ingest it as one push with
+ * the group's push time (and, for a PUT, the parts that clear the group from the families the body does not name).
+ */
 export async function pushgatewayPush(
   request: Request,
   env: Env,
@@ -116,41 +166,48 @@ export async function pushgatewayPush(
 ): Promise<Response> {
   const scope = await authorizePush(request, env);
   const grouping = groupingOf(request, env, base);
+  // A body that cannot be read changes nothing, its group's failure time included (as the Pushgateway does).
   const { families, protobuf } = await bodyFamilies(request, env);
+  const at = Date.now() / 1000;
   const key = request.headers.get("idempotency-key") ?? undefined;
   const pushId = key === undefined ? undefined : await groupPushId(key, request.method, grouping, env);
+  const replace = request.method === "PUT";
   let push: Push;
   try {
-    push = textToPush(families, { grouping, replace: request.method === "PUT", pushId, limits: limits(env) });
+    push = textToPush(families, { grouping, replace, pushId, limits: limits(env) });
   } catch (error) {
+    if (!(error instanceof Invalid)) throw error;
+    await recordFailure(env, ctx, grouping, at);
     // A protobuf body's "line" is the number of the message the problem is in.
-    if (error instanceof Invalid)
-      throw new HttpError(
-        400,
-        protobuf ? `protobuf body: message ${error.refusal.line}: ${error.refusal.problem}` : error.message,
-      );
-    throw error;
+    const { line, problem } = error.refusal;
+    throw new HttpError(400, protobuf ? `protobuf body: message ${line}: ${problem}` : error.message);
   }
+  const clearing = replace ? await clearingParts(env, grouping, push, scope) : [];
+  const whole = { ...push, families: [...push.families, ...clearing, groupTimePart(PUSH_TIME, grouping, at)] };
   // Ingest refuses the push whole (a family outside the credential's scope, a clash, a cap, a part a family's object
   // would refuse) before anything is applied.
-  const reply = await ingest(env, ctx, push, { scope, bound: false });
-  if ("refusal" in reply) throw new HttpError(reply.status, pushersText(reply.refusal, push), {}, reply.refusal.limit);
-  const body = { families: reply.families };
+  const reply = await ingest(env, ctx, whole, wayIn(scope, grouping));
+  if ("refusal" in reply) {
+    if (reply.status !== 403 && reply.status < 500) await recordFailure(env, ctx, grouping, at);
+    throw new HttpError(reply.status, pushersText(reply.refusal, whole), {}, reply.refusal.limit);
+  }
+  // The group's time gauge is the Worker's business; the pusher hears of the families it pushed or cleared.
+  const body = { families: reply.families.filter((f) => !GROUP_TIME_FAMILIES.includes(f.name)) };
   return jsonResponse(key === undefined ? body : { idempotencyKey: key, ...body }, reply.status);
 }
 
 /**
- * DELETE: the group's series in every family whose labels include the grouping labels (and that the credential may
- * delete from), on every object. Asks each
- * family (one request per object it was spread over): a family without one of the labels holds none of the group.
+ * DELETE: the group's series, and no other, in every family the catalog's index lists for the group (and that the
+ * credential may delete from; the group's time gauges go with it), on every object (one request per object).
  */
 export async function pushgatewayDelete(request: Request, env: Env, base: string): Promise<Response> {
   const scope = await authorizeAdmin(request, env);
   const grouping = groupingOf(request, env, base);
-  // A scoped token deletes the group from its own families only.
+  const id = groupingId(grouping);
   // What the ingest objects acknowledged before this DELETE is folded first, so the DELETE removes it too.
   await drainIngest(env);
-  const families = (await catalog(env).list()).filter(({ name }) => inScope(scope, name));
+  // A scoped token deletes the group from its own families only (the group, and its time gauges, live on).
+  const families = (await catalog(env).familiesOfGrouping(id)).filter(({ name }) => inScope(scope, name));
   await drainIngest(
     env,
     families.map(({ name }) => name),
@@ -161,8 +218,8 @@ export async function pushgatewayDelete(request: Request, env: Env, base: string
     const counts = await Promise.all(
       slice.map(async ({ name, shards }) => {
         const stubs = await everyShard(env, name, shards);
-        const replies = await deleteOnEveryShard(stubs, grouping);
-        return new Set(replies.flatMap((reply) => ("keys" in reply ? reply.keys : []))).size;
+        const replies = await deleteOnEveryShard(stubs, (stub) => stub.deleteGrouping(id));
+        return new Set(replies.flatMap((reply) => reply.keys)).size;
       }),
     );
     slice.forEach(({ name }, k) => {

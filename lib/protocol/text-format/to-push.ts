@@ -1,9 +1,11 @@
 // Parsed text-format families, pushed to a Pushgateway grouping key, as one Push with this project's semantics: a
 // short-lived job pushes what it counted. Counters, histograms and summaries (their _count and _sum) add; gauges set,
-// as their family's merge policy decides; untyped samples stay untyped and set. The grouping labels become labels of every series.
+// as their family's merge policy decides; untyped samples stay untyped and set. The grouping labels become labels of
+// every series, and every series has an `instance` label (empty when neither the path nor the sample sets one), as
+// the Pushgateway shows them. Every part names its group, and the group's time gauges are parts of their own.
 
 import type { Limits } from "../limits.ts";
-import { familyName } from "../names.ts";
+import { familyName, GROUP_TIME_FAMILIES, PUSH_FAILURE_TIME, PUSH_TIME } from "../names.ts";
 import { inferredSettings, type NativeBuckets, type NativeSettings } from "../native-histogram.ts";
 import { failLine } from "../refusal.ts";
 import { seriesKey } from "../series-key.ts";
@@ -46,11 +48,14 @@ interface Assembly {
   native?: NativeBuckets;
 }
 
-/** The samples of a family grouped into series, by their labels after the grouping labels are applied. */
+/** A series' labels as a message names them: the empty ones (a missing label, `instance` often) left out. */
+const seriesText = (labels: Labels) => describeValue(Object.fromEntries(Object.entries(labels).filter(([, v]) => v)));
+
 /** The value of label `name` in `labels`, never one inherited from Object.prototype (a label may be `toString`). */
 const own = (labels: Labels, name: string): string | undefined =>
   Object.hasOwn(labels, name) ? labels[name] : undefined;
 
+/** The samples of a family grouped into series, by their labels after the grouping labels are applied. */
 function assemble(family: ParsedFamily, grouping: Labels, labelNames: string[]): Assembly[] {
   const series = new Map<string, Assembly>();
   for (const sample of family.samples) {
@@ -67,7 +72,7 @@ function assemble(family: ParsedFamily, grouping: Labels, labelNames: string[]):
     const again = () =>
       failLine(
         where,
-        `the series ${describeValue(labels)} of ${describeValue(family.name)} appears twice once the grouping labels apply`,
+        `the series ${seriesText(labels)} of ${describeValue(family.name)} appears twice once the grouping labels apply`,
       );
     if (family.type === "histogram" && suffix === "_bucket") {
       const le = sample.labels.le === undefined ? Number.NaN : parseGoFloat(sample.labels.le);
@@ -109,7 +114,7 @@ function nativeSettingsOf(
   if (without)
     failLine(
       without.line,
-      `the series ${describeValue(without.labels)} of ${describeValue(family.name)} has no native buckets, unlike the others`,
+      `the series ${seriesText(without.labels)} of ${describeValue(family.name)} has no native buckets, unlike the others`,
     );
   return inferredSettings(
     natives.map((s) => s.native as NativeBuckets),
@@ -128,7 +133,7 @@ function bucketsOf(family: ParsedFamily, series: Assembly[]): number[] {
     if (own.join() !== bounds.join())
       failLine(
         s.line,
-        `the series ${describeValue(s.labels)} of ${describeValue(family.name)} has other buckets than line ${first.line}`,
+        `the series ${seriesText(s.labels)} of ${describeValue(family.name)} has other buckets than line ${first.line}`,
       );
   }
   return bounds.slice(0, -1);
@@ -145,7 +150,7 @@ function histogramDelta(family: ParsedFamily, s: Assembly, bounds: number[]): Se
     failLine(sample.line, "bucket counts are cumulative: this one is lower than the bucket before it");
   }
   if (!s.sum)
-    failLine(s.line, `the series ${describeValue(s.labels)} of histogram ${describeValue(family.name)} has no _sum`);
+    failLine(s.line, `the series ${seriesText(s.labels)} of histogram ${describeValue(family.name)} has no _sum`);
   const total = cumulative.at(-1) as number;
   if (s.count && countOf(s.count, "a _count") !== total)
     failLine(s.count.line, `_count is ${s.count.value}, but the +Inf bucket counts ${total}`);
@@ -166,7 +171,7 @@ function seriesDelta(family: ParsedFamily, s: Assembly, bounds: number[]): Serie
       if (!s.count || !s.sum)
         failLine(
           s.line,
-          `the series ${describeValue(s.labels)} of summary ${describeValue(family.name)} needs both _count and _sum`,
+          `the series ${seriesText(s.labels)} of summary ${describeValue(family.name)} needs both _count and _sum`,
         );
       return { labels: s.labels, count: countOf(s.count, "a _count"), sum: finiteOf(s.sum, "a _sum") };
     default:
@@ -177,9 +182,12 @@ function seriesDelta(family: ParsedFamily, s: Assembly, bounds: number[]): Serie
   }
 }
 
-/** The label names of a family's series: the samples' (without `le`/`quantile`) and the grouping labels, sorted. */
+/**
+ * The label names of a family's series: the samples' (without `le`/`quantile`), the grouping labels and `instance`,
+ * sorted.
+ */
 function labelNamesOf(family: ParsedFamily, grouping: Labels, limits: Pick<Limits, "maxNameLength">): string[] {
-  const names = new Set(Object.keys(grouping));
+  const names = new Set([...Object.keys(grouping), INSTANCE]);
   for (const sample of family.samples) {
     for (const name of Object.keys(sample.labels)) {
       const reserved =
@@ -201,7 +209,8 @@ function labelNamesOf(family: ParsedFamily, grouping: Labels, limits: Pick<Limit
  * textToPush(parsed.families, { grouping: { job: "backup" }, replace: false, pushId: "run-42", limits });
  */
 export function textToPush(families: readonly ParsedFamily[], options: TextPushOptions): Push {
-  const typed = families.filter((f) => f.samples.length > 0);
+  // The group's time gauges are the Worker's: pushed ones are left out, as the Pushgateway leaves them out.
+  const typed = families.filter((f) => f.samples.length > 0 && !GROUP_TIME_FAMILIES.includes(f.name));
   const created = new Set(
     typed.flatMap((f) =>
       ["counter", "histogram", "summary"].includes(f.type) ? [`${familyName(f.type, f.name)}_created`] : [],
@@ -226,8 +235,36 @@ export function textToPush(families: readonly ParsedFamily[], options: TextPushO
       ...(native ? { native } : {}),
       series: series.map((s) => seriesDelta(family, s, bounds)),
       ...(options.replace ? { replace: true } : {}),
+      grouping: options.grouping,
       inferred: true,
     });
   }
   return { ...(options.pushId !== undefined ? { pushId: options.pushId } : {}), families: parts };
+}
+
+/** The label every series pushed through the Pushgateway API has, empty when nothing sets it. */
+const INSTANCE = "instance";
+
+const GROUP_TIME_HELP: Record<string, string> = {
+  [PUSH_TIME]: "Last Unix time when changing this group in the Pushgateway succeeded.",
+  [PUSH_FAILURE_TIME]: "Last Unix time when changing this group in the Pushgateway failed.",
+};
+
+/**
+ * The part that sets a group's time gauge (`push_time_seconds` or `push_failure_time_seconds`) to `seconds`: one
+ * series with the grouping labels (and `instance`), in the group, kept at the latest time any push set.
+ * @example groupTimePart("push_time_seconds", { job: "backup" }, Date.now() / 1000);
+ */
+export function groupTimePart(name: string, grouping: Labels, seconds: number): FamilyPush {
+  const labels = { [INSTANCE]: "", ...grouping };
+  return {
+    name,
+    type: "gauge",
+    help: GROUP_TIME_HELP[name] ?? "",
+    labelNames: Object.keys(labels).sort(),
+    merge: "max",
+    series: [{ labels, set: seconds }],
+    grouping,
+    inferred: true,
+  };
 }

@@ -14,6 +14,30 @@ const counter = (over: Record<string, unknown> = {}) => ({
 });
 
 describe("checkPush", () => {
+  it("takes a part's Pushgateway group: a job and label names of the family, carried by every series", () => {
+    const grouped = (grouping: unknown, series = [{ labels: { job: "a", k: "1" }, inc: 1 }]) => {
+      const r = checkPush({ families: [counter({ labelNames: ["job", "k"], series, grouping })] });
+      return r.ok ? r.value.families[0]?.grouping : refusalText(r.refusal);
+    };
+    expect(grouped({ job: "a" })).toEqual({ job: "a" });
+    expect(grouped({ job: "a", k: "1" })).toEqual({ job: "a", k: "1" });
+    expect([
+      grouped({ k: "1" }),
+      grouped({ job: "" }),
+      grouped({ job: "a", other: "x" }),
+      grouped({ job: 1 }),
+      grouped({ job: "b" }),
+      grouped("job/a"),
+    ]).toEqual([
+      'families[0].grouping: a group needs a "job" label, got {"k":"1"}',
+      "families[0].grouping.job: the job name cannot be empty",
+      'families[0].grouping: unknown field "other"',
+      expect.stringMatching(/^families\[0\]\.grouping\.job: /),
+      'families[0].series[0].labels.job: the series is in group {"job":"b"}, so its label "job" must be "b"',
+      'families[0].grouping: must be an object, got "job/a"',
+    ]);
+  });
+
   it("canonicalises: labelNames defaulted, a counter's one trailing _total taken off its name", () => {
     // The push id's wire name is `batch`; in code it is `pushId` (either is taken).
     expect(checkPush({ batch: "b-1", families: [counter()] })).toEqual({

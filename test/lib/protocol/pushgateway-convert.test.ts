@@ -56,8 +56,8 @@ describe("grouping key", () => {
     });
     const push = convert('# TYPE c counter\nc_total{toString="a"} 1\nc_total 2\n');
     expect(push.families[0]?.series.map((d) => d.labels)).toEqual([
-      { job: "j", toString: "a" },
-      { job: "j", toString: "" },
+      { instance: "", job: "j", toString: "a" },
+      { instance: "", job: "j", toString: "" },
     ]);
   });
 
@@ -103,6 +103,7 @@ u{b="1"} -2
           help: "Jobs done",
           labelNames: ["instance", "job", "queue"],
           series: [{ labels: { ...group, queue: "a" }, inc: 3 }],
+          grouping: { job: "nightly", instance: "n1" },
           inferred: true,
         },
         {
@@ -112,6 +113,7 @@ u{b="1"} -2
           labelNames: ["instance", "job"],
           buckets: [0.1, 1],
           series: [{ labels: group, counts: [1, 0, 3], sum: 9.5 }],
+          grouping: { job: "nightly", instance: "n1" },
           inferred: true,
         },
         {
@@ -120,6 +122,7 @@ u{b="1"} -2
           help: "",
           labelNames: ["instance", "job"],
           series: [{ labels: group, count: 2, sum: 5 }],
+          grouping: { job: "nightly", instance: "n1" },
           inferred: true,
         },
         {
@@ -128,6 +131,7 @@ u{b="1"} -2
           help: "",
           labelNames: ["instance", "job"],
           series: [{ labels: group, set: 21.5 }],
+          grouping: { job: "nightly", instance: "n1" },
           inferred: true,
         },
         {
@@ -137,6 +141,7 @@ u{b="1"} -2
           help: "",
           labelNames: ["b", "instance", "job"],
           series: [{ labels: { ...group, b: "1" }, set: -2 }],
+          grouping: { job: "nightly", instance: "n1" },
           inferred: true,
         },
       ],
@@ -159,8 +164,8 @@ u{b="1"} -2
   it("gives a label a series lacks the empty value, as Prometheus reads a missing label", () => {
     const push = convert('g{a="1"} 1\ng{b="2"} 2\n');
     expect(push.families[0]?.series.map((s) => s.labels)).toEqual([
-      { a: "1", b: "", job: "j" },
-      { a: "", b: "2", job: "j" },
+      { a: "1", b: "", instance: "", job: "j" },
+      { a: "", b: "2", instance: "", job: "j" },
     ]);
   });
 

@@ -463,6 +463,57 @@ export function describeStoreConformance(label: string, make: () => StoreUnderTe
       expect((await family(store, name))?.series[0]?.value).toBe(7);
     });
 
+    it("grouping: a series belongs to the group that wrote it last; replace with a group replaces exactly that group", async () => {
+      const store = make();
+      const name = unique("g");
+      const labels = (job: string, k: string) => ({ job, k });
+      const push = (series: FamilyPush["series"], grouping?: { job: string }, replace?: boolean) =>
+        store.transport.push({
+          pushId: unique("b"),
+          families: [
+            {
+              name,
+              type: "gauge",
+              help: "G.",
+              labelNames: ["job", "k"],
+              series,
+              ...(grouping ? { grouping } : {}),
+              ...(replace ? { replace } : {}),
+            },
+          ],
+        });
+      // Group a writes a1 and a2; group b writes b1; no group writes a3 (with group a's job label).
+      await push(
+        [
+          { labels: labels("a", "1"), set: 1 },
+          { labels: labels("a", "2"), set: 2 },
+        ],
+        { job: "a" },
+      );
+      await push([{ labels: labels("b", "1"), set: 3 }], { job: "b" });
+      await push([{ labels: labels("a", "3"), set: 4 }]);
+      // A push from no group to a group's series adds to it and leaves it in the group.
+      await push([{ labels: labels("a", "2"), set: 5 }]);
+      // Group a replaced by a2 alone: a1 goes; b1 (another group) and a3 (no group) stay.
+      expect(await push([{ labels: labels("a", "2"), set: 6 }], { job: "a" }, true)).toMatchObject([
+        { name, status: "applied", series: 1 },
+      ]);
+      const values = async () =>
+        ((await family(store, name))?.series ?? []).map((s) => `${s.labels.job}${s.labels.k}=${s.value}`).sort();
+      expect(await values()).toEqual(["a2=6", "a3=4", "b1=3"]);
+      // Replaced by nothing: the group is empty here.
+      expect(await push([], { job: "a" }, true)).toMatchObject([{ name, status: "applied", series: 0 }]);
+      expect(await values()).toEqual(["a3=4", "b1=3"]);
+      // A series another group writes moves to it: replacing group a now takes a3 too.
+      await push([{ labels: labels("a", "3"), set: 7 }], { job: "a" });
+      await push([], { job: "a" }, true);
+      expect(await values()).toEqual(["b1=3"]);
+      // A group writes only series that carry its labels.
+      const outside = await push([{ labels: labels("a", "4"), set: 1 }], { job: "b" });
+      expect(outside).toMatchObject([{ name, status: "rejected", code: 400 }]);
+      expect(await values()).toEqual(["b1=3"]);
+    });
+
     it("inferred: a definition inferred from samples joins the stored family on its terms", async () => {
       const store = make();
       const gauge = unique("g");

@@ -306,7 +306,7 @@ const rpc: Entry = {
 /** The Pushgateway API: POST /metrics/job/<job> with a text-format body. */
 const pushgateway: Entry = {
   name: "Pushgateway API",
-  labels: { job: "entry" },
+  labels: { instance: "", job: "entry" },
   wholePush: true,
   bound: false,
   cannotCarry: (m) => {
@@ -387,7 +387,7 @@ export function protobufBody(metrics: ProducedMetric[]): Uint8Array {
 /** The Pushgateway API with a protobuf body, as client_golang's push helper sends it. */
 const pushgatewayProtobuf: Entry = {
   name: "Pushgateway API (protobuf)",
-  labels: { job: "entry-protobuf" },
+  labels: { instance: "", job: "entry-protobuf" },
   wholePush: true,
   bound: false,
   cannotCarry: (m) => {

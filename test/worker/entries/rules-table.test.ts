@@ -4,6 +4,7 @@
 
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { GROUP_TIME_FAMILIES } from "../../../lib/protocol/names.ts";
 import { catalog } from "../../../worker/objects/catalog-object.ts";
 import { collectFamilies } from "../../../worker/scrape/scrape.ts";
 import { prom } from "../../lib/client/prom-client.ts";
@@ -247,6 +248,27 @@ const RULES: Rule[] = [
       expect(await entry.push([metric])).toMatchObject({ accepted: true });
       const listed = (await catalog(env).list()).find((e) => e.name === base);
       expect(listed?.shards).toBe(entry.bound ? 4 : 1);
+    },
+  },
+  {
+    rule: "push_time_seconds and push_failure_time_seconds are the Worker's, per Pushgateway group: refused (400) from every entry, left out of a Pushgateway body (as the Pushgateway leaves them out)",
+    async run(entry, base) {
+      const own: ProducedMetric = { name: `${base}_g`, type: "gauge", series: [{ value: 1 }] };
+      for (const name of GROUP_TIME_FAMILIES) {
+        const reply = await entry.push([{ name, type: "gauge", series: [{ value: 5 }] }, own]);
+        const times = (await stored(name))?.series.filter((s) => s.labels.job === entry.labels.job) ?? [];
+        if (entry.name.startsWith("Pushgateway API")) {
+          expect(reply).toMatchObject({ accepted: true });
+          // The group's times are the Worker's (the push time this push's), never the pushed 5. (Its failure time
+          // exists when another row's push to the same group was refused.)
+          if (name === "push_time_seconds") expect(times).toHaveLength(1);
+          for (const s of times) expect(s.value).toBeGreaterThan(Date.now() / 1000 - 3600);
+        } else {
+          expect(reply).toMatchObject({ accepted: false, status: 400 });
+          expect(reply.error).toContain(`"${name}" is kept by the Worker for each Pushgateway group`);
+          if (entry.wholePush) expect(await stored(own.name)).toBeUndefined();
+        }
+      }
     },
   },
 ];

@@ -365,7 +365,10 @@ describe("sharding is an operator's decision, and a family can be narrowed again
       const name = `narrow_delete_${run}`;
       await spread(name, 2, 30, 3);
       const match = { k: "1" };
-      await Promise.all([shard(name, 0).absorbShard(1), deleteOnEveryShard([shard(name, 0), shard(name, 1)], match)]);
+      await Promise.all([
+        shard(name, 0).absorbShard(1),
+        deleteOnEveryShard([shard(name, 0), shard(name, 1)], (stub) => Promise.resolve(stub.deleteSeries(match))),
+      ]);
       const text = await scrape();
       expect(lines(text, `${name}_total{k="1"}`)).toEqual([]);
       expect(totalOf(text, name)).toBe(20);

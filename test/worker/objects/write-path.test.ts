@@ -151,7 +151,7 @@ describe("SQLite storage upgrade", () => {
     });
   });
 
-  it("rewrites schema 3's keys with trailing empty label values in today's form, series and shard_keys alike", async () => {
+  it("rewrites schema 3's keys with trailing empty label values in today's form, series and shard_keys alike; adds the group column", async () => {
     const name = "upgrade_keys";
     expect(await stub(name).push("keys-1", counter(name, ["a"], 1))).toMatchObject({ status: "applied" });
     await runInDurableObject(stub(name), (_instance, state) => {
@@ -159,7 +159,11 @@ describe("SQLite storage upgrade", () => {
       const definition = { name, type: "counter", help: "C.", labelNames: ["k", "j"] };
       sql.exec(`UPDATE meta SET value = ? WHERE key = 'definition'`, JSON.stringify(definition));
       sql.exec(`UPDATE meta SET value = '3' WHERE key = 'schema_version'`);
-      sql.exec(`DELETE FROM series`);
+      // The series table as schema 3 made it: no group column.
+      sql.exec(`DROP TABLE series`);
+      sql.exec(
+        `CREATE TABLE series (key TEXT PRIMARY KEY, state TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID`,
+      );
       sql.exec(
         `INSERT INTO series VALUES ('["a",""]', '{"value":5}', 1000, 2000), ('["",""]', '{"value":1}', 1000, 2000)`,
       );
@@ -182,7 +186,10 @@ describe("SQLite storage upgrade", () => {
         [{ k: "b", j: "x" }, 2],
         [{ k: "", j: "" }, 1],
       ]);
-      expect(sql.exec(`SELECT value FROM meta WHERE key = 'schema_version'`).one().value).toBe("4");
+      // Series stored before groups existed belong to none.
+      expect(storage.allSeries().map((s) => s.grouping)).toEqual([undefined, undefined, undefined]);
+      expect(storage.groupings()).toEqual([]);
+      expect(sql.exec(`SELECT value FROM meta WHERE key = 'schema_version'`).one().value).toBe("5");
     });
   });
 

@@ -1,5 +1,5 @@
 // The Pushgateway-compatible endpoint inside workerd: text pushes add under their grouping key, PUT replaces the
-// carried series, Idempotency-Key drops replays, the URL forms (base64, empty values) decode, and a refused push —
+// group, DELETE deletes exactly the group, each group has its push times, Idempotency-Key drops replays, the URL forms (base64, empty values) decode, and a refused push —
 // malformed, clashing, oversized — names its problem and changes nothing.
 
 import { env, exports } from "cloudflare:workers";
@@ -77,14 +77,14 @@ describe("Pushgateway endpoint (workerd)", () => {
     expect((await gateway("POST", `job/${name}`, "pg_untyped_scrape 3\n")).status).toBe(200);
     expect((await gateway("POST", `job/${name}`, "pg_untyped_scrape 2\n")).status).toBe(200);
     const text = await (await exports.default.fetch("http://metrics.test/metrics")).text();
-    expect(text).toContain(`# TYPE pg_untyped_scrape untyped\npg_untyped_scrape{job="${name}"} 2\n`);
+    expect(text).toContain(`# TYPE pg_untyped_scrape untyped\npg_untyped_scrape{instance="",job="${name}"} 2\n`);
     const openMetrics = await (
       await exports.default.fetch("http://metrics.test/metrics", {
         headers: { accept: "application/openmetrics-text; version=1.0.0" },
       })
     ).text();
     expect(openMetrics).toContain("# TYPE pg_untyped_scrape unknown\n");
-    expect(openMetrics).toContain(`\npg_untyped_scrape{job="${name}"} 2\n`);
+    expect(openMetrics).toContain(`\npg_untyped_scrape{instance="",job="${name}"} 2\n`);
     expect(openMetrics).not.toContain("pg_untyped_scrape_created");
   });
 
@@ -126,9 +126,9 @@ describe("Pushgateway endpoint (workerd)", () => {
               name: "pg_untyped_joined",
               type: "gauge",
               help: "G.",
-              labelNames: ["job"],
+              labelNames: ["instance", "job"],
               merge,
-              series: [{ labels: { job: name }, set: 9 }],
+              series: [{ labels: { instance: "", job: name }, set: 9 }],
             },
           ],
         }),
@@ -139,19 +139,21 @@ describe("Pushgateway endpoint (workerd)", () => {
     expect((await gauge("max")).status).toBe(409);
   });
 
-  it("PUT replaces the values of the series it carries (creation time kept); other series stay", async () => {
+  it("PUT replaces the group: carried series take the pushed values (creation time kept), the group's others go", async () => {
     const name = job("cumulative");
     const put = (text: string) => gateway("PUT", `job/${name}`, text);
     expect((await put('# TYPE pg_put_total counter\npg_put_total{k="a"} 10\npg_put_total{k="b"} 1\n')).status).toBe(
       200,
     );
+    // Another group's series of the same family, and a series of no group, are not this group's to replace.
+    await gateway("POST", `job/${name}/instance/other`, '# TYPE pg_put_total counter\npg_put_total{k="b"} 4\n');
     const created = (await seriesOf("pg_put", { job: name }))[0]?.created;
     expect((await put('# TYPE pg_put_total counter\npg_put_total{k="a"} 12\n')).status).toBe(200);
     expect((await put('# TYPE pg_put_total counter\npg_put_total{k="a"} 15\n')).status).toBe(200);
     const series = await seriesOf("pg_put", { job: name });
-    expect(series.map((s) => [s.labels.k, s.value])).toEqual([
-      ["a", 15],
-      ["b", 1],
+    expect(series.map((s) => [s.labels.instance, s.labels.k, s.value])).toEqual([
+      ["", "a", 15],
+      ["other", "b", 4],
     ]);
     expect(series[0]?.created).toBe(created);
     // POST on top adds.
@@ -344,7 +346,7 @@ describe("Pushgateway endpoint (workerd)", () => {
     expect(res.status).toBe(202);
     const body = (await res.json()) as { families: { family: string; deleted: number }[] };
     expect(body.families.map((f) => f.family).sort()).toEqual(
-      ["pg_jobs", "pg_latency", "pg_size", "pg_temperature", "pg_untyped_thing"].sort(),
+      ["pg_jobs", "pg_latency", "pg_size", "pg_temperature", "pg_untyped_thing", "push_time_seconds"].sort(),
     );
     for (const family of ["pg_jobs", "pg_latency", "pg_size", "pg_temperature", "pg_untyped_thing"]) {
       expect(await seriesOf(family, { job: name, instance: "a" })).toEqual([]);

@@ -1,11 +1,12 @@
 // An operator's deletions on one object of a family (the router calls each on every shard): the series matching some
-// labels, or the whole family, which leaves the catalog and then drops every row with no push in between.
+// labels, the series of one Pushgateway group, or the whole family, which leaves the catalog and then drops every row with no push in between.
 
 import { labelsOfKey } from "../../../lib/protocol/series-key.ts";
 import type { Labels } from "../../../lib/protocol/wire.ts";
-import { deleteMatching } from "../../../lib/store/family-store.ts";
+import { deleteGrouping, deleteMatching } from "../../../lib/store/family-store.ts";
 import { catalog } from "../catalog-object.ts";
 import type { Expiry } from "./expiry.ts";
+import type { Groupings } from "./groupings.ts";
 import type { FamilyState } from "./state.ts";
 import type { WritePath } from "./write-path.ts";
 
@@ -14,7 +15,27 @@ export class Deletions {
     private readonly state: FamilyState,
     private readonly expiry: Expiry,
     private readonly writePath: WritePath,
+    private readonly groupings: Groupings,
   ) {}
+
+  /**
+   * Deletes the series of the Pushgateway group `grouping` (a `groupingId`) and nothing else; returns how many and
+   * their keys. The catalog's index of groups forgets the group here, and shard 0 stops counting the keys for this
+   * shard against the cap.
+   */
+  async grouping(grouping: string): Promise<{ seriesCount: number; keys: string[] }> {
+    const { state } = this;
+    const { storage } = state;
+    const keys = state.write(() => {
+      const { change } = deleteGrouping(storage, grouping);
+      storage.commit(change, state.now());
+      if (state.shard === 0) state.shardKeys.release(0, change.deleted);
+      return change.deleted;
+    });
+    if (state.shard !== 0 && keys.length > 0) await state.shardStub(0).releaseSeries(state.shard, keys);
+    await this.groupings.retire([grouping]);
+    return { seriesCount: keys.length, keys };
+  }
 
   /**
    * Deletes the series whose labels include every pair of `match`; returns how many and their keys, or names an

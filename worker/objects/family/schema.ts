@@ -1,14 +1,15 @@
 // The tables of a family object, created or upgraded in place when the object starts:
-// - series: one WITHOUT ROWID row per series (key, state as JSON, created, updated);
+// - series: one WITHOUT ROWID row per series (key, state as JSON, created, updated, and the Pushgateway group that
+//   wrote it last, if any);
 // - push_ids: the push ids of each group in one row;
 // - meta: the definition, the schema version, whether the catalog lists the family, and the narrowing's records.
 // Schema 1-2 kept series state in columns and one row per batch id; schema 1-3 kept trailing empty label values in
-// series keys. (Shard 0's shard_keys table is shard-keys.ts's.)
+// series keys; schema 1-4 kept no group. (Shard 0's shard_keys table is shard-keys.ts's.)
 
 import { canonicalKey } from "../../../lib/protocol/series-key.ts";
 import type { SeriesState } from "../../../lib/store/merge.ts";
 
-const SCHEMA_VERSION = "4";
+const SCHEMA_VERSION = "5";
 
 /** Creates the tables of a family object, or upgrades them from an earlier schema. */
 export function migrateFamilyTables(sql: SqlStorage): void {
@@ -19,8 +20,11 @@ export function migrateFamilyTables(sql: SqlStorage): void {
   if (version === "1" || version === "2") upgradeFromColumns(sql, version);
   if (version !== undefined && version !== SCHEMA_VERSION) canonicalizeKeys(sql);
   sql.exec(
-    `CREATE TABLE IF NOT EXISTS series (key TEXT PRIMARY KEY, state TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID`,
+    `CREATE TABLE IF NOT EXISTS series (key TEXT PRIMARY KEY, state TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL, grouping TEXT) WITHOUT ROWID`,
   );
+  // Series stored before schema 5 have no group (NULL): the Pushgateway API's DELETE and PUT leave them alone.
+  if (!sql.exec(`SELECT * FROM series LIMIT 0`).columnNames.includes("grouping"))
+    sql.exec(`ALTER TABLE series ADD COLUMN grouping TEXT`);
   sql.exec(`CREATE TABLE IF NOT EXISTS push_ids (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, ids TEXT NOT NULL)`);
   sql.exec(
     `INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,

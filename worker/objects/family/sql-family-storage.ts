@@ -23,7 +23,9 @@ const MAX_CACHED_LABELS = 20_000;
 /** Past this many bytes of cached series state, the cache is dropped (storage stays the truth). */
 const MAX_CACHE_BYTES = 16 * 1024 * 1024;
 
-type SeriesRow = { key: string; state: string; created: number; updated: number };
+type SeriesRow = { key: string; state: string; created: number; updated: number; grouping: string | null };
+/** The columns of a series row, in SeriesRow's order. */
+const SERIES_COLUMNS = "key, state, created, updated, grouping";
 type GroupRow = { seq: number; at: number; ids: string };
 
 /** Splits `items` into JSON arrays of at most MAX_BOUND_BYTES each, for `json_each(?)`. */
@@ -160,7 +162,7 @@ export class SqlFamilyStorage implements FamilyStorage {
     // When the cache holds every stored series, a key it lacks is not stored: nothing to read.
     if (missing.length === 0 || this.cache.size === this.seriesCount()) return found;
     for (const chunk of jsonChunks(missing)) {
-      const query = `SELECT key, state, created, updated FROM series WHERE key IN (SELECT value FROM json_each(?))`;
+      const query = `SELECT ${SERIES_COLUMNS} FROM series WHERE key IN (SELECT value FROM json_each(?))`;
       const rows = this.exec<SeriesRow>(query, chunk);
       for (const row of rows) {
         const series = this.fromRow(row);
@@ -188,15 +190,15 @@ export class SqlFamilyStorage implements FamilyStorage {
     for (const chunk of jsonChunks(change.deleted)) {
       this.write(`DELETE FROM series WHERE key IN (SELECT value FROM json_each(?))`, chunk);
     }
-    // Each row travels as [key, state, created, updated]; `value -> 1` stores the state's JSON text exactly as
-    // written (SQLite keeps JSON number literals as text, so no float is parsed again).
-    const rows: [string, SeriesState, number, number][] = [];
-    for (const [key, { labels: _labels, created, updated, ...state }] of change.written)
-      rows.push([key, state, created, updated]);
+    // Each row travels as [key, state, created, updated, grouping]; `value -> 1` stores the state's JSON text exactly
+    // as written (SQLite keeps JSON number literals as text, so no float is parsed again).
+    const rows: [string, SeriesState, number, number, string | null][] = [];
+    for (const [key, { labels: _labels, created, updated, grouping, ...state }] of change.written)
+      rows.push([key, state, created, updated, grouping ?? null]);
     for (const chunk of jsonChunks(rows)) {
       this.write(
-        `INSERT INTO series (key, state, created, updated) SELECT value ->> 0, value -> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true
-         ON CONFLICT (key) DO UPDATE SET state = excluded.state, created = excluded.created, updated = excluded.updated`,
+        `INSERT INTO series (${SERIES_COLUMNS}) SELECT value ->> 0, value -> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?) WHERE true
+         ON CONFLICT (key) DO UPDATE SET state = excluded.state, created = excluded.created, updated = excluded.updated, grouping = excluded.grouping`,
         chunk,
       );
     }
@@ -253,6 +255,17 @@ export class SqlFamilyStorage implements FamilyStorage {
     }
   }
 
+  keysOfGrouping(grouping: string): string[] {
+    return this.exec<{ key: string }>(`SELECT key FROM series WHERE grouping = ?`, grouping).map((row) => row.key);
+  }
+
+  /** The groups (`groupingId`s) that wrote the series stored here. */
+  groupings(): string[] {
+    return this.exec<{ grouping: string }>(`SELECT DISTINCT grouping FROM series WHERE grouping IS NOT NULL`).map(
+      (row) => row.grouping,
+    );
+  }
+
   deleteSeriesUpdatedBefore(ms: number): number {
     const deleted = this.write(`DELETE FROM series WHERE updated < ?`, ms);
     for (const [key, cached] of this.cache) if (cached.series.updated < ms) this.drop(key);
@@ -274,29 +287,28 @@ export class SqlFamilyStorage implements FamilyStorage {
   }
 
   allSeries(): StoredSeries[] {
-    return this.exec<SeriesRow>(`SELECT key, state, created, updated FROM series ORDER BY key`).map((row) =>
-      this.fromRow(row),
-    );
+    return this.exec<SeriesRow>(`SELECT ${SERIES_COLUMNS} FROM series ORDER BY key`).map((row) => this.fromRow(row));
   }
 
   seriesPage(after: string | undefined, limit: number, maxBytes: number): { series: SeriesPart[]; next?: string } {
     const query =
       after === undefined
-        ? `SELECT key, state, created, updated FROM series ORDER BY key LIMIT ?`
-        : `SELECT key, state, created, updated FROM series WHERE key > ? ORDER BY key LIMIT ?`;
+        ? `SELECT ${SERIES_COLUMNS} FROM series ORDER BY key LIMIT ?`
+        : `SELECT ${SERIES_COLUMNS} FROM series WHERE key > ? ORDER BY key LIMIT ?`;
     const cursor = after === undefined ? this.sql.exec(query, limit + 1) : this.sql.exec(query, after, limit + 1);
     const series: SeriesPart[] = [];
     let bytes = 0;
     let more = false;
     // Rows as arrays: about twice as fast to read as objects, and a scrape reads every row.
-    for (const [key, state, created, updated] of cursor.raw() as IterableIterator<[string, string, number, number]>) {
+    type Raw = [string, string, number, number, string | null];
+    for (const [key, state, created, updated, grouping] of cursor.raw() as IterableIterator<Raw>) {
       if (series.length === limit || (series.length > 0 && bytes >= maxBytes)) {
         more = true;
         break;
       }
       bytes += key.length + state.length;
       // The cache holds exactly what storage holds for a key: reuse it rather than parse the row again.
-      series.push(this.cache.get(key)?.series ?? { ...this.fromRow({ key, state, created, updated }), key });
+      series.push(this.cache.get(key)?.series ?? { ...this.fromRow({ key, state, created, updated, grouping }), key });
     }
     this.statements++;
     this.rowsRead += cursor.rowsRead;
@@ -417,7 +429,8 @@ export class SqlFamilyStorage implements FamilyStorage {
 
   private fromRow(row: SeriesRow): StoredSeries {
     const state = JSON.parse(row.state) as SeriesState;
-    return { ...state, labels: this.labelsOf(row.key), created: row.created, updated: row.updated };
+    const series = { ...state, labels: this.labelsOf(row.key), created: row.created, updated: row.updated };
+    return row.grouping === null ? series : { ...series, grouping: row.grouping };
   }
 
   /** A key's labels, parsed once per key (the scrape reads every series again and again). */

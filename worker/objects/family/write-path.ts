@@ -6,7 +6,8 @@
 
 import { checkPush } from "../../../lib/protocol/check-push.ts";
 import { DEFAULT_LIMITS, type LimitExceeded } from "../../../lib/protocol/limits.ts";
-import { reservedNameProblem } from "../../../lib/protocol/names.ts";
+import { GROUP_TIME_FAMILIES, reservedNameProblem } from "../../../lib/protocol/names.ts";
+import { groupingId } from "../../../lib/protocol/pushgateway-path.ts";
 import { refusalText } from "../../../lib/protocol/refusal.ts";
 import { deletesElsewhere } from "../../../lib/protocol/shards.ts";
 import type { FamilyOutcome, FamilyPush } from "../../../lib/protocol/wire.ts";
@@ -24,6 +25,7 @@ import { countFamilyCapRefusal, SELF_STORED_FAMILIES } from "../../self-metrics/
 import { catalog } from "../catalog-object.ts";
 import { GroupCommit } from "../group-commit.ts";
 import type { Expiry } from "./expiry.ts";
+import type { Groupings } from "./groupings.ts";
 import type { Narrowing } from "./narrowing.ts";
 import type { FamilyState } from "./state.ts";
 
@@ -42,6 +44,7 @@ export class WritePath {
     private readonly state: FamilyState,
     private readonly expiry: Expiry,
     private readonly narrowing: Narrowing,
+    private readonly groupings: Groupings,
     /** The group commit window in ms (tests set it; otherwise GROUP_COMMIT_WINDOW_MS). */
     windowMs: () => number | undefined,
   ) {
@@ -74,7 +77,17 @@ export class WritePath {
         ...(limit ? { limit } : {}),
       });
     }
-    return this.submit(pushId, checked.value.families[0] as FamilyPush);
+    const part = checked.value.families[0] as FamilyPush;
+    // Only the router writes the Pushgateway groups' time gauges (through `pushChecked` and folds).
+    const reserved = reservedNameProblem(part.name, SELF_STORED_FAMILIES);
+    if (reserved)
+      return Promise.resolve({
+        name: part.name,
+        status: "rejected",
+        code: 400,
+        error: `families[0].name: ${reserved}`,
+      });
+    return this.submit(pushId, part);
   }
 
   /** The refusal `part` would meet if applied alone now (its adoption included), or null; nothing is written. */
@@ -121,7 +134,9 @@ export class WritePath {
     const adopted = adoptStored(received, state.storage.definition(), limits(state.env));
     if ("problem" in adopted) return reject(adopted.status, adopted.problem);
     const part = adopted;
-    const reserved = reservedNameProblem(part.name, SELF_STORED_FAMILIES);
+    // A Pushgateway PUT clears its group from a family the catalog's index lists; here that is nothing to clear.
+    if (clearsGroupOnly(part) && !state.storage.definition()) return { name: part.name, status: "applied", series: 0 };
+    const reserved = reservedNameProblem(part.name, [...SELF_STORED_FAMILIES, ...GROUP_TIME_FAMILIES]);
     if (reserved) return reject(400, `families[0].name: ${reserved}`);
     if (state.place && (state.place.family !== part.name || !(state.place.shard < DEFAULT_LIMITS.maxShards))) {
       return reject(
@@ -145,14 +160,16 @@ export class WritePath {
   }
 
   /**
-   * Sends the deletions of `part` to shards 1 … n−1, with the same push id: its reset and removals, and the series it
-   * replaces (their parts elsewhere go; shard 0 then holds the whole series).
+   * Sends the deletions of `part` to shards 1 … n−1, with the same push id: its reset and removals, the series it
+   * replaces (their parts elsewhere go; shard 0 then holds the whole series), and a replaced group's series there.
    */
   private async forwardDeletions(pushId: string | undefined, part: FamilyPush, shards: number): Promise<void> {
-    const { replace: _replace, ...rest } = part;
-    const replaced = part.replace ? part.series.map((delta) => delta.labels) : [];
+    const { replace, ...rest } = part;
+    const replaced = replace ? part.series.map((delta) => delta.labels) : [];
     const remove = [...(part.remove ?? []), ...replaced];
-    const deletions: FamilyPush = { ...rest, series: [], ...(remove.length > 0 ? { remove } : {}) };
+    // A replaced group keeps nothing on the other shards: it holds exactly what shard 0 is about to write.
+    const group = replace && part.grouping ? { replace } : {};
+    const deletions: FamilyPush = { ...rest, ...group, series: [], ...(remove.length > 0 ? { remove } : {}) };
     const outcomes = await Promise.all(
       Array.from({ length: shards - 1 }, (_, k) => this.state.shardStub(k + 1).pushChecked(pushId, deletions)),
     );
@@ -179,6 +196,10 @@ export class WritePath {
       for (const [i, outcome] of forwarded) early.set(i, outcome);
     }
     const applicable = pushes.filter((_, i) => !early.has(i));
+    // The catalog's index of groups learns of a group's first series here before they are written.
+    const writing = (list: PendingPush[]) =>
+      list.flatMap(({ part }) => (part.grouping && part.series.length > 0 ? [groupingId(part.grouping)] : []));
+    await this.groupings.announce(writing(applicable));
     const now = state.now();
     const applied = state.write(() => {
       const { outcomes, change, keys } = applyGroup(storage, applicable, now, this.groupOptions(shards));
@@ -191,6 +212,13 @@ export class WritePath {
       return outcomes;
     });
     state.counters.groups++;
+    const done = applicable.filter((_, i) => applied[i]?.status === "applied");
+    // A deletion of a group that ran while the index was told must not be its last word here: tell it again. A group
+    // whose last part here cleared it is forgotten.
+    await this.groupings.announce(writing(done));
+    const last = new Map<string, boolean>();
+    for (const { part } of done) if (part.grouping) last.set(groupingId(part.grouping), clearsGroupOnly(part));
+    await this.groupings.retire([...last].flatMap(([grouping, cleared]) => (cleared ? [grouping] : [])));
     if (applied.some((o) => o.status === "applied")) this.expiry.schedule();
     return pushes.map((_, i) => early.get(i) ?? (applied.shift() as FamilyOutcome));
   }
@@ -297,6 +325,13 @@ export class WritePath {
       if (part.remove) shardKeys.drop(touched[i]?.removed ?? []);
     });
   }
+}
+
+/** True when `part` only clears its Pushgateway group from the family (a PUT's group in a family it did not name). */
+function clearsGroupOnly(part: FamilyPush): boolean {
+  return (
+    part.replace === true && part.grouping !== undefined && part.series.length === 0 && !part.remove && !part.reset
+  );
 }
 
 /** `promise`, or a rejection after `ms`; never leaves a timer behind. */

@@ -1,0 +1,206 @@
+// Pushgateway groups inside workerd: a series records the group that wrote it; DELETE removes exactly one group (not
+// the groups nested in it, nor series no group wrote); PUT replaces exactly one group in every family, sharded ones
+// included; each group has its push_time_seconds, and push_failure_time_seconds once a push to it was refused.
+
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { shardObjectName } from "../../../lib/protocol/names.ts";
+import { collectFamilies } from "../../../worker/scrape/scrape.ts";
+
+const TOKEN = "test-push-token";
+let runs = 0;
+const job = (base: string) => `grp-${base}-${++runs}`;
+
+function gateway(method: string, path: string, body = "") {
+  return exports.default.fetch(
+    new Request(`http://metrics.test/metrics/${path}`, {
+      method,
+      body: method === "DELETE" ? undefined : body,
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "text/plain; version=0.0.4" },
+    }),
+  );
+}
+
+function pushJson(families: unknown[]) {
+  return exports.default.fetch("http://metrics.test/push", {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ families }),
+  });
+}
+
+/** Every stored series of the job, as "family{instance=…,k=…} value" lines, sorted. */
+async function seriesOfJob(name: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const family of await collectFamilies(env))
+    for (const s of family.series) {
+      if (s.labels.job !== name) continue;
+      const labels = Object.entries(s.labels)
+        .filter(([label, value]) => label !== "job" && value !== "")
+        .map(([label, value]) => `${label}=${value}`)
+        .join(",");
+      const value = family.name.startsWith("push_") ? "t" : String(s.value ?? s.count);
+      lines.push(`${family.name}{${labels}} ${value}`);
+    }
+  return lines.sort();
+}
+
+describe("Pushgateway groups (workerd)", () => {
+  it("DELETE removes exactly one group: not the groups nested in it, nor series no group wrote", async () => {
+    const name = job("nested");
+    const body = (v: number) => `# TYPE grp_nested_total counter\ngrp_nested_total{k="a"} ${v}\n`;
+    expect((await gateway("POST", `job/${name}`, body(1))).status).toBe(200);
+    expect((await gateway("POST", `job/${name}/instance/x`, body(2))).status).toBe(200);
+    expect((await gateway("POST", `job/${name}/instance/y`, body(3))).status).toBe(200);
+    // The same labels as the group job/<name>'s series, pushed by no group: the DELETE is not about it.
+    const plain = {
+      name: "grp_plain_total",
+      type: "counter",
+      help: "P.",
+      labelNames: ["instance", "job", "k"],
+      series: [{ labels: { instance: "", job: name, k: "a" }, inc: 5 }],
+    };
+    expect((await pushJson([plain])).status).toBe(200);
+    const before = await seriesOfJob(name);
+    expect(before).toEqual([
+      "grp_nested{instance=x,k=a} 2",
+      "grp_nested{instance=y,k=a} 3",
+      "grp_nested{k=a} 1",
+      "grp_plain{k=a} 5",
+      "push_time_seconds{instance=x} t",
+      "push_time_seconds{instance=y} t",
+      "push_time_seconds{} t",
+    ]);
+    const res = await gateway("DELETE", `job/${name}`);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({
+      grouping: { job: name },
+      families: [
+        { family: "grp_nested", deleted: 1 },
+        { family: "push_time_seconds", deleted: 1 },
+      ],
+    });
+    expect(await seriesOfJob(name)).toEqual(
+      before.filter((line) => line !== "grp_nested{k=a} 1" && line !== "push_time_seconds{} t"),
+    );
+    expect((await gateway("DELETE", `job/${name}/instance/x`)).status).toBe(202);
+    expect(await seriesOfJob(name)).toEqual([
+      "grp_nested{instance=y,k=a} 3",
+      "grp_plain{k=a} 5",
+      "push_time_seconds{instance=y} t",
+    ]);
+    // Deleted again: nothing to delete, nothing else touched.
+    expect(await (await gateway("DELETE", `job/${name}/instance/x`)).json()).toEqual({
+      grouping: { job: name, instance: "x" },
+      families: [],
+    });
+  });
+
+  it("PUT replaces the group in every family: the families it does not name lose the group's series", async () => {
+    const name = job("put");
+    const two = '# TYPE grp_put_a gauge\ngrp_put_a 1\n# TYPE grp_put_b gauge\ngrp_put_b{k="1"} 2\ngrp_put_b{k="2"} 3\n';
+    expect((await gateway("PUT", `job/${name}`, two)).status).toBe(200);
+    expect((await gateway("PUT", `job/${name}/instance/x`, two)).status).toBe(200);
+    const res = await gateway("PUT", `job/${name}`, '# TYPE grp_put_b gauge\ngrp_put_b{k="2"} 4\n');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      families: [
+        { name: "grp_put_b", status: "applied", series: 1 },
+        { name: "grp_put_a", status: "applied", series: 0 },
+      ],
+    });
+    expect(await seriesOfJob(name)).toEqual([
+      "grp_put_a{instance=x} 1",
+      "grp_put_b{instance=x,k=1} 2",
+      "grp_put_b{instance=x,k=2} 3",
+      "grp_put_b{k=2} 4",
+      "push_time_seconds{instance=x} t",
+      "push_time_seconds{} t",
+    ]);
+    // An empty PUT empties the group; its push time stays, newer.
+    const [time] = await pushTimes(name, "");
+    expect((await gateway("PUT", `job/${name}`, "")).status).toBe(200);
+    expect(await seriesOfJob(name)).toEqual([
+      "grp_put_a{instance=x} 1",
+      "grp_put_b{instance=x,k=1} 2",
+      "grp_put_b{instance=x,k=2} 3",
+      "push_time_seconds{instance=x} t",
+      "push_time_seconds{} t",
+    ]);
+    expect((await pushTimes(name, ""))[0]).toBeGreaterThanOrEqual(time as number);
+    // A POST adds to the group again, in a family the PUT emptied.
+    expect((await gateway("POST", `job/${name}`, "# TYPE grp_put_a gauge\ngrp_put_a 7\n")).status).toBe(200);
+    expect(await seriesOfJob(name)).toContain("grp_put_a{} 7");
+  });
+
+  it("PUT replaces the group on every shard of a sharded family, and DELETE deletes it there", async () => {
+    const name = job("sharded");
+    const family = `grp_sharded_${runs}`;
+    // A bound Worker spreads the family over 3 objects; its series of the group live on several of them.
+    const definition = { name: family, type: "counter" as const, help: "S.", labelNames: ["instance", "job", "k"] };
+    for (let k = 0; k < 3; k++) {
+      const series = [{ labels: { instance: "", job: name, k: String(k) }, inc: 1 }];
+      const part = { ...definition, shards: 3, series, grouping: { job: name } };
+      const outcome = await env.METRICS_FAMILY.getByName(shardObjectName(family, k)).pushChecked(`s-${k}`, part);
+      expect(outcome.status).toBe("applied");
+    }
+    expect((await seriesOfJob(name)).filter((l) => l.startsWith(family))).toHaveLength(3);
+    const put = await gateway("PUT", `job/${name}`, `# TYPE ${family} counter\n${family}{k="1"} 9\n`);
+    expect(put.status).toBe(200);
+    expect((await seriesOfJob(name)).filter((l) => l.startsWith(family))).toEqual([`${family}{k=1} 9`]);
+    expect((await gateway("DELETE", `job/${name}`)).status).toBe(202);
+    expect(await seriesOfJob(name)).toEqual([]);
+  });
+
+  it("push_time_seconds per group, with the group's labels; push_failure_time_seconds once a push was refused", async () => {
+    const name = job("times");
+    const before = Date.now() / 1000;
+    expect((await gateway("POST", `job/${name}/instance/i1`, "grp_times 1\n")).status).toBe(200);
+    const after = Date.now() / 1000;
+    const [pushed] = await pushTimes(name, "i1");
+    expect(pushed).toBeGreaterThanOrEqual(Math.floor(before));
+    expect(pushed).toBeLessThanOrEqual(after + 1);
+    // A body that cannot be parsed changes nothing, as the Pushgateway does.
+    expect((await gateway("POST", `job/${name}/instance/i1`, "grp_times{ 1\n")).status).toBe(400);
+    expect(await failureTimes(name)).toEqual([]);
+    // A push refused once read (here a type clash with the stored family) sets the failure time, nothing else.
+    expect((await gateway("POST", `job/${name}/instance/i1`, "# TYPE grp_times counter\ngrp_times 5\n")).status).toBe(
+      409,
+    );
+    const failed = await failureTimes(name);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.labels).toEqual({ instance: "i1", job: name });
+    expect(failed[0]?.value).toBeGreaterThanOrEqual(pushed as number);
+    expect(await pushTimes(name, "i1")).toEqual([pushed]);
+    // A refused push to a new group makes its push time, at 0, as the Pushgateway shows it.
+    expect((await gateway("POST", `job/${name}/instance/i2`, "# TYPE grp_times counter\ngrp_times 5\n")).status).toBe(
+      409,
+    );
+    expect(await pushTimes(name, "i2")).toEqual([0]);
+    // A pushed push_time_seconds is the Worker's to keep: left out of a Pushgateway body, refused by /push.
+    expect((await gateway("POST", `job/${name}/instance/i1`, "push_time_seconds 5\n")).status).toBe(200);
+    expect((await pushTimes(name, "i1"))[0]).toBeGreaterThan(5);
+    const json = await pushJson([
+      { name: "push_time_seconds", type: "gauge", help: "T.", labelNames: [], series: [{ labels: {}, set: 5 }] },
+    ]);
+    expect([json.status, ((await json.json()) as { error: string }).error]).toEqual([
+      400,
+      'families[0].name: "push_time_seconds" is kept by the Worker for each Pushgateway group (the time of its last push)',
+    ]);
+  });
+});
+
+async function groupTimes(family: string, name: string) {
+  const stored = (await collectFamilies(env)).find((f) => f.name === family);
+  return (stored?.series ?? []).filter((s) => s.labels.job === name);
+}
+
+async function pushTimes(name: string, instance: string): Promise<number[]> {
+  return (await groupTimes("push_time_seconds", name))
+    .filter((s) => (s.labels.instance ?? "") === instance)
+    .map((s) => s.value as number);
+}
+
+async function failureTimes(name: string) {
+  return groupTimes("push_failure_time_seconds", name);
+}
