@@ -12,6 +12,7 @@
 // - It folds every INGEST_FOLD_MS (30 s), or at once when FOLD_PARTS parts wait.
 
 import { DurableObject } from "cloudflare:workers";
+import { groupingId } from "../../lib/protocol/pushgateway-path.ts";
 import { seriesKey } from "../../lib/protocol/series-key.ts";
 import { shardFor } from "../../lib/protocol/shards.ts";
 import type { IngestAnswer } from "../../lib/protocol/transport.ts";
@@ -148,8 +149,9 @@ export class IngestObject extends DurableObject<Env> {
    * Acknowledges `push` (checked by `checkPush`, within the caller's scope) once it is durable, or refuses it whole.
    * `token` is the credential's cap on families, if any.
    */
-  async accept(push: Push, token: TokenCap | undefined): Promise<IngestAnswer> {
+  async accept(received: Push, token: TokenCap | undefined): Promise<IngestAnswer> {
     this.counters.requests++;
+    const push = this.withWaitingGroup(received);
     const windowMs = durabilityWindowMs(this.env);
     const logged: LoggedPush = { pushId: push.pushId ?? `ingest:${crypto.randomUUID()}`, families: push.families };
     // Serialised once, here: the log row is made of these texts.
@@ -177,6 +179,27 @@ export class IngestObject extends DurableObject<Env> {
     });
     this.admitting = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * `push`, and when it replaces a Pushgateway group (a PUT), the parts that clear the group from the families its
+   * pushes still waiting here wrote and `push` does not name: the router cleared those the catalog's index lists, and
+   * these are not folded (so not indexed) yet. The Pushgateway API sends every push of a group to one ingest object.
+   */
+  private withWaitingGroup(push: Push): Push {
+    const put = push.families.find((f) => f.replace === true && f.grouping !== undefined);
+    if (!put?.grouping) return push;
+    const id = groupingId(put.grouping);
+    const named = new Set(push.families.map((f) => f.name));
+    const clearing = new Map<string, FamilyPush>();
+    for (const { part } of this.waiting) {
+      if (named.has(part.name) || clearing.has(part.name) || !part.grouping || groupingId(part.grouping) !== id)
+        continue;
+      if (part.series.length === 0) continue;
+      const { series: _series, remove: _remove, reset: _reset, replace: _replace, ...definition } = part;
+      clearing.set(part.name, { ...definition, series: [], replace: true, grouping: put.grouping, inferred: true });
+    }
+    return clearing.size === 0 ? push : { ...push, families: [...push.families, ...clearing.values()] };
   }
 
   /**

@@ -133,6 +133,27 @@ describe("Pushgateway groups (workerd)", () => {
     expect(await seriesOfJob(name)).toContain("grp_put_a{} 7");
   });
 
+  it("PUT replaces the group also in a family a push acknowledged just before wrote (not folded, so not indexed yet)", async () => {
+    const name = job("waiting");
+    const [f1, f2, f3] = ["grp_wait_a", "grp_wait_b", "grp_wait_c"].map((f) => `${f}_${runs}`);
+    expect((await gateway("POST", `job/${name}`, `${f1} 1\n${f2} 2\n`)).status).toBe(200);
+    expect((await gateway("POST", `job/${name}-other`, `${f3} 3\n`)).status).toBe(200);
+    await seriesOfJob(name);
+    // The group's first series in f3: acknowledged by the group's ingest object, waiting there for the next fold.
+    expect((await gateway("POST", `job/${name}`, `${f3} 4\n`)).status).toBe(200);
+    const put = await gateway("PUT", `job/${name}`, `${f1} 5\n`);
+    expect(put.status).toBe(200);
+    expect(await put.json()).toEqual({
+      families: [
+        { name: f1, status: "applied", series: 1 },
+        { name: f2, status: "applied", series: 0 },
+        { name: f3, status: "applied", series: 0 },
+      ],
+    });
+    expect(await seriesOfJob(name)).toEqual([`${f1}{} 5`, "push_time_seconds{} t"]);
+    expect(await seriesOfJob(`${name}-other`)).toEqual([`${f3}{} 3`, "push_time_seconds{} t"]);
+  });
+
   it("PUT replaces the group on every shard of a sharded family, and DELETE deletes it there", async () => {
     const name = job("sharded");
     const family = `grp_sharded_${runs}`;
