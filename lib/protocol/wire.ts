@@ -181,6 +181,8 @@ export interface SeriesSnapshot {
   quantiles?: number[][];
   /** A counter's or a histogram's exemplars (OpenMetrics shows them). */
   exemplars?: Exemplars;
+  /** The Pushgateway group that last wrote the series (its `groupingId`), if one did (not rendered). */
+  grouping?: string;
 }
 
 /** A whole family as stored: its definition and every series. */

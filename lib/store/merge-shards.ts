@@ -17,7 +17,7 @@ export function partSnapshot(
   part: Omit<SeriesPart, "key">,
   nowMs: number,
 ): SeriesSnapshot {
-  const { labels, created, updated, value, counts, native, sum, count, windows, exemplars } = part;
+  const { labels, created, updated, value, counts, native, sum, count, windows, exemplars, grouping } = part;
   return {
     labels,
     created: created / 1000,
@@ -29,6 +29,7 @@ export function partSnapshot(
     ...(count !== undefined ? { count } : {}),
     ...((definition.percentiles?.length ?? 0) > 0 ? { quantiles: windowQuantiles(windows, definition, nowMs) } : {}),
     ...(exemplars ? { exemplars } : {}),
+    ...(grouping !== undefined ? { grouping } : {}),
   };
 }
 
@@ -48,6 +49,9 @@ function addWindows(a: Record<string, SketchData> | undefined, b: Record<string,
  */
 export function combineParts(definition: FamilyDefinition, a: SeriesPart, b: SeriesPart): SeriesPart {
   const next: SeriesPart = { ...a, created: Math.min(a.created, b.created), updated: Math.max(a.updated, b.updated) };
+  // The series belongs to the group of its later write.
+  const grouping = b.updated > a.updated ? (b.grouping ?? a.grouping) : (a.grouping ?? b.grouping);
+  if (grouping !== undefined) next.grouping = grouping;
   const exemplars = laterExemplars(a.exemplars, b.exemplars);
   if (exemplars) next.exemplars = exemplars;
   switch (definition.type) {

@@ -1,4 +1,5 @@
-// The HTTP surface (itty-router): GET /metrics, POST /push, the Pushgateway's PUT|POST|DELETE /metrics/job/…,
+// The HTTP surface (itty-router): GET /metrics, POST /push, the Pushgateway's PUT|POST|DELETE /metrics/job/… and its
+// read API (GET /api/v1/metrics, /api/v1/status),
 // DELETE /families/:name[/series], GET /healthz, and the status page (GET /, GET /families/:name); unknown routes 404.
 // Every error goes through errorResponse, so no stack trace or internal message reaches a client.
 
@@ -12,6 +13,7 @@ import { ingest, jsonOf } from "../ingest/ingest.ts";
 import { catalog } from "../objects/catalog-object.ts";
 import { deleteOnEveryShard, drainIngest, everyShard, familyStub } from "../objects/stubs.ts";
 import { otlpMetrics } from "../otlp/routes.ts";
+import { pushgatewayMetrics, pushgatewayStatus } from "../pushgateway/api.ts";
 import { pushgatewayDelete, pushgatewayPush } from "../pushgateway/routes.ts";
 import { checkScrapeCollectors, DEFAULT_COLLECTOR_TIMEOUT_MS, type ScrapeCollector } from "../scrape/collectors.ts";
 import { type ScrapeOptions, scrapeResponse } from "../scrape/scrape.ts";
@@ -258,6 +260,8 @@ export function createMetricsRouter<E = Env>(options: MetricsRouterOptions<E> = 
     .put("/metrics/*", gatewayPush)
     .post("/metrics/*", gatewayPush)
     .delete("/metrics/*", (request: Request, env: Env) => pushgatewayDelete(request, env, base))
+    .get("/api/v1/metrics", pushgatewayMetrics)
+    .get("/api/v1/status", pushgatewayStatus)
     .delete("/families/:name", handleDeleteFamily)
     .delete("/families/:name/series", handleDeleteSeries)
     .patch("/families/:name", handleChangeFamily)

@@ -328,16 +328,19 @@ export async function scrapeResponse(
 }
 
 /**
- * Every stored family, sorted by name, with its shards merged, as snapshots (for tests and for code that embeds the
- * metrics Worker). A family that cannot be read is left out and handed to `onFailure`.
+ * Every stored family (or those named in `only`), sorted by name, with its shards merged, as snapshots (for tests, the
+ * Pushgateway's read API and code that embeds the metrics Worker). A family that cannot be read is left out and
+ * handed to `onFailure`.
  */
 export async function collectFamilies(
   env: Env,
   onFailure: (family: string, error: unknown) => void = () => {},
+  only?: ReadonlySet<string>,
 ): Promise<FamilySnapshot[]> {
   const tally: Tally = { requests: 0 };
   const families: FamilySnapshot[] = [];
-  for (const reader of readers(env, tally, await listFamilies(env, tally), undefined)) {
+  const listed = (await listFamilies(env, tally)).filter((entry) => !only || only.has(entry.name));
+  for (const reader of readers(env, tally, listed, undefined)) {
     try {
       let family: FamilySnapshot | undefined;
       for await (const chunk of reader.chunks()) {

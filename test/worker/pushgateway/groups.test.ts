@@ -211,6 +211,73 @@ describe("Pushgateway groups (workerd)", () => {
   });
 });
 
+describe("the Pushgateway's read API (workerd)", () => {
+  it("GET /api/v1/metrics: each group with its families' series, its push times, whether its last push succeeded", async () => {
+    const name = job("api");
+    const body = `# TYPE grp_api_total counter\ngrp_api_total{k="a"} 3\n# HELP grp_api_h H.\n# TYPE grp_api_h histogram\ngrp_api_h_bucket{le="1"} 1\ngrp_api_h_bucket{le="+Inf"} 2\ngrp_api_h_sum 3\ngrp_api_h_count 2\n`;
+    expect((await gateway("PUT", `job/${name}/instance/x`, body)).status).toBe(200);
+    expect((await gateway("POST", `job/${name}`, "# TYPE grp_api_total gauge\ngrp_api_total 1\n")).status).toBe(409);
+    const res = await exports.default.fetch(`http://metrics.test/api/v1/metrics`);
+    expect(res.status).toBe(200);
+    const { status, data } = (await res.json()) as { status: string; data: Record<string, unknown>[] };
+    expect(status).toBe("success");
+    const mine = data.filter((g) => (g.labels as { job: string }).job === name);
+    expect(mine.map((g) => g.labels)).toEqual(expect.arrayContaining([{ job: name }, { instance: "x", job: name }]));
+    expect(mine).toHaveLength(2);
+    const byInstance = (instance?: string) =>
+      mine.find((g) => (g.labels as { instance?: string }).instance === instance) as Record<string, unknown>;
+    const [failedGroup, group] = [byInstance(undefined), byInstance("x")];
+    expect(failedGroup).toMatchObject({
+      last_push_successful: false,
+      push_time_seconds: { type: "GAUGE", metrics: [{ labels: { instance: "", job: name }, value: "0" }] },
+    });
+    expect(Object.keys(failedGroup).sort()).toEqual([
+      "labels",
+      "last_push_successful",
+      "push_failure_time_seconds",
+      "push_time_seconds",
+    ]);
+    expect(group).toMatchObject({
+      last_push_successful: true,
+      grp_api_total: {
+        type: "COUNTER",
+        metrics: [{ labels: { instance: "x", job: name, k: "a" }, value: "3" }],
+      },
+      grp_api_h: {
+        type: "HISTOGRAM",
+        help: "H.",
+        metrics: [{ labels: { instance: "x", job: name }, buckets: { "1": "1", "+Inf": "2" }, count: "2", sum: "3" }],
+      },
+      push_failure_time_seconds: { metrics: [{ value: "0" }] },
+    });
+    const pushed = Number((group.push_time_seconds as { metrics: { value: string }[] }).metrics[0]?.value);
+    expect(Math.abs(pushed - Date.now() / 1000)).toBeLessThan(60);
+    expect(Date.parse((group.grp_api_h as { time_stamp: string }).time_stamp)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it("GET /api/v1/status answers; both routes want the scrape credential when scrapes are closed", async () => {
+    const res = await exports.default.fetch("http://metrics.test/api/v1/status");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      status: "success",
+      data: { build_information: { program: "prometheus-distributed-client" }, start_time: expect.any(String) },
+    });
+    const { createMetricsRouter } = await import("../../../worker/http/router.ts");
+    const closed = { ...env, ALLOW_ANONYMOUS_SCRAPE: "false", SCRAPE_TOKEN: "scrape-secret" };
+    const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext;
+    for (const path of ["/api/v1/metrics", "/api/v1/status"]) {
+      const anonymous = await createMetricsRouter().fetch(new Request(`http://metrics.test${path}`), closed, ctx);
+      expect(anonymous.status).toBe(401);
+      const withToken = await createMetricsRouter().fetch(
+        new Request(`http://metrics.test${path}`, { headers: { authorization: "Bearer scrape-secret" } }),
+        closed,
+        ctx,
+      );
+      expect(withToken.status).toBe(200);
+    }
+  });
+});
+
 async function groupTimes(family: string, name: string) {
   const stored = (await collectFamilies(env)).find((f) => f.name === family);
   return (stored?.series ?? []).filter((s) => s.labels.job === name);
