@@ -264,6 +264,7 @@ function checkGrouping(
 
 const FAMILY_FIELDS = [
   ...["name", "type", "help", "labelNames", "buckets", "native", "merge", "percentiles", "maxAgeSeconds", "ageBuckets"],
+  "withoutTotal",
   ...["ttlSeconds", "shards", "reset", "remove", "replace", "grouping", "inferred", "series"],
 ];
 

@@ -30,6 +30,7 @@ const ONLY: Record<string, MetricType> = {
   buckets: "histogram",
   native: "histogram",
   merge: "gauge",
+  withoutTotal: "counter",
   percentiles: "summary",
   maxAgeSeconds: "summary",
   ageBuckets: "summary",
@@ -81,6 +82,9 @@ export function checkDefinition(input: DefinitionFields, limits: Limits, path: P
     definition.buckets = [...(input.buckets as number[])];
     if (input.native !== undefined) definition.native = checkNativeSettings(input.native, at(path, "native"), limits);
   }
+  if (input.withoutTotal !== undefined && typeof input.withoutTotal !== "boolean")
+    check("withoutTotal", `must be true or false, got ${describeValue(input.withoutTotal)}`);
+  if (input.withoutTotal === true) definition.withoutTotal = true;
   if (type === "gauge")
     definition.merge = oneOf("merge", input.merge === undefined ? "set" : input.merge, GAUGE_MERGES);
   if (type === "summary") {

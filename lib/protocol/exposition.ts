@@ -2,7 +2,7 @@
 // pieces (a family's header, its series' lines, the end) so a scrape can stream a family at a time, and a family
 // object can render its own pages; `encodeText` / `encodeOpenMetrics` put the pieces together.
 
-import { exposedName } from "./names.ts";
+import { exposedName, textName } from "./names.ts";
 import type { FamilyDefinition, FamilySnapshot, Labels, SeriesSnapshot } from "./wire.ts";
 
 export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -51,7 +51,7 @@ export function familyHeader(family: FamilyDefinition, format: ExpositionFormat)
     const type = family.type === "untyped" ? "unknown" : family.type;
     return `# TYPE ${family.name} ${type}\n# HELP ${family.name} ${escapeLabelValue(family.help)}\n`;
   }
-  const name = exposedName(family.name, family.type);
+  const name = textName(family);
   return `# HELP ${name} ${escapeHelp(family.help)}\n# TYPE ${name} ${family.type}\n`;
 }
 
@@ -88,7 +88,7 @@ export function seriesLines(
   const openMetrics = format === "openmetrics";
   const created = openMetrics && hasCreated(family.type);
   const name = family.name;
-  const counterName = exposedName(name, "counter");
+  const counterName = openMetrics ? exposedName(name, "counter") : textName(family);
   let out = "";
   for (const s of series) {
     // OpenMetrics carries exemplars after a counter's value and a histogram's buckets; text 0.0.4 has none.
@@ -156,7 +156,7 @@ export function seriesSamples(family: FamilyDefinition, series: readonly SeriesS
       out.push({ name: sample, labels: extra ? [...labels, extra] : labels, value });
     switch (family.type) {
       case "counter":
-        push(exposedName(name, "counter"), s.value ?? 0);
+        push(textName(family), s.value ?? 0);
         break;
       case "gauge":
       case "untyped":

@@ -4,7 +4,7 @@
 // declared to the one definition check, which turns it into the family name with `familyName`, exactly once.
 // Storage, object addresses, the catalog and snapshots hold family names; a producer sends `pushedName`.
 
-import type { MetricType } from "./wire.ts";
+import type { FamilyDefinition, MetricType } from "./wire.ts";
 
 /** Family names with this prefix are the Worker's own metrics; clients may not push them. */
 export const RESERVED_PREFIX = "pdc_";
@@ -28,6 +28,16 @@ export function exposedName(family: string, type: MetricType): string {
 }
 
 /**
+ * The name a family is announced under in text format 0.0.4 and protobuf, and there a counter's sample name: its
+ * exposed name, but a counter created through the Pushgateway API from samples named without `_total` keeps its bare
+ * name there, as the Pushgateway (which serves 0.0.4) showed it (OpenMetrics always adds `_total`, as it must).
+ * @example textName({ name: "jobs_processed", type: "counter", withoutTotal: true }); // "jobs_processed"
+ */
+export function textName(family: Pick<FamilyDefinition, "name" | "type" | "withoutTotal">): string {
+  return family.withoutTotal === true ? family.name : exposedName(family.name, family.type);
+}
+
+/**
  * The name a producer sends for a family, so that `familyName` turns it back into that family: its exposed name.
  * @example pushedName("jobs_total", "counter"); // "jobs_total_total" (the family "jobs_total")
  */
@@ -45,11 +55,13 @@ export function counterSampleNames(name: string): [string, string] {
 }
 
 /**
- * Every sample name a family exposes (OpenMetrics, the superset of text 0.0.4). Two families must never share
- * one, or the scrape would repeat a series: e.g. a gauge `x_total` next to a counter `x`.
+ * Every sample name a family exposes (OpenMetrics and text 0.0.4, where a counter `withoutTotal` keeps its bare name;
+ * see `textName`). Two families must never share one, or the scrape would repeat a series: e.g. a gauge `x_total`
+ * next to a counter `x`, or a counter `h_sum` kept bare next to a histogram `h`.
  */
-export function sampleNames(family: string, type: MetricType): string[] {
-  return SAMPLE_SUFFIXES[type].map((suffix) => family + suffix);
+export function sampleNames(family: string, type: MetricType, withoutTotal = false): string[] {
+  const suffixes = SAMPLE_SUFFIXES[type];
+  return (type === "counter" && withoutTotal ? ["", ...suffixes] : suffixes).map((suffix) => family + suffix);
 }
 
 /** The suffixes of the sample names each type exposes. */

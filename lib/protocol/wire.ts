@@ -105,6 +105,12 @@ export interface FamilyDefinition {
   buckets?: number[];
   /** Histograms only: the series also keep native (exponential) buckets, with these settings. */
   native?: NativeSettings;
+  /**
+   * Counters only: created through the Pushgateway API from samples named without `_total`, so text 0.0.4 and
+   * protobuf show its samples under the family name, as the Pushgateway did (names.ts `textName`). Kept from the
+   * first push; never a conflict.
+   */
+  withoutTotal?: boolean;
   /** Gauges only: how concurrent writers combine. Default "set". */
   merge?: GaugeMerge;
   /** Summaries only: the quantiles to report, strictly increasing in [0, 1]. */

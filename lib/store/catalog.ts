@@ -62,6 +62,14 @@ function deploymentCapRefusal(
   };
 }
 
+/** A family to list: its name and type, the objects it is spread over, whether a counter keeps its bare name. */
+export interface NewFamily {
+  name: string;
+  type: MetricType;
+  shards?: number;
+  withoutTotal?: boolean;
+}
+
 /**
  * Why a push of `families` cannot be admitted whole, or undefined when it can: a type or sample-name clash of one of
  * them, or the new ones taking the deployment (or the push's scoped token) past its cap on families. Nothing is
@@ -69,15 +77,15 @@ function deploymentCapRefusal(
  */
 export function admissionProblem(
   catalog: CatalogStorage,
-  families: readonly { name: string; type: MetricType }[],
+  families: readonly NewFamily[],
   caps: FamilyCaps,
 ): CatalogRefusal | undefined {
   const claimed = new Map<string, string>();
-  for (const { name, type } of families) {
-    const problem = registrationProblem(catalog, name, type);
+  for (const { name, type, withoutTotal } of families) {
+    const problem = registrationProblem(catalog, name, type, withoutTotal);
     if (problem) return { status: 409, error: problem, families: [name] };
     // Two new families of one push must not expose one sample name either.
-    for (const sample of catalog.typeOf(name) === undefined ? sampleNames(name, type) : []) {
+    for (const sample of catalog.typeOf(name) === undefined ? sampleNames(name, type, withoutTotal) : []) {
       const other = claimed.get(sample);
       if (other !== undefined && other !== name)
         return {
@@ -106,14 +114,19 @@ export function admissionProblem(
 }
 
 /** Why `family` cannot be listed with `type`, or undefined when it can (or already is). */
-export function registrationProblem(catalog: CatalogStorage, family: string, type: MetricType): string | undefined {
+export function registrationProblem(
+  catalog: CatalogStorage,
+  family: string,
+  type: MetricType,
+  withoutTotal = false,
+): string | undefined {
   const existing = catalog.typeOf(family);
   if (existing !== undefined) {
     return existing === type || joinsAcrossUntyped(existing, type)
       ? undefined
       : `family ${JSON.stringify(family)} is stored with a different type (${existing} vs ${type})`;
   }
-  for (const sample of sampleNames(family, type)) {
+  for (const sample of sampleNames(family, type, withoutTotal)) {
     const owner = catalog.ownerOf(sample);
     if (owner !== undefined) {
       return `the ${type} ${JSON.stringify(family)} would expose ${JSON.stringify(sample)}, which family ${JSON.stringify(owner)} already exposes`;
@@ -128,12 +141,12 @@ export function registrationProblem(catalog: CatalogStorage, family: string, typ
  */
 export function admitFamilies(
   catalog: CatalogStorage,
-  families: readonly { name: string; type: MetricType; shards?: number }[],
+  families: readonly NewFamily[],
   caps: FamilyCaps,
 ): CatalogRefusal | undefined {
   const refused = admissionProblem(catalog, families, caps);
   if (refused) return refused;
-  for (const { name, type, shards } of families) registerFamily(catalog, name, type, shards ?? 1);
+  for (const family of families) registerFamily(catalog, family);
   return undefined;
 }
 
@@ -144,17 +157,15 @@ export function admitFamilies(
  */
 export function registerFamily(
   catalog: CatalogStorage,
-  family: string,
-  type: MetricType,
-  shards = 1,
+  { name: family, type, shards = 1, withoutTotal = false }: NewFamily,
   maxFamilies = Number.POSITIVE_INFINITY,
 ): Registration {
-  const problem = registrationProblem(catalog, family, type);
+  const problem = registrationProblem(catalog, family, type, withoutTotal);
   if (problem) return { ok: false, status: 409, error: problem, families: [family] };
   if (catalog.typeOf(family) === undefined) {
     const capped = deploymentCapRefusal(catalog, [family], maxFamilies);
     if (capped) return { ok: false, ...capped };
-    catalog.add(family, type, sampleNames(family, type), shards);
+    catalog.add(family, type, sampleNames(family, type, withoutTotal), shards);
   } else if (shards > catalog.shardsOf(family)) catalog.raiseShards(family, shards);
   return { ok: true };
 }

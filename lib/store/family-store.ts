@@ -179,11 +179,16 @@ function definitionOf(part: FamilyPush): FamilyDefinition {
   return definition;
 }
 
-/** `definition` with the stored time to live when it declares none (it keeps the family's). */
+/**
+ * `definition` with the stored time to live when it declares none (it keeps the family's), and the stored way of
+ * naming a counter's samples (the first push decides it).
+ */
 function withStoredTtl(definition: FamilyDefinition, stored: FamilyDefinition | undefined): FamilyDefinition {
-  return definition.ttlSeconds === undefined && stored?.ttlSeconds !== undefined
-    ? { ...definition, ttlSeconds: stored.ttlSeconds }
-    : definition;
+  const { withoutTotal: _pushed, ...rest } = definition;
+  const named = stored ? (stored.withoutTotal ? { ...rest, withoutTotal: true } : rest) : definition;
+  return named.ttlSeconds === undefined && stored?.ttlSeconds !== undefined
+    ? { ...named, ttlSeconds: stored.ttlSeconds }
+    : named;
 }
 
 function applyOne(

@@ -185,7 +185,7 @@ export class MemoryStore implements Transport {
       this.families.set(family.name, storage);
       storage.commit(change);
       const outcome = outcomes[0] as FamilyOutcome;
-      if (outcome.status === "applied") registerFamily(this.catalog, family.name, family.type);
+      if (outcome.status === "applied") registerFamily(this.catalog, family);
       return outcome;
     });
   }

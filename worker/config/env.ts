@@ -64,6 +64,11 @@ export interface Env {
    * `{"edge_requests": 8}`. A `shards` an HTTP push declares is not used (bound Workers' declarations are).
    */
   FAMILY_SHARDS?: string;
+  /**
+   * `text`: every scrape is served as text format 0.0.4, whatever its Accept header prefers (what a Pushgateway
+   * serves, for a migration: counters keep the names Prometheus stored them under). Default: negotiated.
+   */
+  SCRAPE_FORMAT?: string;
   /** Cardinality cap: series one family may hold. */
   MAX_SERIES_PER_FAMILY?: string;
   MAX_FAMILIES_PER_PUSH?: string;

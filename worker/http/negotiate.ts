@@ -2,6 +2,7 @@
 // Prometheus asks for first when native histograms are enabled), OpenMetrics 1.0, or text 0.0.4 (the default).
 
 import { type ExpositionFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../../lib/protocol/exposition.ts";
+import type { Env } from "../config/env.ts";
 import { PROTOBUF_CONTENT_TYPE } from "../protobuf/messages.ts";
 
 /** What a scrape may be served as: a text format, or protobuf MetricFamily messages, length-delimited. */
@@ -44,6 +45,14 @@ export function negotiate(accept: string | null): ScrapeFormat {
     .filter((o) => o.format !== undefined && o.q > 0)
     .sort((a, b) => b.q - a.q || a.order - b.order);
   return offers[0]?.format ?? "text";
+}
+
+/**
+ * The format a scrape request is served in: text 0.0.4 when SCRAPE_FORMAT is `text` (as a Pushgateway serves it),
+ * else the best its Accept header names.
+ */
+export function scrapeFormat(request: Request, env: Pick<Env, "SCRAPE_FORMAT">): ScrapeFormat {
+  return env.SCRAPE_FORMAT?.trim().toLowerCase() === "text" ? "text" : negotiate(request.headers.get("accept"));
 }
 
 /** The Content-Type a scrape in `format` is served with. */

@@ -22,7 +22,7 @@ import { handleFamilyStatus, handleStatus } from "../status/status.ts";
 import { authorizeAdmin, authorizePush, authorizeScrape, scopeProblem } from "./auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { errorResponse, HttpError, jsonResponse } from "./errors.ts";
-import { contentTypeOf, negotiate } from "./negotiate.ts";
+import { contentTypeOf, scrapeFormat } from "./negotiate.ts";
 
 export interface MetricsRouterOptions<E = Env> {
   /** A path prefix when mounted inside another Worker, e.g. "/_metrics". Default: none. */
@@ -224,7 +224,7 @@ async function narrow(env: Env, name: string, shards: number): Promise<number> {
  */
 async function handleScrapeHead(request: Request, env: Env): Promise<Response> {
   await authorizeScrape(request, env);
-  const contentType = contentTypeOf(negotiate(request.headers.get("accept")));
+  const contentType = contentTypeOf(scrapeFormat(request, env));
   return new Response(null, { headers: { "content-type": contentType, "cache-control": "no-store" } });
 }
 

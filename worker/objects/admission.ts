@@ -59,7 +59,12 @@ export async function refusalsOfWhole(
   const unknown = parts.filter((f) => !admission.registered(f));
   if (unknown.length === 0) return [];
   const caps = { maxFamilies: maxFamilies(env), ...(admission.token ? { token: admission.token } : {}) };
-  const admitted = unknown.map(({ name, type, shards }) => ({ name, type, ...(shards ? { shards } : {}) }));
+  const admitted = unknown.map(({ name, type, shards, withoutTotal }) => ({
+    name,
+    type,
+    ...(shards ? { shards } : {}),
+    ...(withoutTotal ? { withoutTotal } : {}),
+  }));
   const refused = await catalog(env).admit(admitted, caps);
   if (!refused) return [];
   if (refused.cap) countFamilyCapRefusal(refused.cap, env, ctx);

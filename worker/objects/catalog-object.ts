@@ -10,6 +10,7 @@ import {
   type CatalogRefusal,
   type CatalogStorage,
   type FamilyCaps,
+  type NewFamily,
   type Registration,
   registerFamily,
 } from "../../lib/store/catalog.ts";
@@ -162,9 +163,9 @@ export class CatalogObject extends DurableObject<Env> {
    * Adds a family and claims its sample names; idempotent for the same type, refused on any clash. Records the most
    * objects the family was spread over.
    */
-  async register(name: string, type: MetricType, shards = 1, maxFamilies?: number): Promise<Registration> {
+  async register(family: NewFamily, maxFamilies?: number): Promise<Registration> {
     this.requests++;
-    return registerFamily(this.catalog, name, type, shards, maxFamilies);
+    return registerFamily(this.catalog, family, maxFamilies);
   }
 
   /** Removes a family and releases its sample names; idempotent. */
@@ -190,10 +191,7 @@ export class CatalogObject extends DurableObject<Env> {
    * families it would pass) and lists none, so a push is refused whole before any of it is applied. One object
    * admits every push, one at a time: caps hold exactly however many pushes arrive at once.
    */
-  async admit(
-    families: { name: string; type: MetricType; shards?: number }[],
-    caps: FamilyCaps,
-  ): Promise<CatalogRefusal | null> {
+  async admit(families: NewFamily[], caps: FamilyCaps): Promise<CatalogRefusal | null> {
     this.requests++;
     return this.ctx.storage.transactionSync(() => admitFamilies(this.catalog, families, caps) ?? null);
   }

@@ -4,7 +4,7 @@
 // as the scrape reads them, become one MetricFamily message.
 
 import { exemplarSlots } from "../../lib/protocol/exemplars.ts";
-import { exposedName } from "../../lib/protocol/names.ts";
+import { textName } from "../../lib/protocol/names.ts";
 import { fromSpans, type NativeBuckets, toSpans } from "../../lib/protocol/native-histogram.ts";
 import type { ParsedFamily, ParsedSample } from "../../lib/protocol/text-format/parse.ts";
 import type { Exemplar, FamilyDefinition, SeriesSnapshot } from "../../lib/protocol/wire.ts";
@@ -178,6 +178,6 @@ export function familyMessage(family: FamilyDefinition, series: readonly SeriesS
       }
     }
   });
-  const name = exposedName(family.name, family.type);
+  const name = textName(family);
   return { name, help: family.help, type: family.type, metrics };
 }

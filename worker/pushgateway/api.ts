@@ -5,7 +5,7 @@
 // - GET /api/v1/status: what this Worker is, and since when this isolate runs.
 // Groups come from the catalog's index of groups; their series from the stored families (lib/store), read whole.
 
-import { exposedName, GROUP_TIME_FAMILIES, PUSH_FAILURE_TIME, PUSH_TIME } from "../../lib/protocol/names.ts";
+import { GROUP_TIME_FAMILIES, PUSH_FAILURE_TIME, PUSH_TIME, textName } from "../../lib/protocol/names.ts";
 import { groupingOfId } from "../../lib/protocol/pushgateway-path.ts";
 import { groupTimePart } from "../../lib/protocol/text-format/to-push.ts";
 import type { FamilySnapshot, Labels, SeriesSnapshot } from "../../lib/protocol/wire.ts";
@@ -85,7 +85,7 @@ export async function pushgatewayMetrics(request: Request, env: Env): Promise<Re
     }
     for (const [id, series] of byGroup) {
       const group = groups.get(id) ?? { labels: groupingOfId(id) };
-      group[exposedName(family.name, family.type)] = familyOf(family, series);
+      group[textName(family)] = familyOf(family, series);
       groups.set(id, group);
     }
   }

@@ -16,7 +16,7 @@ import { firstPages, mergedShards } from "../../lib/store/merge-shards.ts";
 import type { Env } from "../config/env.ts";
 import { defaultTtlSeconds, limits, maxFamilies, scrapeCacheMs } from "../config/settings.ts";
 import type { ExportStats } from "../export/export-object.ts";
-import { contentTypeOf, negotiate, type ScrapeFormat } from "../http/negotiate.ts";
+import { contentTypeOf, type ScrapeFormat, scrapeFormat } from "../http/negotiate.ts";
 import { type CatalogEntry, catalog } from "../objects/catalog-object.ts";
 import type { ScrapePageRequest } from "../objects/family/reads.ts";
 import { drainIngest, everyIngestStub, familyStub } from "../objects/stubs.ts";
@@ -287,7 +287,7 @@ export async function scrapeResponse(
   options: ScrapeOptions,
 ): Promise<Response> {
   const { flights } = options;
-  const format = negotiate(request.headers.get("accept"));
+  const format = scrapeFormat(request, env);
   const headers = { "content-type": contentTypeOf(format), "cache-control": "no-store" };
   const joinable = flights.get(format);
   if (joinable?.joinable(Date.now())) {

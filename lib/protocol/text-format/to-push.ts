@@ -233,6 +233,8 @@ export function textToPush(families: readonly ParsedFamily[], options: TextPushO
       labelNames,
       ...(type === "histogram" ? { buckets: bounds } : {}),
       ...(native ? { native } : {}),
+      // A counter's samples named without `_total` keep that name in text 0.0.4, as the Pushgateway showed them.
+      ...(type === "counter" && familyName(type, family.name) === family.name ? { withoutTotal: true } : {}),
       series: series.map((s) => seriesDelta(family, s, bounds)),
       ...(options.replace ? { replace: true } : {}),
       grouping: options.grouping,

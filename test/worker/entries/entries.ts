@@ -55,8 +55,13 @@ export interface EntryReply {
 
 export interface Entry {
   name: string;
-  /** Labels the entry adds to every series it pushes (the Pushgateway's grouping key). */
+  /** Labels the entry adds to every series it pushes (the Pushgateway's grouping key, and `instance`). */
   labels: Labels;
+  /**
+   * A counter it creates from samples named without `_total` keeps that name in text 0.0.4 (the Pushgateway API, as
+   * the Pushgateway showed it).
+   */
+  keepsBareCounterNames?: boolean;
   /**
    * True when a push is applied or refused whole. The Durable Object transport sends each family to its own object
    * (one request each, in parallel), so a family refused there does not hold back the others (README, "Limits").
@@ -307,6 +312,7 @@ const rpc: Entry = {
 const pushgateway: Entry = {
   name: "Pushgateway API",
   labels: { instance: "", job: "entry" },
+  keepsBareCounterNames: true,
   wholePush: true,
   bound: false,
   cannotCarry: (m) => {
@@ -388,6 +394,7 @@ export function protobufBody(metrics: ProducedMetric[]): Uint8Array {
 const pushgatewayProtobuf: Entry = {
   name: "Pushgateway API (protobuf)",
   labels: { instance: "", job: "entry-protobuf" },
+  keepsBareCounterNames: true,
   wholePush: true,
   bound: false,
   cannotCarry: (m) => {

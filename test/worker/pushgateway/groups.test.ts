@@ -211,6 +211,37 @@ describe("Pushgateway groups (workerd)", () => {
   });
 });
 
+describe("names as the Pushgateway showed them (workerd)", () => {
+  it("keeps a counter pushed without _total under its name in text 0.0.4; SCRAPE_FORMAT=text serves 0.0.4 to every scrape", async () => {
+    const name = job("names");
+    const family = `grp_jobs_processed_${runs}`;
+    expect((await gateway("POST", `job/${name}`, `# TYPE ${family} counter\n${family} 4\n`)).status).toBe(200);
+    const scrape = async (accept: string, vars: Record<string, string> = {}) => {
+      const { createMetricsRouter } = await import("../../../worker/http/router.ts");
+      const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext;
+      const res = await createMetricsRouter().fetch(
+        new Request("http://metrics.test/metrics", { headers: { accept } }),
+        { ...env, ...vars },
+        ctx,
+      );
+      return [
+        res.headers.get("content-type"),
+        (await res.text()).split("\n").filter((l: string) => l.includes(family) && !l.startsWith("pdc_")),
+      ];
+    };
+    const sample = `${family}{instance="",job="${name}"} 4`;
+    expect(await scrape("text/plain; version=0.0.4")).toEqual([
+      "text/plain; version=0.0.4; charset=utf-8",
+      [`# HELP ${family} Pushed without HELP text.`, `# TYPE ${family} counter`, sample],
+    ]);
+    const openMetrics = "application/openmetrics-text; version=1.0.0";
+    const [type, lines] = await scrape(openMetrics);
+    expect(type).toMatch(/^application\/openmetrics-text/);
+    expect(lines).toContain(`${family}_total{instance="",job="${name}"} 4`);
+    expect(await scrape(openMetrics, { SCRAPE_FORMAT: "text" })).toEqual(await scrape("text/plain; version=0.0.4"));
+  });
+});
+
 describe("the Pushgateway's read API (workerd)", () => {
   it("GET /api/v1/metrics: each group with its families' series, its push times, whether its last push succeeded", async () => {
     const name = job("api");

@@ -267,7 +267,10 @@ export class WritePath {
         generation = this.generation;
         // The Worker's own families are not held to the cap: they count its refusals when the cap is reached.
         const cap = SELF_STORED_FAMILIES.includes(part.name) ? undefined : maxFamilies(state.env);
-        const call: Promise<Registration> = catalog(state.env).register(part.name, part.type, shards, cap);
+        const call: Promise<Registration> = catalog(state.env).register(
+          { name: part.name, type: part.type, shards, ...(part.withoutTotal ? { withoutTotal: true } : {}) },
+          cap,
+        );
         registration = await withTimeout(call, CATALOG_TIMEOUT_MS);
       } while (registration.ok && generation !== this.generation);
       if (registration.ok) registered = part.type;
