@@ -96,24 +96,26 @@ describe.skipIf(!hasGo)("Go pushers and native histograms (black box)", () => {
 
   it("holds the exact sums of 50 concurrent Go pushers: counters, gauges, classic buckets", async () => {
     const text = await worker.scrape();
-    expect(sampleValue(text, 'go_records_processed_total{job="go-batch",kind="ok"}')).toBe(PUSHERS * OBSERVATIONS);
-    expect(sampleValue(text, 'go_records_processed_total{job="go-batch",kind="retried"}')).toBe(
+    expect(sampleValue(text, 'go_records_processed_total{instance="",job="go-batch",kind="ok"}')).toBe(
+      PUSHERS * OBSERVATIONS,
+    );
+    expect(sampleValue(text, 'go_records_processed_total{instance="",job="go-batch",kind="retried"}')).toBe(
       (PUSHERS * (PUSHERS - 1)) / 2,
     );
     for (const n of [0, 17, 49])
-      expect(sampleValue(text, `go_last_batch_size{job="go-batch",pusher="${n}"}`)).toBe(OBSERVATIONS);
+      expect(sampleValue(text, `go_last_batch_size{instance="",job="go-batch",pusher="${n}"}`)).toBe(OBSERVATIONS);
     for (const le of [0.1, 1, 10])
-      expect(sampleValue(text, `go_classic_seconds_bucket{job="go-batch",le="${le}"}`)).toBe(
+      expect(sampleValue(text, `go_classic_seconds_bucket{instance="",job="go-batch",le="${le}"}`)).toBe(
         goValues.filter((v) => v <= le).length,
       );
-    expect(sampleValue(text, 'go_classic_seconds_count{job="go-batch"}')).toBe(goValues.length);
-    expect(sampleValue(text, 'go_classic_seconds_sum{job="go-batch"}')).toBeCloseTo(
+    expect(sampleValue(text, 'go_classic_seconds_count{instance="",job="go-batch"}')).toBe(goValues.length);
+    expect(sampleValue(text, 'go_classic_seconds_sum{instance="",job="go-batch"}')).toBeCloseTo(
       goValues.reduce((a, b) => a + b, 0),
       6,
     );
     // A native-only histogram shows its count in the text formats; one with both shows its classic buckets.
-    expect(sampleValue(text, 'go_native_seconds_bucket{job="go-batch",le="+Inf"}')).toBe(goValues.length);
-    expect(sampleValue(text, 'go_both_seconds_bucket{job="go-batch",le="0.5"}')).toBe(
+    expect(sampleValue(text, 'go_native_seconds_bucket{instance="",job="go-batch",le="+Inf"}')).toBe(goValues.length);
+    expect(sampleValue(text, 'go_both_seconds_bucket{instance="",job="go-batch",le="0.5"}')).toBe(
       goValues.filter((v) => v <= 0.5).length,
     );
   });

@@ -234,7 +234,7 @@ export function textToPush(families: readonly ParsedFamily[], options: TextPushO
       ...(type === "histogram" ? { buckets: bounds } : {}),
       ...(native ? { native } : {}),
       // A counter's samples named without `_total` keep that name in text 0.0.4, as the Pushgateway showed them.
-      ...(type === "counter" && familyName(type, family.name) === family.name ? { withoutTotal: true } : {}),
+      ...(type === "counter" && bareSamples(family) ? { withoutTotal: true } : {}),
       series: series.map((s) => seriesDelta(family, s, bounds)),
       ...(options.replace ? { replace: true } : {}),
       grouping: options.grouping,
@@ -242,6 +242,11 @@ export function textToPush(families: readonly ParsedFamily[], options: TextPushO
     });
   }
   return { ...(options.pushId !== undefined ? { pushId: options.pushId } : {}), families: parts };
+}
+
+/** True when a counter's samples are all named as its family, without `_total` (prom-client's, client_golang's). */
+function bareSamples(family: ParsedFamily): boolean {
+  return familyName("counter", family.name) === family.name && family.samples.every((s) => s.name === family.name);
 }
 
 /** The label every series pushed through the Pushgateway API has, empty when nothing sets it. */
