@@ -5,6 +5,7 @@ import { costPerTraffic, EVERY_REQUEST, EVERY_REQUEST_INGEST, RECOMMENDED } from
 import { hotPath } from "./hot-path.ts";
 import { HTTP_MODES, type HttpCostRun, httpCost, monthlyAt } from "./http-cost.ts";
 import { idleLatency } from "./latency.ts";
+import { pushgatewayCost } from "./pushgateway-cost.ts";
 import { remoteWriteBench } from "./remote-write.ts";
 import { scrapeBench } from "./scrape.ts";
 import { throughput } from "./throughput.ts";
@@ -12,7 +13,9 @@ import { throughput } from "./throughput.ts";
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const dollars = (n: number) => `$${fmt(n, n < 100 ? 2 : 0)}`;
-const only = new Set((process.env.BENCH ?? "hot,throughput,http,cost,latency,scrape,remote-write").split(","));
+const only = new Set(
+  (process.env.BENCH ?? "hot,throughput,http,cost,latency,scrape,remote-write,pushgateway").split(","),
+);
 
 console.log(`prometheus-distributed-client benchmark — Node ${process.version}, ${new Date().toISOString()}\n`);
 
@@ -197,4 +200,21 @@ if (only.has("remote-write")) {
       `    every ${interval} s: ${(requests / 1e6).toFixed(2)} M object requests and ${(rows / 1e3).toFixed(0)} k rows a month, $${dollars.toFixed(2)} before the included allowances`,
     );
   }
+}
+
+if (only.has("pushgateway")) {
+  console.log(
+    "\n(h) The Pushgateway API: what a push costs. POST, then PUT, of a text body (3 families, 21 series) from 20",
+  );
+  console.log(
+    "    groups at 50 pushes/s, 10 s measured after 3 s of warm-up; requests (family, ingest and catalog objects)",
+  );
+  console.log(
+    "    and rows counted by the objects; the group's push_time_seconds included; dollars as in (f), duration aside",
+  );
+  for (const run of await pushgatewayCost(50, 10, 3))
+    console.log(
+      `    ${run.method.padEnd(5)} ${run.requestsPerPush.toFixed(3)} object requests, ${run.rowsPerPush.toFixed(3)} rows per push; ` +
+        `${dollars(run.dollarsPerMillion)} per million pushes`,
+    );
 }

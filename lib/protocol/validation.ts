@@ -46,15 +46,15 @@ export function textProblem(value: unknown, max: number): string | undefined {
   if (!wellFormed(value)) return `is not well-formed Unicode (lone surrogate) in ${describeValue(value)}`;
 }
 
-/** A metric or label name: within the length limit, matching `pattern`, not starting with "__". */
+/** A metric or label name: within the length limit, matching `pattern`. */
 function nameProblem(name: unknown, max: number, pattern: RegExp, kind: string): string | undefined {
   const problem = textProblem(name, max);
   if (problem) return problem;
-  const text = describeValue(name);
-  if (!pattern.test(name as string)) return `${text} is not a valid ${kind} name (${pattern.source.slice(1, -1)})`;
-  if ((name as string).startsWith("__")) return `${text} starts with "__", which is reserved`;
+  if (!pattern.test(name as string))
+    return `${describeValue(name)} is not a valid ${kind} name (${pattern.source.slice(1, -1)})`;
 }
 
+/** A metric name: within the length limit, of the allowed characters (it may start with "__": only labels may not). */
 export function metricNameProblem(name: unknown, limits: Pick<Limits, "maxNameLength">): string | undefined {
   return nameProblem(name, limits.maxNameLength, METRIC_NAME, "metric");
 }
@@ -65,10 +65,11 @@ export function labelNameProblem(
   limits: Pick<Limits, "maxNameLength">,
 ): string | undefined {
   const [reserved, samples] = RESERVED_LABEL[type] ?? [];
-  return (
-    nameProblem(name, limits.maxNameLength, LABEL_NAME, "label") ??
-    (name === reserved ? `"${reserved}" is reserved for ${type} ${samples}` : undefined)
-  );
+  const problem = nameProblem(name, limits.maxNameLength, LABEL_NAME, "label");
+  if (problem) return problem;
+  // Label names that start with "__" are Prometheus's own (__name__, __address__…).
+  if ((name as string).startsWith("__")) return `${describeValue(name)} starts with "__", which is reserved`;
+  return name === reserved ? `"${reserved}" is reserved for ${type} ${samples}` : undefined;
 }
 
 /** A label value: a string within the length limit, well-formed Unicode. */

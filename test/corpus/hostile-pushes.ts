@@ -222,21 +222,7 @@ export function hostilePushes(): HostileCase[] {
   }
   for (const v of [1, null, [], {}, true])
     add(`name = ${JSON.stringify(v)}`, push(counter({ name: v })), 400, /families\[0\]\.name: must be a string/);
-  for (const name of [
-    "",
-    "1abc",
-    "a-b",
-    "a b",
-    "a.b",
-    "äbc",
-    "a\nb",
-    "a{b}",
-    'a"b',
-    "a/b",
-    "a=b",
-    "__reserved",
-    "__",
-  ]) {
+  for (const name of ["", "1abc", "a-b", "a b", "a.b", "äbc", "a\nb", "a{b}", 'a"b', "a/b", "a=b"]) {
     add(
       `metric name ${JSON.stringify(name)}`,
       push(gauge({ name })),

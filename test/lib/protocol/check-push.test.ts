@@ -142,7 +142,12 @@ describe("checkPush", () => {
       400,
       /families\[0\]\.name: "bad-name" is not a valid metric name/,
     ],
-    ["a reserved metric name", { families: [counter({ name: "__x" })] }, 400, /reserved/],
+    [
+      "a reserved label name",
+      { families: [counter({ labelNames: ["__x"], series: [{ labels: { __x: "a" }, inc: 1 }] })] },
+      400,
+      /"__x" starts with "__", which is reserved/,
+    ],
     [
       "an unknown type",
       { families: [counter({ type: "meter" })] },

@@ -251,6 +251,24 @@ const RULES: Rule[] = [
     },
   },
   {
+    rule: "a metric name may start with __ (the text format allows it); a label name may not (Prometheus's own)",
+    // OpenTelemetry's names are translated: runs of underscores become one (lib/protocol/otlp/to-push.ts).
+    skip: (entry) => entry.name.startsWith("OTLP"),
+    async run(entry, base) {
+      const metric = (labelNames: string[]): ProducedMetric => ({
+        name: `__${base}`,
+        type: "gauge",
+        labelNames,
+        series: [{ labels: Object.fromEntries(labelNames.map((l) => [l, "v"])), value: 2 }],
+      });
+      expect(await entry.push([metric([])])).toMatchObject({ accepted: true });
+      expect((await stored(`__${base}`))?.series.map((s) => s.value)).toEqual([2]);
+      const label = await entry.push([metric(["__x"])]);
+      expect(label).toMatchObject({ accepted: false, status: 400 });
+      expect(label.error).toContain('"__x" starts with "__", which is reserved');
+    },
+  },
+  {
     rule: "push_time_seconds and push_failure_time_seconds are the Worker's, per Pushgateway group: refused (400) from every entry, left out of a Pushgateway body (as the Pushgateway leaves them out)",
     async run(entry, base) {
       const own: ProducedMetric = { name: `${base}_g`, type: "gauge", series: [{ value: 1 }] };
