@@ -21,16 +21,17 @@ import {
   sketchData,
 } from "./sketch.ts";
 import { describeValue, labelValueProblem, seriesLabelsProblem } from "./validation.ts";
-import type {
-  CounterDelta,
-  CumulativePoint,
-  Exemplar,
-  FamilyDefinition,
-  FamilyPush,
-  HistogramDelta,
-  Labels,
-  Push,
-  SeriesDelta,
+import {
+  type CounterDelta,
+  type CumulativePoint,
+  type Exemplar,
+  type FamilyDefinition,
+  type FamilyPush,
+  type HistogramDelta,
+  type Labels,
+  numberOfJson,
+  type Push,
+  type SeriesDelta,
 } from "./wire.ts";
 
 export type CheckResult<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
@@ -39,6 +40,14 @@ function finite(value: unknown, path: Path): number {
   if (typeof value !== "number" || !Number.isFinite(value))
     fail(path, `must be a finite number, got ${describeValue(value)}`);
   return value;
+}
+
+/** A gauge's or untyped sample's value: any number, NaN and ±Inf included (JSON: "NaN", "+Inf", "-Inf"). */
+function sampleValue(value: unknown, path: Path): number {
+  const number = numberOfJson(value);
+  if (number === undefined)
+    fail(path, `must be a number ("NaN", "+Inf" or "-Inf" in JSON), got ${describeValue(value)}`);
+  return number;
 }
 
 function count(value: unknown, path: Path): number {
@@ -179,8 +188,9 @@ function checkSeries(value: unknown, path: Path, definition: FamilyDefinition, l
       const operation = "set" in s ? "set" : "inc";
       failOn(gaugeOperationProblem(gaugePolicy(definition), operation), at(path, operation));
       const labels = checkLabels(s.labels, at(path, "labels"), labelNames, limits);
+      // A value may be NaN or ±Inf, as the text format allows (JSON spells them "NaN", "+Inf", "-Inf"); a change may not.
       return "set" in s
-        ? { labels, set: finite(s.set, at(path, "set")) }
+        ? { labels, set: sampleValue(s.set, at(path, "set")) }
         : { labels, inc: finite(s.inc, at(path, "inc")) };
     }
     case "histogram": {

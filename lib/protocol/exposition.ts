@@ -3,7 +3,7 @@
 // object can render its own pages; `encodeText` / `encodeOpenMetrics` put the pieces together.
 
 import { exposedName, textName } from "./names.ts";
-import type { FamilyDefinition, FamilySnapshot, Labels, SeriesSnapshot } from "./wire.ts";
+import { type FamilyDefinition, type FamilySnapshot, type Labels, nonFiniteText, type SeriesSnapshot } from "./wire.ts";
 
 export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 export const OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -12,10 +12,7 @@ export type ExpositionFormat = "text" | "openmetrics";
 
 /** A sample value as Prometheus writes it: `NaN`, `+Inf`, `-Inf`, or the shortest round-tripping decimal. */
 export function formatValue(value: number): string {
-  if (Number.isNaN(value)) return "NaN";
-  if (value === Number.POSITIVE_INFINITY) return "+Inf";
-  if (value === Number.NEGATIVE_INFINITY) return "-Inf";
-  return String(value);
+  return nonFiniteText(value) ?? String(value);
 }
 
 const LABEL_ESCAPES = /[\\"\n]/;

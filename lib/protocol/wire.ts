@@ -272,3 +272,34 @@ export interface WirePush {
 export function toWire(push: Push): WirePush {
   return { ...(push.pushId !== undefined ? { batch: push.pushId } : {}), families: push.families };
 }
+
+/** How JSON spells the sample values it has no number for (a gauge may be set to them): as Prometheus writes them. */
+const NON_FINITE: Record<string, number> = {
+  NaN: Number.NaN,
+  "+Inf": Number.POSITIVE_INFINITY,
+  "-Inf": Number.NEGATIVE_INFINITY,
+};
+
+/**
+ * A non-finite sample value as text (`NaN`, `+Inf`, `-Inf`), or undefined for a finite one.
+ * @example nonFiniteText(-Infinity); // "-Inf"
+ */
+export function nonFiniteText(value: number): string | undefined {
+  if (Number.isNaN(value)) return "NaN";
+  if (Number.isFinite(value)) return undefined;
+  return value > 0 ? "+Inf" : "-Inf";
+}
+
+/** The number a JSON value stands for: a number, or one of `NaN`, `+Inf`, `-Inf`; undefined for anything else. */
+export function numberOfJson(value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  return typeof value === "string" && Object.hasOwn(NON_FINITE, value) ? NON_FINITE[value] : undefined;
+}
+
+/**
+ * JSON text of `value` whose non-finite numbers are spelled as text (JSON has no number for them): what a JSON push
+ * sends for a gauge set to NaN, and what the Worker stores. Read back with `numberOfJson` where a value may be one.
+ */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (typeof v === "number" ? (nonFiniteText(v) ?? v) : v));
+}

@@ -14,8 +14,10 @@ import type {
   FamilyPage,
   FamilyPush,
   FamilySnapshot,
+  GaugeDelta,
   Labels,
   PageOf,
+  SeriesDelta,
   SeriesPart,
   SeriesSnapshot,
 } from "../protocol/wire.ts";
@@ -79,9 +81,21 @@ export function ttlMs(definition: FamilyDefinition | undefined, defaultTtlSecond
   return (definition?.ttlSeconds ?? defaultTtlSeconds) * 1000;
 }
 
-/** True when every number of a merged state is finite (sums of finite deltas can still overflow). */
-function finiteState(state: SeriesState): boolean {
-  const numbers = [state.value ?? 0, state.sum ?? 0, state.count ?? 0, ...(state.counts ?? [])];
+/**
+ * True unless merging overflowed (sums of finite deltas can leave the finite numbers): a gauge's or untyped value may
+ * be NaN or ±Inf when it was set so, or was so before (the text format allows them); totals, sums and counts may not.
+ */
+function finiteState(
+  state: SeriesState,
+  type: FamilyDefinition["type"],
+  before: number | undefined,
+  delta: SeriesDelta,
+) {
+  const set = (delta as GaugeDelta).set;
+  const keptNonFinite =
+    (type === "gauge" || type === "untyped") &&
+    ((set !== undefined && !Number.isFinite(set)) || !Number.isFinite(before ?? 0));
+  const numbers = [keptNonFinite ? 0 : (state.value ?? 0), state.sum ?? 0, state.count ?? 0, ...(state.counts ?? [])];
   return numbers.every(Number.isFinite);
 }
 
@@ -235,7 +249,7 @@ function applyOne(
     const live = before && (!restartExpired || ttl <= 0 || before.updated + ttl > nowMs) ? before : undefined;
     // A replaced series starts from the delta, but it is the same series: it keeps its creation time.
     const state = mergeSeries(definition, replace ? undefined : live, delta, nowMs);
-    if (!finiteState(state)) {
+    if (!finiteState(state, definition.type, replace ? undefined : live?.value, delta)) {
       const error = `series ${JSON.stringify(delta.labels)} of family ${JSON.stringify(name)} would overflow to a non-finite value`;
       return { name, status: "rejected", code: 400, error };
     }

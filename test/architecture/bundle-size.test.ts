@@ -9,9 +9,11 @@ import { clientSizes } from "./client-size.ts";
  * Durable Object transport's ingest path (9.37 → 9.75 KB, 14.01 → 14.32 KB), then by the registry rendering itself
  * and taking custom collectors, prom-client's API (→ 12.84 KB, 16.56 KB), and by exact small summaries (→ 13.05 KB,
  * 16.98 KB), exemplars (→ 13.76 KB, 17.93 KB), prom-client's collector shapes and habits (→ 14.26 KB, 18.45 KB)
- * and native histograms (their buckets, merge and settings check, bucket bounds found exactly: → 15.97 KB, 20.89 KB).
+ * and native histograms (their buckets, merge and settings check, bucket bounds found exactly: → 15.97 KB, 20.89 KB),
+ * then Pushgateway groups in the one push check every entry shares (a part's group, the time gauges' reserved names,
+ * bare counter names) and NaN/±Inf gauge values spelled for JSON (→ 16.23 KB, 21.42 KB).
  */
-const BUDGET = { worker: 16_300, whole: 21_300 };
+const BUDGET = { worker: 16_600, whole: 21_850 };
 
 describe("client bundle size", () => {
   it(`a Worker using all four metric types with the DO transport stays within ${BUDGET.worker} B min+gz, the whole client entry within ${BUDGET.whole} B`, async () => {

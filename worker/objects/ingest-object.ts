@@ -16,7 +16,7 @@ import { groupingId } from "../../lib/protocol/pushgateway-path.ts";
 import { seriesKey } from "../../lib/protocol/series-key.ts";
 import { shardFor } from "../../lib/protocol/shards.ts";
 import type { IngestAnswer } from "../../lib/protocol/transport.ts";
-import type { FamilyPush, Push } from "../../lib/protocol/wire.ts";
+import { type FamilyPush, type Push, toJson } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
 import { durabilityWindowMs, ingestFoldMs, limits, maxSeriesPerFamily } from "../config/settings.ts";
 import { checkedWhole, refusalsOfWhole, spreadAsConfigured, type TokenCap } from "./admission.ts";
@@ -155,7 +155,7 @@ export class IngestObject extends DurableObject<Env> {
     const windowMs = durabilityWindowMs(this.env);
     const logged: LoggedPush = { pushId: push.pushId ?? `ingest:${crypto.randomUUID()}`, families: push.families };
     // Serialised once, here: the log row is made of these texts.
-    const json = windowMs === 0 ? JSON.stringify(logged) : "";
+    const json = windowMs === 0 ? toJson(logged) : "";
     if (json.length > ROW_BYTES) return { kind: "too-large" };
     if (push.families.every((f) => this.isAdmitted(f))) return this.commit(push, { logged, json }, windowMs);
     // A new family, series or definition: after everything acknowledged before is folded, the stored state decides.
@@ -433,7 +433,7 @@ export class IngestObject extends DurableObject<Env> {
           push.families.push(w.part);
           pushes.set(w.pushId, push);
         }
-        this.log.write(seq, JSON.stringify([...pushes.values()]), this.folded);
+        this.log.write(seq, toJson([...pushes.values()]), this.folded);
         this.last = seq;
         for (const w of again) w.seq = seq;
       }

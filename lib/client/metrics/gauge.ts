@@ -129,7 +129,11 @@ export class Gauge<T extends string = string> extends Metric<T> {
   }
 
   private assign(ref: SeriesRef, value: number): void {
-    assertFinite(this.name, "gauge value", value);
+    // A value may be NaN or ±Inf (prom-client takes them, and the text format has them); a change may not.
+    if (typeof value !== "number")
+      throw new TypeError(
+        `metric ${describeValue(this.name)}: a gauge value must be a number, got ${describeValue(value)}`,
+      );
     const problem = gaugeOperationProblem(this.merge, "set");
     if (problem) throw new TypeError(`metric ${describeValue(this.name)}: ${problem}`);
     const merge = this.merge;

@@ -3,7 +3,7 @@
 import { type LimitExceeded, SPLIT_LIMIT_NAMES } from "../../protocol/limits.ts";
 import { errorMessage, type RetryOptions, withRetries } from "../../protocol/retry.ts";
 import { allFailed, allRejected, type DeliveryOutcome, type Transport } from "../../protocol/transport.ts";
-import { type FamilyOutcome, type Push, toWire } from "../../protocol/wire.ts";
+import { type FamilyOutcome, type Push, toJson, toWire } from "../../protocol/wire.ts";
 
 export interface HttpTransportOptions extends RetryOptions {
   /** The full push URL, e.g. `https://metrics.example.com/push`. */
@@ -70,7 +70,7 @@ export class HttpTransport implements Transport {
         "content-type": "application/json",
         ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
       },
-      body: JSON.stringify(toWire(push)),
+      body: toJson(toWire(push)),
     };
     const { url, timeoutMs } = this.options;
     const { response, text } = await httpAttempt(this.options.fetch ?? fetch, url, init, timeoutMs, `push to ${url}`);

@@ -175,10 +175,8 @@ function seriesDelta(family: ParsedFamily, s: Assembly, bounds: number[]): Serie
         );
       return { labels: s.labels, count: countOf(s.count, "a _count"), sum: finiteOf(s.sum, "a _sum") };
     default:
-      return {
-        labels: s.labels,
-        set: finiteOf(s.value as ParsedSample, `${family.type === "untyped" ? "an untyped" : "a gauge's"} value`),
-      };
+      // NaN and ±Inf included, as the text format allows.
+      return { labels: s.labels, set: (s.value as ParsedSample).value };
   }
 }
 

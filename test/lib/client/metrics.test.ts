@@ -120,10 +120,12 @@ describe("Gauge", () => {
     expect(pending(r).g?.series).toEqual([{ labels: {}, set: seconds }]);
   });
 
-  it("refuses non-finite values", () => {
+  it("takes NaN and ±Inf as values (prom-client and the text format do), not as changes", () => {
     const g = new Gauge({ name: "g", help: "G.", registers: [] });
-    expect(() => g.set(Number.NaN)).toThrow(/finite/);
+    g.set(Number.NaN);
+    g.set({}, Number.POSITIVE_INFINITY);
     expect(() => g.inc(Infinity)).toThrow(/finite/);
+    expect(() => g.set("1" as unknown as number)).toThrow(/a gauge value must be a number, got "1"/);
   });
 });
 

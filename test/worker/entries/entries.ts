@@ -11,9 +11,17 @@ import { Summary } from "../../../lib/client/metrics/summary.ts";
 import { Registry } from "../../../lib/client/registry.ts";
 import { DurableObjectTransport, type FamilyNamespace } from "../../../lib/client/transports/durable-object.ts";
 import { bucketOf } from "../../../lib/protocol/exemplars.ts";
+import { formatValue } from "../../../lib/protocol/exposition.ts";
 import { addToSketch, emptySketch, sketchData } from "../../../lib/protocol/sketch.ts";
 import { type DeliveryOutcome, REFUSED_WITH_PUSH } from "../../../lib/protocol/transport.ts";
-import type { Exemplar, FamilyPush, Labels, Push, SeriesDelta } from "../../../lib/protocol/wire.ts";
+import {
+  type Exemplar,
+  type FamilyPush,
+  type Labels,
+  type Push,
+  type SeriesDelta,
+  toJson,
+} from "../../../lib/protocol/wire.ts";
 import { DelimitedWriter, type ProtoMetric } from "../../../worker/protobuf/messages.ts";
 import { bucketByDefinition } from "../../fixtures/native-buckets.ts";
 
@@ -173,7 +181,7 @@ export function textBody(metrics: ProducedMetric[]): string {
     for (const s of m.series) {
       const labels = s.labels ?? {};
       if (m.type !== "histogram") {
-        out += `${m.name}${braces(labels)} ${s.value ?? 0}\n`;
+        out += `${m.name}${braces(labels)} ${formatValue(s.value ?? 0)}\n`;
         continue;
       }
       const { counts, sum } = histogramDelta(m.buckets ?? [], s.observations ?? []);
@@ -291,7 +299,8 @@ const json: Entry = {
   cannotCarry: () => undefined,
   async push(metrics, { token = PUSH_TOKEN, pushId } = {}) {
     const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
-    return httpReply(await post("/push", JSON.stringify(wirePush(metrics, pushId)), headers));
+    // NaN and ±Inf as JSON spells them ("NaN", "+Inf", "-Inf").
+    return httpReply(await post("/push", toJson(wirePush(metrics, pushId)), headers));
   },
 };
 

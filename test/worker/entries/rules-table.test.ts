@@ -251,6 +251,40 @@ const RULES: Rule[] = [
     },
   },
   {
+    rule: "a gauge's or an untyped sample's value may be NaN, +Inf or -Inf (the text format allows it), stored and scraped as such; a counter's increment may not",
+    // OpenTelemetry gauges are doubles, but its JSON encoding is another mapping (lib/protocol/otlp).
+    skip: (entry) => entry.name.startsWith("OTLP"),
+    async run(entry, base) {
+      const values = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+      const gauge = (type: "gauge" | "untyped"): ProducedMetric => ({
+        name: `${base}_${type}`,
+        type,
+        labelNames: ["k"],
+        series: values.map((value, i) => ({ labels: { k: String(i) }, value })),
+      });
+      const types =
+        entry.cannotCarry(gauge("untyped")) === undefined ? (["gauge", "untyped"] as const) : (["gauge"] as const);
+      expect(await entry.push(types.map(gauge))).toMatchObject({ accepted: true });
+      for (const type of types) {
+        expect((await stored(`${base}_${type}`))?.series.map((s) => s.value)).toEqual(values);
+        const text = await scrape("text");
+        for (const [i, shown] of ["NaN", "+Inf", "-Inf"].entries())
+          expect(text).toMatch(
+            new RegExp(`^${base}_${type}\\{[^}]*k="${i}"[^}]*\\} ${shown.replace("+", "\\+")}$`, "m"),
+          );
+      }
+      // A second push reads them back from storage (a set replaces them, as any value).
+      expect(await entry.push([{ ...gauge("gauge"), series: [{ labels: { k: "0" }, value: 1 }] }])).toMatchObject({
+        accepted: true,
+      });
+      expect((await stored(`${base}_gauge`))?.series.map((s) => s.value)).toEqual([1, values[1], values[2]]);
+      const counter = await entry.push([
+        { name: `${base}_c`, type: "counter", series: [{ value: Number.POSITIVE_INFINITY }] },
+      ]);
+      expect(counter).toMatchObject({ accepted: false, status: 400 });
+    },
+  },
+  {
     rule: "a metric name may start with __ (the text format allows it); a label name may not (Prometheus's own)",
     // OpenTelemetry's names are translated: runs of underscores become one (lib/protocol/otlp/to-push.ts).
     skip: (entry) => entry.name.startsWith("OTLP"),

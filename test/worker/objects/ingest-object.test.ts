@@ -85,6 +85,34 @@ describe("ingest object", () => {
     expect(sample(text, "ing_durable_last")).toBe(7);
   });
 
+  it("keeps a gauge's NaN and ±Inf through its log and the family's storage (JSON spells them as text)", async () => {
+    const gauge = (batch: string, values: unknown[]) => ({
+      batch,
+      families: [
+        {
+          name: "ing_nan",
+          type: "gauge",
+          help: "G.",
+          labelNames: ["k"],
+          series: values.map((set, i) => ({ labels: { k: String(i) }, set })),
+        },
+      ],
+    });
+    expect((await post(gauge("nan-1", ["NaN", "+Inf", "-Inf", 2]))).status).toBe(200);
+    await ingest()?.reload(); // the log row is what folds
+    const values = ["NaN", "+Inf", "-Inf", "2"];
+    const lines = async () => (await scrape()).split("\n").filter((l) => l.startsWith("ing_nan{"));
+    expect(await lines()).toEqual(values.map((v, i) => `ing_nan{k="${i}"} ${v}`));
+    // The family object read again from storage: the same values.
+    env.METRICS_FAMILY.getByName("ing_nan").reload();
+    expect(await lines()).toEqual(values.map((v, i) => `ing_nan{k="${i}"} ${v}`));
+    const bad = await post(gauge("nan-2", ["nan"]));
+    expect([bad.status, ((await bad.json()) as { error: string }).error]).toEqual([
+      400,
+      'families[0].series[0].set: must be a number ("NaN", "+Inf" or "-Inf" in JSON), got "nan"',
+    ]);
+  });
+
   it("remembers how far it folded, so a restart after a pause folds nothing again", async () => {
     expect((await post(anchor("ing_mark", "mark-1"))).status).toBe(200);
     await foldIngest();

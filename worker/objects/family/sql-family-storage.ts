@@ -9,7 +9,13 @@
 
 import { withDefaults } from "../../../lib/protocol/definition.ts";
 import { labelsOfKey } from "../../../lib/protocol/series-key.ts";
-import type { FamilyDefinition, Labels, SeriesPart } from "../../../lib/protocol/wire.ts";
+import {
+  type FamilyDefinition,
+  type Labels,
+  numberOfJson,
+  type SeriesPart,
+  toJson,
+} from "../../../lib/protocol/wire.ts";
 import type { FamilyChange, FamilyStorage, StoredSeries } from "../../../lib/store/family-store.ts";
 import type { SeriesState } from "../../../lib/store/merge.ts";
 import { migrateFamilyTables } from "./schema.ts";
@@ -34,7 +40,8 @@ function jsonChunks(items: readonly unknown[]): string[] {
   let parts: string[] = [];
   let bytes = 2;
   for (const item of items) {
-    const text = JSON.stringify(item);
+    // A gauge's NaN or ±Inf as text: JSON has no number for them (read back in fromRow).
+    const text = toJson(item);
     if (parts.length > 0 && bytes + text.length + 1 > MAX_BOUND_BYTES) {
       chunks.push(`[${parts.join(",")}]`);
       parts = [];
@@ -429,6 +436,7 @@ export class SqlFamilyStorage implements FamilyStorage {
 
   private fromRow(row: SeriesRow): StoredSeries {
     const state = JSON.parse(row.state) as SeriesState;
+    if (typeof state.value === "string") state.value = numberOfJson(state.value);
     const series = { ...state, labels: this.labelsOf(row.key), created: row.created, updated: row.updated };
     return row.grouping === null ? series : { ...series, grouping: row.grouping };
   }

@@ -3,7 +3,7 @@
 // delete would be one more). Every row also carries how far the log was folded when it was written, so marking a
 // fold done costs nothing while pushes keep coming; an idle object saves that mark on its own now and then.
 
-import type { FamilyPush } from "../../../lib/protocol/wire.ts";
+import { type FamilyPush, numberOfJson } from "../../../lib/protocol/wire.ts";
 
 /** A push as the log keeps it: its id (one is given to a push that came without) and its families. */
 export interface LoggedPush {
@@ -36,9 +36,7 @@ export class PushLog {
     const meta = this.sql.exec<{ value: number }>("SELECT value FROM ingest_meta WHERE key = 'folded'").toArray();
     const folded = Math.max(meta[0]?.value ?? 0, ...all.map((r) => r.folded));
     const last = Math.max(0, ...all.map((r) => r.seq));
-    const groups = all
-      .filter((r) => r.seq > folded)
-      .map((r) => ({ seq: r.seq, pushes: JSON.parse(r.body) as LoggedPush[] }));
+    const groups = all.filter((r) => r.seq > folded).map((r) => ({ seq: r.seq, pushes: loggedPushes(r.body) }));
     return { last, folded, groups };
   }
 
@@ -62,4 +60,14 @@ export class PushLog {
     );
     this.rowsWritten += cursor.rowsWritten;
   }
+}
+
+/** The pushes of a log row: a gauge's value written as text (NaN, ±Inf: `toJson`) read back as the number. */
+function loggedPushes(body: string): LoggedPush[] {
+  const pushes = JSON.parse(body) as LoggedPush[];
+  for (const push of pushes)
+    for (const family of push.families)
+      for (const delta of family.series as { set?: unknown }[])
+        if (typeof delta.set === "string") delta.set = numberOfJson(delta.set);
+  return pushes;
 }
