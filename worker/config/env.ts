@@ -69,6 +69,8 @@ export interface Env {
    * serves, for a migration: counters keep the names Prometheus stored them under). Default: negotiated.
    */
   SCRAPE_FORMAT?: string;
+  /** Seconds a Pushgateway group may go without a push before the status page flags it. Default 86400 (a day). */
+  GROUP_SILENCE_SECONDS?: string;
   /** Cardinality cap: series one family may hold. */
   MAX_SERIES_PER_FAMILY?: string;
   MAX_FAMILIES_PER_PUSH?: string;

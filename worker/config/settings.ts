@@ -81,6 +81,11 @@ export function otlpResourceLabels(env: Env): string[] {
     .filter(Boolean);
 }
 
+/** How long a Pushgateway group may go without a push before the status page flags it (GROUP_SILENCE_SECONDS, 1 d). */
+export function groupSilenceSeconds(env: Env): number {
+  return positiveInt(env.GROUP_SILENCE_SECONDS, 86_400);
+}
+
 /** How long a finished scrape serves repeat scrapes in the same isolate (SCRAPE_CACHE_SECONDS, at most 60 s); 0 = never. */
 export function scrapeCacheMs(env: Env): number {
   return Math.min(nonNegativeInt(env.SCRAPE_CACHE_SECONDS, 0), 60) * 1000;

@@ -4,7 +4,7 @@
 // script; tables scroll sideways on a phone.
 
 import { formatValue } from "../../lib/protocol/exposition.ts";
-import type { FamilyDefinition, SeriesSnapshot } from "../../lib/protocol/wire.ts";
+import type { FamilyDefinition, Labels, SeriesSnapshot } from "../../lib/protocol/wire.ts";
 
 /** What the objects of a family told the status page (see `FamilyObject.summary`). */
 export interface FamilyStatus {
@@ -22,6 +22,15 @@ export interface FamilyRow {
   status?: FamilyStatus;
 }
 
+/** A Pushgateway group: its grouping labels, the families it is indexed in, its last push and last failure. */
+export interface GroupRow {
+  labels: Labels;
+  families: string[];
+  /** Seconds since the epoch (0: no push to it succeeded); absent when unknown. */
+  pushed?: number;
+  failed?: number;
+}
+
 /** What both pages need besides their own data. */
 export interface PageContext {
   /** Now, in seconds since the epoch. */
@@ -30,6 +39,8 @@ export interface PageContext {
   defaultTtlSeconds: number;
   /** The path the status page lives at (where the router is mounted), ending in "/". */
   root: string;
+  /** A group without a push for longer than this many seconds is flagged (GROUP_SILENCE_SECONDS). */
+  silenceSeconds?: number;
 }
 
 /** One page of a family's series, in key order; `next` is the key to continue after, when more remain. */
@@ -97,6 +108,9 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:8px 0 
 dt{color:var(--muted)}
 dd{margin:0;overflow-wrap:anywhere}
 nav{display:flex;gap:16px;flex-wrap:wrap;margin:8px 0 16px}
+h2{margin-top:20px}
+svg.chart{display:block;max-width:100%;height:auto;fill:var(--link);margin:2px 0 4px}
+table.groups td.w{min-width:9rem}
 `;
 
 function document(title: string, body: Html): string {
@@ -176,13 +190,56 @@ function familyRow(row: FamilyRow, context: PageContext): Html {
   return html`<tr><td>${name}</td><td>${definition.type}</td><td class="n">${status.seriesCount}</td><td>${when(status.lastUpdated, context.now)}</td><td>${ttl(definition, context.defaultTtlSeconds)}</td><td>${definition.type === "gauge" ? (definition.merge ?? "set") : dash}</td><td>${definition.labelNames.length > 0 ? definition.labelNames.join(", ") : dash}</td><td>${row.shards}</td><td>ok</td></tr>`;
 }
 
+/** A group's labels as PromQL would write its selector, `job` first. */
+function groupSelector(labels: Labels): string {
+  const { job, ...rest } = labels;
+  return Object.entries({ job: job ?? "", ...rest })
+    .map(([name, value]) => `${name}=${JSON.stringify(value)}`)
+    .join(", ");
+}
+
+function groupRow(row: GroupRow, context: PageContext): Html {
+  const silence = context.silenceSeconds ?? 86_400;
+  const pushed = row.pushed !== undefined && row.pushed > 0 ? row.pushed : undefined;
+  const failedLast = row.failed !== undefined && row.failed > 0 && (pushed === undefined || row.failed > pushed);
+  const silent = pushed === undefined || context.now - pushed > silence;
+  const status = failedLast
+    ? html`<span class="bad">⚠ last push failed</span>`
+    : silent
+      ? html`<span class="bad">⚠ silent over ${duration(silence)}</span>`
+      : "ok";
+  const failure = row.failed !== undefined && row.failed > 0 ? when(row.failed, context.now) : dash;
+  const families = row.families.map((name, i) => html`${i > 0 ? ", " : ""}${familyLink(context.root, name)}`);
+  return html`<tr><td class="w"><code>${groupSelector(row.labels)}</code></td><td class="w">${families}</td><td>${when(pushed, context.now)}</td><td>${failure}</td><td>${status}</td></tr>`;
+}
+
+/** The Pushgateway groups, newest push first, flagged when silent too long or when their last push failed. */
+function groupsSection(groups: readonly GroupRow[], context: PageContext): Html | "" {
+  if (groups.length === 0) return "";
+  const newest = [...groups].sort((a, b) => (b.pushed ?? 0) - (a.pushed ?? 0));
+  return html`<h2>Pushgateway groups</h2>
+<p class="muted">${groups.length} ${groups.length === 1 ? "group" : "groups"}, newest push first; flagged when silent over ${duration(context.silenceSeconds ?? 86_400)} or when the last push failed.</p>
+<div class="scroll"><table class="groups">
+<thead><tr><th>Group</th><th>Families</th><th>Last push</th><th>Last failure</th><th>Status</th></tr></thead>
+<tbody>
+${newest.map(
+  (row) => html`${groupRow(row, context)}
+`,
+)}</tbody>
+</table></div>`;
+}
+
 const byName = (a: FamilyRow, b: FamilyRow) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
  * The list of families: type, help, series, last push, TTL, merge policy, labels, shards, and whether it could be read.
  * @example new Response(renderStatusPage(rows, { now: Date.now() / 1000, defaultTtlSeconds: 0, root: "/" }));
  */
-export function renderStatusPage(families: readonly FamilyRow[], context: PageContext): string {
+export function renderStatusPage(
+  families: readonly FamilyRow[],
+  context: PageContext,
+  groups: readonly GroupRow[] = [],
+): string {
   const rows = [...families].sort(byName);
   const series = rows.reduce((n, row) => n + (row.status?.seriesCount ?? 0), 0);
   const unreadable = rows.filter((row) => !row.status).length;
@@ -199,9 +256,31 @@ ${rows.map((row) => html`${familyRow(row, context)}\n`)}</tbody>
     html`<h1>Metrics status</h1>
 <p class="muted">${rows.length} ${rows.length === 1 ? "family" : "families"} · ${series} series · ${utc(context.now)}</p>
 ${unreadable > 0 ? html`<p class="bad">⚠ ${unreadable} ${unreadable === 1 ? "family" : "families"} could not be read (details in the Worker's log).</p>` : ""}
+${groupsSection(groups, context)}
+${groups.length > 0 ? html`<h2>Families</h2>` : ""}
 ${table}
 <p class="muted">Scrape: <a href="${`${context.root}metrics`}"><code>${context.root}metrics</code></a></p>`,
   );
+}
+
+/**
+ * A small inline SVG bar chart of `values` (finite, ≥ 0 shown; others as empty bars), each bar titled with its label
+ * and value; markup only (no script), so the page's CSP holds. Values are numbers and titles escaped text.
+ */
+function barChart(values: readonly number[], labels: readonly string[], what: string): Html | "" {
+  if (values.length === 0) return "";
+  const width = 160;
+  const height = 40;
+  const shown = values.map((v) => (Number.isFinite(v) && v > 0 ? v : 0));
+  const top = Math.max(...shown) || 1;
+  const step = width / values.length;
+  const bars = shown.map((v, i) => {
+    const h = Math.max(1, Math.round((v / top) * (height - 2)));
+    const x = (i * step + 1).toFixed(1);
+    const title = `${labels[i] ?? ""}: ${formatValue(values[i] ?? 0)}`;
+    return html`<rect x="${x}" y="${height - h}" width="${Math.max(1, step - 2).toFixed(1)}" height="${h}"><title>${title}</title></rect>`;
+  });
+  return html`<svg class="chart" role="img" aria-label="${what}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${bars}</svg><br>`;
 }
 
 /** A series' value cells for its family's type. */
@@ -218,11 +297,21 @@ function valueCells(definition: FamilyDefinition, s: SeriesSnapshot): Html {
         cumulative += c;
         return `${i < bounds.length ? `≤${formatValue(bounds[i] as number)}` : "+Inf"}: ${cumulative}`;
       });
-      return html`<td class="n">${cumulative}</td><td class="n">${formatValue(s.sum ?? 0)}</td><td class="w">${buckets.join(" · ")}</td>`;
+      const labels = (s.counts ?? []).map((_, i) =>
+        i < bounds.length ? `≤${formatValue(bounds[i] as number)}` : "+Inf",
+      );
+      const chart = barChart(s.counts ?? [], labels, "observations per bucket");
+      return html`<td class="n">${cumulative}</td><td class="n">${formatValue(s.sum ?? 0)}</td><td class="w">${chart}${buckets.join(" · ")}</td>`;
     }
     case "summary": {
       const quantiles = (s.quantiles ?? []).map(([q = 0, v = 0]) => `${formatValue(q)}: ${formatValue(v)}`);
-      return html`<td class="n">${formatValue(s.count ?? 0)}</td><td class="n">${formatValue(s.sum ?? 0)}</td><td class="w">${quantiles.length > 0 ? quantiles.join(" · ") : dash}</td>`;
+      const pairs = s.quantiles ?? [];
+      const chart = barChart(
+        pairs.map(([, v = 0]) => v),
+        pairs.map(([q = 0]) => `q${formatValue(q)}`),
+        "value at each quantile",
+      );
+      return html`<td class="n">${formatValue(s.count ?? 0)}</td><td class="n">${formatValue(s.sum ?? 0)}</td><td class="w">${quantiles.length > 0 ? html`${chart}${quantiles.join(" · ")}` : dash}</td>`;
     }
   }
 }

@@ -1,21 +1,26 @@
-// The status page's routes and data: GET / lists every family with its objects' summaries (one request per object
-// of each family, a few families at a time); GET /families/:name shows one family's series, 100 a page, merged over
+// The status page's routes and data: GET / lists the Pushgateway groups (the catalog's index of groups and the
+// groups' time gauges, read whole) and every family with its objects' summaries (one request per object of each
+// family, a few families at a time); GET /families/:name shows one family's series, 100 a page, merged over
 // its shards as the scrape merges them. Both need the scrape credential. The HTML is worker/status-page.ts.
 
+import { GROUP_TIME_FAMILIES, PUSH_TIME } from "../../lib/protocol/names.ts";
+import { groupingOfId } from "../../lib/protocol/pushgateway-path.ts";
 import { isRetryableObjectError, withRetries } from "../../lib/protocol/retry.ts";
 import type { FamilyDefinition, FamilyPage, SeriesSnapshot } from "../../lib/protocol/wire.ts";
 import type { PageRequest } from "../../lib/store/family-store.ts";
 import { PAGE_BYTES, ttlMs } from "../../lib/store/family-store.ts";
 import { firstPages, mergedShards, widest } from "../../lib/store/merge-shards.ts";
 import type { Env } from "../config/env.ts";
-import { defaultTtlSeconds } from "../config/settings.ts";
+import { defaultTtlSeconds, groupSilenceSeconds } from "../config/settings.ts";
 import { authorizeScrape } from "../http/auth.ts";
 import { HttpError } from "../http/errors.ts";
 import { type CatalogEntry, catalog } from "../objects/catalog-object.ts";
 import { drainIngest, familyStub } from "../objects/stubs.ts";
+import { collectFamilies } from "../scrape/scrape.ts";
 import {
   type FamilyRow,
   type FamilyStatus,
+  type GroupRow,
   type PageContext,
   renderFamilyPage,
   renderStatusPage,
@@ -48,7 +53,12 @@ function reportFailure(family: string, error: unknown): void {
 
 function context(env: Env, root: string): PageContext {
   // `root` comes from the request path: never let it start like a protocol-relative URL.
-  return { now: Date.now() / 1000, defaultTtlSeconds: defaultTtlSeconds(env), root: root.replace(/^\/+/, "/") };
+  return {
+    now: Date.now() / 1000,
+    defaultTtlSeconds: defaultTtlSeconds(env),
+    root: root.replace(/^\/+/, "/"),
+    silenceSeconds: groupSilenceSeconds(env),
+  };
 }
 
 /** A family's status over every object it was spread over: shard 0 counts the distinct series; the newest update. */
@@ -89,14 +99,44 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
-/** GET /: every family, sorted by name, with its type, series, last push, TTL, merge policy and shards. */
+/**
+ * The Pushgateway groups: the catalog's index (a group's families, the time gauges aside) and each group's last push
+ * and failure from its time gauges. A group whose gauges cannot be read is shown without its times.
+ */
+async function groupRows(env: Env): Promise<GroupRow[]> {
+  const index = await retried(() => catalog(env).groupings());
+  if (index.length === 0) return [];
+  const groups = new Map<string, GroupRow>();
+  const group = (id: string) => {
+    const row = groups.get(id) ?? { labels: groupingOfId(id), families: [] };
+    groups.set(id, row);
+    return row;
+  };
+  for (const { grouping, family } of index)
+    if (!GROUP_TIME_FAMILIES.includes(family)) group(grouping).families.push(family);
+  const times = await collectFamilies(env, reportFailure, new Set(GROUP_TIME_FAMILIES));
+  for (const family of times)
+    for (const s of family.series) {
+      if (s.grouping === undefined) continue;
+      group(s.grouping)[family.name === PUSH_TIME ? "pushed" : "failed"] = s.value;
+    }
+  return [...groups.values()].filter((row) => row.families.length > 0 || row.pushed !== undefined);
+}
+
+/** GET /: the Pushgateway groups, and every family, sorted by name, with its type, series, last push, TTL, merge policy and shards. */
 export async function handleStatus(request: Request, env: Env): Promise<Response> {
   await authorizeScrape(request, env);
   const path = new URL(request.url).pathname;
   await drainIngest(env).catch((error) => console.error(`prometheus-distributed-client: ${String(error)}`));
   const entries = await retried(() => catalog(env).list());
-  const rows = await mapLimited(entries, CONCURRENCY, (entry) => familyRow(env, entry));
-  return htmlResponse(renderStatusPage(rows, context(env, path.endsWith("/") ? path : `${path}/`)));
+  const [rows, groups] = await Promise.all([
+    mapLimited(entries, CONCURRENCY, (entry) => familyRow(env, entry)),
+    groupRows(env).catch((error: unknown) => {
+      reportFailure("(Pushgateway groups)", error);
+      return [];
+    }),
+  ]);
+  return htmlResponse(renderStatusPage(rows, context(env, path.endsWith("/") ? path : `${path}/`), groups));
 }
 
 function pageRequest(after: string | undefined, raw: boolean): PageRequest {

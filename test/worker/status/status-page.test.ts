@@ -162,12 +162,18 @@ describe("GET /families/:name (one family)", () => {
   it("renders each type's values: histogram buckets, summary quantiles, a gauge's merge", async () => {
     const histogram = (await page("/families/status_seconds")).html;
     expect(histogram).toContain("<dt>Buckets</dt><dd>0.1, 1</dd>");
+    // A chart of the per-bucket counts (1, 2, 0: bars of 19, 38 and 1 px of 40), then the cumulative text.
     expect(histogram).toContain(
-      '<td class="n">3</td><td class="n">1.7</td><td class="w">≤0.1: 1 · ≤1: 3 · +Inf: 3</td>',
+      '<td class="n">3</td><td class="n">1.7</td><td class="w"><svg class="chart" role="img" aria-label="observations per bucket" viewBox="0 0 160 40" width="160" height="40">' +
+        '<rect x="1.0" y="21" width="51.3" height="19"><title>≤0.1: 1</title></rect>' +
+        '<rect x="54.3" y="2" width="51.3" height="38"><title>≤1: 2</title></rect>' +
+        '<rect x="107.7" y="39" width="51.3" height="1"><title>+Inf: 0</title></rect></svg><br>≤0.1: 1 · ≤1: 3 · +Inf: 3</td>',
     );
     const summary = (await page("/families/status_bytes")).html;
     expect(summary).toContain("<dt>Quantiles</dt><dd>0.5</dd>");
-    expect(summary).toMatch(/<td class="n">2<\/td><td class="n">900<\/td><td class="w">0\.5: [\d.]+<\/td>/);
+    expect(summary).toMatch(
+      /<td class="n">2<\/td><td class="n">900<\/td><td class="w"><svg class="chart" role="img" aria-label="value at each quantile"[^>]*><rect [^>]*height="38"><title>q0\.5: [\d.]+<\/title><\/rect><\/svg><br>0\.5: [\d.]+<\/td>/,
+    );
     const gauge = (await page("/families/status_queue")).html;
     expect(gauge).toContain("<dt>Merge</dt><dd>max</dd>");
     expect(gauge).toContain(`<dt>Help</dt><dd>${escapeHtml(HOSTILE_HELP)}</dd>`);
@@ -259,5 +265,47 @@ describe("the scrape credential", () => {
       const basic = `Basic ${btoa("prometheus:scrape-secret")}`;
       expect((await guarded(path, { headers: { authorization: basic } })).status).toBe(200);
     }
+  });
+});
+
+describe("the status page's Pushgateway groups (workerd)", () => {
+  const gateway = (method: string, path: string, body = "") =>
+    fetchWorker(`/metrics/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}` },
+      ...(method === "DELETE" ? {} : { body }),
+    });
+
+  it("lists each group with its labels, families, last push and failure, newest first, flagged when silent or failed", async () => {
+    expect((await gateway("POST", "job/status_nightly/host/db-1", "status_g_rows 10\n")).status).toBe(200);
+    expect((await gateway("POST", `job/${encodeURIComponent(`status_${SCRIPT}`)}`, "status_g_rows 3\n")).status).toBe(
+      200,
+    );
+    expect(
+      (await gateway("POST", "job/status_nightly/host/db-1", "# TYPE status_g_rows counter\nstatus_g_rows 1\n")).status,
+    ).toBe(409);
+    // A group silent longer than GROUP_SILENCE_SECONDS is flagged: here every group is, at one second.
+    const { html } = await page("/");
+    const section = html.slice(html.indexOf("<h2>Pushgateway groups</h2>"), html.indexOf("<h2>Families</h2>"));
+    const rows = section.split("<tr>").slice(2);
+    const mine = rows.filter((r) => r.includes("status_"));
+    expect(mine).toHaveLength(2);
+    // Newest push first: the hostile job pushed last; its name is text.
+    const hostile = escapeHtml(`job=${JSON.stringify(`status_${SCRIPT}`)}`);
+    expect(mine[0]).toContain(`<code>${hostile}</code>`);
+    expect(mine[0]).toContain('<a href="/families/status_g_rows"><code>status_g_rows</code></a>');
+    expect(mine[0]).toContain("<td>ok</td>");
+    expect(mine[1]).toContain("<code>job=&quot;status_nightly&quot;, host=&quot;db-1&quot;</code>");
+    expect(mine[1]).toContain('<span class="bad">⚠ last push failed</span>');
+    expectNoMarkupFromData(html);
+    const silent = await (await withVars({ GROUP_SILENCE_SECONDS: "1", ALLOW_ANONYMOUS_SCRAPE: "true" })("/")).text();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const later = await (await withVars({ GROUP_SILENCE_SECONDS: "1", ALLOW_ANONYMOUS_SCRAPE: "true" })("/")).text();
+    expect(silent).toContain("flagged when silent over 1 s");
+    const row = later.split("<tr>").find((r: string) => r.includes(hostile)) ?? "";
+    expect(row).toContain('<span class="bad">⚠ silent over 1 s</span>');
+    // A deleted group is gone from the list.
+    expect((await gateway("DELETE", "job/status_nightly/host/db-1")).status).toBe(202);
+    expect((await page("/")).html).not.toContain("status_nightly");
   });
 });
