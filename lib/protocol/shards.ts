@@ -1,7 +1,10 @@
-// Which of its objects a family's part of a push goes to. A part with deletions (or replacements) goes to shard 0, which applies them
-// everywhere, and so does one with cumulative streams' points (shard 0 keeps their marks); any other part goes to a shard picked by hashing its push id, so pushes spread evenly and a retry (same
-// push id) always reaches the object that remembers it.
+// Which of its objects a family's part of a push goes to. A Pushgateway group's parts go to the shard its group
+// picks (it applies the group's replacements there, and clears the group on the other shards first). Any other part
+// with deletions (or replacements) goes to shard 0, which applies them everywhere, and so does one with cumulative
+// streams' points (shard 0 keeps their marks); any other part goes to a shard picked by hashing its push id, so
+// pushes spread evenly and a retry (same push id) always reaches the object that remembers it.
 
+import { groupingId } from "./pushgateway-path.ts";
 import type { FamilyPush } from "./wire.ts";
 
 /**
@@ -42,7 +45,13 @@ export function shardFor(
   pushId: string | undefined,
 ): number {
   const shards = part.shards ?? 1;
-  if (shards <= 1 || deletesElsewhere(part) || carriesStreams(part)) return 0;
+  if (shards <= 1) return 0;
+  // A Pushgateway group's parts all go to the shard its group picks (its PUTs and POSTs too, in the order they came),
+  // so groups spread over the shards and a group's replacement meets its series there.
+  // (Removals with a group are only a group's replacement forwarded from that shard to the others.)
+  if (part.grouping !== undefined && !part.reset)
+    return fnv1a(`${groupingId(part.grouping)}\u0000${part.name}`) % shards;
+  if (deletesElsewhere(part) || carriesStreams(part)) return 0;
   // Without a push id a part cannot be retried safely anyway; any shard will do.
   if (pushId === undefined) return Math.floor(Math.random() * shards);
   return fnv1a(`${pushId}\u0000${part.name}`) % shards;

@@ -166,6 +166,13 @@ class GroupView {
  * overflow, or 413 when the new series would pass `maxSeries` (nothing of that push applied); otherwise "applied":
  * deletions (`reset`, `remove`) first, then the deltas.
  */
+/** True when `part` only clears its Pushgateway group from the family (a PUT's group in a family it did not name). */
+export function clearsGroupOnly(part: FamilyPush): boolean {
+  return (
+    part.replace === true && part.grouping !== undefined && part.series.length === 0 && !part.remove && !part.reset
+  );
+}
+
 /** How a group is applied, beyond the pushes. */
 export interface GroupOptions extends Partial<Pick<Limits, "maxLabelNames">> {
   /** The cardinality cap (series the family may hold). Default: none. */
@@ -215,6 +222,8 @@ function applyOne(
 ): FamilyOutcome {
   const name = part.name;
   if (pushId !== undefined && view.seen(pushId)) return { name, status: "duplicate" };
+  // A group cleared from a family this store does not hold: nothing to clear, and no family to make of it.
+  if (!view.definition && clearsGroupOnly(part)) return { name, status: "applied", series: 0 };
   const { series, reset } = part;
   const stored = view.definition;
   if (stored) {

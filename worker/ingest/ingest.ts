@@ -51,10 +51,11 @@ export interface WayIn {
   scope: Scope;
   bound: boolean;
   /**
-   * Families this way in writes on the Worker's behalf (the Pushgateway groups' time gauges): reserved names it may
-   * push whatever the credential's scope.
+   * Parts the Worker adds to the producer's push (the Pushgateway API's group time gauge and the parts that clear a
+   * group from the families a PUT does not name): built here, so not checked as the producer's are, nor counted
+   * against the per-push limits, the reserved names or the credential's scope.
    */
-  own?: readonly string[];
+  extra?: readonly FamilyPush[];
   /**
    * What picks the ingest object (default: the push id): the Pushgateway API's pushes of one group all go to one, so
    * its folds apply them in the order they were acknowledged.
@@ -155,12 +156,12 @@ export async function ingest(
         [{ name: family.name, status: "rejected", code: refusal.status, error: refusalText(refusal) }],
         refusal,
       );
-    const own = from.own?.includes(family.name) === true;
-    const problem = reservedNameProblem(family.name, from.own);
+    const problem = reservedNameProblem(family.name);
     if (problem) return refuse({ status: 400, path: ["families", i, "name"], problem });
-    const outside = own ? undefined : scopeProblem(scope, family.name);
+    const outside = scopeProblem(scope, family.name);
     if (outside) return refuse({ status: 403, path: [], problem: outside });
   }
+  for (const part of from.extra ?? []) push.families.push(spreadAsConfigured(env, part, true));
   const viaIngest = await acceptedByIngestObject(env, push, scope, from.route);
   if (viaIngest) return viaIngest;
   const now = Date.now();

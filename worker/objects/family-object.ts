@@ -66,6 +66,16 @@ export class FamilyObject extends DurableObject<Env> {
   }
 
   /**
+   * The deletions of a part another shard of this family received (a reset, removals, a replacement): applied here
+   * only, never forwarded again.
+   * @internal
+   */
+  async pushForwarded(pushId: string | undefined, part: FamilyPush): Promise<FamilyOutcome> {
+    this.called();
+    return this.writePath.submit(pushId, part, true);
+  }
+
+  /**
    * Parts of several pushes that `checkPush` accepted and an ingest object acknowledged, in the order acknowledged,
    * applied as one group: a fold. A push id this object has seen is a duplicate, so a fold sent again (after a crash
    * of the ingest object, or a lost reply) applies nothing twice.

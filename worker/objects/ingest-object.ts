@@ -12,6 +12,7 @@
 // - It folds every INGEST_FOLD_MS (30 s), or at once when FOLD_PARTS parts wait.
 
 import { DurableObject } from "cloudflare:workers";
+import { GROUP_TIME_FAMILIES } from "../../lib/protocol/names.ts";
 import { groupingId } from "../../lib/protocol/pushgateway-path.ts";
 import { seriesKey } from "../../lib/protocol/series-key.ts";
 import { shardFor } from "../../lib/protocol/shards.ts";
@@ -67,6 +68,8 @@ const SAVE_FOLDED_MS = 60_000;
 const STORED = Promise.resolve(true);
 /** Parts waiting that make an ingest object fold before its interval ends (bounds its memory at high rates). */
 export const FOLD_PARTS = 5_000;
+/** Pushgateway groups whose families are remembered (beyond them, the catalog's index and the waiting parts). */
+const REMEMBERED_GROUPS = 10_000;
 /** Push ids remembered to answer a replay as a duplicate without the family objects (beyond them, they judge). */
 const REMEMBERED_IDS = 100_000;
 
@@ -98,6 +101,8 @@ export class IngestObject extends DurableObject<Env> {
   private savedFolded = 0;
   private savedAt = 0;
   private readonly admitted = new Map<string, Admitted>();
+  /** The families each Pushgateway group's pushes acknowledged here wrote (since its last PUT), by family name. */
+  private readonly groupFamilies = new Map<string, Map<string, FamilyPush>>();
   /** Push ids acknowledged or being written, each with whether it is stored (it settles once its log row is). */
   private readonly ids = new Map<string, Promise<boolean>>();
   /** Admissions run one at a time, so each sees the ones before it folded. */
@@ -182,23 +187,36 @@ export class IngestObject extends DurableObject<Env> {
   }
 
   /**
-   * `push`, and when it replaces a Pushgateway group (a PUT), the parts that clear the group from the families its
-   * pushes still waiting here wrote and `push` does not name: the router cleared those the catalog's index lists, and
-   * these are not folded (so not indexed) yet. The Pushgateway API sends every push of a group to one ingest object.
+   * `push`, and when it replaces a Pushgateway group (a PUT), the parts that clear the group from the families the
+   * group's pushes acknowledged here wrote and `push` does not name: the router cleared those the catalog's index
+   * lists, and these may not be indexed yet (waiting for a fold, or in one). The Pushgateway API sends every push of a
+   * group to one ingest object, so it has seen them: the pushes waiting (after a restart too) and those it took since
+   * it started.
    */
   private withWaitingGroup(push: Push): Push {
-    const put = push.families.find((f) => f.replace === true && f.grouping !== undefined);
-    if (!put?.grouping) return push;
-    const id = groupingId(put.grouping);
+    const grouped = push.families.find((f) => f.grouping !== undefined && !GROUP_TIME_FAMILIES.includes(f.name));
+    const grouping = grouped?.grouping ?? push.families.find((f) => f.replace && f.grouping)?.grouping;
+    if (!grouping) return push;
+    const id = groupingId(grouping);
+    const put = push.families.some((f) => f.replace === true && f.grouping !== undefined);
+    const written = this.groupFamilies.get(id) ?? new Map<string, FamilyPush>();
     const named = new Set(push.families.map((f) => f.name));
     const clearing = new Map<string, FamilyPush>();
-    for (const { part } of this.waiting) {
-      if (named.has(part.name) || clearing.has(part.name) || !part.grouping || groupingId(part.grouping) !== id)
-        continue;
-      if (part.series.length === 0) continue;
-      const { series: _series, remove: _remove, reset: _reset, replace: _replace, ...definition } = part;
-      clearing.set(part.name, { ...definition, series: [], replace: true, grouping: put.grouping, inferred: true });
+    if (put) {
+      const waiting = this.waiting.flatMap(({ part }) =>
+        part.grouping && part.series.length > 0 && groupingId(part.grouping) === id ? [part] : [],
+      );
+      for (const part of [...written.values(), ...waiting]) {
+        if (named.has(part.name) || clearing.has(part.name) || GROUP_TIME_FAMILIES.includes(part.name)) continue;
+        const { series: _series, remove: _remove, reset: _reset, replace: _replace, ...definition } = part;
+        clearing.set(part.name, { ...definition, series: [], replace: true, grouping, inferred: true });
+      }
+      written.clear();
     }
+    // Its definition only (the series are not needed to clear the family later).
+    for (const part of push.families) if (part.series.length > 0) written.set(part.name, { ...part, series: [] });
+    if (this.groupFamilies.size >= REMEMBERED_GROUPS) this.groupFamilies.clear();
+    this.groupFamilies.set(id, written);
     return clearing.size === 0 ? push : { ...push, families: [...push.families, ...clearing.values()] };
   }
 

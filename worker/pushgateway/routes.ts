@@ -8,7 +8,7 @@
 // those of /push.
 
 import { pushIdProblem } from "../../lib/protocol/check-push.ts";
-import { familyName, GROUP_TIME_FAMILIES, PUSH_FAILURE_TIME, PUSH_TIME, pushedName } from "../../lib/protocol/names.ts";
+import { familyName, GROUP_TIME_FAMILIES, PUSH_FAILURE_TIME, PUSH_TIME } from "../../lib/protocol/names.ts";
 import { groupingId, groupingKey } from "../../lib/protocol/pushgateway-path.ts";
 import { Invalid, type Refusal, refusalText } from "../../lib/protocol/refusal.ts";
 import { type ParsedFamily, parseTextFormat } from "../../lib/protocol/text-format/parse.ts";
@@ -110,9 +110,12 @@ async function bodyFamilies(request: Request, env: Env): Promise<{ families: Par
   return { families: parsed.families, protobuf: false };
 }
 
-/** How the Pushgateway API's pushes of group `grouping` come in: their time gauges are the Worker's, routed by group. */
-function wayIn(scope: Scope, grouping: Labels): WayIn {
-  return { scope, bound: false, own: GROUP_TIME_FAMILIES, route: `pg:${groupingId(grouping)}` };
+/**
+ * How the Pushgateway API's pushes of group `grouping` come in: routed by group, with the parts the Worker adds
+ * (`extra`: the group's time gauge, a PUT's clearing parts).
+ */
+function wayIn(scope: Scope, grouping: Labels, extra: FamilyPush[]): WayIn {
+  return { scope, bound: false, extra, route: `pg:${groupingId(grouping)}` };
 }
 
 /**
@@ -126,7 +129,7 @@ async function clearingParts(env: Env, grouping: Labels, push: Push, scope: Scop
   return listed
     .filter(({ name }) => !named.has(name) && !GROUP_TIME_FAMILIES.includes(name) && inScope(scope, name))
     .map(({ name, type }) => ({
-      name: pushedName(name, type),
+      name,
       type,
       help: "",
       labelNames,
@@ -138,16 +141,26 @@ async function clearingParts(env: Env, grouping: Labels, push: Push, scope: Scop
 }
 
 /**
+ * True when the credential may write every family of the body: only then is a refused push its failure to record (a
+ * scoped token cannot mark another team's group failed).
+ */
+function mine(scope: Scope, families: readonly ParsedFamily[]): boolean {
+  return families.every((f) => inScope(scope, familyName(f.type, f.name)));
+}
+
+/**
  * A push to the group refused after its body was read (the Pushgateway's "inconsistent with existing metrics"): its
  * `push_failure_time_seconds` is set to `at` (and `push_time_seconds` is made, at 0, for a group new here). Nothing
  * else of the push is applied. A failure to record it is logged, not answered.
  */
 async function recordFailure(env: Env, ctx: WaitUntil | undefined, grouping: Labels, at: number): Promise<void> {
-  const push = { families: [groupTimePart(PUSH_FAILURE_TIME, grouping, at), groupTimePart(PUSH_TIME, grouping, 0)] };
-  const reply = await ingest(env, ctx, push, wayIn(EVERY_FAMILY, grouping)).catch((error: unknown) => ({
-    status: 503,
-    refusal: { problem: String(error) },
-  }));
+  const times = [groupTimePart(PUSH_FAILURE_TIME, grouping, at), groupTimePart(PUSH_TIME, grouping, 0)];
+  const reply = await ingest(env, ctx, { families: [] }, wayIn(EVERY_FAMILY, grouping, times)).catch(
+    (error: unknown) => ({
+      status: 503,
+      refusal: { problem: String(error) },
+    }),
+  );
   if ("refusal" in reply)
     console.error(
       `prometheus-distributed-client: the failure time of a group was not recorded: ${reply.refusal.problem}`,
@@ -177,19 +190,20 @@ export async function pushgatewayPush(
     push = textToPush(families, { grouping, replace, pushId, limits: limits(env) });
   } catch (error) {
     if (!(error instanceof Invalid)) throw error;
-    await recordFailure(env, ctx, grouping, at);
+    if (mine(scope, families)) await recordFailure(env, ctx, grouping, at);
     // A protobuf body's "line" is the number of the message the problem is in.
     const { line, problem } = error.refusal;
     throw new HttpError(400, protobuf ? `protobuf body: message ${line}: ${problem}` : error.message);
   }
   const clearing = replace ? await clearingParts(env, grouping, push, scope) : [];
-  const whole = { ...push, families: [...push.families, ...clearing, groupTimePart(PUSH_TIME, grouping, at)] };
+  const extra = [...clearing, groupTimePart(PUSH_TIME, grouping, at)];
   // Ingest refuses the push whole (a family outside the credential's scope, a clash, a cap, a part a family's object
   // would refuse) before anything is applied.
-  const reply = await ingest(env, ctx, whole, wayIn(scope, grouping));
+  const reply = await ingest(env, ctx, push, wayIn(scope, grouping, extra));
   if ("refusal" in reply) {
-    if (reply.status !== 403 && reply.status < 500) await recordFailure(env, ctx, grouping, at);
-    throw new HttpError(reply.status, pushersText(reply.refusal, whole), {}, reply.refusal.limit);
+    if (reply.status !== 403 && reply.status < 500 && mine(scope, families))
+      await recordFailure(env, ctx, grouping, at);
+    throw new HttpError(reply.status, pushersText(reply.refusal, push), {}, reply.refusal.limit);
   }
   // The group's time gauge is the Worker's business; the pusher hears of the families it pushed or cleared.
   const body = { families: reply.families.filter((f) => !GROUP_TIME_FAMILIES.includes(f.name)) };

@@ -208,7 +208,9 @@ function labelNamesOf(family: ParsedFamily, grouping: Labels, limits: Pick<Limit
  */
 export function textToPush(families: readonly ParsedFamily[], options: TextPushOptions): Push {
   // The group's time gauges are the Worker's: pushed ones are left out, as the Pushgateway leaves them out.
-  const typed = families.filter((f) => f.samples.length > 0 && !GROUP_TIME_FAMILIES.includes(f.name));
+  const typed = families.filter(
+    (f) => f.samples.length > 0 && !GROUP_TIME_FAMILIES.includes(familyName(f.type, f.name)),
+  );
   const created = new Set(
     typed.flatMap((f) =>
       ["counter", "histogram", "summary"].includes(f.type) ? [`${familyName(f.type, f.name)}_created`] : [],

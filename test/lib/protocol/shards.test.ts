@@ -38,6 +38,21 @@ describe("shard choice", () => {
     expect(shardsOf("a")).not.toBe(shardsOf("b"));
   });
 
+  it("sends a Pushgateway group's parts, its replacements too, to the one shard its group picks; groups spread", () => {
+    const group = (instance: string) => ({ job: "backup", instance });
+    const home = shardFor(part({ grouping: group("db-1") }), "p-1");
+    const cases: [Partial<FamilyPush>, string | undefined][] = [
+      [{ grouping: group("db-1") }, "p-2"],
+      [{ grouping: group("db-1"), replace: true }, undefined],
+      [{ grouping: group("db-1"), replace: true, series: [] }, "p-3"],
+    ];
+    for (const [over, pushId] of cases) expect(shardFor(part(over), pushId)).toBe(home);
+    const homes = new Set(Array.from({ length: 200 }, (_, i) => shardFor(part({ grouping: group(`db-${i}`) }), "x")));
+    expect(homes.size).toBe(8);
+    // A group's reset goes to shard 0 as any other.
+    expect(shardFor(part({ grouping: group("db-1"), reset: true }), "p-4")).toBe(0);
+  });
+
   it("sends a part that deletes everywhere to shard 0, and everything to shard 0 of an unsharded family", () => {
     const deleting: Partial<FamilyPush>[] = [
       { reset: true },

@@ -154,6 +154,19 @@ describe("Pushgateway groups (workerd)", () => {
     expect(await seriesOfJob(`${name}-other`)).toEqual([`${f3}{} 3`, "push_time_seconds{} t"]);
   });
 
+  it("PUT replaces the group in a histogram family it does not name; the Worker's parts count against no limit of the body", async () => {
+    const name = job("histogram");
+    const histogram =
+      '# TYPE grp_hist histogram\ngrp_hist_bucket{le="1"} 1\ngrp_hist_bucket{le="+Inf"} 2\ngrp_hist_sum 3\ngrp_hist_count 2\n';
+    expect((await gateway("PUT", `job/${name}`, `${histogram}grp_hist_other 1\n`)).status).toBe(200);
+    const put = await gateway("PUT", `job/${name}`, "grp_hist_other 2\n");
+    expect(put.status).toBe(200);
+    expect(await seriesOfJob(name)).toEqual(["grp_hist_other{} 2", "push_time_seconds{} t"]);
+    // 100 families, the most a push may hold: the group's time gauge comes on top.
+    const hundred = Array.from({ length: 100 }, (_, i) => `grp_hundred_${i} ${i}`).join("\n");
+    expect((await gateway("POST", `job/${name}-100`, `${hundred}\n`)).status).toBe(200);
+  });
+
   it("PUT replaces the group on every shard of a sharded family, and DELETE deletes it there", async () => {
     const name = job("sharded");
     const family = `grp_sharded_${runs}`;

@@ -9,10 +9,10 @@ import { DEFAULT_LIMITS, type LimitExceeded } from "../../../lib/protocol/limits
 import { GROUP_TIME_FAMILIES, reservedNameProblem } from "../../../lib/protocol/names.ts";
 import { groupingId } from "../../../lib/protocol/pushgateway-path.ts";
 import { refusalText } from "../../../lib/protocol/refusal.ts";
-import { deletesElsewhere } from "../../../lib/protocol/shards.ts";
+import { deletesElsewhere, shardFor } from "../../../lib/protocol/shards.ts";
 import type { FamilyOutcome, FamilyPush } from "../../../lib/protocol/wire.ts";
 import type { Registration } from "../../../lib/store/catalog.ts";
-import { applyGroup, type PendingPush, type TouchedKeys } from "../../../lib/store/family-store.ts";
+import { applyGroup, clearsGroupOnly, type PendingPush, type TouchedKeys } from "../../../lib/store/family-store.ts";
 import { adoptStored } from "../../../lib/store/inferred.ts";
 import {
   defaultTtlSeconds,
@@ -104,8 +104,8 @@ export class WritePath {
   }
 
   /** A checked part, applied with the group it joins. */
-  async submit(pushId: string | undefined, received: FamilyPush): Promise<FamilyOutcome> {
-    const prepared = await this.prepare(pushId, received);
+  async submit(pushId: string | undefined, received: FamilyPush, forwarded = false): Promise<FamilyOutcome> {
+    const prepared = await this.prepare(pushId, received, forwarded);
     return "status" in prepared ? prepared : this.groups.submit(prepared);
   }
 
@@ -122,7 +122,12 @@ export class WritePath {
   }
 
   /** A checked part made ready for its group (its stored terms adopted, deletions forwarded), or its refusal. */
-  private async prepare(pushId: string | undefined, received: FamilyPush): Promise<PendingPush | FamilyOutcome> {
+  private async prepare(
+    pushId: string | undefined,
+    received: FamilyPush,
+    /** Deletions another shard forwarded: applied here only. */
+    forwarded = false,
+  ): Promise<PendingPush | FamilyOutcome> {
     const { state } = this;
     const reject = (code: number, error: string): FamilyOutcome => ({
       name: received.name,
@@ -134,8 +139,6 @@ export class WritePath {
     const adopted = adoptStored(received, state.storage.definition(), limits(state.env));
     if ("problem" in adopted) return reject(adopted.status, adopted.problem);
     const part = adopted;
-    // A Pushgateway PUT clears its group from a family the catalog's index lists; here that is nothing to clear.
-    if (clearsGroupOnly(part) && !state.storage.definition()) return { name: part.name, status: "applied", series: 0 };
     const reserved = reservedNameProblem(part.name, [...SELF_STORED_FAMILIES, ...GROUP_TIME_FAMILIES]);
     if (reserved) return reject(400, `families[0].name: ${reserved}`);
     if (state.place && (state.place.family !== part.name || !(state.place.shard < DEFAULT_LIMITS.maxShards))) {
@@ -145,12 +148,14 @@ export class WritePath {
       );
     }
     await this.narrowing.unretireIfSpread(part);
-    // Shard 0 applies a family's deletions on every shard before it answers, so a retry completes what failed; a part
-    // it would refuse here deletes nothing elsewhere.
-    if (state.shard === 0 && deletesElsewhere(part)) {
+    // The shard a part with deletions is sent to (shard 0; a group's own shard for a group's replacement) applies them
+    // on every other shard before it answers, so a retry completes what failed; a part it would refuse here deletes
+    // nothing elsewhere. (The deletions it forwards are sent to other shards: those apply them only.)
+    const clearsOnly = clearsGroupOnly(part) && !state.storage.definition();
+    if (!forwarded && deletesElsewhere(part) && shardFor(received, pushId) === state.shard) {
       const shards = await state.familyShards(part);
       if (shards > 1) {
-        const refused = this.wouldRefuse(pushId, part);
+        const refused = clearsOnly ? null : this.wouldRefuse(pushId, part);
         if (refused) return refused;
         await this.forwardDeletions(pushId, part, shards);
       }
@@ -170,9 +175,8 @@ export class WritePath {
     // A replaced group keeps nothing on the other shards: it holds exactly what shard 0 is about to write.
     const group = replace && part.grouping ? { replace } : {};
     const deletions: FamilyPush = { ...rest, ...group, series: [], ...(remove.length > 0 ? { remove } : {}) };
-    const outcomes = await Promise.all(
-      Array.from({ length: shards - 1 }, (_, k) => this.state.shardStub(k + 1).pushChecked(pushId, deletions)),
-    );
+    const others = Array.from({ length: shards }, (_, k) => k).filter((k) => k !== this.state.shard);
+    const outcomes = await Promise.all(others.map((k) => this.state.shardStub(k).pushForwarded(pushId, deletions)));
     const refused = outcomes.find((o) => o.status === "rejected");
     if (refused?.status === "rejected")
       throw new Error(`a shard refused the deletions (${refused.code}): ${refused.error}`);
@@ -328,13 +332,6 @@ export class WritePath {
       if (part.remove) shardKeys.drop(touched[i]?.removed ?? []);
     });
   }
-}
-
-/** True when `part` only clears its Pushgateway group from the family (a PUT's group in a family it did not name). */
-function clearsGroupOnly(part: FamilyPush): boolean {
-  return (
-    part.replace === true && part.grouping !== undefined && part.series.length === 0 && !part.remove && !part.reset
-  );
 }
 
 /** `promise`, or a rejection after `ms`; never leaves a timer behind. */
