@@ -40,8 +40,9 @@ export class Groupings {
 
   /**
    * The groups `groupings` hold no series here any more. Shard 0 (or a family's only object) has the catalog forget
-   * them for the family: a PUT or a DELETE clears the other shards before it reaches shard 0. Another shard only
-   * forgets them itself, so it tells the catalog again when it next writes one.
+   * them for the family: a group's DELETE reaches it after the other shards. Another shard only forgets them itself
+   * (it tells the catalog again when it next writes one), so after a PUT cleared a group from a family on such a
+   * shard the index still lists the family: a superset, which costs the group's next PUT one request there.
    */
   async retire(groupings: readonly string[]): Promise<void> {
     if (groupings.length === 0) return;
