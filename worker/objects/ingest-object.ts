@@ -194,8 +194,8 @@ export class IngestObject extends DurableObject<Env> {
    * it started.
    */
   private withWaitingGroup(push: Push): Push {
-    const grouped = push.families.find((f) => f.grouping !== undefined && !GROUP_TIME_FAMILIES.includes(f.name));
-    const grouping = grouped?.grouping ?? push.families.find((f) => f.replace && f.grouping)?.grouping;
+    // Every part of a Pushgateway push names its group (a PUT's time gauge too, even with an empty body).
+    const grouping = push.families.find((f) => f.grouping !== undefined)?.grouping;
     if (!grouping) return push;
     const id = groupingId(grouping);
     const put = push.families.some((f) => f.replace === true && f.grouping !== undefined);

@@ -196,7 +196,8 @@ export async function pushgatewayPush(
     throw new HttpError(400, protobuf ? `protobuf body: message ${line}: ${problem}` : error.message);
   }
   const clearing = replace ? await clearingParts(env, grouping, push, scope) : [];
-  const extra = [...clearing, groupTimePart(PUSH_TIME, grouping, at)];
+  // A PUT's time gauge replaces too: the mark of a PUT, even of an empty body (the group's ingest object reads it).
+  const extra = [...clearing, { ...groupTimePart(PUSH_TIME, grouping, at), ...(replace ? { replace: true } : {}) }];
   // Ingest refuses the push whole (a family outside the credential's scope, a clash, a cap, a part a family's object
   // would refuse) before anything is applied.
   const reply = await ingest(env, ctx, push, wayIn(scope, grouping, extra));

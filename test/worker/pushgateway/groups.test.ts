@@ -152,6 +152,11 @@ describe("Pushgateway groups (workerd)", () => {
     });
     expect(await seriesOfJob(name)).toEqual([`${f1}{} 5`, "push_time_seconds{} t"]);
     expect(await seriesOfJob(`${name}-other`)).toEqual([`${f3}{} 3`, "push_time_seconds{} t"]);
+    // A new group's first POST, then at once an empty PUT (no family indexed for the group): the group empties.
+    const f4 = `grp_wait_d_${runs}`;
+    expect((await gateway("POST", `job/${name}-empty`, `${f4} 6\n`)).status).toBe(200);
+    expect((await gateway("PUT", `job/${name}-empty`, "")).status).toBe(200);
+    expect(await seriesOfJob(`${name}-empty`)).toEqual(["push_time_seconds{} t"]);
   });
 
   it("PUT replaces the group in a histogram family it does not name; the Worker's parts count against no limit of the body", async () => {
