@@ -248,26 +248,19 @@ function metric(value: unknown, path: Path, scope: string): OtlpMetric {
     };
     return { ...base, data };
   }
-  if (m.histogram !== undefined) {
-    const at = [...path, "histogram"];
-    const d = obj(m.histogram, at);
-    const data = {
-      kind: "histogram" as const,
-      points: points(d, at, histogramPoint),
+  /** A histogram's points (read by `read`) and temporality, from field `field` of the metric. */
+  const histogram = <T>(field: "histogram" | "exponentialHistogram", read: (v: unknown, p: Path) => T) => {
+    const at = [...path, field];
+    const d = obj(m[field], at);
+    return {
+      points: points(d, at, read),
       temporality: temporality(d.aggregationTemporality, [...at, "aggregationTemporality"]),
     };
-    return { ...base, data };
-  }
-  if (m.exponentialHistogram !== undefined) {
-    const at = [...path, "exponentialHistogram"];
-    const d = obj(m.exponentialHistogram, at);
-    const data = {
-      kind: "exponential_histogram" as const,
-      points: points(d, at, exponentialPoint),
-      temporality: temporality(d.aggregationTemporality, [...at, "aggregationTemporality"]),
-    };
-    return { ...base, data };
-  }
+  };
+  if (m.histogram !== undefined)
+    return { ...base, data: { kind: "histogram", ...histogram("histogram", histogramPoint) } };
+  if (m.exponentialHistogram !== undefined)
+    return { ...base, data: { kind: "exponential_histogram", ...histogram("exponentialHistogram", exponentialPoint) } };
   if (m.summary !== undefined) {
     const at = [...path, "summary"];
     return {
