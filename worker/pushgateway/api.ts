@@ -81,7 +81,9 @@ export async function pushgatewayMetrics(request: Request, env: Env): Promise<Re
     const byGroup = new Map<string, SeriesSnapshot[]>();
     for (const s of family.series) {
       if (s.grouping === undefined) continue;
-      byGroup.set(s.grouping, [...(byGroup.get(s.grouping) ?? []), s]);
+      const series = byGroup.get(s.grouping) ?? [];
+      series.push(s);
+      byGroup.set(s.grouping, series);
     }
     for (const [id, series] of byGroup) {
       const group = groups.get(id) ?? { labels: groupingOfId(id) };
