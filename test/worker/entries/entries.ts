@@ -47,6 +47,12 @@ export interface ProducedMetric {
   buckets?: number[];
   /** A histogram's native buckets: their resolution (default 3) and zero threshold (default 2^-128). */
   native?: { schema?: number; zeroThreshold?: number };
+  /**
+   * A Pushgateway group named on the wire (`grouping`), and whether the part replaces it (`replace`): what the
+   * Pushgateway API makes of a path and a method, sent as JSON or over the RPC.
+   */
+  grouping?: Labels;
+  replace?: boolean;
   /** A summary's quantiles. */
   percentiles?: number[];
   ttlSeconds?: number;
@@ -144,6 +150,8 @@ export function wirePush(metrics: ProducedMetric[], pushId?: string): Push {
     ...(m.percentiles ? { percentiles: m.percentiles } : {}),
     ...(m.ttlSeconds !== undefined ? { ttlSeconds: m.ttlSeconds } : {}),
     ...(m.shards !== undefined ? { shards: m.shards } : {}),
+    ...(m.grouping ? { grouping: m.grouping } : {}),
+    ...(m.replace ? { replace: true } : {}),
     series: m.series.map((s): SeriesDelta => {
       const labels = s.labels ?? {};
       const now = Date.now() / 1000;
@@ -230,6 +238,7 @@ const clientEntry = (name: string, transport: () => DurableObjectTransport): Ent
   bound: true,
   cannotCarry: (m) => {
     if (m.series.some((s) => s.cumulative)) return "the client sends deltas, not a stream's totals";
+    if (m.grouping || m.replace) return "the client names no Pushgateway group and replaces nothing";
     return m.type === "untyped" ? "the client has no untyped metric" : undefined;
   },
   async push(metrics) {
@@ -326,6 +335,7 @@ const pushgateway: Entry = {
   bound: false,
   cannotCarry: (m) => {
     if (m.ttlSeconds !== undefined || m.shards !== undefined) return "a text body carries no TTL or shards";
+    if (m.grouping || m.replace) return "a Pushgateway push's group is its path, and PUT replaces all of it";
     if (m.type === "summary") return "a text body carries quantiles its pusher computed, not observations";
     if (m.series.some((s) => s.exemplarLabels)) return "a text 0.0.4 body carries no exemplars";
     if (m.native) return "the text format has no native buckets";
@@ -408,6 +418,7 @@ const pushgatewayProtobuf: Entry = {
   bound: false,
   cannotCarry: (m) => {
     if (m.ttlSeconds !== undefined || m.shards !== undefined) return "a protobuf body carries no TTL or shards";
+    if (m.grouping || m.replace) return "a Pushgateway push's group is its path, and PUT replaces all of it";
     if (m.type === "summary") return "a protobuf body carries quantiles its pusher computed, not observations";
     if (m.series.some((s) => s.exemplarLabels)) return "a pushed protobuf body's exemplars are left out";
     if (m.series.some((s) => s.cumulative)) return "a Pushgateway push carries no stream";
@@ -508,6 +519,7 @@ const otlp: Entry = {
   bound: false,
   cannotCarry: (m) => {
     if (m.ttlSeconds !== undefined || m.shards !== undefined) return "an OTLP export carries no TTL or shards";
+    if (m.grouping || m.replace) return "an OTLP export names no Pushgateway group";
     if (m.type === "summary" || m.type === "untyped") return "OTLP summaries are refused; OTLP has no untyped metric";
     if (m.series.some((s) => s.exemplarLabels)) return "an OTLP export's exemplars are left out";
     if (m.native && (m.buckets ?? []).length > 0) return "an OTLP histogram is explicit or exponential, not both";

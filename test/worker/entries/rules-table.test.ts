@@ -251,6 +251,31 @@ const RULES: Rule[] = [
     },
   },
   {
+    rule: "a part's Pushgateway group: its series carry its labels (400 otherwise); replacing it drops the group's other series in the family, not another group's",
+    skip: (entry) =>
+      entry.cannotCarry({ name: "x", type: "gauge", grouping: { job: "a" }, replace: true, series: [] }) !== undefined,
+    async run(entry, base) {
+      const gauge = (job: string, values: Record<string, number>, replace = false): ProducedMetric => ({
+        name: base,
+        type: "gauge",
+        labelNames: ["job", "k"],
+        grouping: { job },
+        replace,
+        series: Object.entries(values).map(([k, value]) => ({ labels: { job, k }, value })),
+      });
+      expect(await entry.push([gauge("a", { "1": 1, "2": 2 })])).toMatchObject({ accepted: true });
+      expect(await entry.push([gauge("b", { "1": 3 })])).toMatchObject({ accepted: true });
+      expect(await entry.push([gauge("a", { "2": 5 }, true)])).toMatchObject({ accepted: true });
+      const values = async () =>
+        ((await stored(base))?.series ?? []).map((s) => `${s.labels.job}${s.labels.k}=${s.value}`).sort();
+      expect(await values()).toEqual(["a2=5", "b1=3"]);
+      const outside = await entry.push([{ ...gauge("a", {}), series: [{ labels: { job: "b", k: "9" }, value: 1 }] }]);
+      expect(outside).toMatchObject({ accepted: false, status: 400 });
+      expect(outside.error).toContain('is in group {"job":"a"}, so its label "job" must be "a"');
+      expect(await values()).toEqual(["a2=5", "b1=3"]);
+    },
+  },
+  {
     rule: "a gauge's or an untyped sample's value may be NaN, +Inf or -Inf (the text format allows it), stored and scraped as such; a counter's increment may not",
     // OpenTelemetry gauges are doubles, but its JSON encoding is another mapping (lib/protocol/otlp).
     skip: (entry) => entry.name.startsWith("OTLP"),
