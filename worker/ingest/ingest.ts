@@ -12,7 +12,7 @@ import {
   type IngestAnswer,
   refusedWhole,
 } from "../../lib/protocol/transport.ts";
-import type { FamilyPush, MetricType, Push } from "../../lib/protocol/wire.ts";
+import type { FamilyPush, Labels, MetricType, Push } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
 import { limits } from "../config/settings.ts";
 import { EVERY_FAMILY, type Scope, scopeProblem } from "../http/auth.ts";
@@ -61,6 +61,8 @@ export interface WayIn {
    * its folds apply them in the order they were acknowledged.
    */
   route?: string;
+  /** A Pushgateway PUT: the group it replaces (its ingest object then clears what it took for the group before). */
+  replaces?: Labels;
 }
 
 /** A Worker calling through a service binding: unscoped, trusted to declare shards. */
@@ -109,13 +111,13 @@ async function acceptedByIngestObject(
   env: Env,
   push: Push,
   scope: Scope,
-  route: string | undefined,
+  { route, replaces }: Pick<WayIn, "route" | "replaces">,
 ): Promise<IngestReply | undefined> {
   const stub = ingestStub(env, route ?? push.pushId);
   if (!stub) return undefined;
   let answer: IngestAnswer;
   try {
-    answer = await stub.accept(push, tokenCap(scope));
+    answer = await stub.accept(push, tokenCap(scope), replaces);
   } catch (error) {
     console.error(`prometheus-distributed-client: the ingest object failed: ${String(error)}`);
     const error503 = "the push could not be stored; resend the same push (same push id)";
@@ -162,7 +164,7 @@ export async function ingest(
     if (outside) return refuse({ status: 403, path: [], problem: outside });
   }
   for (const part of from.extra ?? []) push.families.push(spreadAsConfigured(env, part, true));
-  const viaIngest = await acceptedByIngestObject(env, push, scope, from.route);
+  const viaIngest = await acceptedByIngestObject(env, push, scope, from);
   if (viaIngest) return viaIngest;
   const now = Date.now();
   const refusals = await refusalsOfWhole(env, ctx, push.families, {

@@ -17,7 +17,7 @@ import { groupingId } from "../../lib/protocol/pushgateway-path.ts";
 import { seriesKey } from "../../lib/protocol/series-key.ts";
 import { shardFor } from "../../lib/protocol/shards.ts";
 import type { IngestAnswer } from "../../lib/protocol/transport.ts";
-import { type FamilyPush, type Push, toJson } from "../../lib/protocol/wire.ts";
+import { type FamilyPush, type Labels, type Push, toJson } from "../../lib/protocol/wire.ts";
 import type { Env } from "../config/env.ts";
 import { durabilityWindowMs, ingestFoldMs, limits, maxSeriesPerFamily } from "../config/settings.ts";
 import { checkedWhole, refusalsOfWhole, spreadAsConfigured, type TokenCap } from "./admission.ts";
@@ -154,9 +154,9 @@ export class IngestObject extends DurableObject<Env> {
    * Acknowledges `push` (checked by `checkPush`, within the caller's scope) once it is durable, or refuses it whole.
    * `token` is the credential's cap on families, if any.
    */
-  async accept(received: Push, token: TokenCap | undefined): Promise<IngestAnswer> {
+  async accept(received: Push, token: TokenCap | undefined, replaces?: Labels): Promise<IngestAnswer> {
     this.counters.requests++;
-    const push = this.withWaitingGroup(received);
+    const push = this.withWaitingGroup(received, replaces);
     const windowMs = durabilityWindowMs(this.env);
     const logged: LoggedPush = { pushId: push.pushId ?? `ingest:${crypto.randomUUID()}`, families: push.families };
     // Serialised once, here: the log row is made of these texts.
@@ -193,12 +193,12 @@ export class IngestObject extends DurableObject<Env> {
    * group to one ingest object, so it has seen them: the pushes waiting (after a restart too) and those it took since
    * it started.
    */
-  private withWaitingGroup(push: Push): Push {
-    // Every part of a Pushgateway push names its group (a PUT's time gauge too, even with an empty body).
-    const grouping = push.families.find((f) => f.grouping !== undefined)?.grouping;
+  private withWaitingGroup(push: Push, replaces: Labels | undefined): Push {
+    // Every part of a Pushgateway push names its group (its time gauge too, even with an empty body).
+    const grouping = replaces ?? push.families.find((f) => f.grouping !== undefined)?.grouping;
     if (!grouping) return push;
     const id = groupingId(grouping);
-    const put = push.families.some((f) => f.replace === true && f.grouping !== undefined);
+    const put = replaces !== undefined;
     const written = this.groupFamilies.get(id) ?? new Map<string, FamilyPush>();
     const named = new Set(push.families.map((f) => f.name));
     const clearing = new Map<string, FamilyPush>();

@@ -112,10 +112,16 @@ async function bodyFamilies(request: Request, env: Env): Promise<{ families: Par
 
 /**
  * How the Pushgateway API's pushes of group `grouping` come in: routed by group, with the parts the Worker adds
- * (`extra`: the group's time gauge, a PUT's clearing parts).
+ * (`extra`: the group's time gauge, a PUT's clearing parts), and for a PUT the group it replaces.
  */
-function wayIn(scope: Scope, grouping: Labels, extra: FamilyPush[]): WayIn {
-  return { scope, bound: false, extra, route: `pg:${groupingId(grouping)}` };
+function wayIn(scope: Scope, grouping: Labels, extra: FamilyPush[], replace = false): WayIn {
+  return {
+    scope,
+    bound: false,
+    extra,
+    route: `pg:${groupingId(grouping)}`,
+    ...(replace ? { replaces: grouping } : {}),
+  };
 }
 
 /**
@@ -196,11 +202,10 @@ export async function pushgatewayPush(
     throw new HttpError(400, protobuf ? `protobuf body: message ${line}: ${problem}` : error.message);
   }
   const clearing = replace ? await clearingParts(env, grouping, push, scope) : [];
-  // A PUT's time gauge replaces too: the mark of a PUT, even of an empty body (the group's ingest object reads it).
-  const extra = [...clearing, { ...groupTimePart(PUSH_TIME, grouping, at), ...(replace ? { replace: true } : {}) }];
+  const extra = [...clearing, groupTimePart(PUSH_TIME, grouping, at)];
   // Ingest refuses the push whole (a family outside the credential's scope, a clash, a cap, a part a family's object
   // would refuse) before anything is applied.
-  const reply = await ingest(env, ctx, push, wayIn(scope, grouping, extra));
+  const reply = await ingest(env, ctx, push, wayIn(scope, grouping, extra, replace));
   if ("refusal" in reply) {
     if (reply.status !== 403 && reply.status < 500 && mine(scope, families))
       await recordFailure(env, ctx, grouping, at);
