@@ -6,6 +6,7 @@
 
 import { checkDefinition } from "./definition.ts";
 import type { Limits } from "./limits.ts";
+import { declaredWithoutTotal } from "./names.ts";
 import { Invalid, refusalText } from "./refusal.ts";
 import { seriesKey } from "./series-key.ts";
 import { describeValue } from "./validation.ts";
@@ -70,6 +71,7 @@ export function readCollected(
         labelNames,
         ...(type === "histogram" ? { buckets: sorted } : {}),
         ...(type === "summary" ? { percentiles: sorted } : {}),
+        ...(declaredWithoutTotal(type, name) ? { withoutTotal: true } : {}),
       },
       limits,
       [],

@@ -46,7 +46,7 @@ export function familyHeader(family: FamilyDefinition, format: ExpositionFormat)
   if (format === "openmetrics") {
     // OpenMetrics calls a family without a type `unknown`.
     const type = family.type === "untyped" ? "unknown" : family.type;
-    return `# TYPE ${family.name} ${type}\n# HELP ${family.name} ${escapeLabelValue(family.help)}\n`;
+    return `# HELP ${family.name} ${escapeLabelValue(family.help)}\n# TYPE ${family.name} ${type}\n`;
   }
   const name = textName(family);
   return `# HELP ${name} ${escapeHelp(family.help)}\n# TYPE ${name} ${family.type}\n`;
@@ -69,9 +69,6 @@ function eachBucket(
   return cumulative;
 }
 
-/** True for the types whose series carry a creation time (OpenMetrics `_created`). */
-const hasCreated = (type: FamilyDefinition["type"]) => type === "counter" || type === "histogram" || type === "summary";
-
 /**
  * The sample lines of `series` of `family`, each ending in a newline. `fragment` gives a series' label fragment
  * (default: `labelFragment`), so a caller may cache it.
@@ -83,7 +80,6 @@ export function seriesLines(
   fragment: (s: SeriesSnapshot) => string = (s) => labelFragment(family.labelNames, s.labels),
 ): string {
   const openMetrics = format === "openmetrics";
-  const created = openMetrics && hasCreated(family.type);
   const name = family.name;
   const counterName = openMetrics ? exposedName(name, "counter") : textName(family);
   let out = "";
@@ -127,7 +123,6 @@ export function seriesLines(
         }
         break;
     }
-    if (created) out += `${name}_created${plain} ${formatValue(s.created)}\n`;
   }
   return out;
 }
@@ -203,7 +198,8 @@ export function encodeText(families: readonly FamilySnapshot[]): string {
 }
 
 /**
- * OpenMetrics 1.0: families sorted by name, `_created` samples, terminated by `# EOF`.
+ * OpenMetrics 1.0: families sorted by name, terminated by `# EOF`. No `_created` samples: Prometheus 2 stores each as
+ * a series of its own (one more per counter, histogram and summary series), and 3 reads creation times from protobuf.
  * @example
  * new Response(encodeOpenMetrics(families), { headers: { "content-type": OPENMETRICS_CONTENT_TYPE } });
  */

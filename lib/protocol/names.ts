@@ -29,12 +29,24 @@ export function exposedName(family: string, type: MetricType): string {
 
 /**
  * The name a family is announced under in text format 0.0.4 and protobuf, and there a counter's sample name: its
- * exposed name, but a counter created through the Pushgateway API from samples named without `_total` keeps its bare
- * name there, as the Pushgateway (which serves 0.0.4) showed it (OpenMetrics always adds `_total`, as it must).
+ * exposed name, but a counter created `withoutTotal` keeps its bare name there, as prom-client, client_golang and the
+ * Pushgateway (which serve 0.0.4) show it (OpenMetrics always adds `_total`, as it must). Who decides: a metric or a
+ * collector declared without `_total` (`declaredWithoutTotal`), a Pushgateway body's samples named so, or a JSON
+ * push's `withoutTotal`; the family's first definition keeps it.
  * @example textName({ name: "jobs_processed", type: "counter", withoutTotal: true }); // "jobs_processed"
  */
 export function textName(family: Pick<FamilyDefinition, "name" | "type" | "withoutTotal">): string {
   return family.withoutTotal === true ? family.name : exposedName(family.name, family.type);
+}
+
+/**
+ * Whether a counter declared as `declared` (a client metric's or a collector's name) is created `withoutTotal`: it was
+ * declared without `_total`, so text 0.0.4 shows it as prom-client showed it.
+ * @example declaredWithoutTotal("counter", "jobs"); // true
+ * @example declaredWithoutTotal("counter", "jobs_total"); // false
+ */
+export function declaredWithoutTotal(type: MetricType, declared: unknown): boolean {
+  return type === "counter" && typeof declared === "string" && !declared.endsWith("_total");
 }
 
 /**

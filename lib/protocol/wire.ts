@@ -106,9 +106,9 @@ export interface FamilyDefinition {
   /** Histograms only: the series also keep native (exponential) buckets, with these settings. */
   native?: NativeSettings;
   /**
-   * Counters only: created through the Pushgateway API from samples named without `_total`, so text 0.0.4 and
-   * protobuf show its samples under the family name, as the Pushgateway did (names.ts `textName`). Kept from the
-   * first push; never a conflict.
+   * Counters only: declared without `_total` (a client metric or collector named so, a Pushgateway body's samples, or
+   * this flag in JSON), so text 0.0.4 and protobuf show its samples under the family name, as prom-client and the
+   * Pushgateway did (names.ts `textName`). Kept from the first push; never a conflict.
    */
   withoutTotal?: boolean;
   /** Gauges only: how concurrent writers combine. Default "set". */
@@ -170,7 +170,7 @@ export interface Push {
 /** The stored state of one series, as the encoder renders it. */
 export interface SeriesSnapshot {
   labels: Labels;
-  /** Creation time in seconds since the epoch (OpenMetrics `_created`). */
+  /** Creation time in seconds since the epoch (the protobuf scrape's `created_timestamp`). */
   created: number;
   /** Last update in seconds since the epoch (not exposed per series; feeds the last-push gauge). */
   updated?: number;

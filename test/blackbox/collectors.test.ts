@@ -94,7 +94,6 @@ describe("scrape-time collectors (black box)", () => {
         ["app_row_bytes_bucket", { le: "+Inf" }, 3],
         ["app_row_bytes_sum", {}, 450],
         ["app_row_bytes_count", {}, 3],
-        ["app_row_bytes_created", {}, expect.any(Number)],
       ],
     });
     expect(family("app_scrapes_seen")?.type).toBe("counter");

@@ -137,17 +137,23 @@ export function familyMessage(family: FamilyDefinition, series: readonly SeriesS
   const slots = family.type === "histogram" ? exemplarSlots(family) : 1;
   const metrics = series.map((s): ProtoMetric => {
     const labels = labelNames.map((name): [string, string] => [name, s.labels[name] ?? ""]);
+    // Where the creation time travels (Prometheus 2.50+ reads it with --enable-feature=created-timestamp-zero-ingestion);
+    // the text formats leave it out.
+    const created = s.created > 0 ? { created: s.created } : {};
     switch (family.type) {
       case "counter": {
         const exemplar = protoExemplar(s.exemplars?.[0]);
-        return { labels, counter: { value: s.value ?? 0, ...(exemplar ? { exemplar } : {}) } };
+        return { labels, counter: { value: s.value ?? 0, ...(exemplar ? { exemplar } : {}), ...created } };
       }
       case "gauge":
         return { labels, gauge: s.value ?? 0 };
       case "untyped":
         return { labels, untyped: s.value ?? 0 };
       case "summary":
-        return { labels, summary: { sampleCount: s.count ?? 0, sampleSum: s.sum ?? 0, quantiles: s.quantiles ?? [] } };
+        return {
+          labels,
+          summary: { sampleCount: s.count ?? 0, sampleSum: s.sum ?? 0, quantiles: s.quantiles ?? [], ...created },
+        };
       default: {
         const counts = s.counts ?? [];
         let cumulative = 0;
@@ -157,7 +163,7 @@ export function familyMessage(family: FamilyDefinition, series: readonly SeriesS
           return { cumulativeCount: cumulative, upperBound, ...(exemplar ? { exemplar } : {}) };
         });
         const sampleCount = counts.reduce((a, b) => a + b, 0);
-        const histogram: ProtoHistogram = { sampleCount, sampleSum: s.sum ?? 0, buckets };
+        const histogram: ProtoHistogram = { ...created, sampleCount, sampleSum: s.sum ?? 0, buckets };
         const n = s.native;
         if (n) {
           const positive = toSpans(n.positive);

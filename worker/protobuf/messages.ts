@@ -2,8 +2,9 @@
 // @bufbuild/protobuf's wire layer: plain objects in and out, no generated classes. Decoding is strict, as for every
 // body a producer sends: a truncated message, a field with the wrong wire type, a length past its message, an
 // unknown field or enum value, a repeated singular field, invalid UTF-8 — each is refused with the message and the
-// field it was found in. (Fields newer than client_golang 1.14 that Prometheus defines are known: `unit`,
-// `created_timestamp`, a native histogram's `exemplars`; they are read and left out.)
+// field it was found in. (Fields newer than client_golang 1.14 that Prometheus defines are known: `unit` and a native
+// histogram's `exemplars` are read and left out; `created_timestamp` is read, and written: it is where a family's
+// creation time travels, not `_created` series.)
 
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import {
@@ -42,6 +43,8 @@ export interface ProtoBucket {
 }
 
 export interface ProtoHistogram {
+  /** When the series was created, in seconds since the epoch (`created_timestamp`). */
+  created?: number;
   sampleCount: number;
   sampleSum: number;
   buckets: ProtoBucket[];
@@ -61,8 +64,9 @@ export interface ProtoHistogram {
 export interface ProtoMetric {
   labels: [string, string][];
   gauge?: number;
-  counter?: { value: number; exemplar?: ProtoExemplar };
-  summary?: { sampleCount: number; sampleSum: number; quantiles: number[][] };
+  /** `created`: as a histogram's. */
+  counter?: { value: number; exemplar?: ProtoExemplar; created?: number };
+  summary?: { sampleCount: number; sampleSum: number; quantiles: number[][]; created?: number };
   untyped?: number;
   histogram?: ProtoHistogram;
   timestampMs?: number;
@@ -104,16 +108,25 @@ function exemplarSpec(where: string): Spec<ProtoExemplar> {
   return {
     1: labelField(where),
     2: { name: "value", wire: WireType.Bit64, read: (r, o) => (o.value = r.double()) },
-    3: {
-      name: "timestamp",
-      wire: WireType.LengthDelimited,
-      read: (r, o) => {
-        const t = readMessage(message(r), TIMESTAMP, { seconds: 0, nanos: 0 }, `${where} timestamp`);
-        o.timestamp = t.seconds + t.nanos / 1e9;
-      },
+    3: timestampField("timestamp", (o, seconds) => (o.timestamp = seconds), where),
+  };
+}
+
+/** A google.protobuf.Timestamp field, handed to `set` in seconds since the epoch. */
+function timestampField<T>(name: string, set: (o: T, seconds: number) => void, where: string): FieldSpec<T> {
+  return {
+    name,
+    wire: WireType.LengthDelimited,
+    read: (r, o) => {
+      const t = readMessage(message(r), TIMESTAMP, { seconds: 0, nanos: 0 }, `${where} ${name}`);
+      set(o, t.seconds + t.nanos / 1e9);
     },
   };
 }
+
+/** The `created_timestamp` field of a counter, a summary or a histogram. */
+const createdField = <T extends { created?: number }>(where: string) =>
+  timestampField<T>("created_timestamp", (o, seconds) => (o.created = seconds), where);
 
 function readExemplar(bytes: Uint8Array, where: string): ProtoExemplar {
   return readMessage(bytes, exemplarSpec(`${where} exemplar`), { labels: [], value: 0 }, `${where} exemplar`);
@@ -251,7 +264,7 @@ function histogramSpec(where: string): Spec<HistogramBuild> {
       packable: true,
       read: native((r, _n, o) => o.posFloats.push(r.double())),
     },
-    15: ignore(WireType.LengthDelimited, "created_timestamp") as FieldSpec<HistogramBuild>,
+    15: createdField<HistogramBuild>(where),
     16: ignore(WireType.LengthDelimited, "exemplars") as FieldSpec<HistogramBuild>,
   };
 }
@@ -291,11 +304,12 @@ function readHistogram(bytes: Uint8Array, where: string): ProtoHistogram {
     posFloats: [],
   };
   readMessage(bytes, histogramSpec(`${where} histogram`), build, `${where} histogram`);
-  const { sampleCount, sampleSum, buckets, native, nativeSeen } = build;
-  if (!nativeSeen) return { sampleCount, sampleSum, buckets };
+  const { sampleCount, sampleSum, buckets, native, nativeSeen, created } = build;
+  const histogram = { ...(created !== undefined ? { created } : {}), sampleCount, sampleSum, buckets };
+  if (!nativeSeen) return histogram;
   native.negativeCounts = sideCounts(build.negDeltas, build.negFloats, `${where} histogram negative buckets`);
   native.positiveCounts = sideCounts(build.posDeltas, build.posFloats, `${where} histogram positive buckets`);
-  return { sampleCount, sampleSum, buckets, native };
+  return { ...histogram, native };
 }
 
 const QUANTILE: Spec<{ quantile: number; value: number }> = {
@@ -314,16 +328,16 @@ function metricSpec(where: string): Spec<ProtoMetric> {
       o[field] = readMessage(message(r), spec, { value: 0 }, `${where} ${field}`).value;
     },
   });
-  const counter: Spec<{ value: number; exemplar?: ProtoExemplar }> = {
+  const counter: Spec<{ value: number; exemplar?: ProtoExemplar; created?: number }> = {
     1: { name: "value", wire: WireType.Bit64, read: (r, o) => (o.value = r.double()) },
     2: {
       name: "exemplar",
       wire: WireType.LengthDelimited,
       read: (r, o) => (o.exemplar = readExemplar(message(r), `${where} counter`)),
     },
-    3: ignore(WireType.LengthDelimited, "created_timestamp") as FieldSpec<{ value: number }>,
+    3: createdField(where),
   };
-  const summary: Spec<{ sampleCount: number; sampleSum: number; quantiles: number[][] }> = {
+  const summary: Spec<{ sampleCount: number; sampleSum: number; quantiles: number[][]; created?: number }> = {
     1: { name: "sample_count", wire: WireType.Varint, read: (r, o) => (o.sampleCount = safe(r.uint64())) },
     2: { name: "sample_sum", wire: WireType.Bit64, read: (r, o) => (o.sampleSum = r.double()) },
     3: {
@@ -335,7 +349,7 @@ function metricSpec(where: string): Spec<ProtoMetric> {
         o.quantiles.push([q.quantile, q.value]);
       },
     },
-    4: ignore(WireType.LengthDelimited, "created_timestamp") as FieldSpec<{ sampleCount: number }>,
+    4: createdField(where),
   };
   return {
     1: labelField(where),
@@ -449,13 +463,18 @@ export class DelimitedWriter {
     w.tag(field, WireType.LengthDelimited).fork();
     this.labels(1, e.labels);
     this.double(2, e.value);
-    if (e.timestamp !== undefined) {
-      const seconds = Math.floor(e.timestamp);
-      w.tag(3, WireType.LengthDelimited).fork();
-      w.tag(1, WireType.Varint).int64(seconds);
-      w.tag(2, WireType.Varint).int32(Math.round((e.timestamp - seconds) * 1e9));
-      w.join();
-    }
+    this.timestamp(3, e.timestamp);
+    w.join();
+  }
+
+  /** A google.protobuf.Timestamp of `seconds` since the epoch, if there is one. */
+  private timestamp(field: number, seconds: number | undefined): void {
+    if (seconds === undefined) return;
+    const { w } = this;
+    const whole = Math.floor(seconds);
+    w.tag(field, WireType.LengthDelimited).fork();
+    w.tag(1, WireType.Varint).int64(whole);
+    w.tag(2, WireType.Varint).int32(Math.round((seconds - whole) * 1e9));
     w.join();
   }
 
@@ -474,6 +493,7 @@ export class DelimitedWriter {
       w.tag(3, WireType.LengthDelimited).fork();
       this.double(1, m.counter.value);
       this.exemplar(2, m.counter.exemplar);
+      this.timestamp(3, m.counter.created);
       w.join();
     }
     if (m.summary) {
@@ -486,6 +506,7 @@ export class DelimitedWriter {
         this.double(2, v);
         w.join();
       }
+      this.timestamp(4, m.summary.created);
       w.join();
     }
     if (m.histogram) this.histogram(m.histogram);
@@ -512,6 +533,7 @@ export class DelimitedWriter {
       this.side(9, 10, n.negativeSpans, n.negativeCounts);
       this.side(12, 13, n.positiveSpans, n.positiveCounts);
     }
+    this.timestamp(15, h.created);
     w.join();
   }
 

@@ -4,6 +4,7 @@
 import { checkDefinition } from "../../protocol/definition.ts";
 import { exemplarOf, exemplarProblem } from "../../protocol/exemplars.ts";
 import { DEFAULT_LIMITS } from "../../protocol/limits.ts";
+import { declaredWithoutTotal } from "../../protocol/names.ts";
 import { Invalid } from "../../protocol/refusal.ts";
 import { keyOf } from "../../protocol/series-key.ts";
 import { describeValue, labelValueProblem, seriesLabelsProblem } from "../../protocol/validation.ts";
@@ -128,7 +129,16 @@ export abstract class Metric<T extends string = string> {
     try {
       const { ttlSeconds, shards, labelNames = [] } = config;
       this.#family = checkDefinition(
-        { name, type, help, labelNames, ...options, ttlSeconds, shards },
+        {
+          name,
+          type,
+          help,
+          labelNames,
+          ...options,
+          ...(declaredWithoutTotal(type, name) ? { withoutTotal: true } : {}),
+          ttlSeconds,
+          shards,
+        },
         DEFAULT_LIMITS,
         [],
       );

@@ -95,31 +95,27 @@ describe("encodeText (0.0.4)", () => {
 });
 
 describe("encodeOpenMetrics (1.0)", () => {
-  it("renders _total, _created, and ends with # EOF", () => {
+  it("renders HELP before TYPE, _total, no _created (Prometheus 2 would store each as a series), and ends with # EOF", () => {
     expect(encodeOpenMetrics(families)).toBe(
       [
-        "# TYPE http_requests counter",
         "# HELP http_requests Requests served.",
+        "# TYPE http_requests counter",
         'http_requests_total{route="/",code="200"} 3',
-        'http_requests_created{route="/",code="200"} 1700000000.5',
         'http_requests_total{route="/x",code="500"} 1.5',
-        'http_requests_created{route="/x",code="500"} 1700000001',
-        "# TYPE job_seconds histogram",
         "# HELP job_seconds Job time.",
+        "# TYPE job_seconds histogram",
         'job_seconds_bucket{kind="a",le="0.1"} 1',
         'job_seconds_bucket{kind="a",le="0.5"} 1',
         'job_seconds_bucket{kind="a",le="1"} 3',
         'job_seconds_bucket{kind="a",le="+Inf"} 4',
         'job_seconds_sum{kind="a"} 4.7',
         'job_seconds_count{kind="a"} 4',
-        'job_seconds_created{kind="a"} 1700000002',
-        "# TYPE payload_bytes summary",
         "# HELP payload_bytes Payload size.",
+        "# TYPE payload_bytes summary",
         "payload_bytes_sum 900",
         "payload_bytes_count 3",
-        "payload_bytes_created 1700000003",
-        "# TYPE queue_depth gauge",
         "# HELP queue_depth Queue depth.",
+        "# TYPE queue_depth gauge",
         "queue_depth -12",
         "# EOF",
         "",
@@ -137,7 +133,7 @@ describe("encodeOpenMetrics (1.0)", () => {
       series: [{ labels: {}, created: 2, counts: [1, 0, 1], sum: 3 }],
     };
     expect(encodeOpenMetrics([h])).toBe(
-      '# TYPE h histogram\n# HELP h H.\nh_bucket{le="-1"} 1\nh_bucket{le="0"} 1\nh_bucket{le="+Inf"} 2\nh_created 2\n# EOF\n',
+      '# HELP h H.\n# TYPE h histogram\nh_bucket{le="-1"} 1\nh_bucket{le="0"} 1\nh_bucket{le="+Inf"} 2\n# EOF\n',
     );
     const s: FamilySnapshot = {
       name: "s",
@@ -146,7 +142,7 @@ describe("encodeOpenMetrics (1.0)", () => {
       labelNames: [],
       series: [{ labels: {}, created: 2, count: 2, sum: -3 }],
     };
-    expect(encodeOpenMetrics([s])).toBe("# TYPE s summary\n# HELP s S.\ns_created 2\n# EOF\n");
+    expect(encodeOpenMetrics([s])).toBe("# HELP s S.\n# TYPE s summary\n# EOF\n");
     expect(encodeText([s])).toContain("s_sum -3\ns_count 2\n");
   });
 

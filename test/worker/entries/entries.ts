@@ -72,8 +72,9 @@ export interface Entry {
   /** Labels the entry adds to every series it pushes (the Pushgateway's grouping key, and `instance`). */
   labels: Labels;
   /**
-   * A counter it creates from samples named without `_total` keeps that name in text 0.0.4 (the Pushgateway API, as
-   * the Pushgateway showed it).
+   * A counter it creates from a name without `_total` keeps that name in text 0.0.4: the client's metrics (declared
+   * so, as prom-client showed them) and the Pushgateway API (samples named so, as the Pushgateway showed them). JSON
+   * and the RPC carry the choice as `withoutTotal`, which the table's producers do not set.
    */
   keepsBareCounterNames?: boolean;
   /**
@@ -233,6 +234,8 @@ const post = (path: string, body: string, headers: Record<string, string>) =>
 const clientEntry = (name: string, transport: () => DurableObjectTransport): Entry => ({
   name,
   labels: {},
+  // A counter declared without `_total` keeps that name in text 0.0.4, as prom-client showed it.
+  keepsBareCounterNames: true,
   // The client's delivery sends the families a whole-push refusal held back (424) again without the refused one.
   wholePush: false,
   bound: true,

@@ -1,8 +1,8 @@
 // The naming rule, one table through every way in (test/worker/entries/entries.ts), each push followed by a real scrape in
 // both formats: a counter's family is its name with one trailing `_total` removed, so `x` and `x_total` are one
 // family (exposed `x_total`), `x_total_total` is the family `x_total` (exposed `x_total_total`), and a gauge or a
-// histogram keeps its name whatever it ends in. A counter the Pushgateway API creates from samples named `x` keeps
-// `x` in text 0.0.4 (OpenMetrics adds `_total` as it must).
+// histogram keeps its name whatever it ends in. A counter the client declares as `x`, or the Pushgateway API creates
+// from samples named `x`, keeps `x` in text 0.0.4 (OpenMetrics adds `_total` as it must).
 
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -75,7 +75,7 @@ const CASES: NamingCase[] = [
       histogram("B_d_total"),
     ],
     text: (e, b) => [
-      // Named first without _total: a Pushgateway body keeps that name in text 0.0.4.
+      // Named first without _total: the client and a Pushgateway body keep that name in text 0.0.4.
       `# TYPE ${e.keepsBareCounterNames ? `${b}_a` : `${b}_a_total`} counter`,
       sampleLine(e, e.keepsBareCounterNames ? `${b}_a` : `${b}_a_total`, 3),
       `# TYPE ${b}_b_total_total counter`,
