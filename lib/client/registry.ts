@@ -10,10 +10,11 @@ import {
   familyHeader,
   OPENMETRICS_CONTENT_TYPE,
   seriesLines,
+  shownDefinition,
   TEXT_CONTENT_TYPE,
 } from "../protocol/exposition.ts";
 import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
-import { familyName, pushedName, reservedNameProblem, sampleNames } from "../protocol/names.ts";
+import { declaredWithoutTotal, familyName, pushedName, reservedNameProblem, sampleNames } from "../protocol/names.ts";
 import { Invalid } from "../protocol/refusal.ts";
 import { errorMessage } from "../protocol/retry.ts";
 import { seriesKey } from "../protocol/series-key.ts";
@@ -248,10 +249,10 @@ export class Registry {
   }
 
   /** Throws when a family `definition` would expose a sample name another family here exposes. */
-  #clashProblem(named: string, definition: Pick<FamilyDefinition, "name" | "type">): void {
-    // Two families exposing one sample name would be refused by the server on every flush (a counter `x` exposes
-    // `x_total`, which a gauge `x_total` would too).
-    const samples = sampleNames(definition.name, definition.type);
+  #clashProblem(named: string, definition: Pick<FamilyDefinition, "name" | "type" | "withoutTotal">): void {
+    // Two families claiming one sample name would be refused by the server on every flush (a counter `x_total` exposes
+    // `x_total`, which a gauge `x_total` would too): the server's claims (names.ts `sampleNames`).
+    const samples = sampleNames(definition.name, definition.type, definition.withoutTotal);
     const others = [
       ...[...this.#entries.values()].map((e) => ({
         ...e.pending.definition,
@@ -261,13 +262,20 @@ export class Registry {
         const { type } = c.collector;
         const family = c.family;
         return family !== undefined && METRIC_TYPES.includes(type as MetricType)
-          ? [{ name: family, type: type as MetricType, by: c.name }]
+          ? [
+              {
+                name: family,
+                type: type as MetricType,
+                withoutTotal: declaredWithoutTotal(type as MetricType, c.name),
+                by: c.name,
+              },
+            ]
           : [];
       }),
     ];
     for (const other of others) {
       if (other.name === definition.name && other.type === definition.type) continue;
-      const clash = sampleNames(other.name, other.type).find((s) => samples.includes(s));
+      const clash = sampleNames(other.name, other.type, other.withoutTotal).find((s) => samples.includes(s));
       if (clash)
         throw new Error(`metric ${named} would expose "${clash}", which ${describeValue(other.by)} already exposes`);
     }
@@ -284,7 +292,11 @@ export class Registry {
       if (taken || (family !== undefined && this.#entries.has(family)))
         throw new Error(`A metric with the name ${name} has already been registered.`);
       if (family !== undefined && METRIC_TYPES.includes(type as MetricType))
-        this.#clashProblem(describeValue(name), { name: family, type: type as MetricType });
+        this.#clashProblem(describeValue(name), {
+          name: family,
+          type: type as MetricType,
+          withoutTotal: declaredWithoutTotal(type as MetricType, name),
+        });
     }
     this.#collectors.push(collected);
   }
@@ -359,7 +371,9 @@ export class Registry {
     const shown = entry && this.#shown(entry);
     if (!shown) return "";
     const format = this.#format();
-    return (familyHeader(shown, format) + seriesLines(shown, shown.series, format)).slice(0, -1);
+    // As in metrics(): a counter whose OpenMetrics name another family holds is written `unknown`.
+    const written = shownDefinition(shown, format, new Set([...this.#entries.keys()].map((f) => this.#prefix + f)));
+    return (familyHeader(written, format) + seriesLines(written, written.series, format)).slice(0, -1);
   }
 
   /**

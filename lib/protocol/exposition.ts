@@ -2,7 +2,7 @@
 // pieces (a family's header, its series' lines, the end) so a scrape can stream a family at a time, and a family
 // object can render its own pages; `encodeText` / `encodeOpenMetrics` put the pieces together.
 
-import { exposedName, textName } from "./names.ts";
+import { exposedName, openMetricsUntyped, textName } from "./names.ts";
 import { type FamilyDefinition, type FamilySnapshot, type Labels, nonFiniteText, type SeriesSnapshot } from "./wire.ts";
 
 export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -172,6 +172,21 @@ export function seriesSamples(family: FamilyDefinition, series: readonly SeriesS
   return out;
 }
 
+/**
+ * The definition `family` is written with in `format`, among families named `families`: itself, but an `untyped` one
+ * (bare samples, `# TYPE … unknown`) where OpenMetrics would write its counter samples under another family's name
+ * (names.ts `openMetricsUntyped`).
+ */
+export function shownDefinition<T extends FamilyDefinition>(
+  family: T,
+  format: ExpositionFormat,
+  families: ReadonlySet<string>,
+): T {
+  return format === "openmetrics" && openMetricsUntyped(family.name, family.type, families)
+    ? { ...family, type: "untyped" }
+    : family;
+}
+
 /** What ends an exposition: `# EOF` for OpenMetrics, nothing for 0.0.4. */
 export function expositionEnd(format: ExpositionFormat): string {
   return format === "openmetrics" ? "# EOF\n" : "";
@@ -181,8 +196,9 @@ const byName = (a: FamilySnapshot, b: FamilySnapshot) => (a.name < b.name ? -1 :
 
 /** Every family in `format`: sorted by name, one header each, then the end marker. */
 export function encode(families: readonly FamilySnapshot[], format: ExpositionFormat): string {
+  const names = new Set(families.map((f) => f.name));
   let out = "";
-  for (const family of [...families].sort(byName))
+  for (const family of [...families].sort(byName).map((f) => shownDefinition(f, format, names)))
     out += familyHeader(family, format) + seriesLines(family, family.series, format);
   return out + expositionEnd(format);
 }

@@ -67,14 +67,30 @@ export function counterSampleNames(name: string): [string, string] {
 }
 
 /**
- * Every sample name a family exposes (OpenMetrics and text 0.0.4, where a counter `withoutTotal` keeps its bare name;
- * see `textName`). Two families must never share one, or the scrape would repeat a series: e.g. a gauge `x_total`
- * next to a counter `x`, or a counter `h_sum` kept bare next to a histogram `h`.
+ * Every sample name a family claims (what the catalog and the registries hold against other families): two families
+ * must never share one, or the scrape would repeat a series: e.g. a gauge `x_total` next to a counter `x`, or a
+ * counter `h_sum` kept bare next to a histogram `h`. A counter kept bare (`withoutTotal`; see `textName`) claims its
+ * bare name and leaves `_total` to whichever family takes it, as the Pushgateway lets a body carry a counter `x` and a
+ * gauge `x_total`: text 0.0.4 and protobuf tell them apart, and OpenMetrics writes the counter `unknown`
+ * (`openMetricsUntyped`).
  */
 export function sampleNames(family: string, type: MetricType, withoutTotal = false): string[] {
-  const suffixes = SAMPLE_SUFFIXES[type];
-  return (type === "counter" && withoutTotal ? ["", ...suffixes] : suffixes).map((suffix) => family + suffix);
+  const suffixes = type === "counter" && withoutTotal ? BARE_COUNTER_SUFFIXES : SAMPLE_SUFFIXES[type];
+  return suffixes.map((suffix) => family + suffix);
 }
+
+/**
+ * Whether OpenMetrics writes the counter family `family` as an `unknown` family under its bare name (its samples
+ * `family`, not `family_total`): another family of the exposition is named `family_total`, which only a counter kept
+ * bare leaves free (`sampleNames`). OpenMetrics would otherwise write the sample `family_total` twice.
+ * @example openMetricsUntyped("x", "counter", new Set(["x", "x_total"])); // true
+ */
+export function openMetricsUntyped(family: string, type: MetricType, families: ReadonlySet<string>): boolean {
+  return type === "counter" && families.has(exposedName(family, type));
+}
+
+/** What a counter kept bare claims: its own name, and `_created` (no other family may take it either). */
+const BARE_COUNTER_SUFFIXES = ["", "_created"];
 
 /** The suffixes of the sample names each type exposes. */
 const SAMPLE_SUFFIXES: Record<MetricType, string[]> = {

@@ -41,7 +41,7 @@ describe("real Prometheus tools (black box)", () => {
       transport: new HttpTransport({ url: new URL("/push", worker.url).href, token: PUSH_TOKEN }),
     });
     const requests = new Counter({
-      name: "edge_requests",
+      name: "edge_requests_total",
       help: "Requests served.\nSecond line with a \\ backslash.",
       labelNames: ["route", "code"] as const,
       registers: [registry],
@@ -87,7 +87,12 @@ describe("real Prometheus tools (black box)", () => {
       expect(await sharded.flush()).toMatchObject({ rejected: 0, retained: 0 });
     }
     // Exemplars: the latest per counter series and per histogram bucket, shown in OpenMetrics.
-    const traced = new Counter({ name: "edge_traced", help: "Traced.", enableExemplars: true, registers: [registry] });
+    const traced = new Counter({
+      name: "edge_traced_total",
+      help: "Traced.",
+      enableExemplars: true,
+      registers: [registry],
+    });
     const tracedSeconds = new Histogram({
       name: "edge_traced_seconds",
       help: "Traced latency.",

@@ -497,6 +497,7 @@ print("deleted")
           { family: "pc_put_latency_seconds", deleted: 1 },
           { family: "pc_put_orders", deleted: 1 },
           { family: "pc_put_payload_bytes", deleted: 1 },
+          { family: "push_failure_time_seconds", deleted: 1 },
           { family: "push_time_seconds", deleted: 1 },
         ],
       });

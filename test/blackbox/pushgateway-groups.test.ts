@@ -134,15 +134,8 @@ describe.skipIf(!hasPushgateway)("Pushgateway groups against the real Pushgatewa
         for (const [id, value] of series)
           if (!id.startsWith(ADDING)) expect([where, id, own.get(id)]).toEqual([where, id, value]);
       }
-      // The one documented difference: the Pushgateway shows push_failure_time_seconds 0 for a group no push to
-      // failed; we write it when one fails (a row per group and fold saved).
-      const shown = new Map(
-        [...theirs.times].map(([group, lines]) => [
-          group,
-          lines.filter((l) => !/^push_failure_time_seconds\S* 0$/.test(l)),
-        ]),
-      );
-      expect([where, mine.times]).toEqual([where, shown]);
+      // Both time gauges of every group, push_failure_time_seconds 0 for a group no push to failed.
+      expect([where, mine.times]).toEqual([where, theirs.times]);
     }
     // Where POST adds on purpose: job/a's counter was PUT at 1 and POSTed 2, then PUT away, then POSTed 3.
     const counter = (text: string) => groupsOf(text).series.get("job=a,instance=")?.get(`${ADDING}{job="a"}`);
@@ -159,6 +152,25 @@ describe.skipIf(!hasPushgateway)("Pushgateway groups against the real Pushgatewa
     expect(theirs.times.get("job=a,instance=z")).toEqual(failed);
     expect(mine.times.get("job=a,instance=z")).toEqual(failed);
     expect(mine.series.get("job=a,instance=z")).toBeUndefined();
+  });
+
+  it("a counter x beside a gauge x_total in one body: both take it, and show the same series in text 0.0.4", async () => {
+    const step: Step = [
+      "POST",
+      "job/pair",
+      "# TYPE cmp_pair counter\ncmp_pair 4\n# TYPE cmp_pair_total gauge\ncmp_pair_total 9\n",
+    ];
+    expect([ok(await send(real, step)), ok(await send(ours, step))]).toEqual([true, true]);
+    const samples = async (base: string) => {
+      const parsed = parseTextFormat(await scrape(base));
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.families
+        .flatMap((f) => f.samples.map((s) => `${f.type} ${s.name} ${s.value}`))
+        .filter((line) => line.includes(" cmp_pair"))
+        .sort();
+    };
+    expect(await samples(real)).toEqual(["counter cmp_pair 4", "gauge cmp_pair_total 9"]);
+    expect(await samples(ours)).toEqual(["counter cmp_pair 4", "gauge cmp_pair_total 9"]);
   });
 
   it("prom-client's pushAdd of a counter named without _total: the same series names in text 0.0.4", async () => {

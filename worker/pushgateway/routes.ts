@@ -202,7 +202,9 @@ export async function pushgatewayPush(
     throw new HttpError(400, protobuf ? `protobuf body: message ${line}: ${problem}` : error.message);
   }
   const clearing = replace ? await clearingParts(env, grouping, push, scope) : [];
-  const extra = [...clearing, groupTimePart(PUSH_TIME, grouping, at)];
+  // push_failure_time_seconds at 0 until a push fails, as the Pushgateway shows it (a `max` gauge: 0 never lowers a
+  // failure time); one more row per group and fold, in an object the fold already writes to for other groups.
+  const extra = [...clearing, groupTimePart(PUSH_TIME, grouping, at), groupTimePart(PUSH_FAILURE_TIME, grouping, 0)];
   // Ingest refuses the push whole (a family outside the credential's scope, a clash, a cap, a part a family's object
   // would refuse) before anything is applied.
   const reply = await ingest(env, ctx, push, wayIn(scope, grouping, extra, replace));

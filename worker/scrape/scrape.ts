@@ -7,8 +7,8 @@
 // aborts the scrape (scrape-flight.ts ends the body so that no parser takes it for a whole scrape). Scrape-time
 // collectors (collectors.ts) run beside the reading and render after the stored families.
 
-import { expositionEnd, familyHeader, seriesLines } from "../../lib/protocol/exposition.ts";
-import { sampleNames } from "../../lib/protocol/names.ts";
+import { expositionEnd, familyHeader, seriesLines, shownDefinition } from "../../lib/protocol/exposition.ts";
+import { openMetricsUntyped, sampleNames } from "../../lib/protocol/names.ts";
 import { isRetryableObjectError, withRetries } from "../../lib/protocol/retry.ts";
 import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesSnapshot } from "../../lib/protocol/wire.ts";
 import { PAGE_BYTES, PAGE_SERIES, ttlMs } from "../../lib/store/family-store.ts";
@@ -66,13 +66,18 @@ function snapshotBytes(s: SeriesSnapshot): number {
 /** Reads one family as chunks; starts fetching its first page(s) at once. */
 class FamilyReader {
   private readonly first: Promise<FamilyPage[]>;
+  /** True when OpenMetrics writes this counter `unknown` under its bare name (names.ts `openMetricsUntyped`). */
+  private readonly untyped: boolean;
 
   constructor(
     private readonly env: Env,
     private readonly tally: Tally,
     readonly entry: CatalogEntry,
     private readonly format: ScrapeFormat | undefined,
+    /** Every family the scrape lists: what a counter's OpenMetrics name may clash with (`shownDefinition`). */
+    private readonly names: ReadonlySet<string>,
   ) {
+    this.untyped = format === "openmetrics" && openMetricsUntyped(entry.name, entry.type, names);
     const request = this.request(undefined);
     const read = (shard: number) => page(env, tally, entry.name, shard, request);
     this.first = entry.shards === 1 ? read(0).then((p) => [p]) : firstPages(entry.shards, read);
@@ -80,15 +85,29 @@ class FamilyReader {
     this.first.catch(() => {});
   }
 
+  /** The definition this family is written with: its own, or the one a name clash in OpenMetrics asks for. */
+  private shown(definition: FamilyDefinition): FamilyDefinition {
+    return this.untyped ? shownDefinition(definition, "openmetrics", this.names) : definition;
+  }
+
+  /** A page as the scrape writes it: rendered here when its object would write it otherwise (`untyped`). */
+  private written(page: Chunk): Chunk {
+    if (page.kind !== "snapshots" || !this.untyped) return page;
+    const { snapshots, kind: _, ...of } = page;
+    const definition = this.shown(page.definition);
+    return { ...of, definition, kind: "text", text: seriesLines(definition, snapshots, "openmetrics") };
+  }
+
   private request(after: string | undefined): ScrapePageRequest {
-    // A family in one object renders its own pages (or hands out snapshots); shards hand out raw parts to merge.
+    // A family in one object renders its own pages (or hands out snapshots); shards hand out raw parts to merge. A
+    // family written otherwise than its object would write it comes as snapshots, rendered here.
     const { format } = this;
     const single = this.entry.shards === 1;
     const as = !single
       ? { as: "parts" as const }
       : format === "protobuf"
         ? { as: "protobuf" as const }
-        : format
+        : format && !this.untyped
           ? { as: "text" as const, format }
           : { as: "snapshots" as const };
     return { ...(after !== undefined ? { after } : {}), ...as, limit: PAGE_SERIES, maxBytes: PAGE_BYTES };
@@ -104,7 +123,7 @@ class FamilyReader {
     let current = (await this.first)[0] as FamilyPage;
     for (;;) {
       if (current.kind === "empty" || current.kind === "parts") return;
-      yield current;
+      yield this.written(current);
       if (current.next === undefined) return;
       current = await page(this.env, this.tally, this.entry.name, 0, this.request(current.next));
     }
@@ -117,7 +136,7 @@ class FamilyReader {
     const ttlOf = (definition: FamilyDefinition) => ttlMs(definition, defaultTtlSeconds(this.env));
     const merged = mergedShards(await this.first, read, Date.now(), ttlOf);
     if (!merged) return;
-    const { definition } = merged;
+    const definition = this.shown(merged.definition);
     // Merged series are rendered here in a text format; for protobuf they go out as snapshots, one message a chunk.
     const format = this.format === "protobuf" ? undefined : this.format;
     let batch: SeriesSnapshot[] = [];
@@ -171,10 +190,11 @@ function* readers(
   format: ScrapeFormat | undefined,
 ): Generator<FamilyReader> {
   const started: FamilyReader[] = [];
+  const names = new Set(entries.map((entry) => entry.name));
   let next = 0;
   const fill = () => {
     while (started.length < READ_AHEAD + 1 && next < entries.length)
-      started.push(new FamilyReader(env, tally, entries[next++] as CatalogEntry, format));
+      started.push(new FamilyReader(env, tally, entries[next++] as CatalogEntry, format, names));
   };
   fill();
   while (started.length > 0) {

@@ -332,8 +332,12 @@ function sampleNamesOf(name: string, type: ParsedType): string[] {
 /** True when `name` is the `_total` sample name of counter `state`, which wrote no sample under it. */
 function isAlternate(state: FamilyState, name: string): boolean {
   const { family } = state;
-  const alternate = family.type === "counter" && counterSampleNames(family.name)[1] === name;
-  return alternate && !family.samples.some((sample) => sample.name === name);
+  return isAlternateName(family.name, family.type, name) && !family.samples.some((sample) => sample.name === name);
+}
+
+/** True when `sample` is the other name a counter `family` may write its samples under (`x_total` for `x`). */
+function isAlternateName(family: string, type: ParsedType, sample: string): boolean {
+  return type === "counter" && counterSampleNames(family)[1] === sample;
 }
 
 interface FamilyState {
@@ -436,6 +440,10 @@ class Families {
         this.owners.set(sampleName, state);
         continue;
       }
+      // A family declared earlier as `x_total` keeps that name: the counter `x` writes `x` (as `open` does it the
+      // other way round).
+      const declared = other.typeLine !== undefined || other.helpLine !== undefined;
+      if (declared && this.byName.get(sampleName) === other && isAlternateName(name, type, sampleName)) continue;
       const firstSample = other.family.samples[0];
       if (firstSample !== undefined && other.helpLine === undefined && other.typeLine === undefined) {
         throw new Problem(

@@ -105,7 +105,7 @@ describe("a plain object with get()", () => {
   it("is refused at registration when its name is taken or would clash with another family's samples", () => {
     const { registry } = setup();
     const gauge: Collector = { name: "x_total", help: "X.", type: "gauge", get: () => ({ values: [] }) };
-    new Counter({ name: "x", help: "X.", registers: [registry] });
+    new Counter({ name: "x_total", help: "X.", registers: [registry] });
     expect(() => registry.registerMetric(gauge)).toThrow('metric "x_total" would expose "x_total"');
     registry.registerMetric({ ...gauge, name: "y" });
     expect(() => registry.registerMetric({ ...gauge, name: "y" })).toThrow("already been registered");

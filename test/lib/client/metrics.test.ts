@@ -413,8 +413,12 @@ describe("what a server would refuse is refused while recording", () => {
 
   it("refuses two families of one registry that would expose the same sample name", () => {
     const r = new Registry();
-    new Counter({ name: "x", help: "X.", registers: [r] });
+    new Counter({ name: "x_total", help: "X.", registers: [r] });
     expect(() => new Gauge({ name: "x_total", help: "X.", registers: [r] })).toThrow(/would expose "x_total"/);
+    // A counter declared bare leaves x_total to a gauge, as the server does (OpenMetrics writes the counter unknown).
+    new Counter({ name: "bare", help: "B.", registers: [r] });
+    new Gauge({ name: "bare_total", help: "B.", registers: [r] });
+    expect(() => new Gauge({ name: "bare", help: "B.", registers: [r] })).toThrow(/already registered/);
     new Histogram({ name: "h", help: "H.", registers: [r] });
     expect(() => new Gauge({ name: "h_bucket", help: "H.", registers: [r] })).toThrow(/would expose "h_bucket"/);
   });

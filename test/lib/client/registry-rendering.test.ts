@@ -83,7 +83,8 @@ describe("metrics()", () => {
   it("names a counter declared without _total as prom-client does, in both formats and in the same order", async () => {
     for (const contentType of [Registry.PROMETHEUS_CONTENT_TYPE, Registry.OPENMETRICS_CONTENT_TYPE] as const) {
       const ours = new Registry(contentType);
-      const theirs = new prom.Registry(contentType);
+      const theirs = new prom.Registry();
+      theirs.setContentType(contentType as never);
       const oc = new Counter({ name: "jobs", help: "Jobs.", labelNames: ["kind"], registers: [ours] });
       const tc = new prom.Counter({ name: "jobs", help: "Jobs.", labelNames: ["kind"], registers: [theirs] });
       for (const c of [oc, tc]) c.inc({ kind: "a" }, 3);

@@ -146,6 +146,28 @@ describe("encodeOpenMetrics (1.0)", () => {
     expect(encodeText([s])).toContain("s_sum -3\ns_count 2\n");
   });
 
+  it("writes a counter kept bare unknown, under its bare name, when a family holds its _total name", () => {
+    const pair: FamilySnapshot[] = [
+      {
+        name: "x",
+        type: "counter",
+        help: "X.",
+        labelNames: [],
+        withoutTotal: true,
+        series: [{ labels: {}, created: 1, value: 4 }],
+      },
+      { name: "x_total", type: "gauge", help: "T.", labelNames: [], series: [{ labels: {}, created: 1, value: 9 }] },
+    ];
+    expect(encodeOpenMetrics(pair)).toBe(
+      "# HELP x X.\n# TYPE x unknown\nx 4\n# HELP x_total T.\n# TYPE x_total gauge\nx_total 9\n# EOF\n",
+    );
+    expect(encodeText(pair)).toBe(
+      "# HELP x X.\n# TYPE x counter\nx 4\n# HELP x_total T.\n# TYPE x_total gauge\nx_total 9\n",
+    );
+    // Alone, it is a counter as OpenMetrics writes one.
+    expect(encodeOpenMetrics(pair.slice(0, 1))).toBe("# HELP x X.\n# TYPE x counter\nx_total 4\n# EOF\n");
+  });
+
   it("is just # EOF for no families", () => {
     expect(encodeOpenMetrics([])).toBe("# EOF\n");
   });

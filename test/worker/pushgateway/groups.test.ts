@@ -1,6 +1,6 @@
 // Pushgateway groups inside workerd: a series records the group that wrote it; DELETE removes exactly one group (not
 // the groups nested in it, nor series no group wrote); PUT replaces exactly one group in every family, sharded ones
-// included; each group has its push_time_seconds, and push_failure_time_seconds once a push to it was refused.
+// included; each group has its push_time_seconds, and push_failure_time_seconds (0 until a push to it is refused).
 
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -39,7 +39,8 @@ async function seriesOfJob(name: string): Promise<string[]> {
         .filter(([label, value]) => label !== "job" && value !== "")
         .map(([label, value]) => `${label}=${value}`)
         .join(",");
-      const value = family.name.startsWith("push_") ? "t" : String(s.value ?? s.count);
+      // A group's time gauges: "t" once set, "0" before (push_failure_time_seconds until a push fails).
+      const value = family.name.startsWith("push_") ? (s.value === 0 ? "0" : "t") : String(s.value ?? s.count);
       lines.push(`${family.name}{${labels}} ${value}`);
     }
   return lines.sort();
@@ -67,6 +68,9 @@ describe("Pushgateway groups (workerd)", () => {
       "grp_nested{instance=y,k=a} 3",
       "grp_nested{k=a} 1",
       "grp_plain{k=a} 5",
+      "push_failure_time_seconds{instance=x} 0",
+      "push_failure_time_seconds{instance=y} 0",
+      "push_failure_time_seconds{} 0",
       "push_time_seconds{instance=x} t",
       "push_time_seconds{instance=y} t",
       "push_time_seconds{} t",
@@ -77,16 +81,20 @@ describe("Pushgateway groups (workerd)", () => {
       grouping: { job: name },
       families: [
         { family: "grp_nested", deleted: 1 },
+        { family: "push_failure_time_seconds", deleted: 1 },
         { family: "push_time_seconds", deleted: 1 },
       ],
     });
     expect(await seriesOfJob(name)).toEqual(
-      before.filter((line) => line !== "grp_nested{k=a} 1" && line !== "push_time_seconds{} t"),
+      before.filter(
+        (line) => !["grp_nested{k=a} 1", "push_failure_time_seconds{} 0", "push_time_seconds{} t"].includes(line),
+      ),
     );
     expect((await gateway("DELETE", `job/${name}/instance/x`)).status).toBe(202);
     expect(await seriesOfJob(name)).toEqual([
       "grp_nested{instance=y,k=a} 3",
       "grp_plain{k=a} 5",
+      "push_failure_time_seconds{instance=y} 0",
       "push_time_seconds{instance=y} t",
     ]);
     // Deleted again: nothing to delete, nothing else touched.
@@ -114,6 +122,8 @@ describe("Pushgateway groups (workerd)", () => {
       "grp_put_b{instance=x,k=1} 2",
       "grp_put_b{instance=x,k=2} 3",
       "grp_put_b{k=2} 4",
+      "push_failure_time_seconds{instance=x} 0",
+      "push_failure_time_seconds{} 0",
       "push_time_seconds{instance=x} t",
       "push_time_seconds{} t",
     ]);
@@ -124,6 +134,8 @@ describe("Pushgateway groups (workerd)", () => {
       "grp_put_a{instance=x} 1",
       "grp_put_b{instance=x,k=1} 2",
       "grp_put_b{instance=x,k=2} 3",
+      "push_failure_time_seconds{instance=x} 0",
+      "push_failure_time_seconds{} 0",
       "push_time_seconds{instance=x} t",
       "push_time_seconds{} t",
     ]);
@@ -150,13 +162,17 @@ describe("Pushgateway groups (workerd)", () => {
         { name: f3, status: "applied", series: 0 },
       ],
     });
-    expect(await seriesOfJob(name)).toEqual([`${f1}{} 5`, "push_time_seconds{} t"]);
-    expect(await seriesOfJob(`${name}-other`)).toEqual([`${f3}{} 3`, "push_time_seconds{} t"]);
+    expect(await seriesOfJob(name)).toEqual([`${f1}{} 5`, "push_failure_time_seconds{} 0", "push_time_seconds{} t"]);
+    expect(await seriesOfJob(`${name}-other`)).toEqual([
+      `${f3}{} 3`,
+      "push_failure_time_seconds{} 0",
+      "push_time_seconds{} t",
+    ]);
     // A new group's first POST, then at once an empty PUT (no family indexed for the group): the group empties.
     const f4 = `grp_wait_d_${runs}`;
     expect((await gateway("POST", `job/${name}-empty`, `${f4} 6\n`)).status).toBe(200);
     expect((await gateway("PUT", `job/${name}-empty`, "")).status).toBe(200);
-    expect(await seriesOfJob(`${name}-empty`)).toEqual(["push_time_seconds{} t"]);
+    expect(await seriesOfJob(`${name}-empty`)).toEqual(["push_failure_time_seconds{} 0", "push_time_seconds{} t"]);
   });
 
   it("PUT replaces the group in a histogram family it does not name; the Worker's parts count against no limit of the body", async () => {
@@ -166,7 +182,11 @@ describe("Pushgateway groups (workerd)", () => {
     expect((await gateway("PUT", `job/${name}`, `${histogram}grp_hist_other 1\n`)).status).toBe(200);
     const put = await gateway("PUT", `job/${name}`, "grp_hist_other 2\n");
     expect(put.status).toBe(200);
-    expect(await seriesOfJob(name)).toEqual(["grp_hist_other{} 2", "push_time_seconds{} t"]);
+    expect(await seriesOfJob(name)).toEqual([
+      "grp_hist_other{} 2",
+      "push_failure_time_seconds{} 0",
+      "push_time_seconds{} t",
+    ]);
     // 100 families, the most a push may hold: the group's time gauge comes on top.
     const hundred = Array.from({ length: 100 }, (_, i) => `grp_hundred_${i} ${i}`).join("\n");
     expect((await gateway("POST", `job/${name}-100`, `${hundred}\n`)).status).toBe(200);
@@ -191,7 +211,7 @@ describe("Pushgateway groups (workerd)", () => {
     expect(await seriesOfJob(name)).toEqual([]);
   });
 
-  it("push_time_seconds per group, with the group's labels; push_failure_time_seconds once a push was refused", async () => {
+  it("push_time_seconds per group, with the group's labels; push_failure_time_seconds 0 until a push is refused", async () => {
     const name = job("times");
     const before = Date.now() / 1000;
     expect((await gateway("POST", `job/${name}/instance/i1`, "grp_times 1\n")).status).toBe(200);
@@ -199,9 +219,12 @@ describe("Pushgateway groups (workerd)", () => {
     const [pushed] = await pushTimes(name, "i1");
     expect(pushed).toBeGreaterThanOrEqual(Math.floor(before));
     expect(pushed).toBeLessThanOrEqual(after + 1);
+    // Until a push to it fails, a group's failure time is 0, as the Pushgateway shows it.
+    const failures = async () => (await failureTimes(name)).map((s) => [s.labels.instance, s.value]);
+    expect(await failures()).toEqual([["i1", 0]]);
     // A body that cannot be parsed changes nothing, as the Pushgateway does.
     expect((await gateway("POST", `job/${name}/instance/i1`, "grp_times{ 1\n")).status).toBe(400);
-    expect(await failureTimes(name)).toEqual([]);
+    expect(await failures()).toEqual([["i1", 0]]);
     // A push refused once read (here a type clash with the stored family) sets the failure time, nothing else.
     expect((await gateway("POST", `job/${name}/instance/i1`, "# TYPE grp_times counter\ngrp_times 5\n")).status).toBe(
       409,

@@ -281,6 +281,39 @@ describe("Pushgateway endpoint (workerd)", () => {
     expect((await seriesOf("pg_own", { job: name }))[0]?.value).toBe(1);
   });
 
+  it("takes a counter x and a gauge x_total in one body, as the Pushgateway does; OpenMetrics writes the counter unknown", async () => {
+    const name = job("pair");
+    const body = "# TYPE pg_pair counter\npg_pair 4\n# TYPE pg_pair_total gauge\npg_pair_total 9\n";
+    const res = await gateway("POST", `job/${name}`, body);
+    expect(res.status, await res.text()).toBe(200);
+    expect((await seriesOf("pg_pair", { job: name }))[0]?.value).toBe(4);
+    expect((await seriesOf("pg_pair_total", { job: name }))[0]?.value).toBe(9);
+    const scrape = async (accept: string) =>
+      (await exports.default.fetch(new Request("http://metrics.test/metrics", { headers: { accept } }))).text();
+    const labels = `{instance="",job="${name}"}`;
+    const text = await scrape("text/plain; version=0.0.4");
+    expect(text).toContain(`# TYPE pg_pair counter\npg_pair${labels} 4\n`);
+    expect(text).toContain(`# TYPE pg_pair_total gauge\npg_pair_total${labels} 9\n`);
+    // OpenMetrics would write pg_pair_total twice: the counter kept bare is written unknown, under its bare name.
+    const om = await scrape("application/openmetrics-text; version=1.0.0");
+    expect(om).toContain(`# TYPE pg_pair unknown\npg_pair${labels} 4\n`);
+    expect(om).toContain(`# TYPE pg_pair_total gauge\npg_pair_total${labels} 9\n`);
+    expect(om.split("\n").filter((l) => l.startsWith("pg_pair_total{"))).toHaveLength(1);
+    // A second push adds to the counter and sets the gauge; pushing them in the other order is the same pair.
+    const again = "# TYPE pg_pair_total gauge\npg_pair_total 2\n# TYPE pg_pair counter\npg_pair 1\n";
+    expect((await gateway("POST", `job/${name}`, again)).status).toBe(200);
+    expect((await seriesOf("pg_pair", { job: name }))[0]?.value).toBe(5);
+    expect((await seriesOf("pg_pair_total", { job: name }))[0]?.value).toBe(2);
+  });
+
+  it("still refuses a gauge x_total beside a counter x whose samples carry _total (409): text 0.0.4 would repeat it", async () => {
+    const name = job("pair-total");
+    const body = "# TYPE pg_twice counter\npg_twice_total 4\n# TYPE pg_twice_total gauge\npg_twice_total 9\n";
+    const res = await gateway("POST", `job/${name}`, body);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(await seriesOf("pg_twice", { job: name })).toEqual([]);
+  });
+
   it("lets groups with different grouping labels push the same family (it grows their label names)", async () => {
     const name = job("groups");
     for (const path of [`job/${name}`, `job/${name}/instance/i1`, `job/${name}/instance/i1/zone/z`, `job/${name}/`]) {
@@ -346,7 +379,15 @@ describe("Pushgateway endpoint (workerd)", () => {
     expect(res.status).toBe(202);
     const body = (await res.json()) as { families: { family: string; deleted: number }[] };
     expect(body.families.map((f) => f.family).sort()).toEqual(
-      ["pg_jobs", "pg_latency", "pg_size", "pg_temperature", "pg_untyped_thing", "push_time_seconds"].sort(),
+      [
+        "pg_jobs",
+        "pg_latency",
+        "pg_size",
+        "pg_temperature",
+        "pg_untyped_thing",
+        "push_failure_time_seconds",
+        "push_time_seconds",
+      ].sort(),
     );
     for (const family of ["pg_jobs", "pg_latency", "pg_size", "pg_temperature", "pg_untyped_thing"]) {
       expect(await seriesOf(family, { job: name, instance: "a" })).toEqual([]);
