@@ -247,7 +247,22 @@ export type FamilyPage =
        * parts for a while, for readers that read them before): a reader skips their parts.
        */
       absorbed?: number[];
+      /** The first page only: this shard's group replacements whose old parts other shards still hold. */
+      fences?: GroupFence[];
     });
+
+/**
+ * A Pushgateway group replaced on shard `home` while other shards held some of it (lib/store/group-fences.ts): on
+ * shard k, the parts of the group, and of `keys`, updated no later than `before[k]` (ms) are replaced.
+ */
+export interface GroupFence {
+  /** The group (a `groupingId`). */
+  grouping: string;
+  /** Series outside the group that the replacement took over. */
+  keys: string[];
+  home: number;
+  before: Record<string, number>;
+}
 
 /** How one family's part of a push ended. */
 export type FamilyOutcome =

@@ -9,6 +9,7 @@ import { combineGauge, gaugePolicy } from "../protocol/gauge-policy.ts";
 import { mergeNative } from "../protocol/native-histogram.ts";
 import { mergeSketchData, type SketchData } from "../protocol/sketch.ts";
 import type { FamilyDefinition, FamilyPage, SeriesPart, SeriesSnapshot } from "../protocol/wire.ts";
+import { replacedByAny } from "./group-fences.ts";
 import { windowQuantiles } from "./quantile-windows.ts";
 
 /** A stored part as the encoder renders it at `nowMs` (times in seconds, quantiles over the live windows). */
@@ -138,7 +139,8 @@ export async function firstPages(shards: number, read: (shard: number) => Promis
 
 /**
  * A family spread over shards, from each shard's first page of raw parts (see `firstPages`): its widest definition, and its series merged
- * key by key in key order (each shard pages in key order; `read` fetches a shard's next page when its parts run out).
+ * key by key in key order (each shard pages in key order; `read` fetches a shard's next page when its parts run out),
+ * leaving out the parts a group replacement on another shard replaced (the first pages carry its fences).
  * A key whose merged series is hidden (past its time to live) comes with no series. Undefined when no shard holds
  * the family.
  * @example
@@ -157,6 +159,8 @@ export function mergedShards(
   const definition = widest(held.map(({ page }) => (page.kind === "empty" ? null : page.definition)));
   if (!definition) return undefined;
   const ttl = ttlOf(definition);
+  // A group replaced on one shard: its old parts on the others are left out once the replacement is committed.
+  const replaced = replacedByAny(first.flatMap((page) => (page.kind === "parts" ? (page.fences ?? []) : [])));
   /** A shard's parts as read so far; past `skipAfter` (a key) they are shard 0's too and are left out. */
   type Cursor = { shard: number; parts: SeriesPart[]; at: number; next: string | undefined; skipAfter?: string };
   const cursors: Cursor[] = held.map(({ page, shard }) => ({ shard, ...partsOf(page), at: 0 }));
@@ -185,7 +189,9 @@ export function mergedShards(
       let key = head(live[0] as Cursor).key;
       for (const c of live) if (head(c).key < key) key = head(c).key;
       const same = live.filter((c) => head(c).key === key);
-      const parts = same.filter((c) => c.skipAfter === undefined || key <= c.skipAfter).map((c) => head(c));
+      const parts = same
+        .filter((c) => (c.skipAfter === undefined || key <= c.skipAfter) && !replaced(c.shard, head(c)))
+        .map((c) => head(c));
       for (const c of same) c.at++;
       const merged = mergeParts(definition as FamilyDefinition, parts, nowMs, ttl);
       yield merged ? { key, series: merged } : { key };

@@ -4,10 +4,19 @@
 // over the state they share (SQLite storage, shard keys, caches). The rules of a family's data live in lib/store.
 
 import { DurableObject } from "cloudflare:workers";
-import type { FamilyOutcome, FamilyPage, FamilyPush, FamilySnapshot, Labels } from "../../lib/protocol/wire.ts";
+import type {
+  FamilyOutcome,
+  FamilyPage,
+  FamilyPush,
+  FamilySnapshot,
+  GroupFence,
+  Labels,
+} from "../../lib/protocol/wire.ts";
+import type { HeldElsewhere } from "../../lib/store/group-fences.ts";
 import type { Env } from "../config/env.ts";
 import { Deletions } from "./family/deletions.ts";
 import { Expiry } from "./family/expiry.ts";
+import { Fences } from "./family/fences.ts";
 import { Groupings } from "./family/groupings.ts";
 import { Narrowing } from "./family/narrowing.ts";
 import { type FamilyObjectStats, type FamilySummary, Reads, type ScrapePageRequest } from "./family/reads.ts";
@@ -21,6 +30,7 @@ export class FamilyObject extends DurableObject<Env> {
   private readonly writePath: WritePath;
   private readonly deletions: Deletions;
   private readonly reads: Reads;
+  private readonly fences: Fences;
   /** The clock in milliseconds; tests replace it to drive expiry and summary windows deterministically. */
   now: () => number = () => Date.now();
   /** The group commit window in ms; tests set it, otherwise GROUP_COMMIT_WINDOW_MS decides. */
@@ -30,11 +40,19 @@ export class FamilyObject extends DurableObject<Env> {
     super(ctx, env);
     this.state = new FamilyState(ctx, env, () => this.now());
     this.expiry = new Expiry(this.state);
-    this.narrowing = new Narrowing(this.state, this.expiry);
+    this.fences = new Fences(this.state, this.expiry);
+    this.narrowing = new Narrowing(this.state, this.expiry, this.fences);
     const groupings = new Groupings(this.state);
-    this.writePath = new WritePath(this.state, this.expiry, this.narrowing, groupings, () => this.groupWindowMs);
+    this.writePath = new WritePath(
+      this.state,
+      this.expiry,
+      this.narrowing,
+      groupings,
+      this.fences,
+      () => this.groupWindowMs,
+    );
     this.deletions = new Deletions(this.state, this.expiry, this.writePath, groupings);
-    this.reads = new Reads(this.state, this.narrowing);
+    this.reads = new Reads(this.state, this.narrowing, this.fences);
     void ctx.blockConcurrencyWhile(async () => {
       this.state.migrate();
       await this.expiry.load();
@@ -126,6 +144,25 @@ export class FamilyObject extends DurableObject<Env> {
   }
 
   /**
+   * What this shard holds of the Pushgateway group `grouping` (a `groupingId`) and of the series with `labels`, with
+   * its clock: asked by the group's own shard before it replaces the group (family/fences.ts). Writes nothing.
+   * @internal
+   */
+  async heldOfGroup(grouping: string, labels: Labels[]): Promise<HeldElsewhere> {
+    this.called();
+    return this.fences.held(grouping, labels);
+  }
+
+  /**
+   * Deletes the parts another shard's group replacement replaced here, once its grace is over; returns how many.
+   * @internal
+   */
+  async dropReplaced(fence: GroupFence): Promise<number> {
+    this.called();
+    return this.fences.drop(fence);
+  }
+
+  /**
    * Deletes the series whose labels include every pair of `match`; returns how many and their keys, or names an
    * unknown label. (The router calls it on every shard.)
    */
@@ -164,12 +201,15 @@ export class FamilyObject extends DurableObject<Env> {
   }
 
   /**
-   * The one alarm: a retired shard's drop of its old parts, or else the expiry of stale series. Idempotent, as alarms
-   * are delivered at least once.
+   * The one alarm: the collection of group replacements' old parts on the other shards (past their grace), then a
+   * retired shard's drop of its old parts, or else the expiry of stale series; armed again for the next fence.
+   * Idempotent, as alarms are delivered at least once.
    */
   override async alarm(): Promise<void> {
     this.expiry.fired();
+    await this.fences.collect();
     if (!(await this.narrowing.alarm())) await this.expiry.run();
+    await this.fences.schedule();
   }
 
   /**

@@ -2,9 +2,16 @@
 // the groups nested in it, nor series no group wrote); PUT replaces exactly one group in every family, sharded ones
 // included; each group has its push_time_seconds, and push_failure_time_seconds (0 until a push to it is refused).
 
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardObjectName } from "../../../lib/protocol/names.ts";
+import type { FamilyPage } from "../../../lib/protocol/wire.ts";
+import { PAGE_BYTES, PAGE_SERIES } from "../../../lib/store/family-store.ts";
+import { FENCE_GRACE_MS } from "../../../lib/store/group-fences.ts";
+import { mergedShards } from "../../../lib/store/merge-shards.ts";
+import type { FamilyObject } from "../../../worker/objects/family-object.ts";
+import { drainIngest } from "../../../worker/objects/stubs.ts";
 import { collectFamilies } from "../../../worker/scrape/scrape.ts";
 
 const TOKEN = "test-push-token";
@@ -209,6 +216,103 @@ describe("Pushgateway groups (workerd)", () => {
     expect((await seriesOfJob(name)).filter((l) => l.startsWith(family))).toEqual([`${family}{k=1} 9`]);
     expect((await gateway("DELETE", `job/${name}`)).status).toBe(202);
     expect(await seriesOfJob(name)).toEqual([]);
+  });
+
+  /**
+   * A counter family spread over 3 objects by a bound Worker, with series of the group job/<name> on every shard (as
+   * after the family was spread over more objects) and one of no group on shard 1.
+   */
+  async function spreadGroup(base: string) {
+    const name = job(base);
+    const family = `grp_${base}_${runs}`;
+    const stub = (k: number) => env.METRICS_FAMILY.getByName(shardObjectName(family, k));
+    const definition = { name: family, type: "counter" as const, help: "F.", labelNames: ["instance", "job", "k"] };
+    for (let k = 0; k < 3; k++) {
+      const series = [{ labels: { instance: "", job: name, k: String(k) }, inc: 1 }];
+      const part = { ...definition, shards: 3, series, grouping: { job: name } };
+      expect((await stub(k).pushChecked(`${base}-${k}`, part)).status).toBe("applied");
+    }
+    const plain = [{ labels: { instance: "", job: name, k: "9" }, inc: 5 }];
+    expect((await stub(1).pushChecked(`${base}-plain`, { ...definition, shards: 3, series: plain })).status).toBe(
+      "applied",
+    );
+    const shown = async () =>
+      (await seriesOfJob(name))
+        .filter((l) => l.startsWith(family))
+        .map((l) => l.replace(`${family}{`, "").replace("}", ""));
+    // The PUT carries k=1 (held by another shard than the group's, maybe) and k=7 (new).
+    const put = () =>
+      gateway("PUT", `job/${name}`, `# TYPE ${family} counter\n${family}{k="1"} 10\n${family}{k="7"} 70\n`);
+    return { name, family, stub, definition, shown, put };
+  }
+
+  it("PUT over a sharded family is all or nothing for every reader: other shards' old parts are fenced, then collected", async () => {
+    const { name, stub, definition, shown, put } = await spreadGroup("fenced");
+    const firstPage = (k: number) => stub(k).scrapePage({ as: "parts", limit: PAGE_SERIES, maxBytes: PAGE_BYTES });
+    const before = await Promise.all([0, 1, 2].map(firstPage));
+    expect((await put()).status).toBe(200);
+    await drainIngest(env);
+    const after = await Promise.all([0, 1, 2].map(firstPage));
+    const home = after.findIndex((page) => page.kind === "parts" && (page.fences?.length ?? 0) > 0);
+    expect(home).toBeGreaterThanOrEqual(0);
+    /** What a reader that read each shard's first page at the moment `pages` says makes of the family. */
+    const read = async (pages: FamilyPage[]) => {
+      const merged = mergedShards(
+        pages,
+        (k, after) => stub(k).scrapePage({ as: "parts", after, limit: PAGE_SERIES, maxBytes: PAGE_BYTES }),
+        Date.now(),
+        () => 0,
+      );
+      const lines: string[] = [];
+      for await (const { series } of merged?.series ?? [])
+        if (series) lines.push(`k=${series.labels.k} ${series.value}`);
+      return lines.sort();
+    };
+    const old = ["k=0 1", "k=1 1", "k=2 1", "k=9 5"];
+    const replaced = ["k=1 10", "k=7 70", "k=9 5"];
+    // Every order of reads around the commit: the group's own shard decides, and the reader sees all or none of it.
+    for (let mask = 0; mask < 8; mask++) {
+      const pages = [0, 1, 2].map((k) => ((mask >> k) & 1 ? after[k] : before[k]) as FamilyPage);
+      expect([mask, await read(pages)]).toEqual([mask, (mask >> home) & 1 ? replaced : old]);
+    }
+    // The other shards still hold the old parts (nothing was deleted there yet): the fence leaves them out.
+    const held = async () =>
+      (await Promise.all([0, 1, 2].map(async (k) => (await stub(k).stats()).seriesCount))).reduce((a, b) => a + b);
+    const heldAfterPut = await held();
+    expect(heldAfterPut).toBeGreaterThan(3);
+    // A push a stale router sends the group to another shard after the PUT is newer than the fence: it counts.
+    const other = (home + 1) % 3;
+    const late = [{ labels: { instance: "", job: name, k: "8" }, inc: 3 }];
+    expect(
+      (await stub(other).pushChecked("f-late", { ...definition, shards: 3, series: late, grouping: { job: name } }))
+        .status,
+    ).toBe("applied");
+    expect(await shown()).toEqual(["k=1 10", "k=7 70", "k=8 3", "k=9 5"]);
+    // Past the grace, the group's shard has the others delete what the fence left out, and drops the fence.
+    await runInDurableObject(stub(home), (instance: FamilyObject) => {
+      instance.now = () => Date.now() + FENCE_GRACE_MS + 1_000;
+    });
+    await runDurableObjectAlarm(stub(home));
+    const collected = await Promise.all([0, 1, 2].map(firstPage));
+    expect(collected.every((page) => page.kind !== "parts" || page.fences === undefined)).toBe(true);
+    // The late push's series came, the group's two old parts on the other shards (k=1, k=2) went.
+    expect(await held()).toBe(heldAfterPut + 1 - 2);
+    expect(await shown()).toEqual(["k=1 10", "k=7 70", "k=8 3", "k=9 5"]);
+  });
+
+  it("a family narrowed to one object within the grace of a fenced PUT keeps the PUT (nothing replaced comes back)", async () => {
+    const { family, shown, put } = await spreadGroup("narrowed");
+    expect((await put()).status).toBe(200);
+    expect(await shown()).toEqual(["k=1 10", "k=7 70", "k=9 5"]);
+    const narrow = await exports.default.fetch(
+      new Request(`http://metrics.test/families/${family}`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ shards: 1 }),
+      }),
+    );
+    expect(await narrow.json()).toEqual({ family, shards: 1 });
+    expect(await shown()).toEqual(["k=1 10", "k=7 70", "k=9 5"]);
   });
 
   it("push_time_seconds per group, with the group's labels; push_failure_time_seconds 0 until a push is refused", async () => {

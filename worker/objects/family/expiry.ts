@@ -48,6 +48,12 @@ export class Expiry {
     await this.state.ctx.storage.setAlarm(ms);
   }
 
+  /** Arms the alarm for `ms` unless one is pending no later (what a group replacement's fence uses). */
+  async armBy(ms: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= ms) return;
+    await this.armAt(ms);
+  }
+
   /** The alarm fired (no alarm is pending any more). */
   fired(): void {
     this.alarmAt = null;

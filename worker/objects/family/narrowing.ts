@@ -8,6 +8,7 @@ import type {
   FamilyOutcome,
   FamilyPage,
   FamilyPush,
+  GroupFence,
   SeriesPart,
 } from "../../../lib/protocol/wire.ts";
 import {
@@ -18,9 +19,11 @@ import {
   type PendingPush,
   type StoredSeries,
 } from "../../../lib/store/family-store.ts";
+import { replacedByAny } from "../../../lib/store/group-fences.ts";
 import { combineParts } from "../../../lib/store/merge-shards.ts";
 import { catalog } from "../catalog-object.ts";
 import type { Expiry } from "./expiry.ts";
+import type { Fences } from "./fences.ts";
 import type { FamilyState } from "./state.ts";
 
 /** A retired shard: the token shard 0 records what it took in with, and when its old parts are dropped. */
@@ -41,6 +44,7 @@ export class Narrowing {
   constructor(
     private readonly state: FamilyState,
     private readonly expiry: Expiry,
+    private readonly fences: Fences,
   ) {
     state.onForget(() => {
       this.retirement = undefined;
@@ -105,7 +109,13 @@ export class Narrowing {
       const stub = state.shardStub(shard);
       const { token, pushIds } = await stub.retire();
       if (this.absorbedShards()[shard] === token) return { seriesCount: 0 };
-      const { definition, parts } = await everyPart(stub);
+      const { definition, parts: held } = await everyPart(stub);
+      // Parts a group replacement replaced (kept for readers of before it) are not taken in, and go from here too:
+      // once the family is in this object alone, no reader would leave them out.
+      const fences = await this.everyFence();
+      for (const fence of fences) if (fence.before["0"] !== undefined) await this.fences.drop(fence);
+      const replaced = replacedByAny(fences);
+      const parts = held.filter((part) => !replaced(shard, part));
       const absorbed = { ...this.absorbedShards(), [shard]: token };
       state.write(() => {
         this.takeIn(definition, parts, pushIds, shard);
@@ -114,6 +124,19 @@ export class Narrowing {
       this.expiry.schedule();
       return { seriesCount: parts.length };
     });
+  }
+
+  /** The fences of every shard of the family (each shard's first page carries its own). */
+  private async everyFence(): Promise<GroupFence[]> {
+    const { state } = this;
+    const own = this.fences.list();
+    const shards = await state.familyShards();
+    const others = await Promise.all(
+      Array.from({ length: shards - 1 }, (_, k) =>
+        state.shardStub(k + 1).scrapePage({ as: "parts", limit: 1, maxBytes: PAGE_BYTES }),
+      ),
+    );
+    return [...own, ...others.flatMap((page) => (page.kind === "parts" ? (page.fences ?? []) : []))];
   }
 
   /** Adds `parts` (of shard `shard`) to this object's series and `pushIds` to its own (inside a transaction). */

@@ -1,5 +1,6 @@
-// What a family object hands out: its pages for the scrape (rendered label fragments cached by series key), the
-// status page's summary, a whole snapshot, and its counters for the benchmark. Nothing here writes.
+// What a family object hands out: its pages for the scrape (rendered label fragments cached by series key; a first
+// page of raw parts carries the shard's fences), the status page's summary, a whole snapshot, and its counters for
+// the benchmark. Nothing here writes.
 
 import { labelFragment } from "../../../lib/protocol/exposition.ts";
 import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesSnapshot } from "../../../lib/protocol/wire.ts";
@@ -7,6 +8,7 @@ import { familyPage, type PageRequest, snapshotFamily } from "../../../lib/store
 import { defaultTtlSeconds } from "../../config/settings.ts";
 import { familyMessage } from "../../protobuf/families.ts";
 import { DelimitedWriter } from "../../protobuf/messages.ts";
+import type { Fences } from "./fences.ts";
 import type { Narrowing } from "./narrowing.ts";
 import type { FamilyState } from "./state.ts";
 
@@ -52,6 +54,7 @@ export class Reads {
   constructor(
     private readonly state: FamilyState,
     private readonly narrowing: Narrowing,
+    private readonly fences: Fences,
   ) {
     state.onForget(() => this.fragments.clear());
   }
@@ -88,9 +91,16 @@ export class Reads {
       return cached;
     };
     const page = familyPage(state.storage, request, state.now(), defaultTtlSeconds(state.env), fragment);
-    if (page.kind !== "parts" || state.shard !== 0) return page;
+    if (page.kind !== "parts") return page;
+    // The first page carries this shard's fences: a reader leaves out what they replaced on the other shards.
+    const fences = request.after === undefined ? this.fences.list() : [];
+    const fenced =
+      fences.length > 0
+        ? { ...page, fences: fences.map(({ grouping, keys, home, before }) => ({ grouping, keys, home, before })) }
+        : page;
+    if (state.shard !== 0) return fenced;
     const absorbed = Object.keys(this.narrowing.absorbedShards()).map(Number);
-    return absorbed.length > 0 ? { ...page, absorbed } : page;
+    return absorbed.length > 0 ? { ...fenced, absorbed } : fenced;
   }
 
   /** The family as the status page lists it (shard 0 of a sharded family counts the distinct series of all shards). */

@@ -10,7 +10,7 @@ import { GROUP_TIME_FAMILIES, reservedNameProblem } from "../../../lib/protocol/
 import { groupingId } from "../../../lib/protocol/pushgateway-path.ts";
 import { refusalText } from "../../../lib/protocol/refusal.ts";
 import { deletesElsewhere, shardFor } from "../../../lib/protocol/shards.ts";
-import type { FamilyOutcome, FamilyPush } from "../../../lib/protocol/wire.ts";
+import type { FamilyOutcome, FamilyPush, GroupFence } from "../../../lib/protocol/wire.ts";
 import type { Registration } from "../../../lib/store/catalog.ts";
 import { applyGroup, clearsGroupOnly, type PendingPush, type TouchedKeys } from "../../../lib/store/family-store.ts";
 import { adoptStored } from "../../../lib/store/inferred.ts";
@@ -25,6 +25,7 @@ import { countFamilyCapRefusal, SELF_STORED_FAMILIES } from "../../self-metrics/
 import { catalog } from "../catalog-object.ts";
 import { GroupCommit } from "../group-commit.ts";
 import type { Expiry } from "./expiry.ts";
+import type { Fences } from "./fences.ts";
 import type { Groupings } from "./groupings.ts";
 import type { Narrowing } from "./narrowing.ts";
 import type { FamilyState } from "./state.ts";
@@ -39,12 +40,15 @@ export class WritePath {
   private readonly groups: GroupCommit<PendingPush, FamilyOutcome>;
   /** Bumped by every deletion of the family: a push that awaited the catalog across one registers again. */
   private generation = 0;
+  /** The fence a group replacement commits with (family/fences.ts), by its pending push. */
+  private readonly fenced = new WeakMap<PendingPush, GroupFence>();
 
   constructor(
     private readonly state: FamilyState,
     private readonly expiry: Expiry,
     private readonly narrowing: Narrowing,
     private readonly groupings: Groupings,
+    private readonly fences: Fences,
     /** The group commit window in ms (tests set it; otherwise GROUP_COMMIT_WINDOW_MS). */
     windowMs: () => number | undefined,
   ) {
@@ -150,18 +154,25 @@ export class WritePath {
     await this.narrowing.unretireIfSpread(part);
     // The shard a part with deletions is sent to (shard 0; a group's own shard for a group's replacement) applies them
     // on every other shard before it answers, so a retry completes what failed; a part it would refuse here deletes
-    // nothing elsewhere. (The deletions it forwards are sent to other shards: those apply them only.)
+    // nothing elsewhere. (The deletions it forwards are sent to other shards: those apply them only.) A group's
+    // replacement deletes nothing elsewhere at once: it commits with a fence instead (family/fences.ts), so no reader
+    // sees half of it.
     const clearsOnly = clearsGroupOnly(part) && !state.storage.definition();
+    let fence: GroupFence | undefined;
     if (!forwarded && deletesElsewhere(part) && shardFor(received, pushId) === state.shard) {
       const shards = await state.familyShards(part);
-      if (shards > 1) {
+      const group = part.replace && part.grouping ? groupingId(part.grouping) : undefined;
+      if (shards > 1 && group !== undefined) fence = await this.fences.ask(part, group, shards);
+      if (shards > 1 && (group === undefined || part.reset || part.remove)) {
         const refused = clearsOnly ? null : this.wouldRefuse(pushId, part);
         if (refused) return refused;
-        await this.forwardDeletions(pushId, part, shards);
+        await this.forwardDeletions(pushId, group === undefined ? part : withoutReplacement(part), shards);
       }
     }
     state.counters.pushes++;
-    return { pushId, part };
+    const pending: PendingPush = { pushId, part };
+    if (fence) this.fenced.set(pending, fence);
+    return pending;
   }
 
   /**
@@ -213,8 +224,13 @@ export class WritePath {
         storage.raiseKnownShards(shards);
       }
       if (state.shard === 0 && shards > 1) this.applyDeletionsToKeys(applicable, outcomes, keys);
+      applicable.forEach((pending, i) => {
+        const fence = this.fenced.get(pending);
+        if (fence && outcomes[i]?.status === "applied") this.fences.add(fence, pending.pushId, now);
+      });
       return outcomes;
     });
+    await this.fences.schedule();
     state.counters.groups++;
     const done = applicable.filter((_, i) => applied[i]?.status === "applied");
     // A deletion of a group that ran while the index was told must not be its last word here: tell it again. A group
@@ -332,6 +348,12 @@ export class WritePath {
       if (part.remove) shardKeys.drop(touched[i]?.removed ?? []);
     });
   }
+}
+
+/** A group replacement's other deletions (a reset, removals): what other shards apply at once. */
+function withoutReplacement(part: FamilyPush): FamilyPush {
+  const { replace: _replace, grouping: _grouping, ...rest } = part;
+  return { ...rest, series: [] };
 }
 
 /** `promise`, or a rejection after `ms`; never leaves a timer behind. */

@@ -1,0 +1,127 @@
+// The fences of a family spread over shards (lib/store/group-fences.ts): the group's own shard asks the others what
+// they hold of a group it is about to replace, keeps the fence with the replacement (one meta row, in the same
+// transaction), hands its fences out on its first page, and once their grace is over has the other shards delete
+// what they replaced, then drops them (on the object's alarm, retried a minute later when a shard cannot be reached).
+
+import { seriesKey } from "../../../lib/protocol/series-key.ts";
+import type { FamilyPush, GroupFence, Labels } from "../../../lib/protocol/wire.ts";
+import type { FamilyChange } from "../../../lib/store/family-store.ts";
+import {
+  FENCE_GRACE_MS,
+  fenceOf,
+  type HeldElsewhere,
+  replacedBy,
+  type StoredFence,
+} from "../../../lib/store/group-fences.ts";
+import type { Expiry } from "./expiry.ts";
+import type { FamilyState } from "./state.ts";
+
+/** When collecting a fence failed (a shard could not be reached), the next try. */
+const RETRY_MS = 60_000;
+
+export class Fences {
+  /** The fences kept here, once read. */
+  private kept: StoredFence[] | undefined;
+
+  constructor(
+    private readonly state: FamilyState,
+    private readonly expiry: Expiry,
+  ) {
+    state.onForget(() => {
+      this.kept = undefined;
+    });
+  }
+
+  /** The fences this shard keeps. */
+  list(): StoredFence[] {
+    this.kept ??= this.state.storage.metaValue<StoredFence[]>("fences") ?? [];
+    return this.kept;
+  }
+
+  /**
+   * The group's own shard, before it applies the replacement `part` of group `grouping`: asks every other shard what
+   * it holds of the group (and of the series `part` carries); the fence to commit with the part, or undefined when
+   * they hold none of it.
+   */
+  async ask(part: FamilyPush, grouping: string, shards: number): Promise<GroupFence | undefined> {
+    const { state } = this;
+    const labels = part.series.map((s) => s.labels);
+    const others = Array.from({ length: shards }, (_, k) => k).filter((k) => k !== state.shard);
+    const answers = await Promise.all(others.map((k) => state.shardStub(k).heldOfGroup(grouping, labels)));
+    return fenceOf(grouping, state.shard, new Map(others.map((k, i) => [k, answers[i] as HeldElsewhere])));
+  }
+
+  /** Another shard's question (`ask`), answered from this shard's rows: nothing is written. */
+  held(grouping: string, labels: readonly Labels[]): HeldElsewhere {
+    const { storage } = this.state;
+    const definition = storage.definition();
+    if (!definition) return { now: this.state.now(), group: 0, keys: [] };
+    const inGroup = new Set(storage.keysOfGrouping(grouping));
+    const asked = labels.map((l) => seriesKey(definition.labelNames, l)).filter((key) => !inGroup.has(key));
+    const keys = [...storage.getSeries(asked).keys()];
+    return { now: this.state.now(), group: inGroup.size, keys };
+  }
+
+  /** Inside the transaction that applies the replacement: keeps its fence. */
+  add(fence: GroupFence, pushId: string | undefined, now: number): void {
+    const kept = [...this.list(), { ...fence, at: now, ...(pushId !== undefined ? { pushId } : {}) }];
+    this.state.storage.setMetaValue("fences", kept);
+    this.kept = kept;
+  }
+
+  /** Arms the alarm for the first fence whose grace ends (unless one is pending earlier). */
+  async schedule(): Promise<void> {
+    const fences = this.list();
+    if (fences.length === 0) return;
+    const due = Math.min(...fences.map((f) => f.at + FENCE_GRACE_MS));
+    await this.expiry.armBy(Math.max(due, this.state.now() + 1));
+  }
+
+  /**
+   * The alarm: for each fence past its grace, the other shards delete what it replaced, then it goes. A fence a shard
+   * could not be reached for stays, and is tried again a minute later.
+   */
+  async collect(): Promise<void> {
+    const { state } = this;
+    const now = state.now();
+    const due = this.list().filter((f) => f.at + FENCE_GRACE_MS <= now);
+    if (due.length === 0) return;
+    const done = new Set<StoredFence>();
+    for (const fence of due) {
+      try {
+        const shards = Object.keys(fence.before).map(Number);
+        await Promise.all(shards.map((k) => state.shardStub(k).dropReplaced(fence)));
+        done.add(fence);
+      } catch (error) {
+        console.error(`prometheus-distributed-client: a group replacement's old parts were not collected: ${error}`);
+      }
+    }
+    // A fence not collected is due again a minute from now (its parts stay left out meanwhile).
+    const retry = now + RETRY_MS - FENCE_GRACE_MS;
+    const left = this.list()
+      .filter((f) => !done.has(f))
+      .map((f) => (due.includes(f) ? { ...f, at: retry } : f));
+    state.write(() => state.storage.setMetaValue("fences", left.length > 0 ? left : undefined));
+    this.kept = left;
+  }
+
+  /** Another shard's fence past its grace: deletes the parts it replaced here; returns how many. */
+  async drop(fence: GroupFence): Promise<number> {
+    const { state } = this;
+    const { storage } = state;
+    if (!storage.definition()) return 0;
+    const keys = new Set(fence.keys);
+    const candidates = [...new Set([...storage.keysOfGrouping(fence.grouping), ...fence.keys])];
+    const stored = storage.getSeries(candidates);
+    const dead = [...stored].filter(([key, s]) => replacedBy(fence, keys, state.shard, { ...s, key })).map(([k]) => k);
+    if (dead.length === 0) return 0;
+    state.write(() => {
+      const seriesCount = storage.seriesCount() - dead.length;
+      const change: FamilyChange = { resetAll: false, deleted: dead, written: new Map(), pushIds: [], seriesCount };
+      storage.commit(change, state.now());
+      if (state.shard === 0) state.shardKeys.release(0, dead);
+    });
+    if (state.shard !== 0) await state.shardStub(0).releaseSeries(state.shard, dead);
+    return dead.length;
+  }
+}
