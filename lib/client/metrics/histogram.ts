@@ -104,7 +104,8 @@ export class Histogram<T extends string = string> extends Observer<T> {
   /**
    * As prom-client's `get()`, of what this process observed since its registry started (the aggregate over every
    * process lives in the store). Per series, as prom-client: the cumulative `_bucket` values with an `le` label (the
-   * bound as a number, "+Inf" last), then `_sum` and `_count`, each naming its sample in `metricName`. Runs `collect`
+   * bound as a number, "+Inf" last, each with its latest exemplar or null), then `_sum` and `_count`, each naming its
+   * sample in `metricName`. Runs `collect`
    * first. Label values are strings, every declared label present; a histogram without labels always shows its
    * series (zeros before anything is observed).
    * @example
@@ -118,7 +119,9 @@ export class Histogram<T extends string = string> extends Observer<T> {
       let count = 0;
       const buckets = [...this.buckets, "+Inf" as const].map((le, i) => {
         count += s.counts?.[i] ?? 0;
-        return { labels: { ...labels, le }, value: count, metricName: `${name}_bucket` };
+        const e = s.exemplars?.[i];
+        const exemplar = e ? { labelSet: e.labels, value: e.value, timestamp: e.timestamp } : null;
+        return { labels: { ...labels, le }, value: count, metricName: `${name}_bucket`, exemplar };
       });
       return [
         ...buckets,

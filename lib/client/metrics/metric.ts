@@ -34,6 +34,8 @@ export interface MetricValue<T extends string> {
 /** One value of a histogram's or summary's `get()`: `metricName` names the sample (`_bucket`, `_sum`, `_count`). */
 export interface MetricValueWithName<T extends string> extends MetricValue<T> {
   metricName?: string;
+  /** A histogram bucket's latest exemplar, as prom-client's (null when it has none). */
+  exemplar?: { labelSet: Labels; value: number; timestamp: number } | null;
 }
 
 /** What `get()` resolves to, as prom-client's MetricObjectWithValues. */

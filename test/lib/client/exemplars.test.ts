@@ -43,6 +43,12 @@ describe("client exemplars", () => {
     const om = await registry.metrics();
     expect(om).toMatch(/^jobs_total\{kind="a"\} 3 # \{trace_id="two"\} 1 \d+(\.\d+)?$/m);
     expect(om).toMatch(/^job_seconds_bucket\{le="\+Inf"\} 2 # \{trace_id="slow"\} 3 \d/m);
+    // get() shows each bucket's exemplar as prom-client does (labelSet, value, timestamp).
+    const buckets = (await latency.get()).values.filter((v) => v.metricName === "job_seconds_bucket");
+    expect(buckets.map((v) => v.exemplar && { labelSet: v.exemplar.labelSet, value: v.exemplar.value })).toEqual([
+      { labelSet: { trace_id: "fast" }, value: 0.5 },
+      { labelSet: { trace_id: "slow" }, value: 3 },
+    ]);
   });
 
   it("take the object form only when enabled: otherwise it names labels, as before", () => {

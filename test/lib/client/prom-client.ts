@@ -23,11 +23,3 @@ export const prom = {
   Summary: promSummary as typeof PromClient.Summary,
   Registry: promRegistry as typeof PromClient.Registry,
 };
-
-/** prom-client's values without the exemplar slot (null or undefined: exemplars are not offered here). */
-export function withoutExemplars<V extends object>(values: V[]): V[] {
-  return values.map((v) => {
-    const { exemplar: _, ...rest } = v as V & { exemplar?: unknown };
-    return rest as V;
-  });
-}
