@@ -372,7 +372,8 @@ export class Registry {
     if (!shown) return "";
     const format = this.#format();
     // As in metrics(): a counter whose OpenMetrics name another family holds is written `unknown`.
-    const written = shownDefinition(shown, format, new Set([...this.#entries.keys()].map((f) => this.#prefix + f)));
+    const names = new Map([...this.#entries].map(([f, e]) => [this.#prefix + f, e.pending.definition.type]));
+    const written = shownDefinition(shown, format, names);
     return (familyHeader(written, format) + seriesLines(written, written.series, format)).slice(0, -1);
   }
 

@@ -3,7 +3,14 @@
 // object can render its own pages; `encodeText` / `encodeOpenMetrics` put the pieces together.
 
 import { exposedName, openMetricsUntyped, textName } from "./names.ts";
-import { type FamilyDefinition, type FamilySnapshot, type Labels, nonFiniteText, type SeriesSnapshot } from "./wire.ts";
+import {
+  type FamilyDefinition,
+  type FamilySnapshot,
+  type Labels,
+  type MetricType,
+  nonFiniteText,
+  type SeriesSnapshot,
+} from "./wire.ts";
 
 export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 export const OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -180,7 +187,7 @@ export function seriesSamples(family: FamilyDefinition, series: readonly SeriesS
 export function shownDefinition<T extends FamilyDefinition>(
   family: T,
   format: ExpositionFormat,
-  families: ReadonlySet<string>,
+  families: ReadonlyMap<string, MetricType>,
 ): T {
   return format === "openmetrics" && openMetricsUntyped(family.name, family.type, families)
     ? { ...family, type: "untyped" }
@@ -196,7 +203,7 @@ const byName = (a: FamilySnapshot, b: FamilySnapshot) => (a.name < b.name ? -1 :
 
 /** Every family in `format`: sorted by name, one header each, then the end marker. */
 export function encode(families: readonly FamilySnapshot[], format: ExpositionFormat): string {
-  const names = new Set(families.map((f) => f.name));
+  const names = new Map(families.map((f) => [f.name, f.type]));
   let out = "";
   for (const family of [...families].sort(byName).map((f) => shownDefinition(f, format, names)))
     out += familyHeader(family, format) + seriesLines(family, family.series, format);

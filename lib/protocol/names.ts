@@ -81,12 +81,29 @@ export function sampleNames(family: string, type: MetricType, withoutTotal = fal
 
 /**
  * Whether OpenMetrics writes the counter family `family` as an `unknown` family under its bare name (its samples
- * `family`, not `family_total`): another family of the exposition is named `family_total`, which only a counter kept
- * bare leaves free (`sampleNames`). OpenMetrics would otherwise write the sample `family_total` twice.
- * @example openMetricsUntyped("x", "counter", new Set(["x", "x_total"])); // true
+ * `family`, not `family_total`): another family of the exposition writes a sample `family_total` (a gauge, untyped
+ * or summary family of that name), which only a counter kept bare leaves free (`sampleNames`). OpenMetrics would
+ * otherwise write the sample `family_total` twice. `families` gives each family's type by name.
+ * @example openMetricsUntyped("x", "counter", new Map([["x", "counter"], ["x_total", "gauge"]])); // true
  */
-export function openMetricsUntyped(family: string, type: MetricType, families: ReadonlySet<string>): boolean {
-  return type === "counter" && families.has(exposedName(family, type));
+export function openMetricsUntyped(
+  family: string,
+  type: MetricType,
+  families: ReadonlyMap<string, MetricType>,
+): boolean {
+  if (type !== "counter") return false;
+  const other = families.get(exposedName(family, type));
+  return other !== undefined && SAMPLE_SUFFIXES[other].includes("");
+}
+
+/**
+ * Every sample name a family may write in some format: a counter kept bare writes its bare name in text 0.0.4 and
+ * protobuf and `_total` in OpenMetrics. What a scrape-time collector is held to (it cannot be written `unknown`).
+ * @example writtenSampleNames("jobs", "counter", true); // ["jobs", "jobs_total", "jobs_created"]
+ */
+export function writtenSampleNames(family: string, type: MetricType, withoutTotal = false): string[] {
+  const claimed = sampleNames(family, type, withoutTotal);
+  return type === "counter" && withoutTotal ? [...claimed, exposedName(family, type)] : claimed;
 }
 
 /** What a counter kept bare claims: its own name, and `_created` (no other family may take it either). */

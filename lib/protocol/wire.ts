@@ -234,7 +234,8 @@ export interface PageOf {
  * spread over shards, which the reader merges).
  */
 export type FamilyPage =
-  | { kind: "empty" }
+  /** No family here (a shard asked for raw parts may still carry fences: a group replaced here in a family it never held). */
+  | { kind: "empty"; fences?: GroupFence[] }
   | (PageOf & { kind: "text"; text: string })
   /** Its live series as one protobuf MetricFamily message, length-delimited (a family in one object). */
   | (PageOf & { kind: "protobuf"; bytes: Uint8Array })
@@ -247,7 +248,7 @@ export type FamilyPage =
        * parts for a while, for readers that read them before): a reader skips their parts.
        */
       absorbed?: number[];
-      /** The first page only: this shard's group replacements whose old parts other shards still hold. */
+      /** This shard's group replacements whose old parts other shards still hold (on every page of raw parts). */
       fences?: GroupFence[];
     });
 

@@ -37,7 +37,11 @@ export interface CatalogRefusal {
   limit?: { name: "maxFamilies"; value: number };
 }
 
-export type Registration = { ok: true } | ({ ok: false } & CatalogRefusal);
+/**
+ * A family listed (`withoutTotal`: whether the catalog lists the counter kept bare, which every object of the family
+ * adopts, whatever its first push said), or why not.
+ */
+export type Registration = { ok: true; withoutTotal?: boolean } | ({ ok: false } & CatalogRefusal);
 
 /** The caps on families a push is held to: the deployment's, and its scoped token's over the token's prefixes. */
 export interface FamilyCaps {
@@ -167,5 +171,6 @@ export function registerFamily(
     if (capped) return { ok: false, ...capped };
     catalog.add(family, type, sampleNames(family, type, withoutTotal), shards);
   } else if (shards > catalog.shardsOf(family)) catalog.raiseShards(family, shards);
-  return { ok: true };
+  // A counter listed bare claims its bare name (names.ts `sampleNames`): that is the flag, for every object.
+  return type === "counter" && catalog.ownerOf(family) === family ? { ok: true, withoutTotal: true } : { ok: true };
 }

@@ -7,7 +7,7 @@
 // reader that read that shard before the commit sees them, and the group as it was. After a grace longer than any
 // scrape, the other shards delete what the fence leaves out, and the fence goes: nothing any reader relies on changes.
 
-import type { GroupFence, SeriesPart } from "../protocol/wire.ts";
+import type { FamilyPage, GroupFence, SeriesPart } from "../protocol/wire.ts";
 
 /** How long a fence stays before the other shards delete what it replaced: longer than any scrape takes. */
 export const FENCE_GRACE_MS = 5 * 60_000;
@@ -60,4 +60,9 @@ export function replacedByAny(fences: readonly GroupFence[]): (shard: number, pa
   if (fences.length === 0) return () => false;
   const withKeys = fences.map((fence) => ({ fence, keys: new Set(fence.keys) }));
   return (shard, part) => withKeys.some(({ fence, keys }) => replacedBy(fence, keys, shard, part));
+}
+
+/** The fences a page of raw parts (or an empty one) carries. */
+export function fencesOf(page: FamilyPage): GroupFence[] {
+  return page.kind === "parts" || page.kind === "empty" ? (page.fences ?? []) : [];
 }

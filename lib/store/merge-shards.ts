@@ -8,8 +8,8 @@ import { laterExemplars } from "../protocol/exemplars.ts";
 import { combineGauge, gaugePolicy } from "../protocol/gauge-policy.ts";
 import { mergeNative } from "../protocol/native-histogram.ts";
 import { mergeSketchData, type SketchData } from "../protocol/sketch.ts";
-import type { FamilyDefinition, FamilyPage, SeriesPart, SeriesSnapshot } from "../protocol/wire.ts";
-import { replacedByAny } from "./group-fences.ts";
+import type { FamilyDefinition, FamilyPage, GroupFence, SeriesPart, SeriesSnapshot } from "../protocol/wire.ts";
+import { fencesOf, replacedByAny } from "./group-fences.ts";
 import { windowQuantiles } from "./quantile-windows.ts";
 
 /** A stored part as the encoder renders it at `nowMs` (times in seconds, quantiles over the live windows). */
@@ -159,8 +159,18 @@ export function mergedShards(
   const definition = widest(held.map(({ page }) => (page.kind === "empty" ? null : page.definition)));
   if (!definition) return undefined;
   const ttl = ttlOf(definition);
-  // A group replaced on one shard: its old parts on the others are left out once the replacement is committed.
-  const replaced = replacedByAny(first.flatMap((page) => (page.kind === "parts" ? (page.fences ?? []) : [])));
+  // A group replaced on one shard: its old parts on the others are left out once the replacement is committed. A
+  // fence first seen on a later page applies from there on (the keys before it are out already: a write between two
+  // pages shows in the later ones).
+  const fences = new Map<string, GroupFence>();
+  let replaced = replacedByAny([]);
+  const learn = (page: FamilyPage) => {
+    const before = fences.size;
+    for (const fence of fencesOf(page))
+      fences.set(`${fence.home}|${fence.grouping}|${JSON.stringify(fence.before)}`, fence);
+    if (fences.size > before) replaced = replacedByAny([...fences.values()]);
+  };
+  for (const page of first) learn(page);
   /** A shard's parts as read so far; past `skipAfter` (a key) they are shard 0's too and are left out. */
   type Cursor = { shard: number; parts: SeriesPart[]; at: number; next: string | undefined; skipAfter?: string };
   const cursors: Cursor[] = held.map(({ page, shard }) => ({ shard, ...partsOf(page), at: 0 }));
@@ -179,6 +189,7 @@ export function mergedShards(
           while (c.at >= c.parts.length && c.next !== undefined) {
             const after = c.next;
             const more = await read(c.shard, after);
+            learn(more);
             if (c.shard === 0) takenIn(more, after);
             Object.assign(c, { ...partsOf(more), at: 0 });
           }

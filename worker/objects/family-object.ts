@@ -40,9 +40,9 @@ export class FamilyObject extends DurableObject<Env> {
     super(ctx, env);
     this.state = new FamilyState(ctx, env, () => this.now());
     this.expiry = new Expiry(this.state);
-    this.fences = new Fences(this.state, this.expiry);
-    this.narrowing = new Narrowing(this.state, this.expiry, this.fences);
     const groupings = new Groupings(this.state);
+    this.fences = new Fences(this.state, this.expiry, groupings);
+    this.narrowing = new Narrowing(this.state, this.expiry, this.fences);
     this.writePath = new WritePath(
       this.state,
       this.expiry,
@@ -145,12 +145,13 @@ export class FamilyObject extends DurableObject<Env> {
 
   /**
    * What this shard holds of the Pushgateway group `grouping` (a `groupingId`) and of the series with `labels`, with
-   * its clock: asked by the group's own shard before it replaces the group (family/fences.ts). Writes nothing.
+   * its clock: asked by the group's own shard `home` before it replaces the group (family/fences.ts). When it holds
+   * some, it hands the group over to `home` until the fence is dropped.
    * @internal
    */
-  async heldOfGroup(grouping: string, labels: Labels[]): Promise<HeldElsewhere> {
+  async heldOfGroup(grouping: string, labels: Labels[], home: number): Promise<HeldElsewhere> {
     this.called();
-    return this.fences.held(grouping, labels);
+    return this.fences.held(grouping, labels, home);
   }
 
   /**

@@ -7,7 +7,7 @@
 import { type CollectorValue, readCollected } from "../../lib/protocol/collected.ts";
 import { checkDefinition } from "../../lib/protocol/definition.ts";
 import type { Limits } from "../../lib/protocol/limits.ts";
-import { familyName, reservedNameProblem, sampleNames } from "../../lib/protocol/names.ts";
+import { declaredWithoutTotal, familyName, reservedNameProblem, writtenSampleNames } from "../../lib/protocol/names.ts";
 import { Invalid, refusalText } from "../../lib/protocol/refusal.ts";
 import { errorMessage } from "../../lib/protocol/retry.ts";
 import type { FamilySnapshot, MetricType } from "../../lib/protocol/wire.ts";
@@ -57,7 +57,11 @@ export function checkScrapeCollectors(collectors: readonly ScrapeCollector<never
     const family = familyName(collector.type, collector.name);
     const reserved = reservedNameProblem(family);
     if (reserved) throw new TypeError(`${named}: ${reserved}`);
-    for (const sample of sampleNames(family, collector.type)) {
+    for (const sample of writtenSampleNames(
+      family,
+      collector.type,
+      declaredWithoutTotal(collector.type, collector.name),
+    )) {
       const other = samples.get(sample);
       if (other !== undefined) throw new TypeError(`${named} would expose "${sample}", as ${other} does`);
       samples.set(sample, named);
@@ -88,7 +92,8 @@ export async function runCollectors<E>(
         collected.problems.push({ collector: collector.name, problem });
       };
       const family = familyName(collector.type, collector.name);
-      const clash = sampleNames(family, collector.type).find(options.stored);
+      const bare = declaredWithoutTotal(collector.type, collector.name);
+      const clash = writtenSampleNames(family, collector.type, bare).find(options.stored);
       if (clash) return leftOut("clash", `a stored family already exposes "${clash}"`);
       let reported: Awaited<ReturnType<ScrapeCollector<E>["get"]>>;
       try {

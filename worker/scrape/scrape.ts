@@ -8,9 +8,15 @@
 // collectors (collectors.ts) run beside the reading and render after the stored families.
 
 import { expositionEnd, familyHeader, seriesLines, shownDefinition } from "../../lib/protocol/exposition.ts";
-import { openMetricsUntyped, sampleNames } from "../../lib/protocol/names.ts";
+import { openMetricsUntyped, writtenSampleNames } from "../../lib/protocol/names.ts";
 import { isRetryableObjectError, withRetries } from "../../lib/protocol/retry.ts";
-import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesSnapshot } from "../../lib/protocol/wire.ts";
+import type {
+  FamilyDefinition,
+  FamilyPage,
+  FamilySnapshot,
+  MetricType,
+  SeriesSnapshot,
+} from "../../lib/protocol/wire.ts";
 import { PAGE_BYTES, PAGE_SERIES, ttlMs } from "../../lib/store/family-store.ts";
 import { firstPages, mergedShards } from "../../lib/store/merge-shards.ts";
 import type { Env } from "../config/env.ts";
@@ -74,8 +80,8 @@ class FamilyReader {
     private readonly tally: Tally,
     readonly entry: CatalogEntry,
     private readonly format: ScrapeFormat | undefined,
-    /** Every family the scrape lists: what a counter's OpenMetrics name may clash with (`shownDefinition`). */
-    private readonly names: ReadonlySet<string>,
+    /** Every family the scrape lists, by name: what a counter's OpenMetrics name may clash with (`shownDefinition`). */
+    private readonly names: ReadonlyMap<string, MetricType>,
   ) {
     this.untyped = format === "openmetrics" && openMetricsUntyped(entry.name, entry.type, names);
     const request = this.request(undefined);
@@ -190,7 +196,7 @@ function* readers(
   format: ScrapeFormat | undefined,
 ): Generator<FamilyReader> {
   const started: FamilyReader[] = [];
-  const names = new Set(entries.map((entry) => entry.name));
+  const names = new Map(entries.map((entry) => [entry.name, entry.type]));
   let next = 0;
   const fill = () => {
     while (started.length < READ_AHEAD + 1 && next < entries.length)
@@ -329,7 +335,8 @@ export async function scrapeResponse(
     if (flights.get(format) === flight) flights.delete(format);
     throw error;
   }
-  const storedSamples = new Set(entries.flatMap((entry) => sampleNames(entry.name, entry.type)));
+  // A stored counter may be kept bare: both its names are taken.
+  const storedSamples = new Set(entries.flatMap((entry) => writtenSampleNames(entry.name, entry.type, true)));
   const collecting = runCollectors(options.collectors, env as never, {
     timeoutMs: options.collectorTimeoutMs,
     limits: limits(env),

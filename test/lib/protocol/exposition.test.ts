@@ -164,8 +164,18 @@ describe("encodeOpenMetrics (1.0)", () => {
     expect(encodeText(pair)).toBe(
       "# HELP x X.\n# TYPE x counter\nx 4\n# HELP x_total T.\n# TYPE x_total gauge\nx_total 9\n",
     );
-    // Alone, it is a counter as OpenMetrics writes one.
+    // Alone, it is a counter as OpenMetrics writes one; beside a histogram x_total (whose samples are x_total_bucket,
+    // x_total_sum, x_total_count) too.
     expect(encodeOpenMetrics(pair.slice(0, 1))).toBe("# HELP x X.\n# TYPE x counter\nx_total 4\n# EOF\n");
+    const histogram: FamilySnapshot = {
+      name: "x_total",
+      type: "histogram",
+      help: "H.",
+      labelNames: [],
+      buckets: [],
+      series: [{ labels: {}, created: 1, counts: [1], sum: 2 }],
+    };
+    expect(encodeOpenMetrics([pair[0] as FamilySnapshot, histogram])).toContain("# TYPE x counter\nx_total 4\n");
   });
 
   it("is just # EOF for no families", () => {

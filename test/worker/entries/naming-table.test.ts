@@ -6,6 +6,7 @@
 
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { catalog } from "../../../worker/objects/catalog-object.ts";
 import { ENTRIES, type Entry, type ProducedMetric, PUSH_TOKEN, sampleLine, scrape } from "./entries.ts";
 
 interface NamingCase {
@@ -173,5 +174,37 @@ describe("upgrading from the release that kept _total in JSON counter names", ()
     const after = await scrape("text");
     expect(after).not.toContain("upgrade_jobs_total_total");
     expect(after).toContain("\nupgrade_jobs_total 1\n");
+  });
+});
+
+describe("the catalog decides whether a counter is kept bare", () => {
+  it("every object of the family takes the catalog's word, whatever its own first push said", async () => {
+    // Two producers raced: the catalog listed the counter bare (a client that declared it so) …
+    const listed = await catalog(env).register({ name: "raced_jobs", type: "counter", withoutTotal: true });
+    expect(listed).toEqual({ ok: true, withoutTotal: true });
+    // … while the family's object first applies a push that says nothing of it (JSON, `raced_jobs_total`).
+    const [json] = ENTRIES.filter((entry) => entry.name === "JSON over HTTP");
+    expect(await json?.push([counter("raced_jobs_total", 2)])).toMatchObject({ accepted: true });
+    const text = await scrape("text");
+    expect(text).toContain("\nraced_jobs 2\n");
+    expect(text).not.toContain("raced_jobs_total");
+    // And the other way round: listed with _total, a bare declaration does not make the object bare.
+    expect(await catalog(env).register({ name: "raced_runs", type: "counter" })).toEqual({ ok: true });
+    const bare = {
+      name: "raced_runs",
+      type: "counter",
+      help: "R.",
+      withoutTotal: true,
+      series: [{ labels: {}, inc: 1 }],
+    };
+    const res = await exports.default.fetch(
+      new Request("http://metrics.test/push", {
+        method: "POST",
+        headers: { authorization: `Bearer ${PUSH_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ families: [bare] }),
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(await scrape("text")).toContain("\nraced_runs_total 1\n");
   });
 });

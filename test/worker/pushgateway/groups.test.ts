@@ -280,14 +280,18 @@ describe("Pushgateway groups (workerd)", () => {
       (await Promise.all([0, 1, 2].map(async (k) => (await stub(k).stats()).seriesCount))).reduce((a, b) => a + b);
     const heldAfterPut = await held();
     expect(heldAfterPut).toBeGreaterThan(3);
-    // A push a stale router sends the group to another shard after the PUT is newer than the fence: it counts.
-    const other = (home + 1) % 3;
-    const late = [{ labels: { instance: "", job: name, k: "8" }, inc: 3 }];
-    expect(
-      (await stub(other).pushChecked("f-late", { ...definition, shards: 3, series: late, grouping: { job: name } }))
-        .status,
-    ).toBe("applied");
-    expect(await shown()).toEqual(["k=1 10", "k=7 70", "k=8 3", "k=9 5"]);
+    // Pushes a stale router sends the group to the other shards after the PUT go on to the group's shard: a new
+    // series, and one the PUT replaced (it adds to the new value, not to the old part the fence leaves out).
+    for (const [i, k, inc] of [
+      [1, "8", 3],
+      [2, "1", 2],
+    ] as const) {
+      const late = { ...definition, shards: 3, series: [{ labels: { instance: "", job: name, k }, inc }] };
+      const outcome = await stub((home + i) % 3).pushChecked(`f-late-${k}`, { ...late, grouping: { job: name } });
+      expect(outcome.status).toBe("applied");
+    }
+    expect((await stub(home).stats()).seriesCount).toBe(3);
+    expect(await shown()).toEqual(["k=1 12", "k=7 70", "k=8 3", "k=9 5"]);
     // Past the grace, the group's shard has the others delete what the fence left out, and drops the fence.
     await runInDurableObject(stub(home), (instance: FamilyObject) => {
       instance.now = () => Date.now() + FENCE_GRACE_MS + 1_000;
@@ -295,9 +299,57 @@ describe("Pushgateway groups (workerd)", () => {
     await runDurableObjectAlarm(stub(home));
     const collected = await Promise.all([0, 1, 2].map(firstPage));
     expect(collected.every((page) => page.kind !== "parts" || page.fences === undefined)).toBe(true);
-    // The late push's series came, the group's two old parts on the other shards (k=1, k=2) went.
+    // The late pushes' new series came, the group's two old parts on the other shards (k=1, k=2) went.
     expect(await held()).toBe(heldAfterPut + 1 - 2);
-    expect(await shown()).toEqual(["k=1 10", "k=7 70", "k=8 3", "k=9 5"]);
+    expect(await shown()).toEqual(["k=1 12", "k=7 70", "k=8 3", "k=9 5"]);
+  });
+
+  it("a reader paging through a sharded family across a PUT: old before the page that carries the fence, new after, never a sum", async () => {
+    const { name, stub, definition, put } = await spreadGroup("paged");
+    // A series of no group on shard 0 too, so that shard 0 has a second page.
+    const plain = [{ labels: { instance: "", job: name, k: "5" }, inc: 6 }];
+    expect((await stub(0).pushChecked("paged-plain", { ...definition, shards: 3, series: plain })).status).toBe(
+      "applied",
+    );
+    const page = (k: number, after?: string) =>
+      stub(k).scrapePage({ as: "parts", ...(after !== undefined ? { after } : {}), limit: 1, maxBytes: PAGE_BYTES });
+    const first = await Promise.all([0, 1, 2].map((k) => page(k)));
+    expect((await put()).status).toBe(200);
+    await drainIngest(env);
+    // A Pushgateway push to a family a bound Worker spread goes to shard 0: the group's shard here.
+    const zero = await page(0);
+    expect(zero.kind === "parts" && zero.fences?.length).toBe(1);
+    const lines: string[] = [];
+    for await (const { series } of mergedShards(first, page, Date.now(), () => 0)?.series ?? [])
+      if (series) lines.push(`k=${series.labels.k} ${series.value}`);
+    // k=0 was read from shard 0 before the PUT; the fence came with shard 0's next page, before k=1 (10, not 11).
+    expect(lines).toEqual(["k=0 1", "k=1 10", "k=5 6", "k=7 70", "k=9 5"]);
+  });
+
+  it("a PUT whose group's shard never held the family fences it all the same: the empty page carries the fence", async () => {
+    const name = job("emptyhome");
+    const family = `grp_emptyhome_${runs}`;
+    const stub = (k: number) => env.METRICS_FAMILY.getByName(shardObjectName(family, k));
+    const definition = { name: family, type: "counter" as const, help: "E.", labelNames: ["instance", "job", "k"] };
+    for (const k of [1, 2]) {
+      const series = [{ labels: { instance: "", job: name, k: String(k) }, inc: k }];
+      const part = { ...definition, shards: 3, series, grouping: { job: name } };
+      expect((await stub(k).pushChecked(`e-${k}`, part)).status).toBe("applied");
+    }
+    expect((await seriesOfJob(name)).filter((l) => l.startsWith(family))).toHaveLength(2);
+    // The PUT names another family: the group leaves this one, whose shard 0 holds nothing.
+    expect((await gateway("PUT", `job/${name}`, `grp_emptyhome_other_${runs} 1\n`)).status).toBe(200);
+    await drainIngest(env);
+    const home = await stub(0).scrapePage({ as: "parts", limit: PAGE_SERIES, maxBytes: PAGE_BYTES });
+    expect(home.kind).toBe("empty");
+    expect(home.kind === "empty" && home.fences?.length).toBe(1);
+    expect((await seriesOfJob(name)).filter((l) => l.startsWith(family))).toEqual([]);
+    await runInDurableObject(stub(0), (instance: FamilyObject) => {
+      instance.now = () => Date.now() + FENCE_GRACE_MS + 1_000;
+    });
+    await runDurableObjectAlarm(stub(0));
+    expect((await stub(1).stats()).seriesCount + (await stub(2).stats()).seriesCount).toBe(0);
+    expect((await seriesOfJob(name)).filter((l) => l.startsWith(family))).toEqual([]);
   });
 
   it("a family narrowed to one object within the grace of a fenced PUT keeps the PUT (nothing replaced comes back)", async () => {

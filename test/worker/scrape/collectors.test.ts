@@ -77,10 +77,23 @@ describe("scrape-time collectors", () => {
         gauge("c_nan", () => ({ values: [{ value: Number.NaN }] })),
         gauge("c_text", () => ({ values: [{ value: "1" as unknown as number }] })),
         gauge("c_stored_total", () => ({ values: [{ value: 9 }] })),
+        // A counter declared bare writes its bare name in text 0.0.4: a stored gauge of that name clashes.
+        { ...gauge("c_level", () => ({ values: [{ value: 9 }] })), type: "counter" },
+        // A stored counter kept bare writes its bare name: a collector's gauge of that name clashes.
+        gauge("c_bare", () => ({ values: [{ value: 9 }] })),
       ],
     });
     await worker.push([
       { name: "c_stored", type: "counter", help: "S.", labelNames: [], series: [{ labels: {}, inc: 3 }] },
+      { name: "c_level", type: "gauge", help: "L.", labelNames: [], series: [{ labels: {}, set: 2 }] },
+      {
+        name: "c_bare",
+        type: "counter",
+        help: "B.",
+        labelNames: [],
+        withoutTotal: true,
+        series: [{ labels: {}, inc: 4 }],
+      },
     ]);
     const { status, text } = await worker.scrape();
     expect(status).toBe(200);
@@ -91,7 +104,10 @@ describe("scrape-time collectors", () => {
     expect(text).toContain("c_nan NaN\n");
     expect(text).not.toContain("c_stored_total 9");
     const errors = text.split("\n").filter((line) => line.startsWith("pdc_scrape_collector_errors{"));
+    expect(text.split("\n").filter((l) => /^c_(level|bare)\b/.test(l))).toEqual(["c_bare 4", "c_level 2"]);
     expect(errors).toEqual([
+      'pdc_scrape_collector_errors{collector="c_bare",problem="clash"} 1',
+      'pdc_scrape_collector_errors{collector="c_level",problem="clash"} 1',
       'pdc_scrape_collector_errors{collector="c_slow",problem="timeout"} 1',
       'pdc_scrape_collector_errors{collector="c_stored_total",problem="clash"} 1',
       'pdc_scrape_collector_errors{collector="c_text",problem="invalid"} 1',

@@ -52,6 +52,8 @@ export class Expiry {
   async armBy(ms: number): Promise<void> {
     if (this.alarmAt !== null && this.alarmAt <= ms) return;
     await this.armAt(ms);
+    // Not armed for a time to live: the next push checks the oldest series' expiry against it.
+    this.armedTtl = Number.POSITIVE_INFINITY;
   }
 
   /** The alarm fired (no alarm is pending any more). */

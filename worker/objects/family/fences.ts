@@ -14,21 +14,39 @@ import {
   type StoredFence,
 } from "../../../lib/store/group-fences.ts";
 import type { Expiry } from "./expiry.ts";
+import type { Groupings } from "./groupings.ts";
 import type { FamilyState } from "./state.ts";
 
 /** When collecting a fence failed (a shard could not be reached), the next try. */
 const RETRY_MS = 60_000;
 
+/** How long a shard sends a group on to the shard that asked about it, at most (the fence's drop ends it sooner). */
+const HANDOVER_MS = 24 * 3_600_000;
+
+/**
+ * A shard that told a group's own shard what it holds of the group: until that shard's fence is dropped, writes of
+ * the group here go there (a stale router's), and no write here is dated before `before` (the fence's time here).
+ */
+interface Handover {
+  grouping: string;
+  home: number;
+  before: number;
+}
+
 export class Fences {
   /** The fences kept here, once read. */
   private kept: StoredFence[] | undefined;
+  /** The groups this shard hands over to their own shard, once read. */
+  private handed: Handover[] | undefined;
 
   constructor(
     private readonly state: FamilyState,
     private readonly expiry: Expiry,
+    private readonly groupings: Groupings,
   ) {
     state.onForget(() => {
       this.kept = undefined;
+      this.handed = undefined;
     });
   }
 
@@ -47,19 +65,50 @@ export class Fences {
     const { state } = this;
     const labels = part.series.map((s) => s.labels);
     const others = Array.from({ length: shards }, (_, k) => k).filter((k) => k !== state.shard);
-    const answers = await Promise.all(others.map((k) => state.shardStub(k).heldOfGroup(grouping, labels)));
+    const answers = await Promise.all(others.map((k) => state.shardStub(k).heldOfGroup(grouping, labels, state.shard)));
     return fenceOf(grouping, state.shard, new Map(others.map((k, i) => [k, answers[i] as HeldElsewhere])));
   }
 
-  /** Another shard's question (`ask`), answered from this shard's rows: nothing is written. */
-  held(grouping: string, labels: readonly Labels[]): HeldElsewhere {
-    const { storage } = this.state;
+  /**
+   * Another shard's question (`ask`), answered from this shard's rows. When it holds some of it, this shard hands the
+   * group over (one meta row): until the fence is dropped, a write of the group here goes to `home`, and later writes
+   * here are dated after the answer, so the fence never covers them.
+   */
+  held(grouping: string, labels: readonly Labels[], home: number): HeldElsewhere {
+    const { state } = this;
+    const { storage } = state;
+    const now = Math.max(state.now(), this.floor() - 1);
     const definition = storage.definition();
-    if (!definition) return { now: this.state.now(), group: 0, keys: [] };
+    if (!definition) return { now, group: 0, keys: [] };
     const inGroup = new Set(storage.keysOfGrouping(grouping));
     const asked = labels.map((l) => seriesKey(definition.labelNames, l)).filter((key) => !inGroup.has(key));
     const keys = [...storage.getSeries(asked).keys()];
-    return { now: this.state.now(), group: inGroup.size, keys };
+    if (inGroup.size > 0 || keys.length > 0) {
+      const others = this.handovers().filter((h) => h.grouping !== grouping || h.home !== home);
+      this.setHandovers([...others, { grouping, home, before: now }]);
+    }
+    return { now, group: inGroup.size, keys };
+  }
+
+  /** The shard this shard hands writes of group `grouping` (a `groupingId`) to, if it hands the group over. */
+  handedTo(grouping: string): number | undefined {
+    const now = this.state.now();
+    return this.handovers().find((h) => h.grouping === grouping && h.before + HANDOVER_MS > now)?.home;
+  }
+
+  /** The earliest time a write here may be dated: after every answer this shard gave a replacing shard. */
+  floor(): number {
+    return Math.max(0, ...this.handovers().map((h) => h.before + 1));
+  }
+
+  private handovers(): Handover[] {
+    this.handed ??= this.state.storage.metaValue<Handover[]>("handovers") ?? [];
+    return this.handed;
+  }
+
+  private setHandovers(handovers: Handover[]): void {
+    this.state.write(() => this.state.storage.setMetaValue("handovers", handovers.length > 0 ? handovers : undefined));
+    this.handed = handovers;
   }
 
   /** Inside the transaction that applies the replacement: keeps its fence. */
@@ -109,12 +158,18 @@ export class Fences {
   async drop(fence: GroupFence): Promise<number> {
     const { state } = this;
     const { storage } = state;
-    if (!storage.definition()) return 0;
+    if (!storage.definition()) {
+      this.endHandover(fence);
+      return 0;
+    }
     const keys = new Set(fence.keys);
     const candidates = [...new Set([...storage.keysOfGrouping(fence.grouping), ...fence.keys])];
     const stored = storage.getSeries(candidates);
     const dead = [...stored].filter(([key, s]) => replacedBy(fence, keys, state.shard, { ...s, key })).map(([k]) => k);
-    if (dead.length === 0) return 0;
+    if (dead.length === 0) {
+      this.endHandover(fence);
+      return 0;
+    }
     state.write(() => {
       const seriesCount = storage.seriesCount() - dead.length;
       const change: FamilyChange = { resetAll: false, deleted: dead, written: new Map(), pushIds: [], seriesCount };
@@ -122,6 +177,14 @@ export class Fences {
       if (state.shard === 0) state.shardKeys.release(0, dead);
     });
     if (state.shard !== 0) await state.shardStub(0).releaseSeries(state.shard, dead);
+    if (storage.keysOfGrouping(fence.grouping).length === 0) this.groupings.forget([fence.grouping]);
+    this.endHandover(fence);
     return dead.length;
+  }
+
+  /** The fence of a group's replacement was dropped: this shard stops handing the group over to its shard. */
+  private endHandover(fence: GroupFence): void {
+    const left = this.handovers().filter((h) => h.grouping !== fence.grouping || h.home !== fence.home);
+    if (left.length !== this.handovers().length) this.setHandovers(left);
   }
 }

@@ -50,6 +50,14 @@ export class Groupings {
     if (this.state.shard === 0) await this.tell([], [...groupings]);
   }
 
+  /**
+   * The groups `groupings` hold no series here any more, but another shard of the family holds them (a group
+   * replaced there): forgotten here only, so the next series of one written here tells the catalog again.
+   */
+  forget(groupings: readonly string[]): void {
+    for (const grouping of groupings) this.known?.delete(grouping);
+  }
+
   private tell(added: string[], removed: string[]): Promise<void> {
     const family = this.state.place?.family;
     if (family === undefined) return Promise.resolve();

@@ -19,7 +19,7 @@ import {
   type PendingPush,
   type StoredSeries,
 } from "../../../lib/store/family-store.ts";
-import { replacedByAny } from "../../../lib/store/group-fences.ts";
+import { fencesOf, replacedByAny } from "../../../lib/store/group-fences.ts";
 import { combineParts } from "../../../lib/store/merge-shards.ts";
 import { catalog } from "../catalog-object.ts";
 import type { Expiry } from "./expiry.ts";
@@ -136,7 +136,7 @@ export class Narrowing {
         state.shardStub(k + 1).scrapePage({ as: "parts", limit: 1, maxBytes: PAGE_BYTES }),
       ),
     );
-    return [...own, ...others.flatMap((page) => (page.kind === "parts" ? (page.fences ?? []) : []))];
+    return [...own, ...others.flatMap(fencesOf)];
   }
 
   /** Adds `parts` (of shard `shard`) to this object's series and `pushIds` to its own (inside a transaction). */

@@ -91,14 +91,15 @@ export class Reads {
       return cached;
     };
     const page = familyPage(state.storage, request, state.now(), defaultTtlSeconds(state.env), fragment);
-    if (page.kind !== "parts") return page;
-    // The first page carries this shard's fences: a reader leaves out what they replaced on the other shards.
-    const fences = request.after === undefined ? this.fences.list() : [];
+    if (request.as !== "parts" || (page.kind !== "parts" && page.kind !== "empty")) return page;
+    // Every page of raw parts carries this shard's fences (an empty one too: a group may be replaced here in a
+    // family this shard never held): a reader leaves out what they replaced on the other shards.
+    const fences = this.fences.list();
     const fenced =
       fences.length > 0
         ? { ...page, fences: fences.map(({ grouping, keys, home, before }) => ({ grouping, keys, home, before })) }
         : page;
-    if (state.shard !== 0) return fenced;
+    if (fenced.kind !== "parts" || state.shard !== 0) return fenced;
     const absorbed = Object.keys(this.narrowing.absorbedShards()).map(Number);
     return absorbed.length > 0 ? { ...fenced, absorbed } : fenced;
   }

@@ -151,6 +151,11 @@ export class WritePath {
         `family ${JSON.stringify(part.name)} was sent to the object of ${JSON.stringify(state.ctx.id.name)}`,
       );
     }
+    // A group this shard handed over to its own shard (a replacement there is fenced): a stale router's write of it
+    // goes there, so the fence never covers it and no old part here grows again.
+    const handedTo = !forwarded && part.grouping ? this.fences.handedTo(groupingId(part.grouping)) : undefined;
+    if (handedTo !== undefined && handedTo !== state.shard)
+      return state.shardStub(handedTo).pushChecked(pushId, received);
     await this.narrowing.unretireIfSpread(part);
     // The shard a part with deletions is sent to (shard 0; a group's own shard for a group's replacement) applies them
     // on every other shard before it answers, so a retry completes what failed; a part it would refuse here deletes
@@ -161,7 +166,8 @@ export class WritePath {
     let fence: GroupFence | undefined;
     if (!forwarded && deletesElsewhere(part) && shardFor(received, pushId) === state.shard) {
       const shards = await state.familyShards(part);
-      const group = part.replace && part.grouping ? groupingId(part.grouping) : undefined;
+      // A retired shard hands its pushes to shard 0, which cannot keep its fence: it deletes first, as for others.
+      const group = part.replace && part.grouping && !this.narrowing.retired() ? groupingId(part.grouping) : undefined;
       if (shards > 1 && group !== undefined) fence = await this.fences.ask(part, group, shards);
       if (shards > 1 && (group === undefined || part.reset || part.remove)) {
         const refused = clearsOnly ? null : this.wouldRefuse(pushId, part);
@@ -215,7 +221,8 @@ export class WritePath {
     const writing = (list: PendingPush[]) =>
       list.flatMap(({ part }) => (part.grouping && part.series.length > 0 ? [groupingId(part.grouping)] : []));
     await this.groupings.announce(writing(applicable));
-    const now = state.now();
+    // Never dated before an answer this shard gave a replacing shard (family/fences.ts): no fence covers what follows.
+    const now = Math.max(state.now(), this.fences.floor());
     const applied = state.write(() => {
       const { outcomes, change, keys } = applyGroup(storage, applicable, now, this.groupOptions(shards));
       storage.commit(change, now);
@@ -293,8 +300,12 @@ export class WritePath {
         );
         registration = await withTimeout(call, CATALOG_TIMEOUT_MS);
       } while (registration.ok && generation !== this.generation);
-      if (registration.ok) registered = part.type;
-      else {
+      if (registration.ok) {
+        registered = part.type;
+        // The catalog decides whether the counter is kept bare: every part of the group takes its word.
+        for (const pending of pushes)
+          pending.part = withCatalogNaming(pending.part, registration.withoutTotal === true);
+      } else {
         reject(registration.status, registration.error, registration.limit);
         if (registration.cap) countFamilyCapRefusal(registration.cap, state.env, state.ctx);
       }
@@ -348,6 +359,13 @@ export class WritePath {
       if (part.remove) shardKeys.drop(touched[i]?.removed ?? []);
     });
   }
+}
+
+/** `part` with the catalog's word on whether its counter keeps its bare name. */
+function withCatalogNaming(part: FamilyPush, withoutTotal: boolean): FamilyPush {
+  if (part.type !== "counter" || (part.withoutTotal === true) === withoutTotal) return part;
+  const { withoutTotal: _pushed, ...rest } = part;
+  return withoutTotal ? { ...rest, withoutTotal: true } : rest;
 }
 
 /** A group replacement's other deletions (a reset, removals): what other shards apply at once. */
