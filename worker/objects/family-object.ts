@@ -84,8 +84,8 @@ export class FamilyObject extends DurableObject<Env> {
   }
 
   /**
-   * The deletions of a part another shard of this family received (a reset, removals, a replacement): applied here
-   * only, never forwarded again.
+   * A part another shard of this family received and sends on: its deletions (a reset, removals, a replacement), or a
+   * write of a group it handed over here (family/fences.ts). Applied here only, never forwarded again.
    * @internal
    */
   async pushForwarded(pushId: string | undefined, part: FamilyPush): Promise<FamilyOutcome> {

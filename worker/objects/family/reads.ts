@@ -1,6 +1,6 @@
-// What a family object hands out: its pages for the scrape (rendered label fragments cached by series key; a first
-// page of raw parts carries the shard's fences), the status page's summary, a whole snapshot, and its counters for
-// the benchmark. Nothing here writes.
+// What a family object hands out: its pages for the scrape (rendered label fragments cached by series key; every page
+// of raw parts carries the shard's fences), the status page's summary, a whole snapshot, and its counters for the
+// benchmark. Nothing here writes.
 
 import { labelFragment } from "../../../lib/protocol/exposition.ts";
 import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesSnapshot } from "../../../lib/protocol/wire.ts";

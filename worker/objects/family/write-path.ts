@@ -152,10 +152,10 @@ export class WritePath {
       );
     }
     // A group this shard handed over to its own shard (a replacement there is fenced): a stale router's write of it
-    // goes there, so the fence never covers it and no old part here grows again.
+    // goes there, so the fence never covers it and no old part here grows again (applied there only, never handed on).
     const handedTo = !forwarded && part.grouping ? this.fences.handedTo(groupingId(part.grouping)) : undefined;
     if (handedTo !== undefined && handedTo !== state.shard)
-      return state.shardStub(handedTo).pushChecked(pushId, received);
+      return state.shardStub(handedTo).pushForwarded(pushId, received);
     await this.narrowing.unretireIfSpread(part);
     // The shard a part with deletions is sent to (shard 0; a group's own shard for a group's replacement) applies them
     // on every other shard before it answers, so a retry completes what failed; a part it would refuse here deletes
