@@ -140,7 +140,7 @@ export async function firstPages(shards: number, read: (shard: number) => Promis
 /**
  * A family spread over shards, from each shard's first page of raw parts (see `firstPages`): its widest definition, and its series merged
  * key by key in key order (each shard pages in key order; `read` fetches a shard's next page when its parts run out),
- * leaving out the parts a group replacement on another shard replaced (the first pages carry its fences).
+ * leaving out the parts a group replacement on another shard replaced (every page of raw parts carries its fences).
  * A key whose merged series is hidden (past its time to live) comes with no series. Undefined when no shard holds
  * the family.
  * @example

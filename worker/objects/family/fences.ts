@@ -77,6 +77,7 @@ export class Fences {
   held(grouping: string, labels: readonly Labels[], home: number): HeldElsewhere {
     const { state } = this;
     const { storage } = state;
+    // Never earlier than an answer given before (the clock may step back when the object moves).
     const now = Math.max(state.now(), this.floor() - 1);
     const definition = storage.definition();
     if (!definition) return { now, group: 0, keys: [] };
