@@ -59,6 +59,21 @@ export function metricNameProblem(name: unknown, limits: Pick<Limits, "maxNameLe
   return nameProblem(name, limits.maxNameLength, METRIC_NAME, "metric");
 }
 
+/** Whether `name` has the characters of a metric name (the length limit aside). */
+export function isMetricName(name: unknown): boolean {
+  return typeof name === "string" && METRIC_NAME.test(name);
+}
+
+/** Whether `name` has the characters of a label name (the length limit and reserved names aside). */
+export function isLabelName(name: unknown): boolean {
+  return typeof name === "string" && LABEL_NAME.test(name);
+}
+
+/** The label name `type` keeps for its own samples ("le" of a histogram's buckets), if any. */
+export function reservedLabel(type: MetricType): string | undefined {
+  return RESERVED_LABEL[type]?.[0];
+}
+
 export function labelNameProblem(
   name: unknown,
   type: MetricType,

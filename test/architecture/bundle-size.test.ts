@@ -11,9 +11,10 @@ import { clientSizes } from "./client-size.ts";
  * 16.98 KB), exemplars (→ 13.76 KB, 17.93 KB), prom-client's collector shapes and habits (→ 14.26 KB, 18.45 KB)
  * and native histograms (their buckets, merge and settings check, bucket bounds found exactly: → 15.97 KB, 20.89 KB),
  * then Pushgateway groups in the one push check every entry shares (a part's group, the time gauges' reserved names,
- * bare counter names) and NaN/±Inf gauge values spelled for JSON (→ 16.31 KB, 21.47 KB).
+ * bare counter names) and NaN/±Inf gauge values spelled for JSON (→ 16.31 KB, 21.47 KB), then prom-client's
+ * names for counters and its error messages word for word (→ 16.74 KB, 21.92 KB).
  */
-const BUDGET = { worker: 16_600, whole: 21_850 };
+const BUDGET = { worker: 17_050, whole: 22_350 };
 
 describe("client bundle size", () => {
   it(`a Worker using all four metric types with the DO transport stays within ${BUDGET.worker} B min+gz, the whole client entry within ${BUDGET.whole} B`, async () => {

@@ -1,6 +1,7 @@
 // Counter: a value that only goes up. Pending delta = the sum of increments since the last flush.
 
 import type { CounterDelta } from "../../protocol/wire.ts";
+import { counterDecrease } from "../errors.ts";
 import {
   assertFinite,
   type CollectFunction,
@@ -67,8 +68,8 @@ export class Counter<T extends string = string> extends Metric<T> {
   }
 
   private add(ref: SeriesRef, value: number, exemplarLabels?: Record<string, string | number>): void {
-    assertFinite(this.name, "counter increment", value);
-    if (value < 0) throw new TypeError(`metric "${this.name}": a counter cannot decrease, got ${value}`);
+    assertFinite(value);
+    if (value < 0) throw counterDecrease();
     const exemplar = exemplarLabels && this.exemplar(exemplarLabels, value, 0);
     this.record<CounterDelta>(
       ref,

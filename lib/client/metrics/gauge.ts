@@ -4,6 +4,7 @@
 import { combineGauge, gaugeOperationProblem } from "../../protocol/gauge-policy.ts";
 import { describeValue } from "../../protocol/validation.ts";
 import type { GaugeDelta, GaugeMerge } from "../../protocol/wire.ts";
+import { notANumber } from "../errors.ts";
 import {
   assertFinite,
   type CollectFunction,
@@ -58,7 +59,7 @@ export class Gauge<T extends string = string> extends Metric<T> {
   dec(labels: LabelValues<T>, value?: number): void;
   dec(a?: LabelValues<T> | number, b?: number): void {
     const [labels, value] = splitArgs(a, b, 1);
-    assertFinite(this.name, "gauge decrement", value);
+    assertFinite(value);
     this.change(this.series(labels), -value);
   }
 
@@ -105,7 +106,7 @@ export class Gauge<T extends string = string> extends Metric<T> {
     return {
       inc: (value = 1) => this.change(ref, value),
       dec: (value = 1) => {
-        assertFinite(this.name, "gauge decrement", value);
+        assertFinite(value);
         this.change(ref, -value);
       },
       set: (value) => this.assign(ref, value),
@@ -115,7 +116,7 @@ export class Gauge<T extends string = string> extends Metric<T> {
   }
 
   private change(ref: SeriesRef, value: number): void {
-    assertFinite(this.name, "gauge change", value);
+    assertFinite(value);
     const problem = gaugeOperationProblem(this.merge, "inc");
     if (problem) throw new TypeError(`metric ${describeValue(this.name)}: ${problem}`);
     this.record<GaugeDelta>(
@@ -130,10 +131,7 @@ export class Gauge<T extends string = string> extends Metric<T> {
 
   private assign(ref: SeriesRef, value: number): void {
     // A value may be NaN or ±Inf (prom-client takes them, and the text format has them); a change may not.
-    if (typeof value !== "number")
-      throw new TypeError(
-        `metric ${describeValue(this.name)}: a gauge value must be a number, got ${describeValue(value)}`,
-      );
+    if (typeof value !== "number") throw notANumber(value);
     const problem = gaugeOperationProblem(this.merge, "set");
     if (problem) throw new TypeError(`metric ${describeValue(this.name)}: ${problem}`);
     const merge = this.merge;

@@ -132,7 +132,7 @@ export class Histogram<T extends string = string> extends Observer<T> {
   }
 
   protected add(ref: SeriesRef, value: number, exemplarLabels?: Record<string, string | number>): void {
-    assertFinite(this.name, "observation", value);
+    assertFinite(value);
     const buckets = this.buckets;
     let i = 0;
     while (i < buckets.length && value > (buckets[i] as number)) i++;

@@ -9,7 +9,7 @@ import { Invalid } from "../../protocol/refusal.ts";
 import { keyOf } from "../../protocol/series-key.ts";
 import { describeValue, labelValueProblem, seriesLabelsProblem } from "../../protocol/validation.ts";
 import type { Exemplar, FamilyDefinition, Labels, MetricType, SeriesSnapshot } from "../../protocol/wire.ts";
-import { InvalidMetricError } from "../errors.ts";
+import { definitionError, notANumber, undeclaredLabel } from "../errors.ts";
 import { type Registry, register } from "../registry.ts";
 import { type PendingDelta, PendingFamily } from "./pending-family.ts";
 
@@ -122,14 +122,14 @@ export abstract class Metric<T extends string = string> {
    * `config.registers` (default: the global `register`), so every metric records from the moment it exists.
    */
   protected constructor(config: MetricConfiguration<T>, type: MetricType, options: TypeOptions = {}) {
-    if (typeof config !== "object" || config === null) throw new TypeError("metric options must be an object");
-    const { name, help, collect } = config;
-    const named = `metric ${describeValue(name)}`;
-    if (help === "") throw new TypeError(`${named}: help must not be empty`);
+    // prom-client's words where it throws too (see errors.ts).
+    if (typeof config !== "object" || config === null) throw new TypeError("constructor expected a config object");
+    const { name, help, collect, labelNames = [] } = config;
+    if (help === "") throw new TypeError("Missing mandatory help parameter");
     if (collect !== undefined && typeof collect !== "function")
-      throw new TypeError(`${named}: collect must be a function, got ${describeValue(collect)}`);
+      throw new TypeError(`metric ${describeValue(name)}: collect must be a function, got ${describeValue(collect)}`);
     try {
-      const { ttlSeconds, shards, labelNames = [] } = config;
+      const { ttlSeconds, shards } = config;
       this.#family = checkDefinition(
         {
           name,
@@ -145,7 +145,7 @@ export abstract class Metric<T extends string = string> {
         [],
       );
     } catch (error) {
-      throw error instanceof Invalid ? new InvalidMetricError(String(name), error.refusal) : error;
+      throw error instanceof Invalid ? definitionError({ name, help, labelNames }, type, error.refusal) : error;
     }
     this.type = type;
     this.name = name;
@@ -217,10 +217,7 @@ export abstract class Metric<T extends string = string> {
   protected series(values: LabelValues<T> | undefined): SeriesRef {
     const names = this.labelNames;
     for (const name in values) {
-      if (!names.includes(name as T))
-        throw new TypeError(
-          `metric ${describeValue(this.name)}: unknown label ${describeValue(name)} (declared: ${describeValue(names)})`,
-        );
+      if (!names.includes(name as T)) throw undeclaredLabel(name, names);
     }
     if (this.#keyCount > MAX_CACHED_KEYS) {
       this.#keys = new Map();
@@ -365,12 +362,9 @@ export function splitArgs<T extends string>(
   return [undefined, a ?? fallback];
 }
 
-/** Throws a TypeError naming the metric unless `value` is a finite number. */
-export function assertFinite(metric: string, what: string, value: unknown): asserts value is number {
-  if (typeof value !== "number" || !Number.isFinite(value))
-    throw new TypeError(
-      `metric ${describeValue(metric)}: ${what} must be a finite number, got ${describeValue(value)}`,
-    );
+/** Throws a TypeError in prom-client's words unless `value` is a finite number. */
+export function assertFinite(value: unknown): asserts value is number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw notANumber(value);
 }
 
 /**

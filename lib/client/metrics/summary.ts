@@ -81,7 +81,7 @@ export class Summary<T extends string = string> extends Observer<T> {
   }
 
   protected add(ref: SeriesRef, value: number): void {
-    assertFinite(this.name, "observation", value);
+    assertFinite(value);
     this.record<PendingSummary>(
       ref,
       (labels) => this.emptyDelta(labels),

@@ -4,6 +4,7 @@
 
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { InvalidMetricError } from "../../../lib/client/errors.ts";
 import { Counter } from "../../../lib/client/metrics/counter.ts";
 import { Gauge } from "../../../lib/client/metrics/gauge.ts";
 import { Histogram } from "../../../lib/client/metrics/histogram.ts";
@@ -11,6 +12,8 @@ import { Summary } from "../../../lib/client/metrics/summary.ts";
 import { openMetricsContentType, prometheusContentType, Registry, register } from "../../../lib/client/registry.ts";
 import client, * as named from "../../../lib/index.ts";
 import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../../../lib/protocol/exposition.ts";
+import { DEFAULT_LIMITS } from "../../../lib/protocol/limits.ts";
+import { refusalText } from "../../../lib/protocol/refusal.ts";
 import { MemoryStore } from "../../../lib/store/memory-store.ts";
 import { prom } from "./prom-client.ts";
 
@@ -479,6 +482,74 @@ describe("prom-client's smaller habits", () => {
       'Invalid number of arguments (1): "GET" for label names (2): "method, endpoint".',
     );
     expect(() => c.remove("GET", "/", "x")).toThrow("Invalid number of arguments (3)");
+  });
+
+  /** What `act` throws, as a message; the test fails when it throws nothing. */
+  const thrown = (act: () => unknown): string => {
+    try {
+      act();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error("threw nothing");
+  };
+  type Lib = typeof prom | typeof named;
+  const none = { registers: [] };
+  /** A mistake prom-client throws at, made with either library's classes. */
+  const mistakes: [string, (lib: Lib) => unknown][] = [
+    ["a counter decreased", (l) => new l.Counter({ name: "c", help: "C.", ...none }).inc(-1)],
+    [
+      "a counter increment that is a string",
+      (l) => new l.Counter({ name: "c", help: "C.", ...none }).inc("3ms" as never),
+    ],
+    ["a counter increment of Infinity", (l) => new l.Counter({ name: "c", help: "C.", ...none }).inc(Infinity)],
+    ["a gauge set to a string", (l) => new l.Gauge({ name: "g", help: "G.", ...none }).set("asd" as never)],
+    [
+      "a histogram observing a string",
+      (l) => new l.Histogram({ name: "h", help: "H.", ...none }).observe("asd" as never),
+    ],
+    ["a summary observing Infinity", (l) => new l.Summary({ name: "s", help: "S.", ...none }).observe(Infinity)],
+    ["no help", (l) => new l.Gauge({ name: "g", help: "", ...none })],
+    ["a histogram's le", (l) => new l.Histogram({ name: "h", help: "H.", labelNames: ["le"], ...none })],
+    ["a summary's quantile", (l) => new l.Summary({ name: "s", help: "S.", labelNames: ["quantile"], ...none })],
+    [
+      "an undeclared label",
+      (l) => new l.Summary({ name: "s", help: "S.", labelNames: ["foo"], ...none }).observe({ baz: "q" } as never, 1),
+    ],
+  ];
+
+  it.each(mistakes)("throws at %s in prom-client's words", (_, mistake) => {
+    expect(thrown(() => mistake(named))).toBe(thrown(() => mistake(prom)));
+  });
+
+  it("names a bad metric or label name as prom-client's next release does (15.1.3 says less: `Invalid metric name`)", () => {
+    expect(thrown(() => new Gauge({ name: "my-gauge", help: "G.", ...none }))).toBe("Invalid metric name: my-gauge");
+    expect(thrown(() => new Gauge({ name: "g", help: "G.", labelNames: ["ok", "a-b", "1c"], ...none }))).toBe(
+      "At least one label name is invalid: a-b,1c",
+    );
+    expect(thrown(() => new prom.Gauge({ name: "my-gauge", help: "G.", ...none }))).toMatch(/^Invalid metric name/);
+    expect(thrown(() => new prom.Gauge({ name: "g", help: "G.", labelNames: ["a-b"], ...none }))).toMatch(
+      /^Invalid label name/,
+    );
+  });
+
+  it("keeps its own words where prom-client throws nothing, and the server's reason on the error", () => {
+    const long = "x".repeat(DEFAULT_LIMITS.maxNameLength + 1);
+    expect(() => new prom.Gauge({ name: long, help: "G.", ...none })).not.toThrow();
+    expect(thrown(() => new Gauge({ name: long, help: "G.", ...none }))).toMatch(/over the limit of/);
+    expect(() => new prom.Gauge({ name: "g", help: "G.", labelNames: ["__x"], ...none })).not.toThrow();
+    expect(thrown(() => new Gauge({ name: "g", help: "G.", labelNames: ["__x"], ...none }))).toMatch(
+      /starts with "__"/,
+    );
+    try {
+      new Gauge({ name: "my-gauge", help: "G.", ...none });
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidMetricError);
+      expect(refusalText((error as InvalidMetricError).refusal)).toMatch(
+        /^name: "my-gauge" is not a valid metric name/,
+      );
+    }
+    expect.assertions(6);
   });
 
   it("new Registry(contentType) and clear() as prom-client's: clear() forgets the default labels too", async () => {
