@@ -25,6 +25,28 @@ export function seriesKey(labelNames: readonly string[], labels: Labels): string
   return keyOf(labelNames.map((n) => labels[n] ?? ""));
 }
 
+/**
+ * Keys in the order storage keeps them: SQLite compares the UTF-8 bytes, which is code point order. JavaScript's `<`
+ * compares UTF-16 code units and puts a character past U+FFFF (a surrogate pair) before U+E000–U+FFFF, so a reader
+ * that walks pages in key order compares with this.
+ * @example compareKeys('["\u{1F600}"]', '["\uFF01"]') > 0; // true, where '["\u{1F600}"]' < '["\uFF01"]'
+ */
+export function compareKeys(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  const x = a.charCodeAt(i);
+  const y = b.charCodeAt(i);
+  // Where both are at or past U+D800, surrogates (a code point past U+FFFF) sort after U+E000–U+FFFF.
+  return x >= 0xd800 && y >= 0xd800 ? codePointRank(x) - codePointRank(y) : x - y;
+}
+
+function codePointRank(unit: number): number {
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
+}
+
 /** The labels a key stands for (the inverse of `seriesKey`). */
 export function labelsOfKey(labelNames: readonly string[], key: string): Labels {
   const values = JSON.parse(key) as string[];

@@ -226,6 +226,11 @@ export interface PageOf {
   lastUpdated?: number;
   /** Where the next page starts; absent on the last page. */
   next?: string;
+  /**
+   * With `next`: the snapshot the object holds for the pages that follow (ask them with it, and they show the family
+   * as it was at this page). Absent when it could not keep one: the next pages are read as they are then.
+   */
+  snapshot?: string;
 }
 
 /**

@@ -65,9 +65,15 @@ export interface FamilyStorage {
   allSeries(): StoredSeries[];
   /**
    * Up to `limit` series with keys after `after` (from the start when undefined), in key order, stopping early once
-   * they hold about `maxBytes` of state; and the key to continue after, when more remain.
+   * they hold about `maxBytes` of state; and the key to continue after, when more remain. At `snapshot` (a store that
+   * keeps read snapshots, see read-snapshots.ts), as the family was when it was opened.
    */
-  seriesPage(after: string | undefined, limit: number, maxBytes: number): { series: SeriesPart[]; next?: string };
+  seriesPage(
+    after: string | undefined,
+    limit: number,
+    maxBytes: number,
+    snapshot?: string,
+  ): { series: SeriesPart[]; next?: string };
 }
 
 /** One push waiting to be applied: its id (optional) and its checked family part. */
@@ -398,6 +404,11 @@ export const PAGE_BYTES = 512 * 1024;
 /** What a scrape asks a family object for: a page after a key, rendered in a format, as snapshots, or raw parts. */
 export type PageRequest = {
   after?: string;
+  /**
+   * The snapshot the reader's earlier pages of this object were read at (the `snapshot` they came with); false from a
+   * reader that needs none (it reads a page or two, as the status page does).
+   */
+  snapshot?: string | false;
   /** At most this many series, and about this many bytes of state (and of rendered text). */
   limit: number;
   maxBytes: number;
@@ -417,7 +428,8 @@ export function familyPage(
 ): FamilyPage {
   const definition = storage.definition();
   if (!definition) return { kind: "empty" };
-  const { series, next } = storage.seriesPage(request.after, request.limit, request.maxBytes);
+  const snapshot = typeof request.snapshot === "string" ? request.snapshot : undefined;
+  const { series, next } = storage.seriesPage(request.after, request.limit, request.maxBytes, snapshot);
   const ttl = ttlMs(definition, defaultTtlSeconds);
   const shown = request.as === "parts" ? series : series.filter((s) => live(s.updated, ttl, nowMs));
   const of = (count: number, after?: string): PageOf => {

@@ -4,18 +4,36 @@
 // half gone; deleting them after, half doubled. So the group's shard first asks each other shard for its clock (and
 // whether it holds any), then commits the body with a fence: "on shard k, the group's parts (and these keys') updated
 // no later than before[k] are replaced". A reader that saw the fence (on that shard's first page) leaves them out; a
-// reader that read that shard before the commit sees them, and the group as it was. After a grace longer than any
-// scrape, the other shards delete what the fence leaves out, and the fence goes: nothing any reader relies on changes.
+// reader that read that shard before the commit sees them, and the group as it was (each shard's pages are read at the
+// snapshot of its first page, fences included: read-snapshots.ts). After a grace longer than any scrape, the other
+// shards delete what the fence leaves out, and the fence stays a little longer than a snapshot lasts, then goes:
+// nothing any reader relies on changes.
 
 import type { FamilyPage, GroupFence, SeriesPart } from "../protocol/wire.ts";
+import { SNAPSHOT_TTL_MS } from "./read-snapshots.ts";
 
 /** How long a fence stays before the other shards delete what it replaced: longer than any scrape takes. */
 export const FENCE_GRACE_MS = 5 * 60_000;
 
-/** A fence as its shard keeps it: when it was committed, for the push that replaced the group. */
+/**
+ * How long a fence stays once the other shards deleted what it replaced: longer than a reader pages at a snapshot
+ * (read-snapshots.ts), so one that still sees those parts at its snapshot of another shard sees the fence too.
+ */
+export const FENCE_LINGER_MS = 2 * SNAPSHOT_TTL_MS;
+
+/**
+ * A fence as its shard keeps it: when it was committed, for the push that replaced the group, and when the other
+ * shards deleted what it replaced (it goes FENCE_LINGER_MS later).
+ */
 export interface StoredFence extends GroupFence {
   at: number;
   pushId?: string;
+  dropped?: number;
+}
+
+/** When the alarm has work for `fence`: its grace ends, or its lingering once collected. */
+export function fenceDue(fence: StoredFence): number {
+  return fence.dropped !== undefined ? fence.dropped + FENCE_LINGER_MS : fence.at + FENCE_GRACE_MS;
 }
 
 /** What a shard answers when a replacing shard asks what it holds of a group. */

@@ -6,6 +6,7 @@ import { checkPush } from "../protocol/check-push.ts";
 import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
 import { reservedNameProblem } from "../protocol/names.ts";
 import { refusalText } from "../protocol/refusal.ts";
+import { compareKeys } from "../protocol/series-key.ts";
 import {
   allRejected,
   type DeliveryOutcome,
@@ -70,13 +71,13 @@ export class MemoryFamily implements FamilyStorage {
     return this.sorted().map(([, s]) => s);
   }
   seriesPage(after: string | undefined, limit: number) {
-    const rest = this.sorted().filter(([key]) => after === undefined || key > after);
+    const rest = this.sorted().filter(([key]) => after === undefined || compareKeys(key, after) > 0);
     const series = rest.slice(0, limit).map(([key, s]) => ({ ...s, key }));
     const last = series.at(-1);
     return rest.length > limit && last ? { series, next: last.key } : { series };
   }
   private sorted() {
-    return [...this.series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...this.series.entries()].sort(([a], [b]) => compareKeys(a, b));
   }
 }
 

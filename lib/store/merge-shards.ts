@@ -7,6 +7,7 @@
 import { laterExemplars } from "../protocol/exemplars.ts";
 import { combineGauge, gaugePolicy } from "../protocol/gauge-policy.ts";
 import { mergeNative } from "../protocol/native-histogram.ts";
+import { compareKeys } from "../protocol/series-key.ts";
 import { mergeSketchData, type SketchData } from "../protocol/sketch.ts";
 import type { FamilyDefinition, FamilyPage, GroupFence, SeriesPart, SeriesSnapshot } from "../protocol/wire.ts";
 import { fencesOf, replacedByAny } from "./group-fences.ts";
@@ -103,8 +104,10 @@ export function mergeParts(
 }
 
 /** The parts a page of raw parts holds and where the next page starts (an empty object's page holds none). */
-function partsOf(page: FamilyPage): { parts: SeriesPart[]; next: string | undefined } {
-  return page.kind === "parts" ? { parts: page.parts, next: page.next } : { parts: [], next: undefined };
+function partsOf(page: FamilyPage): { parts: SeriesPart[]; next: string | undefined; snapshot: string | undefined } {
+  return page.kind === "parts"
+    ? { parts: page.parts, next: page.next, snapshot: page.snapshot }
+    : { parts: [], next: undefined, snapshot: undefined };
 }
 
 /** The shards a page of shard 0 names as taken in. */
@@ -122,8 +125,11 @@ export function widest(definitions: (FamilyDefinition | null)[]): FamilyDefiniti
   return found;
 }
 
-/** Reads the page of raw parts after key `after` from shard `shard` of a family. */
-export type ShardPageReader = (shard: number, after: string | undefined) => Promise<FamilyPage>;
+/**
+ * Reads the page of raw parts after key `after` from shard `shard` of a family, at the snapshot its page before came
+ * with (read-snapshots.ts), if any.
+ */
+export type ShardPageReader = (shard: number, after: string | undefined, snapshot?: string) => Promise<FamilyPage>;
 
 /**
  * Every shard's first page of raw parts, shard 0's read before the others: every raw page of shard 0 names the shards
@@ -172,7 +178,14 @@ export function mergedShards(
   };
   for (const page of first) learn(page);
   /** A shard's parts as read so far; past `skipAfter` (a key) they are shard 0's too and are left out. */
-  type Cursor = { shard: number; parts: SeriesPart[]; at: number; next: string | undefined; skipAfter?: string };
+  type Cursor = {
+    shard: number;
+    parts: SeriesPart[];
+    at: number;
+    next: string | undefined;
+    snapshot: string | undefined;
+    skipAfter?: string;
+  };
   const cursors: Cursor[] = held.map(({ page, shard }) => ({ shard, ...partsOf(page), at: 0 }));
   const head = (c: Cursor) => c.parts[c.at] as SeriesPart;
   /** Shard 0 took a shard in between two of its pages: from the later page on, that shard's parts are in shard 0's. */
@@ -188,7 +201,7 @@ export function mergedShards(
         cursors.map(async (c) => {
           while (c.at >= c.parts.length && c.next !== undefined) {
             const after = c.next;
-            const more = await read(c.shard, after);
+            const more = await read(c.shard, after, c.snapshot);
             learn(more);
             if (c.shard === 0) takenIn(more, after);
             Object.assign(c, { ...partsOf(more), at: 0 });
@@ -198,10 +211,10 @@ export function mergedShards(
       const live = cursors.filter((c) => c.at < c.parts.length);
       if (live.length === 0) return;
       let key = head(live[0] as Cursor).key;
-      for (const c of live) if (head(c).key < key) key = head(c).key;
+      for (const c of live) if (compareKeys(head(c).key, key) < 0) key = head(c).key;
       const same = live.filter((c) => head(c).key === key);
       const parts = same
-        .filter((c) => (c.skipAfter === undefined || key <= c.skipAfter) && !replaced(c.shard, head(c)))
+        .filter((c) => (c.skipAfter === undefined || compareKeys(key, c.skipAfter) <= 0) && !replaced(c.shard, head(c)))
         .map((c) => head(c));
       for (const c of same) c.at++;
       const merged = mergeParts(definition as FamilyDefinition, parts, nowMs, ttl);

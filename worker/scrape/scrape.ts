@@ -104,7 +104,8 @@ class FamilyReader {
     return { ...of, definition, kind: "text", text: seriesLines(definition, snapshots, "openmetrics") };
   }
 
-  private request(after: string | undefined): ScrapePageRequest {
+  /** The page after `after`, at the snapshot the page before came with (the family as it was at the first page). */
+  private request(after: string | undefined, snapshot?: string): ScrapePageRequest {
     // A family in one object renders its own pages (or hands out snapshots); shards hand out raw parts to merge. A
     // family written otherwise than its object would write it comes as snapshots, rendered here.
     const { format } = this;
@@ -116,7 +117,8 @@ class FamilyReader {
         : format && !this.untyped
           ? { as: "text" as const, format }
           : { as: "snapshots" as const };
-    return { ...(after !== undefined ? { after } : {}), ...as, limit: PAGE_SERIES, maxBytes: PAGE_BYTES };
+    const at = { ...(after !== undefined ? { after } : {}), ...(snapshot !== undefined ? { snapshot } : {}) };
+    return { ...at, ...as, limit: PAGE_SERIES, maxBytes: PAGE_BYTES };
   }
 
   async *chunks(): AsyncGenerator<Chunk> {
@@ -131,14 +133,14 @@ class FamilyReader {
       if (current.kind === "empty" || current.kind === "parts") return;
       yield this.written(current);
       if (current.next === undefined) return;
-      current = await page(this.env, this.tally, this.entry.name, 0, this.request(current.next));
+      current = await page(this.env, this.tally, this.entry.name, 0, this.request(current.next, current.snapshot));
     }
   }
 
   /** A sharded family: every shard's parts, merged by key (each shard pages in key order), then rendered here. */
   private async *merged(): AsyncGenerator<Chunk> {
-    const read = (shard: number, after: string | undefined) =>
-      page(this.env, this.tally, this.entry.name, shard, this.request(after));
+    const read = (shard: number, after: string | undefined, snapshot?: string) =>
+      page(this.env, this.tally, this.entry.name, shard, this.request(after, snapshot));
     const ttlOf = (definition: FamilyDefinition) => ttlMs(definition, defaultTtlSeconds(this.env));
     const merged = mergedShards(await this.first, read, Date.now(), ttlOf);
     if (!merged) return;

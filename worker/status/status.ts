@@ -141,7 +141,9 @@ export async function handleStatus(request: Request, env: Env): Promise<Response
 
 function pageRequest(after: string | undefined, raw: boolean): PageRequest {
   const as = raw ? ("parts" as const) : ("snapshots" as const);
-  return { ...(after !== undefined ? { after } : {}), as, limit: STATUS_PAGE_SERIES, maxBytes: PAGE_BYTES };
+  // A page or two, read as they are: no snapshot kept for it (read-snapshots.ts).
+  const request = { as, limit: STATUS_PAGE_SERIES, maxBytes: PAGE_BYTES, snapshot: false as const };
+  return after !== undefined ? { ...request, after } : request;
 }
 
 /** One family's page from `shard`; raw parts or live snapshots. */

@@ -7,6 +7,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardObjectName } from "../../../lib/protocol/names.ts";
 import type { FamilyPush } from "../../../lib/protocol/wire.ts";
+import type { FamilyObject } from "../../../worker/objects/family-object.ts";
 import { decodeDelimited } from "../../../worker/protobuf/messages.ts";
 import { ABORTED_BINARY_TAIL, ABORTED_TAIL } from "../../../worker/scrape/scrape-flight.ts";
 
@@ -68,6 +69,38 @@ describe("the streamed scrape", () => {
     }
     // At least two pages per scrape.
     expect((await stub(name).stats()).requests - before).toBeGreaterThanOrEqual(4);
+  });
+
+  it("reads a family of several pages as it was at its first page: a push between two pages shows in none", async () => {
+    const name = "stream_snapshot";
+    const part: FamilyPush = { name, type: "counter", help: "P.", labelNames: ["k"], series: bigSeries("n", 2) };
+    expect(await stub(name).push("snapshot-1", part)).toMatchObject({ status: "applied" });
+    // The object applies a push to every series (+1) just before it serves the scrape's second page (an RPC is
+    // dispatched through the class, so the class's method is wrapped for this scrape).
+    const methods = Object.getPrototypeOf(await runInDurableObject(stub(name), (o: FamilyObject) => o));
+    const page = methods.scrapePage;
+    let served = 0;
+    methods.scrapePage = async function (this: FamilyObject, request: unknown) {
+      const place = (this as unknown as { state: { place?: { family: string } } }).state.place;
+      if (place?.family === name && ++served === 2) {
+        const outcome = await this.push("snapshot-2", { ...part, series: bigSeries("n", 1) });
+        expect(outcome).toMatchObject({ status: "applied" });
+      }
+      return page.call(this, request);
+    };
+    let during: string[];
+    try {
+      during = samples(await scrape(), `${name}_total`);
+    } finally {
+      methods.scrapePage = page;
+    }
+    expect(served).toBeGreaterThanOrEqual(2);
+    expect(during).toHaveLength(1000);
+    expect(during.filter((l) => !l.endsWith(" 2"))).toEqual([]);
+    // The next scrape starts after the push: all of it.
+    const after = samples(await scrape(), `${name}_total`);
+    expect(after).toHaveLength(1000);
+    expect(after.filter((l) => !l.endsWith(" 3"))).toEqual([]);
   });
 
   it("merges a sharded family page by page across its shards", async () => {

@@ -8,6 +8,7 @@ import type { FamilyPush, GroupFence, Labels } from "../../../lib/protocol/wire.
 import type { FamilyChange } from "../../../lib/store/family-store.ts";
 import {
   FENCE_GRACE_MS,
+  fenceDue,
   fenceOf,
   type HeldElsewhere,
   replacedBy,
@@ -123,19 +124,21 @@ export class Fences {
   async schedule(): Promise<void> {
     const fences = this.list();
     if (fences.length === 0) return;
-    const due = Math.min(...fences.map((f) => f.at + FENCE_GRACE_MS));
+    const due = Math.min(...fences.map(fenceDue));
     await this.expiry.armBy(Math.max(due, this.state.now() + 1));
   }
 
   /**
-   * The alarm: for each fence past its grace, the other shards delete what it replaced, then it goes. A fence a shard
-   * could not be reached for stays, and is tried again a minute later.
+   * The alarm: for each fence past its grace, the other shards delete what it replaced; it goes FENCE_LINGER_MS
+   * later (a reader may still page at a snapshot taken before). A fence a shard could not be reached for stays, and
+   * is tried again a minute later.
    */
   async collect(): Promise<void> {
     const { state } = this;
     const now = state.now();
-    const due = this.list().filter((f) => f.at + FENCE_GRACE_MS <= now);
-    if (due.length === 0) return;
+    const due = this.list().filter((f) => f.dropped === undefined && fenceDue(f) <= now);
+    const over = this.list().filter((f) => f.dropped !== undefined && fenceDue(f) <= now);
+    if (due.length === 0 && over.length === 0) return;
     const done = new Set<StoredFence>();
     for (const fence of due) {
       try {
@@ -149,8 +152,8 @@ export class Fences {
     // A fence not collected is due again a minute from now (its parts stay left out meanwhile).
     const retry = now + RETRY_MS - FENCE_GRACE_MS;
     const left = this.list()
-      .filter((f) => !done.has(f))
-      .map((f) => (due.includes(f) ? { ...f, at: retry } : f));
+      .filter((f) => !over.includes(f))
+      .map((f) => (done.has(f) ? { ...f, dropped: now } : due.includes(f) ? { ...f, at: retry } : f));
     state.write(() => state.storage.setMetaValue("fences", left.length > 0 ? left : undefined));
     this.kept = left;
   }

@@ -1,6 +1,6 @@
 // What a family object hands out: its pages for the scrape (rendered label fragments cached by series key; every page
-// of raw parts carries the shard's fences), the status page's summary, a whole snapshot, and its counters for the
-// benchmark. Nothing here writes.
+// of raw parts carries the shard's fences; a reader's later pages are read at the read snapshot its first page
+// opened), the status page's summary, a whole snapshot, and its counters for the benchmark. Nothing here writes.
 
 import { labelFragment } from "../../../lib/protocol/exposition.ts";
 import type { FamilyDefinition, FamilyPage, FamilySnapshot, SeriesSnapshot } from "../../../lib/protocol/wire.ts";
@@ -30,6 +30,8 @@ export interface FamilyObjectStats {
   busyMs: number;
   /** Series held. */
   seriesCount: number;
+  /** Pages asked at a read snapshot that had ended (read as they were then), since this instance started. */
+  snapshotsLost: number;
 }
 
 /** What the status page shows of one object of a family. */
@@ -90,11 +92,22 @@ export class Reads {
       }
       return cached;
     };
-    const page = familyPage(state.storage, request, state.now(), defaultTtlSeconds(state.env), fragment);
+    // A reader that goes on past its first page reads at the snapshot that page opened: the family, and the fences,
+    // as they were then (read-snapshots.ts). One whose snapshot ended reads them as they are now.
+    const { snapshots } = state.storage;
+    const now = state.now();
+    const { snapshot: token, ...current } = request;
+    const held = typeof token === "string" ? snapshots.at(token, now) : undefined;
+    const read = familyPage(state.storage, held ? request : current, now, defaultTtlSeconds(state.env), fragment);
+    let snapshot: string | undefined;
+    if (read.kind !== "empty" && read.next !== undefined)
+      snapshot = held ? (token as string) : token === undefined ? snapshots.begin(now, this.fences.list()) : undefined;
+    else if (held) snapshots.end(token as string);
+    const page = snapshot !== undefined ? { ...read, snapshot } : read;
     if (request.as !== "parts" || (page.kind !== "parts" && page.kind !== "empty")) return page;
     // Every page of raw parts carries this shard's fences (an empty one too: a group may be replaced here in a
     // family this shard never held): a reader leaves out what they replaced on the other shards.
-    const fences = this.fences.list();
+    const fences = held ? held.meta : this.fences.list();
     const fenced =
       fences.length > 0
         ? { ...page, fences: fences.map(({ grouping, keys, home, before }) => ({ grouping, keys, home, before })) }
@@ -130,6 +143,7 @@ export class Reads {
       rowsRead: storage.rowsRead,
       statements: storage.statements,
       seriesCount: storage.definition() ? storage.seriesCount() : 0,
+      snapshotsLost: storage.snapshots.lost,
     };
   }
 }

@@ -17,7 +17,9 @@ import {
   toJson,
 } from "../../../lib/protocol/wire.ts";
 import type { FamilyChange, FamilyStorage, StoredSeries } from "../../../lib/store/family-store.ts";
+import type { StoredFence } from "../../../lib/store/group-fences.ts";
 import type { SeriesState } from "../../../lib/store/merge.ts";
+import { ReadSnapshots } from "../../../lib/store/read-snapshots.ts";
 import { migrateFamilyTables } from "./schema.ts";
 
 /** How often (at most) expired push ids are pruned. */
@@ -81,6 +83,8 @@ export class SqlFamilyStorage implements FamilyStorage {
   rowsWritten = 0;
   rowsRead = 0;
   statements = 0;
+  /** The read snapshots open here, with the fences as of each (a reader pages at one; kept in memory). */
+  readonly snapshots = new ReadSnapshots<StoredFence[]>();
 
   constructor(
     private readonly sql: SqlStorage,
@@ -181,6 +185,11 @@ export class SqlFamilyStorage implements FamilyStorage {
   }
 
   commit(change: FamilyChange, nowMs: number): void {
+    if (this.snapshots.active) {
+      // A reader pages at a snapshot: what this change replaces is kept for it first.
+      if (change.resetAll) this.snapshots.keepAll(() => this.allParts());
+      this.snapshots.keep([...change.deleted, ...change.written.keys()], (keys) => this.parts(keys));
+    }
     if (change.definition) {
       // Label names that grew give every key more labels (the new ones empty): parse them again.
       if (this.definition()?.labelNames.join() !== change.definition.labelNames.join()) {
@@ -274,6 +283,11 @@ export class SqlFamilyStorage implements FamilyStorage {
   }
 
   deleteSeriesUpdatedBefore(ms: number): number {
+    if (this.snapshots.active)
+      this.snapshots.keep(
+        this.seriesUpdatedBefore(ms).map((row) => row.key),
+        (keys) => this.parts(keys),
+      );
     const deleted = this.write(`DELETE FROM series WHERE updated < ?`, ms);
     for (const [key, cached] of this.cache) if (cached.series.updated < ms) this.drop(key);
     if (this.count !== undefined) this.count -= deleted;
@@ -297,7 +311,33 @@ export class SqlFamilyStorage implements FamilyStorage {
     return this.exec<SeriesRow>(`SELECT ${SERIES_COLUMNS} FROM series ORDER BY key`).map((row) => this.fromRow(row));
   }
 
-  seriesPage(after: string | undefined, limit: number, maxBytes: number): { series: SeriesPart[]; next?: string } {
+  private allParts(): SeriesPart[] {
+    return this.exec<SeriesRow>(`SELECT ${SERIES_COLUMNS} FROM series ORDER BY key`).map((row) => ({
+      ...this.fromRow(row),
+      key: row.key,
+    }));
+  }
+
+  /** The stored series among `keys`, each with its key. */
+  private parts(keys: readonly string[]): Map<string, SeriesPart> {
+    return new Map([...this.getSeries(keys)].map(([key, s]) => [key, { ...s, key }]));
+  }
+
+  seriesPage(
+    after: string | undefined,
+    limit: number,
+    maxBytes: number,
+    snapshot?: string,
+  ): { series: SeriesPart[]; next?: string } {
+    const page = this.currentPage(after, limit, maxBytes);
+    return snapshot === undefined ? page : this.snapshots.page(snapshot, after, page, limit);
+  }
+
+  private currentPage(
+    after: string | undefined,
+    limit: number,
+    maxBytes: number,
+  ): { series: SeriesPart[]; next?: string } {
     const query =
       after === undefined
         ? `SELECT ${SERIES_COLUMNS} FROM series ORDER BY key LIMIT ?`
@@ -333,6 +373,7 @@ export class SqlFamilyStorage implements FamilyStorage {
    * keeping the push ids (inside a transaction; `forget()` after).
    */
   clearFamily(): void {
+    this.snapshots.keepAll(() => this.allParts());
     this.write(`DELETE FROM series`);
     this.write(`DELETE FROM meta WHERE key <> 'schema_version'`);
   }
