@@ -14,6 +14,11 @@ export function notANumber(value: unknown): TypeError {
   return new TypeError(`Value is not a valid number: ${formatted(value)}`);
 }
 
+/** prom-client's words for a gauge's change that is not a (finite) number: "Delta is not a valid number: asd". */
+export function notADelta(value: unknown): TypeError {
+  return new TypeError(`Delta is not a valid number: ${formatted(value)}`);
+}
+
 /** prom-client's words for a negative counter increment. */
 export function counterDecrease(): TypeError {
   return new TypeError("It is not possible to decrease a counter");

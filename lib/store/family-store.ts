@@ -82,6 +82,19 @@ export interface PendingPush {
   part: FamilyPush;
 }
 
+/**
+ * About the memory a stored series takes: its key (map and labels), its numbers, its summary windows, its cumulative
+ * streams' marks (about a histogram's worth each) and its native buckets.
+ */
+export function seriesBytes(key: string, series: StoredSeries): number {
+  let windows = 0;
+  for (const sketch of Object.values(series.windows ?? {}))
+    windows += 64 + 48 * (sketch.pos.length + sketch.neg.length) + 24 * (sketch.exact?.length ?? 0);
+  const marks = Object.keys((series as { streams?: object }).streams ?? {}).length;
+  const native = 24 * ((series.native?.positive.length ?? 0) + (series.native?.negative.length ?? 0));
+  return 64 + 2 * key.length + 16 * ((series.counts?.length ?? 0) + 4) + windows + native + 160 * marks;
+}
+
 /** A series' time to live in milliseconds under `definition`, falling back to the store's default; 0 = none. */
 export function ttlMs(definition: FamilyDefinition | undefined, defaultTtlSeconds: number): number {
   return (definition?.ttlSeconds ?? defaultTtlSeconds) * 1000;
@@ -425,8 +438,10 @@ export function familyPage(
   nowMs: number,
   defaultTtlSeconds = 0,
   fragment?: (key: string, s: SeriesSnapshot) => string,
+  /** The definition to read with: a read snapshot's (the family as it was), else the stored one. */
+  at?: FamilyDefinition,
 ): FamilyPage {
-  const definition = storage.definition();
+  const definition = at ?? storage.definition();
   if (!definition) return { kind: "empty" };
   const snapshot = typeof request.snapshot === "string" ? request.snapshot : undefined;
   const { series, next } = storage.seriesPage(request.after, request.limit, request.maxBytes, snapshot);

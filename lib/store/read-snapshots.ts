@@ -2,22 +2,29 @@
 // page, so no change lands in the middle of what it reads: not half of a Pushgateway PUT, not half of one push. While a
 // snapshot is open, a change first keeps what it replaces of each key it touches (once per snapshot: the state at the
 // snapshot, or "absent"), and the pages read at the snapshot show the kept state in place of today's. Nothing is kept
-// while no reader pages. A snapshot ends with its last page, after SNAPSHOT_TTL_MS (a reader that went away), or when
-// it would keep more than MAX_KEPT_SERIES; a page asked at a snapshot that is gone is read as the family is now, and
-// says so. The snapshot also keeps a value of the caller's as of its start (the shard's fences).
+// while no reader pages. A snapshot ends a few seconds after its last page (a retried last page still finds it), after
+// SNAPSHOT_TTL_MS without a page (a reader that went away), or when the snapshots together would keep more than
+// MAX_KEPT_BYTES (the largest ends); a page asked at a snapshot that is gone is read as the family is now, and counted.
+// The snapshot also keeps a value of the caller's as of its start (the definition, the shard's fences…).
 
 import { compareKeys } from "../protocol/series-key.ts";
 import type { SeriesPart } from "../protocol/wire.ts";
 
 /** How long a snapshot waits for its reader's next page. A scrape reads a page in milliseconds. */
 export const SNAPSHOT_TTL_MS = 60_000;
-/** The series one snapshot keeps at most (about their state's memory); past it, the snapshot ends. */
-export const MAX_KEPT_SERIES = 20_000;
+/** About the memory every open snapshot's kept series may take together; past it, the largest snapshot ends. */
+export const MAX_KEPT_BYTES = 8 * 1024 * 1024;
+/** How long a snapshot stays after its last page was served: a retry of that page still reads at it. */
+export const FINISHED_TTL_MS = 5_000;
 /** Snapshots open at once at most (each scrape in flight and each status page); past it, pages are read as they are. */
 export const MAX_OPEN_SNAPSHOTS = 8;
 
 interface Snapshot<M> {
   expires: number;
+  /** About the memory its kept series take. */
+  bytes: number;
+  /** Its last page was served: it ends soon, whatever is read at it. */
+  finished?: boolean;
   /** The state at the snapshot of each key changed since, or null when the key did not exist then. */
   kept: Map<string, SeriesPart | null>;
   meta: M;
@@ -35,6 +42,9 @@ export class ReadSnapshots<M> {
   /** Pages asked at a snapshot that had ended (read as they are now), since this instance started. */
   lost = 0;
 
+  /** `size`: about the memory a series takes (the storage's own estimate). */
+  constructor(private readonly size: (series: SeriesPart) => number) {}
+
   /** True while a reader pages at a snapshot: a change must `keep` first. */
   get active(): boolean {
     return this.#open.size > 0;
@@ -45,7 +55,7 @@ export class ReadSnapshots<M> {
     this.expire(nowMs);
     if (this.#open.size >= MAX_OPEN_SNAPSHOTS) return undefined;
     const token = crypto.randomUUID();
-    this.#open.set(token, { expires: nowMs + SNAPSHOT_TTL_MS, kept: new Map(), meta });
+    this.#open.set(token, { expires: nowMs + SNAPSHOT_TTL_MS, bytes: 0, kept: new Map(), meta });
     return token;
   }
 
@@ -60,13 +70,16 @@ export class ReadSnapshots<M> {
       this.lost++;
       return undefined;
     }
-    snapshot.expires = nowMs + SNAPSHOT_TTL_MS;
+    if (!snapshot.finished) snapshot.expires = nowMs + SNAPSHOT_TTL_MS;
     return snapshot;
   }
 
-  /** Ends the snapshot `token` (its reader read its last page). */
-  end(token: string): void {
-    this.#open.delete(token);
+  /** Its reader read the last page of snapshot `token`: it ends FINISHED_TTL_MS from `nowMs`. */
+  finish(token: string, nowMs: number): void {
+    const snapshot = this.#open.get(token);
+    if (!snapshot) return;
+    snapshot.finished = true;
+    snapshot.expires = Math.min(snapshot.expires, nowMs + FINISHED_TTL_MS);
   }
 
   /**
@@ -79,9 +92,20 @@ export class ReadSnapshots<M> {
     for (const key of keys) for (const snapshot of this.#open.values()) if (!snapshot.kept.has(key)) missing.add(key);
     if (missing.size === 0) return;
     const now = current([...missing]);
-    for (const [token, snapshot] of this.#open) {
-      for (const key of missing) if (!snapshot.kept.has(key)) snapshot.kept.set(key, now.get(key) ?? null);
-      if (snapshot.kept.size > MAX_KEPT_SERIES) this.#open.delete(token);
+    let total = 0;
+    for (const snapshot of this.#open.values()) {
+      for (const key of missing) {
+        if (snapshot.kept.has(key)) continue;
+        const then = now.get(key) ?? null;
+        snapshot.kept.set(key, then);
+        snapshot.bytes += then ? this.size(then) : 64;
+      }
+      total += snapshot.bytes;
+    }
+    while (total > MAX_KEPT_BYTES) {
+      const [token, largest] = [...this.#open].reduce((a, b) => (b[1].bytes > a[1].bytes ? b : a));
+      this.#open.delete(token);
+      total -= largest.bytes;
     }
   }
 

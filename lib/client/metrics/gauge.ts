@@ -4,7 +4,7 @@
 import { combineGauge, gaugeOperationProblem } from "../../protocol/gauge-policy.ts";
 import { describeValue } from "../../protocol/validation.ts";
 import type { GaugeDelta, GaugeMerge } from "../../protocol/wire.ts";
-import { notANumber } from "../errors.ts";
+import { notADelta, notANumber } from "../errors.ts";
 import {
   assertFinite,
   type CollectFunction,
@@ -59,14 +59,15 @@ export class Gauge<T extends string = string> extends Metric<T> {
   dec(labels: LabelValues<T>, value?: number): void;
   dec(a?: LabelValues<T> | number, b?: number): void {
     const [labels, value] = splitArgs(a, b, 1);
-    assertFinite(value);
+    assertFinite(value, notADelta);
     this.change(this.series(labels), -value);
   }
 
   set(value: number): void;
   set(labels: LabelValues<T>, value: number): void;
   set(a: LabelValues<T> | number, b?: number): void {
-    const [labels, value] = splitArgs(a, b, Number.NaN);
+    // No value is a mistake prom-client throws at too ("Value is not a valid number: undefined").
+    const [labels, value] = splitArgs(a, b, undefined as unknown as number);
     this.assign(this.series(labels), value);
   }
 
@@ -106,7 +107,7 @@ export class Gauge<T extends string = string> extends Metric<T> {
     return {
       inc: (value = 1) => this.change(ref, value),
       dec: (value = 1) => {
-        assertFinite(value);
+        assertFinite(value, notADelta);
         this.change(ref, -value);
       },
       set: (value) => this.assign(ref, value),
@@ -116,7 +117,7 @@ export class Gauge<T extends string = string> extends Metric<T> {
   }
 
   private change(ref: SeriesRef, value: number): void {
-    assertFinite(value);
+    assertFinite(value, notADelta);
     const problem = gaugeOperationProblem(this.merge, "inc");
     if (problem) throw new TypeError(`metric ${describeValue(this.name)}: ${problem}`);
     this.record<GaugeDelta>(

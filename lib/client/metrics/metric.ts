@@ -125,9 +125,9 @@ export abstract class Metric<T extends string = string> {
     // prom-client's words where it throws too (see errors.ts).
     if (typeof config !== "object" || config === null) throw new TypeError("constructor expected a config object");
     const { name, help, collect, labelNames = [] } = config;
-    if (help === "") throw new TypeError("Missing mandatory help parameter");
+    if (!help) throw new TypeError("Missing mandatory help parameter");
     if (collect !== undefined && typeof collect !== "function")
-      throw new TypeError(`metric ${describeValue(name)}: collect must be a function, got ${describeValue(collect)}`);
+      throw new TypeError('Optional "collect" parameter must be a function');
     try {
       const { ttlSeconds, shards } = config;
       this.#family = checkDefinition(
@@ -362,9 +362,9 @@ export function splitArgs<T extends string>(
   return [undefined, a ?? fallback];
 }
 
-/** Throws a TypeError in prom-client's words unless `value` is a finite number. */
-export function assertFinite(value: unknown): asserts value is number {
-  if (typeof value !== "number" || !Number.isFinite(value)) throw notANumber(value);
+/** Throws a TypeError in prom-client's words (`error`: of a value, or of a gauge's change) unless `value` is finite. */
+export function assertFinite(value: unknown, error = notANumber): asserts value is number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw error(value);
 }
 
 /**

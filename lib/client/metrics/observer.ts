@@ -18,7 +18,8 @@ export abstract class Observer<T extends string = string> extends Metric<T> {
   observe(labels: LabelValues<T>, value: number): void;
   observe(withExemplar: WithExemplar<T>): void;
   observe(a: LabelValues<T> | WithExemplar<T> | number, b?: number): void {
-    const [labels, value, exemplarLabels] = this.argsOf(a, b, Number.NaN);
+    // No value is a mistake ("Value is not a valid number: undefined", as prom-client words it).
+    const [labels, value, exemplarLabels] = this.argsOf(a, b, undefined as unknown as number);
     this.add(this.series(labels), value, exemplarLabels);
   }
 

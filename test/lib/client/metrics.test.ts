@@ -124,7 +124,7 @@ describe("Gauge", () => {
     const g = new Gauge({ name: "g", help: "G.", registers: [] });
     g.set(Number.NaN);
     g.set({}, Number.POSITIVE_INFINITY);
-    expect(() => g.inc(Infinity)).toThrow("Value is not a valid number: Infinity");
+    expect(() => g.inc(Infinity)).toThrow("Delta is not a valid number: Infinity");
     expect(() => g.set("1" as unknown as number)).toThrow("Value is not a valid number: 1");
   });
 });

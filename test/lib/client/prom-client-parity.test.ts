@@ -148,7 +148,7 @@ describe("collect callbacks", () => {
     const { registry } = setup();
     expect(
       () => new Gauge({ name: "g", help: "G.", registers: [registry], collect: 5 as unknown as () => void }),
-    ).toThrow(/collect must be a function/);
+    ).toThrow(`Optional "collect" parameter must be a function`);
   });
 
   it("run when get() is called, as prom-client's get() runs them", async () => {
@@ -510,6 +510,17 @@ describe("prom-client's smaller habits", () => {
     ],
     ["a summary observing Infinity", (l) => new l.Summary({ name: "s", help: "S.", ...none }).observe(Infinity)],
     ["no help", (l) => new l.Gauge({ name: "g", help: "", ...none })],
+    ["neither name nor help", (l) => new l.Gauge({ ...none } as never)],
+    ["a collect that is not a function", (l) => new l.Gauge({ name: "g", help: "G.", collect: 1 as never, ...none })],
+    ["a gauge increment that is a string", (l) => new l.Gauge({ name: "g", help: "G.", ...none }).inc("asd" as never)],
+    [
+      "a gauge set to nothing",
+      (l) => new l.Gauge({ name: "g", help: "G.", labelNames: ["a"], ...none }).set({ a: "1" } as never),
+    ],
+    [
+      "a histogram observing nothing",
+      (l) => new l.Histogram({ name: "h", help: "H.", labelNames: ["a"], ...none }).observe({ a: "1" } as never),
+    ],
     ["a histogram's le", (l) => new l.Histogram({ name: "h", help: "H.", labelNames: ["le"], ...none })],
     ["a summary's quantile", (l) => new l.Summary({ name: "s", help: "S.", labelNames: ["quantile"], ...none })],
     [

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { compareKeys } from "../../../lib/protocol/series-key.ts";
 import type { SeriesPart } from "../../../lib/protocol/wire.ts";
 import {
-  MAX_KEPT_SERIES,
+  FINISHED_TTL_MS,
+  MAX_KEPT_BYTES,
   MAX_OPEN_SNAPSHOTS,
   ReadSnapshots,
   SNAPSHOT_TTL_MS,
@@ -17,7 +18,8 @@ const part = (key: string, value: number): SeriesPart => ({ key, labels: {}, cre
 /** A family's storage as the SQL one behaves: rows by key in byte order, every change kept for snapshots first. */
 class Family {
   readonly rows = new Map<string, SeriesPart>();
-  readonly snapshots = new ReadSnapshots<string>();
+  /** Every kept series counted as 1 KB. */
+  readonly snapshots = new ReadSnapshots<string>(() => 1024);
 
   set(key: string, value: number) {
     this.snapshots.keep([key], (keys) => this.current(keys));
@@ -115,12 +117,15 @@ describe("read snapshots", () => {
     family.snapshots.keep(["a"], counted);
     family.snapshots.keep(["a"], counted);
     expect(reads).toBe(1);
-    family.snapshots.end(token);
+    family.snapshots.finish(token, 0);
+    // A retry of the last page still reads at it, a few seconds long; then it ends.
+    expect(family.snapshots.at(token, FINISHED_TTL_MS - 1)).toBeDefined();
+    expect(family.snapshots.at(token, FINISHED_TTL_MS)).toBeUndefined();
     expect(family.snapshots.active).toBe(false);
   });
 
   it("hands the caller's value back as of the start, and says when a snapshot is gone (its wait, or never held)", () => {
-    const snapshots = new ReadSnapshots<string[]>();
+    const snapshots = new ReadSnapshots<string[]>(() => 1);
     const token = snapshots.begin(1_000, ["fence a"]) as string;
     expect(snapshots.at(token, 1_000 + SNAPSHOT_TTL_MS - 1)?.meta).toEqual(["fence a"]);
     // Each page renews the wait.
@@ -130,20 +135,22 @@ describe("read snapshots", () => {
     expect(snapshots.lost).toBe(2);
   });
 
-  it("opens at most MAX_OPEN_SNAPSHOTS, and ends one that would keep more than MAX_KEPT_SERIES", () => {
+  it("opens at most MAX_OPEN_SNAPSHOTS, and ends the largest once they would keep more than MAX_KEPT_BYTES", () => {
     const family = new Family();
     const tokens = Array.from({ length: MAX_OPEN_SNAPSHOTS }, () => family.snapshots.begin(0, ""));
     expect(tokens.every((t) => typeof t === "string")).toBe(true);
     expect(new Set(tokens).size).toBe(MAX_OPEN_SNAPSHOTS);
     expect(family.snapshots.begin(0, "")).toBeUndefined();
-    for (const t of tokens) family.snapshots.end(t as string);
-    const token = family.snapshots.begin(0, "") as string;
-    family.snapshots.keep(
-      Array.from({ length: MAX_KEPT_SERIES + 1 }, (_, i) => `k${i}`),
-      () => new Map(),
-    );
-    expect(family.snapshots.at(token, 0)).toBeUndefined();
-    expect(family.snapshots.active).toBe(false);
+    for (const t of tokens) family.snapshots.finish(t as string, -FINISHED_TTL_MS);
+    const keys = (from: number, count: number) => Array.from({ length: count }, (_, i) => `k${from + i}`);
+    const all = (ks: string[]) => new Map(ks.map((k) => [k, part(k, 1)]));
+    const older = family.snapshots.begin(0, "") as string;
+    family.snapshots.keep(keys(0, 10), all);
+    const newer = family.snapshots.begin(0, "") as string;
+    // Each series is 1 KB: the older snapshot now keeps 10 more than the newer, which passes the cap with them.
+    family.snapshots.keep(keys(10, MAX_KEPT_BYTES / 1024 / 2), all);
+    expect(family.snapshots.at(older, 0)).toBeUndefined();
+    expect(family.snapshots.at(newer, 0)).toBeDefined();
   });
 });
 

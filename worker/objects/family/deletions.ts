@@ -72,6 +72,8 @@ export class Deletions {
       const seriesCount = sharded ? shardKeys.distinct : storage.definition() ? storage.seriesCount() : 0;
       this.writePath.familyDeleted();
       await catalog(state.env).remove(name);
+      // A scrape paging through the family reads the rest of it as it was (read-snapshots.ts).
+      storage.beforeWipe();
       await ctx.storage.deleteAll();
       await this.expiry.clear();
       state.forget();

@@ -186,7 +186,11 @@ export class Fences {
     return dead.length;
   }
 
-  /** The fence of a group's replacement was dropped: this shard stops handing the group over to its shard. */
+  /**
+   * The fence of a group's replacement was dropped: this shard stops handing the group over to its shard. (The fence
+   * stays on that shard FENCE_LINGER_MS more; a write here is dated after `before` all the same, unless this object's
+   * clock steps back by more than the fence's five minutes of grace.)
+   */
   private endHandover(fence: GroupFence): void {
     const left = this.handovers().filter((h) => h.grouping !== fence.grouping || h.home !== fence.home);
     if (left.length !== this.handovers().length) this.setHandovers(left);

@@ -133,7 +133,7 @@ export class Narrowing {
     const shards = await state.familyShards();
     const others = await Promise.all(
       Array.from({ length: shards - 1 }, (_, k) =>
-        state.shardStub(k + 1).scrapePage({ as: "parts", limit: 1, maxBytes: PAGE_BYTES }),
+        state.shardStub(k + 1).scrapePage({ as: "parts", limit: 1, maxBytes: PAGE_BYTES, snapshot: false }),
       ),
     );
     return [...own, ...others.flatMap(fencesOf)];
@@ -235,13 +235,17 @@ async function everyPart(
   const parts: SeriesPart[] = [];
   let definition: FamilyDefinition | null = null;
   let after: string | undefined;
+  let snapshot: string | undefined;
   do {
-    const request: PageRequest = { as: "parts", after, limit: PAGE_SERIES, maxBytes: PAGE_BYTES };
+    // Page after page at the snapshot of the first: the shard as it was then.
+    const at = { ...(after !== undefined ? { after } : {}), ...(snapshot !== undefined ? { snapshot } : {}) };
+    const request: PageRequest = { as: "parts", ...at, limit: PAGE_SERIES, maxBytes: PAGE_BYTES };
     const page: FamilyPage = await stub.scrapePage(request);
     if (page.kind !== "parts") break;
     definition ??= page.definition;
     parts.push(...page.parts);
     after = page.next;
+    snapshot = page.snapshot;
   } while (after !== undefined);
   return { definition, parts };
 }

@@ -76,7 +76,14 @@ export class Reads {
       return { ...of, kind: "protobuf", bytes: writer.finish() };
     }
     const { state } = this;
-    const definition = state.storage.definition();
+    // A reader that goes on past its first page reads at the snapshot that page opened: the family (its definition,
+    // its series), its fences and the shards it took in, as they were then (read-snapshots.ts). One whose snapshot
+    // ended reads them as they are now, and keeps naming it (no snapshot opens in the middle of a read).
+    const { snapshots } = state.storage;
+    const now = state.now();
+    const { snapshot: token, ...current } = request;
+    const held = typeof token === "string" ? snapshots.at(token, now)?.meta : undefined;
+    const definition = held ? held.definition : state.storage.definition();
     if (this.fragments.size > MAX_CACHED_FRAGMENTS) this.fragments.clear();
     // Label names that grew change every fragment (the new labels, empty, are rendered too).
     const labels = definition?.labelNames.join("\u0000") ?? "";
@@ -92,28 +99,29 @@ export class Reads {
       }
       return cached;
     };
-    // A reader that goes on past its first page reads at the snapshot that page opened: the family, and the fences,
-    // as they were then (read-snapshots.ts). One whose snapshot ended reads them as they are now.
-    const { snapshots } = state.storage;
-    const now = state.now();
-    const { snapshot: token, ...current } = request;
-    const held = typeof token === "string" ? snapshots.at(token, now) : undefined;
-    const read = familyPage(state.storage, held ? request : current, now, defaultTtlSeconds(state.env), fragment);
+    const ttl = defaultTtlSeconds(state.env);
+    const read = familyPage(state.storage, held ? request : current, now, ttl, fragment, held?.definition);
+    const absorbedNow = () => (state.shard === 0 ? Object.keys(this.narrowing.absorbedShards()).map(Number) : []);
     let snapshot: string | undefined;
-    if (read.kind !== "empty" && read.next !== undefined)
-      snapshot = held ? (token as string) : token === undefined ? snapshots.begin(now, this.fences.list()) : undefined;
-    else if (held) snapshots.end(token as string);
+    if (read.kind !== "empty" && read.next !== undefined) {
+      snapshot =
+        typeof token === "string"
+          ? token
+          : token === undefined
+            ? snapshots.begin(now, { definition: read.definition, fences: this.fences.list(), absorbed: absorbedNow() })
+            : undefined;
+    } else if (typeof token === "string") snapshots.finish(token, now);
     const page = snapshot !== undefined ? { ...read, snapshot } : read;
     if (request.as !== "parts" || (page.kind !== "parts" && page.kind !== "empty")) return page;
     // Every page of raw parts carries this shard's fences (an empty one too: a group may be replaced here in a
     // family this shard never held): a reader leaves out what they replaced on the other shards.
-    const fences = held ? held.meta : this.fences.list();
+    const fences = held ? held.fences : this.fences.list();
     const fenced =
       fences.length > 0
         ? { ...page, fences: fences.map(({ grouping, keys, home, before }) => ({ grouping, keys, home, before })) }
         : page;
     if (fenced.kind !== "parts" || state.shard !== 0) return fenced;
-    const absorbed = Object.keys(this.narrowing.absorbedShards()).map(Number);
+    const absorbed = held ? held.absorbed : absorbedNow();
     return absorbed.length > 0 ? { ...fenced, absorbed } : fenced;
   }
 

@@ -16,10 +16,23 @@ import {
   type SeriesPart,
   toJson,
 } from "../../../lib/protocol/wire.ts";
-import type { FamilyChange, FamilyStorage, StoredSeries } from "../../../lib/store/family-store.ts";
+import {
+  type FamilyChange,
+  type FamilyStorage,
+  type StoredSeries,
+  seriesBytes,
+} from "../../../lib/store/family-store.ts";
 import type { StoredFence } from "../../../lib/store/group-fences.ts";
 import type { SeriesState } from "../../../lib/store/merge.ts";
 import { ReadSnapshots } from "../../../lib/store/read-snapshots.ts";
+
+/** What a read snapshot keeps beside the series, as of its first page: the family's definition, fences and shards taken in. */
+export interface SnapshotMeta {
+  definition: FamilyDefinition;
+  fences: StoredFence[];
+  absorbed: number[];
+}
+
 import { migrateFamilyTables } from "./schema.ts";
 
 /** How often (at most) expired push ids are pruned. */
@@ -83,8 +96,8 @@ export class SqlFamilyStorage implements FamilyStorage {
   rowsWritten = 0;
   rowsRead = 0;
   statements = 0;
-  /** The read snapshots open here, with the fences as of each (a reader pages at one; kept in memory). */
-  readonly snapshots = new ReadSnapshots<StoredFence[]>();
+  /** The read snapshots open here, with what the object hands out beside the series as of each (kept in memory). */
+  readonly snapshots = new ReadSnapshots<SnapshotMeta>((s) => seriesBytes(s.key, s));
 
   constructor(
     private readonly sql: SqlStorage,
@@ -318,6 +331,11 @@ export class SqlFamilyStorage implements FamilyStorage {
     }));
   }
 
+  /** Before every row goes (the family cleared or deleted): the open read snapshots keep them all. */
+  beforeWipe(): void {
+    this.snapshots.keepAll(() => this.allParts());
+  }
+
   /** The stored series among `keys`, each with its key. */
   private parts(keys: readonly string[]): Map<string, SeriesPart> {
     return new Map([...this.getSeries(keys)].map(([key, s]) => [key, { ...s, key }]));
@@ -373,7 +391,7 @@ export class SqlFamilyStorage implements FamilyStorage {
    * keeping the push ids (inside a transaction; `forget()` after).
    */
   clearFamily(): void {
-    this.snapshots.keepAll(() => this.allParts());
+    this.beforeWipe();
     this.write(`DELETE FROM series`);
     this.write(`DELETE FROM meta WHERE key <> 'schema_version'`);
   }
@@ -452,14 +470,7 @@ export class SqlFamilyStorage implements FamilyStorage {
 
   private remember(key: string, series: StoredSeries): void {
     this.drop(key);
-    // An estimate of the memory a series takes: its key (map and labels), its numbers, its summary windows.
-    let windows = 0;
-    for (const sketch of Object.values(series.windows ?? {}))
-      windows += 64 + 48 * (sketch.pos.length + sketch.neg.length) + 24 * (sketch.exact?.length ?? 0);
-    // Cumulative streams' marks (about a histogram's worth each) and native buckets count too.
-    const marks = Object.keys((series as { streams?: object }).streams ?? {}).length;
-    const native = 24 * ((series.native?.positive.length ?? 0) + (series.native?.negative.length ?? 0));
-    const bytes = 64 + 2 * key.length + 16 * ((series.counts?.length ?? 0) + 4) + windows + native + 160 * marks;
+    const bytes = seriesBytes(key, series);
     this.cache.set(key, { series: { ...series, key }, bytes });
     this.cacheBytes += bytes;
     if (this.cacheBytes > MAX_CACHE_BYTES) {
