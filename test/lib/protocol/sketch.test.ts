@@ -16,18 +16,9 @@ import {
   sketchQuantile,
 } from "../../../lib/protocol/sketch.ts";
 import { MemoryStore } from "../../../lib/store/memory-store.ts";
+import { seeded } from "../../fixtures/random.ts";
 import { prom } from "../client/prom-client.ts";
 
-/** A seeded generator (mulberry32), so every run sees the same observations. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 
 const DISTRIBUTIONS: [string, (r: () => number) => number][] = [
@@ -44,7 +35,7 @@ const exact = (sorted: number[], q: number) => sorted[Math.floor(q * (sorted.len
 
 describe("mergeable summary quantiles", () => {
   it.each(DISTRIBUTIONS)("%s: 100,000 observations over 100 invocations, p50/p90/p99 within 1%%", async (_, draw) => {
-    const r = random(42);
+    const r = seeded(42);
     const store = new MemoryStore();
     const all: number[] = [];
     for (let invocation = 0; invocation < 100; invocation++) {
@@ -75,7 +66,7 @@ describe("mergeable summary quantiles", () => {
   });
 
   it("merges exactly and in any order", () => {
-    const r = random(7);
+    const r = seeded(7);
     const parts = Array.from({ length: 5 }, () => {
       const s = emptySketch();
       for (let i = 0; i < 500; i++) addToSketch(s, normal(r) * 10);
@@ -100,7 +91,7 @@ describe("mergeable summary quantiles", () => {
 
 describe("exact small summaries", () => {
   it("report prom-client's quantiles for up to 100 observations, flushed in pieces and merged by the store", async () => {
-    const r = random(11);
+    const r = seeded(11);
     for (let trial = 0; trial < 40; trial++) {
       const n = 1 + Math.floor(r() * SKETCH_EXACT_MAX);
       // Integers from a small range, so that repeated values are common; negatives and zero too.

@@ -12,6 +12,7 @@ import {
   ReadSnapshots,
   SNAPSHOT_TTL_MS,
 } from "../../../lib/store/read-snapshots.ts";
+import { seeded } from "../../fixtures/random.ts";
 
 const part = (key: string, value: number): SeriesPart => ({ key, labels: {}, created: 0, updated: value, value });
 
@@ -61,23 +62,12 @@ class Family {
   }
 }
 
-/** A seeded generator (mulberry32): the same "random" changes every run. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("read snapshots", () => {
   it("a reader sees exactly the family of its first page, whatever lands between its pages", () => {
     // Keys past U+FFFF and in U+E000–U+FFFF too: storage's byte order is not JavaScript's `<`.
     const keys = ["a", "b", "c", "d", "e", "f", "g", "h", "\uFF01", "\u{1F600}", "\uE000x", "\u{10000}"];
     for (let seed = 1; seed <= 200; seed++) {
-      const next = random(seed);
+      const next = seeded(seed);
       const family = new Family();
       for (const key of keys) if (next() < 0.6) family.set(key, Math.floor(next() * 100));
       const before = family.state();
