@@ -322,5 +322,9 @@ export function numberOfJson(value: unknown): number | undefined {
  * sends for a gauge set to NaN, and what the Worker stores. Read back with `numberOfJson` where a value may be one.
  */
 export function toJson(value: unknown): string {
+  // The plain encoder is about three times as fast as one with a replacer, and writes a non-finite number as null:
+  // text without "null" held none, and is the answer (the usual case, on every push and every stored row).
+  const plain = JSON.stringify(value);
+  if (plain === undefined || !plain.includes("null")) return plain;
   return JSON.stringify(value, (_key, v) => (typeof v === "number" ? (nonFiniteText(v) ?? v) : v));
 }

@@ -219,11 +219,12 @@ export class SqlFamilyStorage implements FamilyStorage {
     for (const chunk of jsonChunks(change.deleted)) {
       this.write(`DELETE FROM series WHERE key IN (SELECT value FROM json_each(?))`, chunk);
     }
-    // Each row travels as [key, state, created, updated, grouping]; `value -> 1` stores the state's JSON text exactly
-    // as written (SQLite keeps JSON number literals as text, so no float is parsed again).
-    const rows: [string, SeriesState, number, number, string | null][] = [];
+    // Each row travels as [key, state, created, updated, grouping?] (no group: `value ->> 4` is NULL, and the row's
+    // JSON holds no null, so toJson's fast path takes it); `value -> 1` stores the state's JSON text exactly as written
+    // (SQLite keeps JSON number literals as text, so no float is parsed again).
+    const rows: ([string, SeriesState, number, number] | [string, SeriesState, number, number, string])[] = [];
     for (const [key, { labels: _labels, created, updated, grouping, ...state }] of change.written)
-      rows.push([key, state, created, updated, grouping ?? null]);
+      rows.push(grouping === undefined ? [key, state, created, updated] : [key, state, created, updated, grouping]);
     for (const chunk of jsonChunks(rows)) {
       this.write(
         `INSERT INTO series (${SERIES_COLUMNS}) SELECT value ->> 0, value -> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?) WHERE true
@@ -321,7 +322,7 @@ export class SqlFamilyStorage implements FamilyStorage {
   }
 
   allSeries(): StoredSeries[] {
-    return this.exec<SeriesRow>(`SELECT ${SERIES_COLUMNS} FROM series ORDER BY key`).map((row) => this.fromRow(row));
+    return this.allParts().map(({ key: _key, ...series }) => series);
   }
 
   private allParts(): SeriesPart[] {
