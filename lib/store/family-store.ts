@@ -378,16 +378,6 @@ export function deleteMatching(storage: FamilyStorage, match: Labels): { change:
   };
 }
 
-/** The change that deletes the series of group `grouping` (a `groupingId`), and how many those are. */
-export function deleteGrouping(storage: FamilyStorage, grouping: string): { change: FamilyChange; deleted: number } {
-  const deleted = storage.definition() ? storage.keysOfGrouping(grouping) : [];
-  const seriesCount = storage.seriesCount() - deleted.length;
-  return {
-    change: { resetAll: false, deleted, written: new Map(), pushIds: [], seriesCount },
-    deleted: deleted.length,
-  };
-}
-
 /** True when a series updated at `updated` is still live at `nowMs` under a time to live of `ttl` ms (0 = none). */
 const live = (updated: number, ttl: number, nowMs: number) => ttl <= 0 || updated + ttl > nowMs;
 

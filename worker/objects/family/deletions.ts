@@ -3,7 +3,7 @@
 
 import { labelsOfKey } from "../../../lib/protocol/series-key.ts";
 import type { Labels } from "../../../lib/protocol/wire.ts";
-import { deleteGrouping, deleteMatching } from "../../../lib/store/family-store.ts";
+import { deleteMatching } from "../../../lib/store/family-store.ts";
 import { catalog } from "../catalog-object.ts";
 import type { Expiry } from "./expiry.ts";
 import type { Groupings } from "./groupings.ts";
@@ -26,13 +26,8 @@ export class Deletions {
   async grouping(grouping: string): Promise<{ seriesCount: number; keys: string[] }> {
     const { state } = this;
     const { storage } = state;
-    const keys = state.write(() => {
-      const { change } = deleteGrouping(storage, grouping);
-      storage.commit(change, state.now());
-      if (state.shard === 0) state.shardKeys.release(0, change.deleted);
-      return change.deleted;
-    });
-    if (state.shard !== 0 && keys.length > 0) await state.shardStub(0).releaseSeries(state.shard, keys);
+    const keys = storage.definition() ? storage.keysOfGrouping(grouping) : [];
+    await state.deleteKeys(keys);
     await this.groupings.retire([grouping]);
     return { seriesCount: keys.length, keys };
   }

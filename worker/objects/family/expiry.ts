@@ -95,15 +95,7 @@ export class Expiry {
     for (const updates of others)
       for (const [key, updated] of Object.entries(updates)) latest.set(key, Math.max(latest.get(key) ?? 0, updated));
     const dead = keys.filter((key) => (latest.get(key) as number) + ttl <= now);
-    if (dead.length > 0) {
-      state.write(() => {
-        const seriesCount = storage.seriesCount() - dead.length;
-        const change: FamilyChange = { resetAll: false, deleted: dead, written: new Map(), pushIds: [], seriesCount };
-        storage.commit(change, now);
-        if (state.shard === 0) state.shardKeys.release(0, dead);
-      });
-      if (state.shard !== 0) await state.shardStub(0).releaseSeries(state.shard, dead);
-    }
+    await state.deleteKeys(dead);
     // Series kept because another shard saw them lately are looked at again when that sighting expires.
     const kept = keys.filter((key) => !dead.includes(key)).map((key) => (latest.get(key) as number) + ttl);
     const fresh = storage.oldestUpdate(now - ttl + 1);

@@ -5,7 +5,6 @@
 
 import { seriesKey } from "../../../lib/protocol/series-key.ts";
 import type { FamilyPush, GroupFence, Labels } from "../../../lib/protocol/wire.ts";
-import type { FamilyChange } from "../../../lib/store/family-store.ts";
 import {
   FENCE_GRACE_MS,
   fenceDue,
@@ -84,7 +83,7 @@ export class Fences {
     if (!definition) return { now, group: 0, keys: [] };
     const inGroup = new Set(storage.keysOfGrouping(grouping));
     const asked = labels.map((l) => seriesKey(definition.labelNames, l)).filter((key) => !inGroup.has(key));
-    const keys = [...storage.getSeries(asked).keys()];
+    const keys = Object.keys(storage.latestUpdates(asked));
     if (inGroup.size > 0 || keys.length > 0) {
       const others = this.handovers().filter((h) => h.grouping !== grouping || h.home !== home);
       this.setHandovers([...others, { grouping, home, before: now }]);
@@ -174,13 +173,7 @@ export class Fences {
       this.endHandover(fence);
       return 0;
     }
-    state.write(() => {
-      const seriesCount = storage.seriesCount() - dead.length;
-      const change: FamilyChange = { resetAll: false, deleted: dead, written: new Map(), pushIds: [], seriesCount };
-      storage.commit(change, state.now());
-      if (state.shard === 0) state.shardKeys.release(0, dead);
-    });
-    if (state.shard !== 0) await state.shardStub(0).releaseSeries(state.shard, dead);
+    await state.deleteKeys(dead);
     if (storage.keysOfGrouping(fence.grouping).length === 0) this.groupings.forget([fence.grouping]);
     this.endHandover(fence);
     return dead.length;

@@ -64,6 +64,21 @@ export class FamilyState {
     }
   }
 
+  /**
+   * Deletes the series `keys` (expired, collected or of a deleted group) in one transaction, and has shard 0 stop
+   * counting them for this shard against the family's cap.
+   */
+  async deleteKeys(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const { storage } = this;
+    this.write(() => {
+      const seriesCount = storage.seriesCount() - keys.length;
+      storage.commit({ resetAll: false, deleted: [...keys], written: new Map(), pushIds: [], seriesCount }, this.now());
+      if (this.shard === 0) this.shardKeys.release(0, [...keys]);
+    });
+    if (this.shard !== 0) await this.shardStub(0).releaseSeries(this.shard, [...keys]);
+  }
+
   /** Drops every cached value: the storage's, and those the modules registered with `onForget`. */
   forget(): void {
     this.storage.forget();
