@@ -14,7 +14,14 @@ import {
   TEXT_CONTENT_TYPE,
 } from "../protocol/exposition.ts";
 import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.ts";
-import { declaredWithoutTotal, familyName, pushedName, reservedNameProblem, sampleNames } from "../protocol/names.ts";
+import {
+  declaredFamily,
+  declaredWithoutTotal,
+  familyName,
+  pushedName,
+  reservedNameProblem,
+  sampleNames,
+} from "../protocol/names.ts";
 import { Invalid } from "../protocol/refusal.ts";
 import { errorMessage } from "../protocol/retry.ts";
 import { seriesKey } from "../protocol/series-key.ts";
@@ -292,11 +299,7 @@ export class Registry {
       if (taken || (family !== undefined && this.#entries.has(family)))
         throw new Error(`A metric with the name ${name} has already been registered.`);
       if (family !== undefined && METRIC_TYPES.includes(type as MetricType))
-        this.#clashProblem(describeValue(name), {
-          name: family,
-          type: type as MetricType,
-          withoutTotal: declaredWithoutTotal(type as MetricType, name),
-        });
+        this.#clashProblem(describeValue(name), declaredFamily(type as MetricType, name));
     }
     this.#collectors.push(collected);
   }

@@ -50,6 +50,18 @@ export function declaredWithoutTotal(type: MetricType, declared: unknown): boole
 }
 
 /**
+ * The family a metric or collector declared as `declared` makes: its name (`familyName`), and whether a counter is
+ * kept bare (`declaredWithoutTotal`).
+ * @example declaredFamily("counter", "jobs"); // { name: "jobs", type: "counter", withoutTotal: true }
+ */
+export function declaredFamily(
+  type: MetricType,
+  declared: string,
+): { name: string; type: MetricType; withoutTotal: boolean } {
+  return { name: familyName(type, declared), type, withoutTotal: declaredWithoutTotal(type, declared) };
+}
+
+/**
  * The name a producer sends for a family, so that `familyName` turns it back into that family: its exposed name.
  * @example pushedName("jobs_total", "counter"); // "jobs_total_total" (the family "jobs_total")
  */

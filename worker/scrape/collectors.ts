@@ -7,7 +7,7 @@
 import { type CollectorValue, readCollected } from "../../lib/protocol/collected.ts";
 import { checkDefinition } from "../../lib/protocol/definition.ts";
 import type { Limits } from "../../lib/protocol/limits.ts";
-import { declaredWithoutTotal, familyName, reservedNameProblem, writtenSampleNames } from "../../lib/protocol/names.ts";
+import { declaredFamily, reservedNameProblem, writtenSampleNames } from "../../lib/protocol/names.ts";
 import { Invalid, refusalText } from "../../lib/protocol/refusal.ts";
 import { errorMessage } from "../../lib/protocol/retry.ts";
 import type { FamilySnapshot, MetricType } from "../../lib/protocol/wire.ts";
@@ -54,14 +54,10 @@ export function checkScrapeCollectors(collectors: readonly ScrapeCollector<never
       if (error instanceof Invalid) throw new TypeError(`${named}: ${refusalText(error.refusal)}`);
       throw error;
     }
-    const family = familyName(collector.type, collector.name);
-    const reserved = reservedNameProblem(family);
+    const family = declaredFamily(collector.type, collector.name);
+    const reserved = reservedNameProblem(family.name);
     if (reserved) throw new TypeError(`${named}: ${reserved}`);
-    for (const sample of writtenSampleNames(
-      family,
-      collector.type,
-      declaredWithoutTotal(collector.type, collector.name),
-    )) {
+    for (const sample of writtenSampleNames(family.name, family.type, family.withoutTotal)) {
       const other = samples.get(sample);
       if (other !== undefined) throw new TypeError(`${named} would expose "${sample}", as ${other} does`);
       samples.set(sample, named);
@@ -91,9 +87,8 @@ export async function runCollectors<E>(
         console.error(`prometheus-distributed-client: scrape collector ${JSON.stringify(collector.name)}: ${detail}`);
         collected.problems.push({ collector: collector.name, problem });
       };
-      const family = familyName(collector.type, collector.name);
-      const bare = declaredWithoutTotal(collector.type, collector.name);
-      const clash = writtenSampleNames(family, collector.type, bare).find(options.stored);
+      const { name: family, withoutTotal } = declaredFamily(collector.type, collector.name);
+      const clash = writtenSampleNames(family, collector.type, withoutTotal).find(options.stored);
       if (clash) return leftOut("clash", `a stored family already exposes "${clash}"`);
       let reported: Awaited<ReturnType<ScrapeCollector<E>["get"]>>;
       try {
